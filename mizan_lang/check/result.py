@@ -1,0 +1,50 @@
+"""What the checker hands to the IR builder and the language server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..decls import FileDecls
+from ..diagnostics import Diagnostic
+from ..source import Span
+
+# Declaration kinds (one namespace each; `type`, `enum` and `shape` share the
+# type namespace because all three can appear in type expressions).
+KINDS = ("context", "function", "type", "model", "form", "guard")
+
+
+@dataclass(slots=True)
+class Symbol:
+    kind: str  # "context" | "function" | "type" | "enum" | "shape" | "model" | "form" | "guard"
+    name: str
+    path: str  # file that declares it
+    span: Span  # the name's span
+    decl: object  # the decls.* object
+
+
+@dataclass(slots=True)
+class Scoping:
+    """How one mutation invalidates one context (computed per pair)."""
+
+    mutation: str
+    context: str
+    tier: str  # "exact" | "partial" | "global"
+    # context key param -> mutation param, sorted by key param
+    bindings: dict[str, str] = field(default_factory=dict)
+    explicit: bool = False  # written with by= / scope=
+
+
+@dataclass(slots=True)
+class CheckResult:
+    files: dict[str, FileDecls]  # path -> declarations, for every file in the workspace
+    diagnostics: list[Diagnostic]
+    # Type namespace: types, enums and shapes; the rest one namespace per kind.
+    symbols: dict[str, dict[str, Symbol]]  # kind -> name -> Symbol (first declaration wins)
+    scopings: list[Scoping]  # sorted by (mutation, context)
+    function_kinds: dict[str, str]  # function name -> "query" | "mutation"
+    effective_auth: dict[str, str]  # "fn:<name>" / "ctx:<name>" -> public | user | <guard>
+    root: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity == "error" for d in self.diagnostics)

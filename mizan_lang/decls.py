@@ -1,0 +1,251 @@
+"""Mizan declarations: what one `.mizan` file says, before resolution.
+
+`lower` builds these from the KDL tree of one file; `check` resolves them
+across the workspace. Every name and value keeps its span so diagnostics and
+editor features can point at it. Type expressions stay as text here
+(`list<str>`, `Role?`); the checker parses and resolves them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .source import Span
+
+
+@dataclass(slots=True)
+class Name:
+    text: str
+    span: Span
+
+
+@dataclass(slots=True)
+class TypeRef:
+    """A type expression as written, e.g. `map<str,list<Profile>>?`."""
+
+    text: str
+    span: Span
+
+
+@dataclass(slots=True)
+class Literal:
+    """A default or option value: the decoded KDL value and where it was."""
+
+    value: object
+    span: Span
+    raw: str = ""
+
+
+@dataclass(slots=True)
+class Doc:
+    text: str
+    span: Span
+
+
+@dataclass(slots=True)
+class Import:
+    path: str
+    span: Span
+
+
+@dataclass(slots=True)
+class JwtSettings:
+    span: Span
+    algorithm: Name | None = None
+    issuer: Name | None = None
+    audience: Name | None = None
+    access_ttl: Literal | None = None
+    refresh_ttl: Literal | None = None
+
+
+@dataclass(slots=True)
+class Guard:
+    name: Name
+    span: Span
+    claim: Name | None = None
+    value: Literal | None = None  # the claim must equal this (default: truthy)
+    doc: Doc | None = None
+
+
+@dataclass(slots=True)
+class AuthBlock:
+    span: Span
+    jwt: JwtSettings | None = None
+    guards: list[Guard] = field(default_factory=list)
+    default: Name | None = None  # default auth for functions and contexts without auth=
+
+
+@dataclass(slots=True)
+class EnumMember:
+    name: Name
+    doc: Doc | None = None
+
+
+@dataclass(slots=True)
+class EnumDecl:
+    name: Name
+    span: Span
+    members: list[EnumMember] = field(default_factory=list)
+    doc: Doc | None = None
+
+
+@dataclass(slots=True)
+class Field:
+    """A field of a `type` (record)."""
+
+    name: Name
+    type: TypeRef
+    span: Span
+    default: Literal | None = None
+    doc: Doc | None = None
+
+
+@dataclass(slots=True)
+class TypeDecl:
+    name: Name
+    span: Span
+    fields: list[Field] = field(default_factory=list)
+    doc: Doc | None = None
+
+
+@dataclass(slots=True)
+class Param:
+    name: Name
+    type: TypeRef
+    span: Span
+    default: Literal | None = None
+    doc: Doc | None = None
+    max_size: Literal | None = None  # Upload only: bytes
+    content_types: list[Name] = field(default_factory=list)  # Upload only
+
+
+@dataclass(slots=True)
+class CachePolicy:
+    span: Span
+    ttl: Literal | None = None  # seconds
+    vary: Name | None = None  # identity | public
+
+
+@dataclass(slots=True)
+class ContextDecl:
+    name: Name
+    span: Span
+    params: list[Param] = field(default_factory=list)
+    auth: Name | None = None
+    cache: CachePolicy | None = None
+    render: Name | None = None  # csr | ssr | psr | static
+    doc: Doc | None = None
+
+
+@dataclass(slots=True)
+class KeyBinding:
+    """Explicit scoping: context key param <- mutation param."""
+
+    key: Name
+    param: Name
+
+
+@dataclass(slots=True)
+class Affect:
+    """One context a mutation invalidates, with optional explicit scoping."""
+
+    context: Name
+    span: Span
+    by: list[KeyBinding] | None = None  # None: infer by matching names
+    scope: Name | None = None  # exact | partial | global (forces the tier)
+
+
+@dataclass(slots=True)
+class FunctionDecl:
+    name: Name
+    span: Span
+    params: list[Param] = field(default_factory=list)
+    returns: TypeRef | None = None
+    context: Name | None = None  # query member of this context
+    affects: list[Affect] = field(default_factory=list)
+    auth: Name | None = None
+    websocket: Literal | None = None
+    kind: Name | None = None  # explicit query | mutation; else inferred
+    doc: Doc | None = None
+
+
+@dataclass(slots=True)
+class Column:
+    name: Name
+    type: TypeRef
+    span: Span
+    primary: Literal | None = None
+    unique: Literal | None = None
+    doc: Doc | None = None
+
+
+@dataclass(slots=True)
+class Relation:
+    name: Name
+    target: Name  # `to=` model
+    span: Span
+    many: Literal | None = None
+    doc: Doc | None = None
+
+
+@dataclass(slots=True)
+class ModelDecl:
+    name: Name
+    span: Span
+    table: Name | None = None
+    columns: list[Column] = field(default_factory=list)
+    relations: list[Relation] = field(default_factory=list)
+    doc: Doc | None = None
+
+
+@dataclass(slots=True)
+class ShapeField:
+    name: Name
+    span: Span
+    shape: Name | None = None  # nested shape for a relation
+
+
+@dataclass(slots=True)
+class ShapeDecl:
+    name: Name
+    span: Span
+    model: Name | None = None
+    fields: list[ShapeField] = field(default_factory=list)
+    doc: Doc | None = None
+
+
+@dataclass(slots=True)
+class FormField:
+    name: Name
+    type: TypeRef
+    span: Span
+    # Validators as written: required, min, max, min-length, max-length, pattern, choices ...
+    validators: dict[str, Literal] = field(default_factory=dict)
+    label: Doc | None = None
+    doc: Doc | None = None
+
+
+@dataclass(slots=True)
+class FormDecl:
+    name: Name
+    span: Span
+    submit: Name | None = None
+    fields: list[FormField] = field(default_factory=list)
+    doc: Doc | None = None
+
+
+@dataclass(slots=True)
+class FileDecls:
+    """Everything one file declares, in source order."""
+
+    path: str
+    version: Literal | None = None
+    imports: list[Import] = field(default_factory=list)
+    auth: list[AuthBlock] = field(default_factory=list)
+    enums: list[EnumDecl] = field(default_factory=list)
+    types: list[TypeDecl] = field(default_factory=list)
+    contexts: list[ContextDecl] = field(default_factory=list)
+    functions: list[FunctionDecl] = field(default_factory=list)
+    models: list[ModelDecl] = field(default_factory=list)
+    shapes: list[ShapeDecl] = field(default_factory=list)
+    forms: list[FormDecl] = field(default_factory=list)

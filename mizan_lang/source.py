@@ -1,0 +1,115 @@
+"""Source text, offsets and positions.
+
+Everything in the core addresses text by character offsets (`Span`); lines and
+columns are computed late, only when a diagnostic is shown or an editor asks.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+# KDL v2 newlines: CRLF counts as one. Used for line numbering everywhere.
+_NEWLINE = re.compile("\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Half-open range of character offsets [start, end) in one source text."""
+
+    start: int
+    end: int
+
+    def cover(self, other: "Span") -> "Span":
+        return Span(min(self.start, other.start), max(self.end, other.end))
+
+    def contains(self, offset: int) -> bool:
+        return self.start <= offset <= self.end
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """0-based line and column (column counted in Unicode code points)."""
+
+    line: int
+    column: int
+
+
+@dataclass(slots=True)
+class LineIndex:
+    """Maps offsets to line/column and back; built once per text."""
+
+    text: str
+    starts: list[int] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        starts = [0]
+        starts.extend(m.end() for m in _NEWLINE.finditer(self.text))
+        self.starts = starts
+
+    def position(self, offset: int) -> Position:
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return Position(line, offset - self.starts[line])
+
+    def offset(self, line: int, column: int) -> int:
+        if line >= len(self.starts):
+            return len(self.text)
+        start = self.starts[max(line, 0)]
+        end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
+        return min(start + max(column, 0), end)
+
+    def line_text(self, line: int) -> str:
+        start = self.starts[line]
+        end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
+        return _NEWLINE.sub("", self.text[start:end])
+
+    # UTF-16 helpers for editors (LSP counts columns in UTF-16 code units).
+    def utf16_column(self, offset: int) -> int:
+        pos = self.position(offset)
+        start = self.starts[pos.line]
+        segment = self.text[start:offset]
+        return pos.column + sum(1 for ch in segment if ord(ch) > 0xFFFF)
+
+    def offset_from_utf16(self, line: int, utf16_column: int) -> int:
+        if line >= len(self.starts):
+            return len(self.text)
+        start = self.starts[max(line, 0)]
+        end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
+        units = 0
+        offset = start
+        while offset < end and units < utf16_column:
+            units += 2 if ord(self.text[offset]) > 0xFFFF else 1
+            offset += 1
+        return offset
+
+
+def decode_source(data: bytes) -> tuple[str, list[tuple[int, str]]]:
+    """Decode bytes as UTF-8 without ever failing.
+
+    Returns the text (invalid bytes replaced by U+FFFD) and a list of
+    (offset, description) problems for the caller to turn into diagnostics.
+    """
+    try:
+        return data.decode("utf-8"), []
+    except UnicodeDecodeError:
+        pass
+    problems: list[tuple[int, str]] = []
+    parts: list[str] = []
+    pos = 0
+    length = 0
+    while pos < len(data):
+        try:
+            chunk = data[pos:].decode("utf-8")
+            parts.append(chunk)
+            break
+        except UnicodeDecodeError as err:
+            good = data[pos : pos + err.start].decode("utf-8")
+            parts.append(good)
+            length += len(good)
+            problems.append((length, f"invalid UTF-8 byte 0x{data[pos + err.start]:02x}"))
+            parts.append("\ufffd")
+            length += 1
+            pos += err.start + max(1, err.end - err.start)
+    return "".join(parts), problems
