@@ -1,0 +1,1 @@
+"""The Lark grammars that are the single source of mizan-lang's syntax."""
