@@ -89,7 +89,7 @@ class Tok:
 def describe(tok: Tok) -> str:
     """Human wording of a token for 'unexpected ...' messages."""
     if tok.type == "$END":
-        return "end of file"
+        return tok.raw or "end of file"
     if tok.type == NL:
         return "end of line"
     if tok.type in (IDENT, STRING, PROPKEY):

@@ -10,28 +10,22 @@ around them (and inside them) survives for the checker and the editor.
 
 from __future__ import annotations
 
+import gc
 from functools import lru_cache
 
-from lark import Lark, Transformer
-from lark.exceptions import UnexpectedToken
+from lark import Lark
 from lark.lexer import Lexer
 
 from ..diagnostics import Diagnostic, make
 from ..resources import grammar_text
 from ..source import Span
 from .lexer import (
-    IDENT, LBRACE, LPAREN, MAX_DEPTH, NL, RBRACE, SEMI, SLASHDASH, STRING, Tok, describe,
+    IDENT, LBRACE, LPAREN, MAX_DEPTH, NL, RBRACE, SDBRACE, SEMI, SLASHDASH, STRING, Tok,
+    describe,
     tokenize,
 )
-from .model import NULL, NUMBER, Document, Node, ParseResult, Prop, Value
-
-_DROPPED = object()  # a slashdashed part: parsed, then thrown away
-
-_KIND_OF_TOKEN = {
-    "IDENT": "string",
-    "STRING": "string",
-    "NUMBER": NUMBER,
-}
+from .build import action_for
+from .model import Document, Node, ParseResult
 
 _EXPECTED_WORDS = {
     "IDENT": "a value",
@@ -51,104 +45,6 @@ _EXPECTED_WORDS = {
 }
 
 
-def _keyword_kind(tok: Tok) -> str:
-    if tok.value is None:
-        return NULL
-    if isinstance(tok.value, bool):
-        return "bool"
-    return NUMBER
-
-
-class _Build(Transformer):
-    """Reduce callbacks: build model objects straight from tokens."""
-
-    def start(self, children):
-        return children[0]
-
-    def nodes(self, items):
-        return [item for item in items if item is not _DROPPED]
-
-    def dropped_node(self, _children):
-        return _DROPPED
-
-    def dropped(self, _children):
-        return _DROPPED
-
-    def dropped_block(self, _children):
-        return _DROPPED
-
-    def name(self, children):
-        return children[0]
-
-    def annotation(self, children):
-        lparen, tok, rparen = children
-        return (tok.value, Span(lparen.start_pos, rparen.end_pos))
-
-    def literal(self, children):
-        return children[0]
-
-    def value(self, children):
-        tok = children[-1]
-        ttype = tok.type
-        kind = "string" if ttype in ("IDENT", "STRING") else (
-            NUMBER if ttype == "NUMBER" else _keyword_kind(tok))
-        val = Value(kind, tok.value, Span(tok.start_pos, tok.end_pos), tok.raw)
-        if len(children) == 2:
-            val.type, val.type_span = children[0]
-        return val
-
-    def prop(self, children):
-        key, value = children
-        return Prop(key.value, Span(key.start_pos, key.end_pos), value,
-                    Span(key.start_pos, value.span.end))
-
-    def entry(self, children):
-        return children[0]
-
-    def children(self, children):
-        lbrace, nodes, rbrace = children
-        return (nodes, Span(lbrace.start_pos, rbrace.end_pos))
-
-    def child_blocks(self, children):
-        for child in children:
-            if child is not _DROPPED:
-                return child
-        return None
-
-    def node(self, children):
-        first = children[0]
-        if isinstance(first, tuple):
-            type_name, type_span = first
-            name_tok = children[1]
-            rest = children[2:]
-            start = type_span.start
-        else:
-            type_name = type_span = None
-            name_tok = first
-            rest = children[1:]
-            start = name_tok.start_pos
-        node = Node(name_tok.value, Span(name_tok.start_pos, name_tok.end_pos),
-                    Span(start, name_tok.end_pos), type_name, type_span)
-        end = name_tok.end_pos
-        block = rest[-1]
-        args = node.args
-        props = node.props
-        for entry in rest[:-1]:
-            if entry is _DROPPED:
-                continue
-            if isinstance(entry, Value):
-                args.append(entry)
-                end = entry.span.end
-            else:
-                props.append(entry)
-                end = entry.span.end
-        if block is not None:
-            node.children, node.children_span = block
-            end = node.children_span.end
-        node.span = Span(start, end)
-        return node
-
-
 class _TokensOnly(Lexer):
     """Lark needs a lexer class; ours runs before the parser (lexer.tokenize)."""
 
@@ -159,29 +55,100 @@ class _TokensOnly(Lexer):
         raise NotImplementedError("tokens are fed by mizan_lang.kdl.parser")
 
 
+class _Tables:
+    """Lark's LALR(1) automaton for grammar/kdl.lark, flattened for the driver.
+
+    `actions[state][token_type]` is `(True, next_state)` for a shift or
+    `(False, (length, rule_name, action))` for a reduction; `gotos[state][rule]`
+    is the state after a reduction.
+    """
+
+    def __init__(self) -> None:
+        # strict: a shift/reduce conflict in the grammar is an error, not a silent choice.
+        lark = Lark(grammar_text("kdl.lark"), parser="lalr", lexer=_TokensOnly, cache=True,
+                    strict=True)
+        table = lark.parser.parser.parser.parse_table
+        self.start = table.start_states["start"]
+        self.end = table.end_states["start"]
+        self.actions: dict[int, dict[str, tuple]] = {}
+        self.gotos: dict[int, dict[str, int]] = {}
+        reductions: dict[object, tuple] = {}
+        for state, row in table.states.items():
+            acts: dict[str, tuple] = {}
+            gotos: dict[str, int] = {}
+            for symbol, (action, arg) in row.items():
+                if action.name == "Shift":
+                    if symbol.isupper():  # terminals: IDENT, _NL, $END ...
+                        acts[symbol] = (True, arg)
+                    else:
+                        gotos[symbol] = arg
+                else:
+                    if arg not in reductions:
+                        names = tuple(s.name for s in arg.expansion)
+                        reductions[arg] = (len(names), arg.origin.name,
+                                           action_for(arg.origin.name, arg.alias, names))
+                    acts[symbol] = (False, reductions[arg])
+            self.actions[state] = acts
+            self.gotos[state] = gotos
+
+
 @lru_cache(maxsize=1)
-def _lark() -> Lark:
-    grammar = grammar_text("kdl.lark")
-    # strict: a shift/reduce conflict in the grammar is an error, not a silent choice.
-    return Lark(grammar, parser="lalr", lexer=_TokensOnly, transformer=_Build(), cache=True,
-                strict=True)
+def _tables() -> _Tables:
+    return _Tables()
 
 
-def _run(tokens: list[Tok], lo: int, hi: int, end_pos: int) -> list[Node] | UnexpectedToken:
+class _SyntaxError(Exception):
+    def __init__(self, token: Tok, expected: set[str]) -> None:
+        self.token = token
+        self.expected = expected
+
+
+def _run(tokens: list[Tok], lo: int, hi: int, end_pos: int) -> list[Node] | _SyntaxError:
     """Parse tokens[lo:hi] as a node list; return the nodes or the first error."""
-    state = _lark().parse_interactive("").parser_state
-    feed = state.feed_token
-    try:
-        for i in range(lo, hi):
-            feed(tokens[i])
-        return feed(Tok("$END", None, end_pos, end_pos), True)
-    except UnexpectedToken as err:
-        return err
+    tables = _tables()
+    actions = tables.actions
+    gotos = tables.gotos
+    end_state = tables.end
+    states = [tables.start]
+    values: list = []
+    # Inside a recovery range the "end" is really the next token: name it in messages.
+    if hi < len(tokens):
+        end = Tok("$END", None, tokens[hi].start_pos, tokens[hi].end_pos, describe(tokens[hi]))
+    else:
+        end = Tok("$END", None, end_pos, end_pos)
+    i = lo
+    while True:
+        tok = tokens[i] if i < hi else end
+        ttype = tok.type
+        while True:
+            step = actions[states[-1]].get(ttype)
+            if step is None:
+                return _SyntaxError(tok, set(actions[states[-1]]))
+            if step[0]:
+                states.append(step[1])
+                values.append(tok)
+                break
+            length, rule, action = step[1]
+            if length:
+                args = values[-length:]
+                del values[-length:]
+                del states[-length:]
+            else:
+                args = []
+            values.append(action(args))
+            state = gotos[states[-1]][rule]
+            if state == end_state:
+                return values[-1]
+            states.append(state)
+        i += 1
 
 
-def _error_diagnostic(err: UnexpectedToken) -> Diagnostic:
+def _error_diagnostic(err: _SyntaxError) -> Diagnostic:
     tok = err.token
-    wanted = sorted({_EXPECTED_WORDS.get(name, name) for name in err.expected})
+    names = err.expected
+    value_word = "a value" if "NUMBER" in names else "a name"
+    wanted = sorted({value_word if name in ("IDENT", "STRING") else _EXPECTED_WORDS.get(name, name)
+                     for name in names if name != "KEYWORD" or "NUMBER" not in names})
     detail = f"unexpected {describe(tok)}"
     if tok.type == SLASHDASH:
         detail += "; '/-' must come before a node, an argument, a property or a children block"
@@ -238,13 +205,13 @@ def _matching_brace(tokens: list[Tok], open_at: int, hi: int) -> int:
 def _parse_list(tokens: list[Tok], lo: int, hi: int, end_pos: int, diags: list[Diagnostic],
                 depth: int) -> list[Node]:
     result = _run(tokens, lo, hi, end_pos)
-    if not isinstance(result, UnexpectedToken):
+    if not isinstance(result, _SyntaxError):
         return result
     nodes: list[Node] = []
     for start, stop in _chunks(tokens, lo, hi, diags):
-        stop_pos = tokens[stop].start_pos if stop < len(tokens) else end_pos
+        stop_pos = _start_of(tokens, stop, end_pos)
         one = _run(tokens, start, stop, stop_pos)
-        if isinstance(one, UnexpectedToken):
+        if isinstance(one, _SyntaxError):
             node = _recover_node(tokens, start, stop, stop_pos, one, diags, depth)
             if node is not None:
                 nodes.append(node)
@@ -253,46 +220,62 @@ def _parse_list(tokens: list[Tok], lo: int, hi: int, end_pos: int, diags: list[D
     return nodes
 
 
-def _recover_node(tokens: list[Tok], lo: int, hi: int, end_pos: int, err: UnexpectedToken,
+def _recover_node(tokens: list[Tok], lo: int, hi: int, end_pos: int, err: _SyntaxError,
                   diags: list[Diagnostic], depth: int) -> Node | None:
-    """Salvage what we can of one node that failed to parse."""
+    """Salvage what we can of one node that failed to parse.
+
+    The header (up to the first children block) and each block's contents are
+    parsed on their own; if all of those are fine, the original error (about
+    how they fit together) is the one to report.
+    """
     before = len(diags)
     dropped = tokens[lo].type == SLASHDASH
-    brace = next((i for i in range(lo, hi) if tokens[i].type == LBRACE), -1)
-    header_end = brace if brace >= 0 else hi
+    header_end = next((i for i in range(lo, hi) if tokens[i].type in (LBRACE, SDBRACE)), hi)
     node: Node | None = None
-    if brace >= 0:
-        header = _run(tokens, lo, header_end, tokens[brace].start_pos)
-        if isinstance(header, UnexpectedToken):
-            diags.append(_error_diagnostic(header))
+    if header_end > lo:
+        header = _run(tokens, lo, header_end, _start_of(tokens, header_end, end_pos))
+        if isinstance(header, _SyntaxError):
+            if header_end == hi:
+                diags.append(_error_diagnostic(err))
+            else:
+                diags.append(_error_diagnostic(header))
         elif header:
             node = header[0]
-        close = _matching_brace(tokens, brace, hi)
+    if node is None:
+        node = _bare_node(tokens, lo, header_end)
+    i = header_end
+    while i < hi:
+        ttype = tokens[i].type
+        is_dropped = ttype == SDBRACE
+        if is_dropped:
+            i += 1
+        if i >= hi or tokens[i].type != LBRACE:
+            break
+        close = _matching_brace(tokens, i, hi)
         if close < 0:
-            diags.append(make("K010", Span(tokens[brace].start_pos, tokens[brace].end_pos)))
+            diags.append(make("K010", Span(tokens[i].start_pos, tokens[i].end_pos)))
             inner_hi, block_end = hi, end_pos
         else:
             inner_hi, block_end = close, tokens[close].end_pos
-            if close + 1 < hi and len(diags) == before:
-                diags.append(_error_diagnostic(err))
         children: list[Node] = []
         if depth < MAX_DEPTH:
-            inner_end = tokens[inner_hi].start_pos if inner_hi < len(tokens) else end_pos
-            children = _parse_list(tokens, brace + 1, inner_hi, inner_end, diags, depth + 1)
-        if node is None:
-            node = _bare_node(tokens, lo, header_end)
-        if node is not None:
+            inner_end = _start_of(tokens, inner_hi, end_pos)
+            children = _parse_list(tokens, i + 1, inner_hi, inner_end, diags, depth + 1)
+        if node is not None and not is_dropped and node.children is None:
             node.children = children
-            node.children_span = Span(tokens[brace].start_pos, block_end)
+            node.children_span = Span(tokens[i].start_pos, block_end)
             node.span = Span(node.span.start, block_end)
+        i = inner_hi + 1
     if len(diags) == before:
         diags.append(_error_diagnostic(err))
-    if node is None:
-        node = _bare_node(tokens, lo, header_end)
     if node is None or dropped:
         return None
     node.broken = True
     return node
+
+
+def _start_of(tokens: list[Tok], index: int, end_pos: int) -> int:
+    return tokens[index].start_pos if index < len(tokens) else end_pos
 
 
 def _bare_node(tokens: list[Tok], lo: int, hi: int) -> Node | None:
@@ -326,8 +309,16 @@ def _limit_depth(nodes: list[Node]) -> None:
 
 def parse(text: str) -> ParseResult:
     """Parse KDL v2 text. Never raises: problems come back as diagnostics."""
-    tokens, comments, diags = tokenize(text)
-    nodes = _parse_list(tokens, 0, len(tokens), len(text), diags, 0)
+    # The parse allocates many small acyclic objects; the cycle collector
+    # would only slow it down (about 2x on large files).
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        tokens, comments, diags = tokenize(text)
+        nodes = _parse_list(tokens, 0, len(tokens), len(text), diags, 0)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     if any(d.code == "K011" for d in diags):
         _limit_depth(nodes)
     diags.sort(key=lambda d: (d.span.start, d.span.end, d.code))
