@@ -43,10 +43,11 @@ _KEYWORDS = {
 
 MAX_DEPTH = 256
 
+# Leading whitespace is folded into every match: one regex call per token.
 _MASTER = re.compile(
-    "|".join(
+    f"[{chars.WS}]*(?:"
+    + "|".join(
         [
-            f"(?P<ws>[{chars.WS}]+)",
             f"(?P<nl>{chars.NEWLINE_RE})",
             f"(?P<word>{chars.IDENT_CHAR_CLASS}+)",
             '(?P<quote>")',
@@ -58,8 +59,10 @@ _MASTER = re.compile(
             "(?P<hash>#)",
             r"(?P<esc>\\)",
             r"(?P<bad>[\s\S])",
+            r"(?P<eof>\Z)",
         ]
     )
+    + ")"
 )
 _KEYWORD_RE = re.compile(r"#(?:true|false|null|inf|-inf|nan)")
 _LINE_REST = re.compile(f"[^{chars.NL}]*")
@@ -141,10 +144,9 @@ def tokenize(text: str) -> tuple[list[Tok], list[Comment], list[Diagnostic]]:
         m = match(text, pos)
         kind = m.lastgroup
         end = m.end()
-        if kind == "ws":
+        if m.start(kind) != pos:
             spaced = True
-            pos = end
-            continue
+            pos = m.start(kind)
         if kind == "nl":
             if last == NL:
                 tokens[-1].end_pos = end
@@ -155,7 +157,7 @@ def tokenize(text: str) -> tuple[list[Tok], list[Comment], list[Diagnostic]]:
             pos = end
             continue
         if kind == "word":
-            word = m.group()
+            word = m.group(kind)
             if chars.NUMBER_START(word):
                 value = decode_number(word)
                 if value is None:
@@ -174,7 +176,7 @@ def tokenize(text: str) -> tuple[list[Tok], list[Comment], list[Diagnostic]]:
                 tok = _quoted(text, pos, diags)
             end = tok.end_pos
         elif kind == "punct":
-            ch = m.group()
+            ch = m.group(kind)
             ttype = _PUNCT[ch]
             if ttype == LBRACE:
                 depth += 1
@@ -219,8 +221,10 @@ def tokenize(text: str) -> tuple[list[Tok], list[Comment], list[Diagnostic]]:
             pos = _escline(text, pos, comments, diags)
             spaced = True
             continue
+        elif kind == "eof":
+            break
         else:  # bad
-            ch = m.group()
+            ch = m.group(kind)
             if chars.disallowed_search(ch):
                 error("K001", pos, end, detail=f"disallowed character U+{ord(ch):04X}")
             else:
