@@ -45,6 +45,11 @@ _EXPECTED_WORDS = {
 }
 
 
+# Recovery re-parses each enclosing block's contents, so its cost grows with
+# nesting depth; below this depth a damaged block is dropped, not salvaged.
+_MAX_RECOVERY_DEPTH = 32
+
+
 class _TokensOnly(Lexer):
     """Lark needs a lexer class; ours runs before the parser (lexer.tokenize)."""
 
@@ -258,7 +263,7 @@ def _recover_node(tokens: list[Tok], lo: int, hi: int, end_pos: int, err: _Synta
         else:
             inner_hi, block_end = close, tokens[close].end_pos
         children: list[Node] = []
-        if depth < MAX_DEPTH:
+        if depth < _MAX_RECOVERY_DEPTH:
             inner_end = _start_of(tokens, inner_hi, end_pos)
             children = _parse_list(tokens, i + 1, inner_hi, inner_end, diags, depth + 1)
         if node is not None and not is_dropped and node.children is None:
