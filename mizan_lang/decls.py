@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .source import Span
+from .typeexpr import TypeExpr
 
 
 @dataclass(slots=True)
@@ -25,6 +26,9 @@ class TypeRef:
 
     text: str
     span: Span
+    # The parsed expression (syntax only, names unresolved). None when the
+    # type is missing or malformed; lowering has reported that already.
+    expr: TypeExpr | None = None
 
 
 @dataclass(slots=True)
@@ -45,7 +49,8 @@ class Doc:
 @dataclass(slots=True)
 class Import:
     path: str
-    span: Span
+    span: Span  # the whole `import` node
+    path_span: Span | None = None  # the path string alone
 
 
 @dataclass(slots=True)
@@ -139,9 +144,13 @@ class ContextDecl:
 
 @dataclass(slots=True)
 class KeyBinding:
-    """Explicit scoping: context key param <- mutation param."""
+    """Explicit scoping: context key param <- mutation param.
 
-    key: Name
+    `key` is None for the short form `by=param`, which names the mutation
+    param for a context with a single key (the checker knows which).
+    """
+
+    key: Name | None
     param: Name
 
 

@@ -8,24 +8,81 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 # KDL v2 newlines: CRLF counts as one. Used for line numbering everywhere.
 _NEWLINE = re.compile("\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
 
 
-@dataclass(frozen=True, slots=True)
+class Anchor:
+    """The offset of a piece of text (a top-level chunk) within its file.
+
+    The language server caches the parse of each top-level declaration; when
+    an edit above it moves it, only its anchor's `base` changes, and every span
+    made while that chunk was processed moves with it at no cost.
+    """
+
+    __slots__ = ("base",)
+
+    def __init__(self, base: int = 0) -> None:
+        self.base = base
+
+
+_current: list[Anchor | None] = [None]
+
+
+@contextmanager
+def anchored(anchor: Anchor) -> Iterator[Anchor]:
+    """Spans created inside this block are relative to `anchor` (base 0 while inside)."""
+    saved_base = anchor.base
+    anchor.base = 0
+    previous = _current[0]
+    _current[0] = anchor
+    try:
+        yield anchor
+    finally:
+        _current[0] = previous
+        anchor.base = saved_base
+
+
 class Span:
     """Half-open range of character offsets [start, end) in one source text."""
 
-    start: int
-    end: int
+    __slots__ = ("_start", "_end", "anchor")
+
+    def __init__(self, start: int, end: int) -> None:
+        self._start = start
+        self._end = end
+        self.anchor = _current[0]
+
+    @property
+    def start(self) -> int:
+        anchor = self.anchor
+        return self._start if anchor is None else self._start + anchor.base
+
+    @property
+    def end(self) -> int:
+        anchor = self.anchor
+        return self._end if anchor is None else self._end + anchor.base
 
     def cover(self, other: "Span") -> "Span":
         return Span(min(self.start, other.start), max(self.end, other.end))
 
     def contains(self, offset: int) -> bool:
         return self.start <= offset <= self.end
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Span):
+            return NotImplemented
+        return self.start == other.start and self.end == other.end
+
+    def __hash__(self) -> int:
+        return hash((self.start, self.end))
+
+    def __repr__(self) -> str:
+        return f"Span({self.start}, {self.end})"
 
 
 @dataclass(frozen=True, slots=True)

@@ -124,13 +124,19 @@ def decode_number(text: str) -> int | Decimal | None:
     return int(plain)
 
 
-def tokenize(text: str) -> tuple[list[Tok], list[Comment], list[Diagnostic]]:
+def tokenize(text: str, at_file_start: bool = True
+             ) -> tuple[list[Tok], list[Comment], list[Diagnostic]]:
+    """Tokens, comments and lexical diagnostics of `text`.
+
+    `at_file_start` is False for a later piece of a file (incremental parsing):
+    a BOM is allowed only at the very start of a file.
+    """
     tokens: list[Tok] = []
     comments: list[Comment] = []
     diags: list[Diagnostic] = []
     append = tokens.append
     n = len(text)
-    pos = 1 if text.startswith("\ufeff") else 0
+    pos = 1 if at_file_start and text.startswith("\ufeff") else 0
     spaced = True  # was there whitespace since the last significant token?
     last = ""  # type of the last emitted token
     depth = 0
@@ -153,6 +159,8 @@ def tokenize(text: str) -> tuple[list[Tok], list[Comment], list[Diagnostic]]:
             elif last not in (SLASHDASH, SDBRACE):
                 append(Tok(NL, None, pos, end))
                 last = NL
+                if depth == 0:  # each top-level node reports its own nesting problem
+                    too_deep_reported = False
             spaced = True
             pos = end
             continue

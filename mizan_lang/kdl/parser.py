@@ -25,7 +25,7 @@ from .lexer import (
     tokenize,
 )
 from .build import action_for
-from .model import Document, Node, ParseResult
+from .model import Comment, Document, Node, ParseResult
 
 _EXPECTED_WORDS = {
     "IDENT": "a value",
@@ -312,14 +312,15 @@ def _limit_depth(nodes: list[Node]) -> None:
                     stack.append((node.children, depth + 1))
 
 
-def parse(text: str) -> ParseResult:
-    """Parse KDL v2 text. Never raises: problems come back as diagnostics."""
+def parse_nodes(text: str, at_file_start: bool = True
+                ) -> tuple[list[Node], list[Comment], list[Diagnostic], list[Tok]]:
+    """Nodes, comments, diagnostics and tokens of `text` (see `parse`)."""
     # The parse allocates many small acyclic objects; the cycle collector
     # would only slow it down (about 2x on large files).
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        tokens, comments, diags = tokenize(text)
+        tokens, comments, diags = tokenize(text, at_file_start)
         nodes = _parse_list(tokens, 0, len(tokens), len(text), diags, 0)
     finally:
         if gc_was_enabled:
@@ -327,4 +328,10 @@ def parse(text: str) -> ParseResult:
     if any(d.code == "K011" for d in diags):
         _limit_depth(nodes)
     diags.sort(key=lambda d: (d.span.start, d.span.end, d.code))
+    return nodes, comments, diags, tokens
+
+
+def parse(text: str) -> ParseResult:
+    """Parse KDL v2 text. Never raises: problems come back as diagnostics."""
+    nodes, comments, diags, _tokens = parse_nodes(text)
     return ParseResult(Document(nodes, Span(0, len(text)), comments), diags)

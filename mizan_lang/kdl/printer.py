@@ -48,7 +48,12 @@ def value(val: Value) -> str:
     elif v is None:
         body = "#null"
     elif isinstance(v, float):
-        body = "#nan" if math.isnan(v) else ("#inf" if v > 0 else "#-inf")
+        if math.isnan(v):
+            body = "#nan"
+        elif math.isinf(v):
+            body = "#inf" if v > 0 else "#-inf"
+        else:
+            body = repr(v).upper()  # 1.5, 1E+20: valid KDL numbers
     elif isinstance(v, Decimal):
         body = str(v)
     else:

@@ -1,0 +1,25 @@
+"""`mizan-lang` / `python -m mizan_lang`: the command-line entry point.
+
+`--version` is answered here, before typer or anything heavy is imported,
+so that it (and shell completion probes) return in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args in (["--version"], ["-V"]):
+        from . import __version__
+
+        sys.stdout.write(f"mizan-lang {__version__}\n")
+        return 0
+    from .cli import run
+
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Contexts: cache and render settings, and what membership requires.
+
+A context is keyed by its params. A bundle fetch calls every member with the
+key values only, so each member must take every key with the same type, and
+any other param it has must be optional. Members are queries.
+"""
+
+from __future__ import annotations
+
+from ..decls import ContextDecl, FunctionDecl
+from ..diagnostics import Related
+from .auth import is_int
+from .functions import report_unknown_context
+from .state import CheckState
+from .suggest import closest, fix, hint
+
+VARY = ("identity", "public")
+RENDER = ("csr", "ssr", "psr", "static")
+
+
+def check_contexts(state: CheckState) -> None:
+    members: dict[str, list[str]] = {}
+    for path, fn in state.each("functions"):
+        if fn.context is None:
+            continue
+        ctx = state.decl("context", fn.context.text)
+        if ctx is None:
+            report_unknown_context(state, path, fn.context)
+            continue
+        members.setdefault(ctx.name.text, []).append(fn.name.text)
+        _check_member(state, path, fn, ctx)
+    for path, ctx in state.each("contexts"):
+        _check_settings(state, path, ctx)
+        _check_keys(state, path, ctx)
+        if state.decl("context", ctx.name.text) is ctx and not members.get(ctx.name.text):
+            state.report("M305", path, ctx.name.span, name=ctx.name.text)
+
+
+def _choice(state: CheckState, path: str, name, choices: tuple[str, ...], code: str) -> None:
+    if name is not None and name.text not in choices:
+        suggestion = closest(name.text, choices)
+        state.report(code, path, name.span, data=fix(suggestion), value=name.text,
+                     hint=hint(suggestion))
+
+
+def _check_settings(state: CheckState, path: str, ctx: ContextDecl) -> None:
+    _choice(state, path, ctx.render, RENDER, "M308")
+    cache = ctx.cache
+    if cache is None:
+        return
+    if cache.ttl is not None and not (is_int(cache.ttl.value) and cache.ttl.value >= 0):
+        state.report("M306", path, cache.ttl.span, value=cache.ttl.raw or str(cache.ttl.value))
+    _choice(state, path, cache.vary, VARY, "M307")
+    level = state.effective_auth.get(f"ctx:{ctx.name.text}", "public")
+    is_first = state.decl("context", ctx.name.text) is ctx
+    if cache.vary is not None and cache.vary.text == "public" and is_first and level != "public":
+        state.report("M309", path, cache.vary.span, context=ctx.name.text, auth=level)
+
+
+def _check_keys(state: CheckState, path: str, ctx: ContextDecl) -> None:
+    for param in ctx.params:
+        resolved = state.type_of(path, param.type)
+        # Upload keys are reported by the types pass already.
+        if resolved is not None and resolved.kind != "upload" and not resolved.base.is_scalar:
+            state.report("M332", path, param.type.span, name=param.name.text,
+                         type=resolved.text)
+
+
+def _check_member(state: CheckState, path: str, fn: FunctionDecl, ctx: ContextDecl) -> None:
+    ctx_path = state.lookup("context", ctx.name.text).path
+    params = {}
+    for param in fn.params:
+        params.setdefault(param.name.text, param)
+    for key in ctx.params:
+        param = params.get(key.name.text)
+        key_type = state.type_of(ctx_path, key.type)
+        if param is None:
+            state.report("M302", path, fn.context.span, fn=fn.name.text, context=ctx.name.text,
+                         related=[Related(ctx_path, key.name.span, "key param declared here")],
+                         key=key.name.text, type=key_type.text if key_type else key.type.text)
+            continue
+        param_type = state.type_of(path, param.type)
+        if key_type is not None and param_type is not None and key_type != param_type:
+            state.report("M303", path, param.type.span, name=param.name.text,
+                         actual=param_type.text, expected=key_type.text, context=ctx.name.text)
+    keys = {key.name.text for key in ctx.params}
+    for param in fn.params:
+        if param.name.text in keys or param.default is not None:
+            continue
+        resolved = state.type_of(path, param.type)
+        if resolved is not None and not resolved.nullable:
+            state.report("M333", path, param.name.span, fn=fn.name.text, name=param.name.text,
+                         context=ctx.name.text)
+    for affect in fn.affects:
+        state.report("M304", path, affect.context.span, fn=fn.name.text, context=ctx.name.text)

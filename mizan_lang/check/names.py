@@ -1,0 +1,148 @@
+"""Names: the symbol tables, duplicates, and names generated code can use.
+
+Types, enums and shapes share one namespace because all three appear in type
+expressions; contexts, functions, models, forms and guards have one each.
+Every declared name must be an ASCII identifier that Python, Rust and
+TypeScript all accept, and two names of one scope must not become the same
+name once a generator converts their case (`user_id` and `userId`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+
+from ..decls import Name
+from ..diagnostics import Related
+from ..identifiers import is_valid_identifier, reserved_in
+from .result import Symbol
+from .rtypes import PRIMITIVES, UPLOAD
+from .state import CheckState
+
+# decls attribute -> (namespace, symbol kind)
+TOP_LEVEL = (
+    ("types", "type", "type"),
+    ("enums", "type", "enum"),
+    ("shapes", "type", "shape"),
+    ("contexts", "context", "context"),
+    ("functions", "function", "function"),
+    ("models", "model", "model"),
+    ("forms", "form", "form"),
+)
+TYPE_KINDS = ("type", "enum", "shape", "model", "form")
+BUILTIN_TYPES = frozenset((*PRIMITIVES, UPLOAD, "list", "map"))
+LANGUAGE_NAMES = {"python": "Python", "rust": "Rust", "typescript": "TypeScript"}
+
+
+def collect_symbols(state: CheckState) -> None:
+    """Fill the symbol tables (first declaration wins) and report duplicates."""
+    declared: list[tuple[str, str, str, object]] = []
+    for attr, namespace, kind in TOP_LEVEL:
+        declared.extend((path, namespace, kind, decl) for path, decl in state.each(attr))
+    declared.extend((path, "guard", "guard", guard) for path, guard in state.guards())
+    # Sorted by place so "first" means the same whatever the kinds' order.
+    declared.sort(key=lambda item: (item[0], item[3].name.span.start))
+    for path, namespace, kind, decl in declared:
+        name = decl.name
+        table = state.symbols[namespace]
+        first = table.get(name.text)
+        if first is None:
+            table[name.text] = Symbol(kind, name.text, path, name.span, decl)
+        else:
+            article = "an" if first.kind[0] in "aeiou" else "a"
+            state.report("M150", path, name.span, name=name.text, kind=f"{article} {first.kind}",
+                         related=[Related(first.path, first.span, "first declared here")])
+        if namespace == "type" and name.text in BUILTIN_TYPES:
+            state.report("M155", path, name.span, name=name.text)
+        else:
+            _check_identifier(state, path, name, for_type=kind in TYPE_KINDS)
+    for namespace in state.symbols:
+        _case_collisions(state, ((s.path, Name(s.name, s.span))
+                                 for s in state.symbols[namespace].values()))
+
+
+def check_members(state: CheckState) -> None:
+    """Unique, usable member names inside each declaration."""
+    for path, decl, label, members in _member_scopes(state):
+        seen: dict[str, Name] = {}
+        for member_label, name in members:
+            first = seen.get(name.text)
+            if first is not None:
+                state.report("M151", path, name.span, member=member_label, name=name.text,
+                             owner=label, related=[Related(path, first.span, "first declared here")])
+                continue
+            seen[name.text] = name
+            _check_identifier(state, path, name, for_type=False)
+        _case_collisions(state, ((path, name) for name in seen.values()))
+
+
+def _member_scopes(state: CheckState) -> Iterator[tuple[str, object, str, list[tuple[str, Name]]]]:
+    for path, decl in state.each("types"):
+        yield path, decl, f"type '{decl.name.text}'", [("field", f.name) for f in decl.fields]
+    for path, decl in state.each("enums"):
+        yield path, decl, f"enum '{decl.name.text}'", [("member", m.name) for m in decl.members]
+    for path, decl in state.each("contexts"):
+        yield path, decl, f"context '{decl.name.text}'", [("param", p.name) for p in decl.params]
+    for path, decl in state.each("functions"):
+        yield path, decl, f"function '{decl.name.text}'", [("param", p.name) for p in decl.params]
+    for path, decl in state.each("models"):
+        members = [("column", c.name) for c in decl.columns]
+        members += [("relation", r.name) for r in decl.relations]
+        members.sort(key=lambda item: item[1].span.start)
+        yield path, decl, f"model '{decl.name.text}'", members
+    for path, decl in state.each("shapes"):
+        yield path, decl, f"shape '{decl.name.text}'", [("field", f.name) for f in decl.fields]
+    for path, decl in state.each("forms"):
+        yield path, decl, f"form '{decl.name.text}'", [("field", f.name) for f in decl.fields]
+
+
+def _check_identifier(state: CheckState, path: str, name: Name, *, for_type: bool) -> None:
+    if not name.text:
+        return  # a missing name is the lowering's report
+    if not is_valid_identifier(name.text):
+        suggestion = sanitize(name.text)
+        state.report("M152", path, name.span, data={"replace": suggestion}, name=name.text,
+                     suggestion=suggestion)
+        return
+    languages = _reserved(name.text, for_type)
+    if languages:
+        suggestion = name.text + "_"
+        state.report("M153", path, name.span, data={"replace": suggestion}, name=name.text,
+                     languages=_join([LANGUAGE_NAMES.get(lang, lang) for lang in languages]),
+                     suggestion=suggestion)
+
+
+@lru_cache(maxsize=8192)
+def _reserved(name: str, for_type: bool) -> tuple[str, ...]:
+    # The same member names (ids, keys) recur across a spec: look each up once.
+    return tuple(reserved_in(name, for_type=for_type))
+
+
+def sanitize(text: str) -> str:
+    """A valid identifier close to `text`: other characters become `_`."""
+    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", text)
+    if not cleaned or cleaned[0].isdigit():
+        cleaned = "_" + cleaned
+    return cleaned
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def fold(name: str) -> str:
+    """What survives every case conversion: letters and digits, case-folded."""
+    return name.replace("_", "").casefold()
+
+
+def _case_collisions(state: CheckState, names: Iterable[tuple[str, Name]]) -> None:
+    seen: dict[str, tuple[str, Name]] = {}
+    for path, name in sorted(names, key=lambda item: (item[0], item[1].span.start)):
+        key = fold(name.text)
+        first = seen.get(key)
+        if first is None:
+            seen[key] = (path, name)
+        elif first[1].text != name.text:
+            state.report("M154", path, name.span, name=name.text, other=first[1].text,
+                         related=[Related(first[0], first[1].span, "the other name")])

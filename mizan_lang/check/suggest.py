@@ -1,0 +1,34 @@
+"""Did-you-mean suggestions for unknown names."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate most like `name`, or None when nothing is close.
+
+    A case-insensitive exact match wins (`profile` -> `Profile`); otherwise
+    difflib's ratio decides. Candidates are sorted first so ties break the
+    same way whatever order the declarations came in.
+    """
+    pool = sorted(set(candidates) - {name})
+    if not pool or not name:
+        return None
+    folded = name.casefold()
+    for candidate in pool:
+        if candidate.casefold() == folded:
+            return candidate
+    found = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def hint(suggestion: str | None) -> str:
+    """Message suffix for a suggestion (empty when there is none)."""
+    return f"; did you mean '{suggestion}'?" if suggestion else ""
+
+
+def fix(suggestion: str | None) -> dict[str, object]:
+    """Quick-fix data for editors: replace the name with the suggestion."""
+    return {"replace": suggestion} if suggestion else {}

@@ -1,0 +1,81 @@
+"""`mizan-lang check`: validate a workspace and report its diagnostics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+from .cli_common import (
+    OutputFormat,
+    SourceCache,
+    emit_diagnostics,
+    has_errors,
+    require_paths,
+    write_stderr,
+)
+
+if TYPE_CHECKING:
+    from .check.result import CheckResult
+
+PATHS_HELP = "Files or folders (every *.mizan under a folder); together they form one workspace."
+
+CHECK_EPILOG = """\
+Output: one `path:line:col: severity code: message` line per diagnostic
+(1-based line and column), the source line with a caret line under the
+range, and `  note: path:line:col: message` lines for related places. A
+summary `N errors, M warnings in K files` goes to stderr.
+
+Examples:
+
+  mizan-lang check examples/shop
+
+  mizan-lang check api/main.mizan --no-excerpt | grep M201
+
+  mizan-lang check api --format json > diagnostics.json
+"""
+
+
+def analyze(paths: list[Path]) -> tuple["CheckResult", SourceCache, int]:
+    """Load every given file (and its imports) as one workspace and check it.
+
+    Returns the check result, a source lookup for rendering, and the number
+    of files in the workspace."""
+    from .check import check
+    from .workspace import load_workspace
+
+    # The workspace expands folders itself (and reports an empty one).
+    workspace = load_workspace([str(path) for path in require_paths(paths)])
+    result = check(workspace)
+    lookup = SourceCache()
+    for path, source in workspace.files.items():
+        lookup.add(path, source.index)
+    return result, lookup, len(workspace.files)
+
+
+def report(result: "CheckResult", lookup: SourceCache, file_count: int, *,
+           output: OutputFormat, excerpt: bool, to_stderr: bool = False) -> bool:
+    """Print diagnostics and the summary; True when there were errors."""
+    from .render import summary
+
+    emit_diagnostics(result.diagnostics, lookup, output=output, excerpt=excerpt,
+                     to_stderr=to_stderr)
+    write_stderr(summary(result.diagnostics, file_count) + "\n")
+    return has_errors(result.diagnostics)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(epilog=CHECK_EPILOG)
+    def check(
+        paths: list[Path] = typer.Argument(..., help=PATHS_HELP, show_default=False, metavar="PATH"),
+        output: OutputFormat = typer.Option(
+            OutputFormat.text, "--format", "-f",
+            help="text: lines with excerpts; json: an array of diagnostic objects."),
+        no_excerpt: bool = typer.Option(
+            False, "--no-excerpt", help="Only the one-line form of each diagnostic (grep-friendly)."),
+    ) -> None:
+        """Check .mizan files and report coded diagnostics."""
+        result, lookup, count = analyze(paths)
+        failed = report(result, lookup, count, output=output, excerpt=not no_excerpt)
+        raise typer.Exit(1 if failed else 0)

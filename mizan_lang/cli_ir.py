@@ -1,0 +1,58 @@
+"""`mizan-lang ir`: print the canonical IR of a workspace (KDL or JSON)."""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+
+import typer
+
+from .cli_check import PATHS_HELP, analyze, report
+from .cli_common import OutputFormat, write_stdout
+
+IR_EPILOG = """\
+The IR is the resolved, canonical model every generator starts from; its
+bytes are deterministic. When the workspace has errors, their diagnostics
+go to stderr (formatted like `check`), nothing is written and the exit
+code is 1. Warnings are shown on stderr and do not stop the IR.
+
+Examples:
+
+  mizan-lang ir examples/shop
+
+  mizan-lang ir examples/shop --format json --out shop.ir.json
+"""
+
+
+class IrFormat(str, enum.Enum):
+    kdl = "kdl"
+    json = "json"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command(epilog=IR_EPILOG)
+    def ir(
+        paths: list[Path] = typer.Argument(..., help=PATHS_HELP, show_default=False, metavar="PATH"),
+        output: IrFormat = typer.Option(IrFormat.kdl, "--format", "-f",
+                                        help="Emit the IR as KDL or as JSON."),
+        out: Path | None = typer.Option(None, "--out", "-o", dir_okay=False,
+                                        help="Write the IR to this file instead of stdout."),
+        no_excerpt: bool = typer.Option(False, "--no-excerpt",
+                                        help="Show diagnostics without source excerpts."),
+    ) -> None:
+        """Print the canonical IR (the resolved model) of .mizan files."""
+        result, lookup, count = analyze(paths)
+        if result.diagnostics:
+            failed = report(result, lookup, count, output=OutputFormat.text,
+                            excerpt=not no_excerpt, to_stderr=True)
+            if failed:
+                raise typer.Exit(1)
+        from .ir import build_ir, to_json, to_kdl
+
+        model = build_ir(result)
+        text = to_json(model) if output == IrFormat.json else to_kdl(model)
+        if out is None:
+            write_stdout(text)
+        else:
+            out.write_bytes(text.encode("utf-8"))
+        raise typer.Exit(0)

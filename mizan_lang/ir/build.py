@@ -1,0 +1,346 @@
+"""Build the canonical IR from a checked workspace.
+
+Called only when the check found no errors, so every reference resolves;
+the builder still never guesses: where the source says nothing it writes the
+documented default. Declarations are taken from the checker's symbol tables
+(first declaration wins), never by walking files, so the file split cannot
+change the result.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from .. import decls
+from ..check.result import CheckResult, Scoping
+from ..source import Span
+from ..typeexpr import TypeExpr, parse_type
+from . import model as ir
+
+UPLOAD = "Upload"
+FORM_FORMATS = ("email", "url")  # string formats form fields add to the primitives
+_LENGTH_VALIDATORS = {"min-length": "min_length", "max-length": "max_length"}
+
+
+def build_ir(result: CheckResult) -> ir.Workspace:
+    return _Builder(result).workspace()
+
+
+class _Builder:
+    def __init__(self, result: CheckResult) -> None:
+        self.result = result
+        self.symbols = result.symbols
+        # Indexes built once: specs with thousands of functions stay linear.
+        self.members: dict[str, list[str]] = {}
+        for fn in self.decls("function"):
+            if fn.context is not None:
+                self.members.setdefault(fn.context.text, []).append(fn.name.text)
+        self.scopings_of_fn: dict[str, list[Scoping]] = {}
+        self.scopings_of_ctx: dict[str, list[Scoping]] = {}
+        functions = self.symbols.get("function", {})
+        for scoping in result.scopings:
+            if scoping.mutation in functions:
+                self.scopings_of_fn.setdefault(scoping.mutation, []).append(scoping)
+                self.scopings_of_ctx.setdefault(scoping.context, []).append(scoping)
+        self.models: dict[str, ir.Model] = {}
+        self.types: dict[str, ir.TypeRef] = {}  # spelling -> resolved (models are frozen)
+
+    def decls(self, kind: str, symbol_kind: str | None = None) -> list:
+        """Declarations of one namespace sorted by name, optionally one symbol kind."""
+        table = self.symbols.get(kind, {})
+        return [table[name].decl for name in sorted(table)
+                if symbol_kind is None or table[name].kind == symbol_kind]
+
+    # --- the workspace ----------------------------------------------------------
+    def workspace(self) -> ir.Workspace:
+        return ir.Workspace(
+            version=self.version(),
+            auth=self.auth(),
+            enums=[self.enum(d) for d in self.decls("type", "enum")],
+            types=[self.record(d) for d in self.decls("type", "type")],
+            models=[self.model(d) for d in self.decls("model")],
+            shapes=[self.shape(d) for d in self.decls("type", "shape")],
+            contexts=[self.context(d) for d in self.decls("context")],
+            functions=[self.function(d) for d in self.decls("function")],
+            forms=[self.form(d) for d in self.decls("form")],
+        )
+
+    def version(self) -> int:
+        for path in sorted(self.result.files):
+            version = self.result.files[path].version
+            if version is not None and _is_int(version.value):
+                return version.value
+        return 1
+
+    # --- auth -----------------------------------------------------------------
+    def auth(self) -> ir.Auth:
+        jwt: decls.JwtSettings | None = None
+        default: str | None = None
+        for path in sorted(self.result.files):
+            for block in self.result.files[path].auth:
+                jwt = jwt or block.jwt
+                if default is None and block.default is not None:
+                    default = block.default.text
+        guards = [self.guard(d) for d in self.decls("guard")]
+        return ir.Auth(jwt=self.jwt(jwt), guards=guards, default=default or "public")
+
+    @staticmethod
+    def jwt(settings: decls.JwtSettings | None) -> ir.Jwt:
+        if settings is None:
+            return ir.Jwt()
+        given = {
+            "algorithm": _text(settings.algorithm),
+            "issuer": _text(settings.issuer),
+            "audience": _text(settings.audience),
+            "access_ttl": settings.access_ttl.value if settings.access_ttl else None,
+            "refresh_ttl": settings.refresh_ttl.value if settings.refresh_ttl else None,
+        }
+        return ir.Jwt(**{key: value for key, value in given.items() if value is not None})
+
+    @staticmethod
+    def guard(guard: decls.Guard) -> ir.Guard:
+        value = guard.value.value if guard.value is not None else None
+        return ir.Guard(name=guard.name.text, claim=_text(guard.claim) or guard.name.text,
+                        value=_plain_scalar(value), doc=_doc(guard.doc))
+
+    # --- types ------------------------------------------------------------------
+    def type_ref(self, ref: decls.TypeRef) -> ir.TypeRef:
+        resolved = self.types.get(ref.text)
+        if resolved is None:
+            expr, _ = parse_type(ref.text, Span(0, 0))
+            # expr is None cannot happen after a clean check; keep the spelling then.
+            resolved = self.resolve(expr) if expr is not None else ir.PrimitiveType(name=ref.text)
+            self.types[ref.text] = resolved
+        return resolved
+
+    def resolve(self, expr: TypeExpr) -> ir.TypeRef:
+        if expr.kind == "nullable":
+            return ir.NullableType(inner=self.resolve(expr.args[0]))
+        if expr.kind == "list":
+            return ir.ListType(item=self.resolve(expr.args[0]))
+        if expr.kind == "map":
+            return ir.MapType(value=self.resolve(expr.args[1]))
+        if expr.kind == "primitive":
+            return ir.PrimitiveType(name=expr.name)
+        if expr.name == UPLOAD:
+            return ir.UploadType()
+        symbol = self.symbols.get("type", {}).get(expr.name)
+        if symbol is None:  # cannot happen after a clean check
+            return ir.PrimitiveType(name=expr.name)
+        return ir.NamedType(name=expr.name, ref=symbol.kind)
+
+    def default(self, literal: decls.Literal | None, type_: ir.TypeRef) -> ir.Default | None:
+        if literal is None:
+            return None
+        return ir.Default(value=normalize_literal(literal.value, type_))
+
+    def enum(self, enum: decls.EnumDecl) -> ir.Enum:
+        members = [ir.EnumMember(name=m.name.text, doc=_doc(m.doc)) for m in enum.members]
+        return ir.Enum(name=enum.name.text, members=members, doc=_doc(enum.doc))
+
+    def record(self, record: decls.TypeDecl) -> ir.Record:
+        fields = []
+        for field in record.fields:
+            type_ = self.type_ref(field.type)
+            fields.append(ir.RecordField(name=field.name.text, type=type_,
+                                         default=self.default(field.default, type_),
+                                         doc=_doc(field.doc)))
+        return ir.Record(name=record.name.text, fields=fields, doc=_doc(record.doc))
+
+    def param(self, param: decls.Param) -> ir.Param:
+        type_ = self.type_ref(param.type)
+        max_size = param.max_size.value if param.max_size is not None else None
+        return ir.Param(
+            name=param.name.text,
+            type=type_,
+            default=self.default(param.default, type_),
+            doc=_doc(param.doc),
+            max_size=max_size if _is_int(max_size) else None,
+            content_types=sorted({name.text for name in param.content_types}),
+        )
+
+    # --- contexts and functions -------------------------------------------------
+    def context(self, ctx: decls.ContextDecl) -> ir.Context:
+        name = ctx.name.text
+        members = sorted(self.members.get(name, []))
+        affected_by = sorted({s.mutation for s in self.scopings_of_ctx.get(name, [])})
+        cache = ir.Cache()
+        if ctx.cache is not None:
+            cache = ir.Cache(
+                ttl=ctx.cache.ttl.value if ctx.cache.ttl is not None else cache.ttl,
+                vary=ctx.cache.vary.text if ctx.cache.vary is not None else cache.vary,
+            )
+        return ir.Context(
+            name=name,
+            params=[self.param(p) for p in ctx.params],
+            auth=self.result.effective_auth.get(f"ctx:{name}", "public"),
+            cache=cache,
+            render=ctx.render.text if ctx.render is not None else "csr",
+            members=members,
+            affected_by=affected_by,
+            doc=_doc(ctx.doc),
+        )
+
+    def function(self, fn: decls.FunctionDecl) -> ir.Function:
+        name = fn.name.text
+        invalidates = sorted(
+            (ir.Invalidation(context=s.context, tier=s.tier,
+                             bindings=dict(sorted(s.bindings.items())))
+             for s in self.scopings_of_fn.get(name, [])),
+            key=lambda inv: inv.context,
+        )
+        return ir.Function(
+            name=name,
+            kind=self.result.function_kinds.get(name, "mutation" if fn.affects else "query"),
+            params=[self.param(p) for p in fn.params],
+            returns=self.type_ref(fn.returns) if fn.returns is not None else None,
+            context=_text(fn.context),
+            auth=self.result.effective_auth.get(f"fn:{name}", "public"),
+            websocket=bool(fn.websocket.value) if fn.websocket is not None else False,
+            invalidates=invalidates,
+            doc=_doc(fn.doc),
+        )
+
+    # --- models, shapes, forms --------------------------------------------------
+    def model(self, model: decls.ModelDecl) -> ir.Model:
+        built = self.models.get(model.name.text)  # shapes ask for their model again
+        if built is not None:
+            return built
+        columns = [
+            ir.Column(name=c.name.text, type=self.type_ref(c.type), primary=_flag(c.primary),
+                      unique=_flag(c.unique), doc=_doc(c.doc))
+            for c in model.columns
+        ]
+        relations = [
+            ir.Relation(name=r.name.text, to=r.target.text, many=_flag(r.many), doc=_doc(r.doc))
+            for r in model.relations
+        ]
+        built = ir.Model(name=model.name.text,
+                         table=_text(model.table) or snake_case(model.name.text),
+                         columns=columns, relations=relations, doc=_doc(model.doc))
+        self.models[model.name.text] = built
+        return built
+
+    def shape(self, shape: decls.ShapeDecl) -> ir.Shape:
+        source = self.symbols.get("model", {}).get(shape.model.text) if shape.model else None
+        model = self.model(source.decl) if source is not None else None
+        columns = {c.name: c for c in model.columns} if model else {}
+        relations = {r.name: r for r in model.relations} if model else {}
+        fields = []
+        for field in shape.fields:
+            name = field.name.text
+            nested = _text(field.shape)
+            if name in columns:
+                fields.append(ir.ShapeField(name=name, source="column", type=columns[name].type))
+                continue
+            relation = relations.get(name)
+            type_ = None
+            if nested is not None:
+                type_ = ir.NamedType(name=nested, ref="shape")
+                if relation is not None and relation.many:
+                    type_ = ir.ListType(item=type_)
+            fields.append(ir.ShapeField(
+                name=name, source="relation", type=type_, shape=nested,
+                to=relation.to if relation else None, many=relation.many if relation else False,
+            ))
+        return ir.Shape(name=shape.name.text, model=_text(shape.model) or "", fields=fields,
+                        doc=_doc(shape.doc))
+
+    def form(self, form: decls.FormDecl) -> ir.Form:
+        fields = []
+        for field in form.fields:
+            expr, _ = parse_type(field.type.text, Span(0, 0))
+            if expr is not None and expr.kind == "named" and expr.name not in FORM_FORMATS:
+                type_: ir.TypeRef = self.resolve(expr)
+            else:
+                type_ = ir.PrimitiveType(name=expr.name if expr is not None else field.type.text)
+            label = field.label.text if field.label is not None else humanize(field.name.text)
+            fields.append(ir.FormField(name=field.name.text, type=type_, label=label,
+                                       validators=validators(field.validators, type_),
+                                       doc=_doc(field.doc)))
+        return ir.Form(name=form.name.text, submit=_text(form.submit) or "", fields=fields,
+                       doc=_doc(form.doc))
+
+
+# --- value normalisation -------------------------------------------------------
+
+
+def normalize_literal(value: object, type_: ir.TypeRef) -> ir.Scalar:
+    """A literal in the canonical form of the type it is a value of.
+
+    The same meaning gives the same value whatever the spelling: `0x10` and
+    `16` for an int, `2` and `2.0` for a float, `1e3` and `1000` for a decimal.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    while isinstance(type_, ir.NullableType):
+        type_ = type_.inner
+    name = type_.name if isinstance(type_, ir.PrimitiveType) else None
+    number = isinstance(value, (int, float, Decimal))
+    if name == "float" and number:
+        return float(value)
+    if name == "decimal" and number and not isinstance(value, float):
+        return canonical_decimal(Decimal(value))
+    return _plain_scalar(value)
+
+
+def _plain_scalar(value: object) -> ir.Scalar:
+    """A literal whose type does not pin its form: integral decimals become ints."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value():
+            return int(value)
+        return canonical_decimal(value)
+    return value  # type: ignore[return-value]
+
+
+def canonical_decimal(value: Decimal) -> Decimal:
+    """Plain notation (no exponent), keeping the written scale: `9.90` stays."""
+    return Decimal(format(value, "f"))
+
+
+def validators(written: dict[str, decls.Literal], type_: ir.TypeRef) -> ir.Validators:
+    """Validators spelled out: every known one present, numbers in canonical form."""
+    values: dict[str, object] = {}
+    bound_type = type_ if isinstance(type_, ir.PrimitiveType) and type_.name in (
+        "int", "float", "decimal") else ir.PrimitiveType(name="decimal")
+    for key, literal in written.items():
+        if key == "required":
+            values["required"] = bool(literal.value)
+        elif key in ("min", "max"):
+            values[key] = normalize_literal(literal.value, bound_type)
+        elif key in _LENGTH_VALIDATORS:
+            values[_LENGTH_VALIDATORS[key]] = literal.value
+        elif key == "pattern":
+            values["pattern"] = literal.value
+    return ir.Validators(**values)
+
+
+# --- small helpers -----------------------------------------------------------
+
+
+def _text(name: decls.Name | None) -> str | None:
+    return name.text if name is not None else None
+
+
+def _doc(doc: decls.Doc | None) -> str | None:
+    return doc.text if doc is not None else None
+
+
+def _flag(literal: decls.Literal | None) -> bool:
+    return bool(literal.value) if literal is not None else False
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def snake_case(name: str) -> str:
+    """`ProductImage` -> `product_image`: the default table name of a model."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
+
+
+def humanize(name: str) -> str:
+    """`display_name` -> `Display name`: the default label of a form field."""
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]

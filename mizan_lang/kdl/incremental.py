@@ -1,0 +1,156 @@
+"""Incremental parsing for editors: re-parse only the top-level nodes an edit touched.
+
+A file is kept as a list of chunks, each one or more whole top-level nodes
+ending at a newline outside any block (a "boundary": the lexer is in its
+neutral state there, so the text before and after can be lexed apart with the
+same result). Each chunk is parsed on its own inside `anchored(chunk.anchor)`,
+so its spans are relative to the chunk; moving a chunk is one assignment.
+
+After an edit, the chunks before and after the changed text are kept; the
+changed window is re-parsed and grows over following chunks until it ends
+on a boundary again. The result always equals a full `parse` of the new text
+(the tests compare them on random edits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..diagnostics import Diagnostic
+from ..source import Anchor, Span, anchored
+from .lexer import LBRACE, NL, RBRACE, Tok, tokenize
+from .model import Comment, Document, Node, ParseResult
+from .parser import parse_nodes
+
+
+@dataclass(slots=True)
+class Chunk:
+    text: str
+    anchor: Anchor
+    nodes: list[Node]
+    comments: list[Comment]
+    diagnostics: list[Diagnostic]
+    # Anything callers derive from this chunk, computed inside `anchored`
+    # (e.g. lowered declarations); cleared when the chunk is replaced.
+    derived: dict[str, object]
+
+    @property
+    def start(self) -> int:
+        return self.anchor.base
+
+    @property
+    def end(self) -> int:
+        return self.anchor.base + len(self.text)
+
+
+def boundaries(tokens: list[Tok], length: int) -> list[int]:
+    """Offsets where a new chunk may start: after each top-level newline run."""
+    points: list[int] = []
+    depth = 0
+    for tok in tokens:
+        ttype = tok.type
+        if ttype == NL:
+            if depth == 0 and tok.end_pos < length:
+                points.append(tok.end_pos)
+        elif ttype == LBRACE:
+            depth += 1
+        elif ttype == RBRACE and depth:
+            depth -= 1
+    return points
+
+
+def _ends_cleanly(tokens: list[Tok], length: int) -> bool:
+    if not tokens or tokens[-1].type != NL or tokens[-1].end_pos != length:
+        return False
+    return boundaries(tokens, length + 1)[-1:] == [length]
+
+
+def _parse_chunk(text: str, base: int) -> Chunk:
+    anchor = Anchor()
+    with anchored(anchor):
+        nodes, comments, diags, _ = parse_nodes(text, at_file_start=base == 0)
+    anchor.base = base
+    return Chunk(text, anchor, nodes, comments, diags, {})
+
+
+def _parse_window(text: str, base: int, tokens: list[Tok] | None = None) -> list[Chunk]:
+    """Parse text that starts and ends on boundaries, one chunk per top-level piece."""
+    if tokens is None:
+        tokens = tokenize(text, at_file_start=base == 0)[0]
+    cuts = [0, *boundaries(tokens, len(text)), len(text)]
+    return [_parse_chunk(text[a:b], base + a) for a, b in zip(cuts, cuts[1:]) if b > a]
+
+
+class IncrementalDocument:
+    """The parse of one file, updated edit by edit."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.chunks: list[Chunk] = _parse_window(text, 0) if text else []
+        self.reparsed = len(self.chunks)  # chunks parsed by the last update (for tests, stats)
+
+    def update(self, text: str) -> None:
+        old = self.text
+        if text == old:
+            self.reparsed = 0
+            return
+        prefix = _common_prefix(old, text)
+        suffix = _common_suffix(old, text, prefix)
+        delta = len(text) - len(old)
+        old_edit_end = len(old) - suffix
+        chunks = self.chunks
+        # First chunk that ends at or after the edit start; last that starts at or before its end.
+        first = 0
+        while first < len(chunks) and chunks[first].end < prefix:
+            first += 1
+        last = first
+        while last + 1 < len(chunks) and chunks[last + 1].start <= old_edit_end:
+            last += 1
+        start = chunks[first].start if chunks else 0
+        while True:
+            end_new = chunks[last].end + delta if last < len(chunks) else len(text)
+            window = text[start : max(end_new, start)]
+            tokens = tokenize(window, at_file_start=start == 0)[0]
+            if end_new >= len(text) or _ends_cleanly(tokens, len(window)):
+                break
+            last += 1  # the window spilled into the next chunk: take it in and retry
+        fresh = _parse_window(window, start, tokens) if window else []
+        tail = chunks[last + 1 :]
+        for chunk in tail:
+            chunk.anchor.base += delta
+        self.chunks = chunks[:first] + fresh + tail
+        self.text = text
+        self.reparsed = len(fresh)
+
+    def result(self) -> ParseResult:
+        nodes: list[Node] = []
+        comments: list[Comment] = []
+        diags: list[Diagnostic] = []
+        for chunk in self.chunks:
+            nodes.extend(chunk.nodes)
+            comments.extend(chunk.comments)
+            diags.extend(chunk.diagnostics)
+        return ParseResult(Document(nodes, Span(0, len(self.text)), comments), diags)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the common prefix, by binary search over C-level comparisons."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[lo:mid] == b[lo:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, prefix: int) -> int:
+    lo, hi = 0, min(len(a), len(b)) - prefix
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid : len(a) - lo] == b[len(b) - mid : len(b) - lo]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo

@@ -1,0 +1,350 @@
+"""The generic half of lowering: reading one KDL node against its schema.
+
+A `NodeSpec` says what a node may hold (arguments, properties, children, a
+doc); `Reader.read` checks a node against it, reports every misfit with a
+precise span, and returns the values it could convert. The per-declaration
+builders in `lower.py` only assemble `decls` objects from that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from .check.suggest import closest, fix, hint
+from .decls import Doc, KeyBinding, Literal, Name, TypeRef
+from .diagnostics import Diagnostic, make
+from .kdl.model import BOOL, NUMBER, STRING, Node, Value
+from .source import Span
+from .typeexpr import parse_type
+
+# A value reader converts one KDL value or reports why it cannot (and returns None).
+ValueReader = Callable[["Reader", Value, str], object]
+
+# Near-misses difflib does not catch: words from other schema languages.
+ALIASES = {
+    "function": "fn", "func": "fn", "def": "fn", "query": "fn", "mutation": "fn",
+    "struct": "type", "record": "type", "include": "import", "use": "import",
+    "version": "mizan", "field": "column", "column": "field", "arg": "param",
+    "argument": "param", "affect": "affects", "invalidates": "affects",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ArgSpec:
+    noun: str  # "type" -> "the type of 'field'"
+    read: ValueReader
+    label: str = ""  # "a type" -> "'field' needs a type"
+
+    @property
+    def needs(self) -> str:
+        return self.label or f"a {self.noun}"
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSpec:
+    name: str
+    args: tuple[ArgSpec, ...] = ()
+    props: Mapping[str, ValueReader] = field(default_factory=dict)
+    required_props: tuple[str, ...] = ()
+    # Allowed child nodes by name; None: no children block at all (unless `doc`).
+    children: Mapping[str, NodeSpec] | None = None
+    # Spec for children with any other name (enum members); their name is the data.
+    other_children: NodeSpec | None = None
+    doc: bool = False  # accepts doc="..." and a `doc "..."` child
+    once: bool = False  # may appear only once among its siblings
+    what: str = ""  # how a duplicate is named (default: the quoted node name)
+
+
+@dataclass(slots=True)
+class Read:
+    """What `Reader.read` could take from one node."""
+
+    node: Node
+    args: list[object]  # one per ArgSpec; None when missing or unreadable
+    props: dict[str, object]  # converted values of the known, readable properties
+    doc: Doc | None
+    children: list[tuple[Node, NodeSpec]]  # known children in source order
+
+    def arg(self, index: int) -> object:
+        return self.args[index] if index < len(self.args) else None
+
+
+def describe(value: Value) -> str:
+    """How a wrong value is named in a message."""
+    if value.kind == STRING:
+        text = value.value if len(value.value) <= 30 else value.value[:27] + "..."
+        return f'the string "{text}"'
+    if value.kind == NUMBER:
+        return f"the number {value.raw}"
+    return value.raw or ("#null" if value.value is None else str(value.value))
+
+
+def _unreadable(value: Value) -> bool:
+    """A malformed number: the parser has reported it; its value is unknown."""
+    return value.kind == NUMBER and value.value is None
+
+
+def text_start(value: Value) -> int | None:
+    """File offset of the string's first character, when the string's text
+    sits verbatim in the source (bare, or quoted/raw without escapes)."""
+    raw = value.raw
+    if value.kind != STRING or not raw or not isinstance(value.value, str):
+        return None
+    begin = value.span.end - len(raw)
+    if raw == value.value:
+        return begin
+    hashes = len(raw) - len(raw.lstrip("#"))
+    body = raw[hashes: len(raw) - hashes]
+    if not body.startswith('"""') and body == f'"{value.value}"':
+        return begin + hashes + 1
+    return None
+
+
+def split_items(value: Value) -> Iterator[tuple[str, Span]]:
+    """The comma-separated items of a string value, stripped, with their spans."""
+    text = value.value
+    start = text_start(value)
+    pos = 0
+    for piece in text.split(","):
+        lead = len(piece) - len(piece.lstrip())
+        item = piece.strip()
+        if start is None:
+            span = value.span
+        else:
+            begin = start + pos + lead
+            span = Span(begin, begin + len(item)) if item else Span(start + pos, start + pos)
+        yield item, span
+        pos += len(piece) + 1
+
+
+class Reader:
+    """Collects diagnostics for one file while its nodes are read."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+
+    def report(self, code: str, span: Span, data: dict[str, object] | None = None,
+               **fields: object) -> None:
+        self.diagnostics.append(make(code, span, path=self.path, data=data, **fields))
+
+    def wrong(self, value: Value, what: str, expected: str) -> None:
+        self.report("M109", value.span, what=what, expected=expected, found=describe(value))
+
+    def annotation(self, annotation: str | None, span: Span | None) -> None:
+        if annotation is not None and span is not None:
+            self.report("M113", span, annotation=annotation)
+
+    def unknown_node(self, node: Node, place: str, allowed: list[str]) -> None:
+        alias = ALIASES.get(node.name)
+        suggestion = alias if alias in allowed else closest(node.name, allowed)
+        self.report("M104", node.name_span, data=fix(suggestion), name=node.name,
+                    place=place, hint=hint(suggestion))
+
+    # --- one node ------------------------------------------------------------
+    def read(self, node: Node, spec: NodeSpec) -> Read:
+        self.annotation(node.type, node.type_span)
+        args = self._args(node, spec)
+        doc = self._doc_prop(node) if spec.doc else None
+        props = self._props(node, spec)
+        result = Read(node, args, props, doc, [])
+        self._children(result, spec)
+        return result
+
+    def _args(self, node: Node, spec: NodeSpec) -> list[object]:
+        values: list[object] = []
+        for index, value in enumerate(node.args):
+            self.annotation(value.type, value.type_span)
+            if index < len(spec.args):
+                arg = spec.args[index]
+                values.append(None if _unreadable(value) else
+                              arg.read(self, value, f"the {arg.noun} of '{node.name}'"))
+        extra = node.args[len(spec.args):]
+        if extra:
+            takes = " and ".join(arg.needs for arg in spec.args) or "no arguments"
+            count = "argument" if len(extra) == 1 else f"{len(extra)} arguments"
+            self.report("M107", extra[0].span.cover(extra[-1].span), node=node.name,
+                        expected=takes, extra=count)
+        missing = spec.args[len(node.args):]
+        if missing and not node.broken:
+            end = node.args[-1].span.end if node.args else node.name_span.end
+            self.report("M106", Span(node.name_span.start, end), node=node.name,
+                        what=" and ".join(arg.needs for arg in missing))
+        values.extend(None for _ in missing)
+        return values
+
+    def _props(self, node: Node, spec: NodeSpec) -> dict[str, object]:
+        allowed = sorted([*spec.props, *(["doc"] if spec.doc else [])])
+        last: dict[str, int] = {}
+        for index, prop in enumerate(node.props):
+            last[prop.key] = index
+        values: dict[str, object] = {}
+        for index, prop in enumerate(node.props):
+            self.annotation(prop.value.type, prop.value.type_span)
+            if last[prop.key] != index:
+                self.report("M111", prop.span, key=prop.key)
+                continue
+            if prop.key == "doc" and spec.doc:
+                continue  # read by _doc_prop
+            reader = spec.props.get(prop.key)
+            if reader is None:
+                suggestion = closest(prop.key, allowed)
+                self.report("M105", prop.key_span, data=fix(suggestion), node=node.name,
+                            key=prop.key, hint=hint(suggestion))
+                continue
+            if _unreadable(prop.value):
+                continue
+            converted = reader(self, prop.value, f"'{prop.key}'")
+            if converted is not None:
+                values[prop.key] = converted
+        if not node.broken:
+            for key in spec.required_props:
+                if key not in last:
+                    self.report("M108", node.name_span, node=node.name, key=key)
+        return values
+
+    def _doc_prop(self, node: Node) -> Doc | None:
+        prop = node.prop("doc")
+        return read_text(self, prop.value, "'doc'") if prop is not None else None
+
+    def _children(self, result: Read, spec: NodeSpec) -> None:
+        node = result.node
+        if node.children is None:
+            return
+        known = spec.children or {}
+        if not known and spec.other_children is None and not spec.doc:
+            self.report("M112", node.children_span or node.span, node=node.name)
+            return
+        allowed = sorted([*known, *(["doc"] if spec.doc else [])])
+        seen: set[str] = set()
+        for child in node.children:
+            child_spec = known.get(child.name)
+            # In an enum a bare `doc` is a member; `doc "text"` is the enum's doc.
+            if child.name == "doc" and spec.doc and (child.args or spec.other_children is None):
+                self._doc_child(result, child)
+            elif child_spec is not None:
+                if child_spec.once and child.name in seen:
+                    self.report("M110", child.name_span, what=child_spec.what or f"'{child.name}'")
+                    continue
+                seen.add(child.name)
+                result.children.append((child, child_spec))
+            elif spec.other_children is not None:
+                result.children.append((child, spec.other_children))
+            else:
+                self.unknown_node(child, f"in '{node.name}'", allowed)
+
+    def _doc_child(self, result: Read, child: Node) -> None:
+        read = self.read(child, DOC)
+        text = read.arg(0)
+        if result.doc is not None:
+            self.report("M110", child.name_span, what="the doc")
+        elif isinstance(text, Doc):
+            result.doc = text
+
+
+# --- value readers -------------------------------------------------------------
+def read_name(reader: Reader, value: Value, what: str) -> Name | None:
+    if value.kind != STRING:
+        reader.wrong(value, what, "a name")
+        return None
+    return Name(value.value, value.span)
+
+
+def read_text(reader: Reader, value: Value, what: str) -> Doc | None:
+    if value.kind != STRING:
+        reader.wrong(value, what, "a string")
+        return None
+    return Doc(value.value, value.span)
+
+
+def read_type(reader: Reader, value: Value, what: str) -> TypeRef | None:
+    if value.kind != STRING:
+        reader.wrong(value, what, "a type such as str, list<int> or Profile?")
+        return None
+    expr, problems = parse_type(value.value, value.span, text_start(value), reader.path)
+    reader.diagnostics.extend(problems)
+    return TypeRef(value.value, value.span, expr)
+
+
+def _literal(value: Value) -> Literal:
+    return Literal(value.value, value.span, value.raw)
+
+
+def read_literal(reader: Reader, value: Value, what: str) -> Literal:
+    return _literal(value)
+
+
+def read_int(reader: Reader, value: Value, what: str) -> Literal | None:
+    if value.kind != NUMBER or not isinstance(value.value, int):
+        reader.wrong(value, what, "a whole number")
+        return None
+    return _literal(value)
+
+
+def read_bool(reader: Reader, value: Value, what: str) -> Literal | None:
+    if value.kind != BOOL:
+        reader.wrong(value, what, "#true or #false")
+        return None
+    return _literal(value)
+
+
+def read_bound(reader: Reader, value: Value, what: str) -> Literal | None:
+    """`min=`/`max=`: a number, or a string for dates."""
+    if value.kind not in (NUMBER, STRING):
+        reader.wrong(value, what, "a number (or a date string)")
+        return None
+    return _literal(value)
+
+
+def read_pattern(reader: Reader, value: Value, what: str) -> Literal | None:
+    if value.kind != STRING:
+        reader.wrong(value, what, "a regular expression string")
+        return None
+    return _literal(value)
+
+
+def read_name_list(reader: Reader, value: Value, what: str) -> list[Name] | None:
+    """`a,b,c` -> one Name per item, each with its own span."""
+    if value.kind != STRING:
+        reader.wrong(value, what, "a comma-separated list of names")
+        return None
+    names = []
+    for item, span in split_items(value):
+        if not item:
+            reader.report("M114", span, key=what.strip("'"))
+        else:
+            names.append(Name(item, span))
+    return names
+
+
+def read_bindings(reader: Reader, value: Value, what: str) -> list[KeyBinding] | None:
+    """`param` or `key:param,key:param` (explicit scoping of an affect)."""
+    if value.kind != STRING:
+        reader.wrong(value, what, "a parameter name or key:param pairs")
+        return None
+    items = list(split_items(value))
+    mapped = text_start(value) is not None
+    if len(items) == 1 and items[0][0] and ":" not in items[0][0]:
+        return [KeyBinding(None, Name(*items[0]))]
+    bindings: list[KeyBinding] = []
+    ok = True
+    for item, span in items:
+        parts = item.split(":")
+        if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
+            detail = (f"'{item}' is not a key:param pair" if item
+                      else "an empty pair (doubled or trailing comma)")
+            reader.report("M115", span, detail=detail)
+            ok = False
+            continue
+        key, param = parts
+        key_span = param_span = span
+        if mapped:  # the item sits verbatim in the source: split its span too
+            key_span = Span(span.start, span.start + len(key.rstrip()))
+            offset = span.start + len(key) + 1 + len(param) - len(param.lstrip())
+            param_span = Span(offset, offset + len(param.strip()))
+        bindings.append(KeyBinding(Name(key.strip(), key_span), Name(param.strip(), param_span)))
+    return bindings if ok else None
+
+
+DOC = NodeSpec("doc", args=(ArgSpec("text", read_text, "the doc text"),))

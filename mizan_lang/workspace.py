@@ -1,0 +1,282 @@
+"""Loading a workspace: root files (or folders) and everything they import.
+
+Each file goes through syntax and lowering on its own (`load_file`, cached
+by content so an editor re-uses files that did not change); the workspace
+then follows `import` nodes depth-first. Problems with files and imports are
+diagnostics on the import that caused them; nothing here raises.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .check.suggest import closest
+from .decls import FileDecls, Import
+from .diagnostics import Diagnostic, make
+from .kdl import parse
+from .kdl.model import ParseResult
+from .lower import lower
+from .source import LineIndex, Span, decode_source
+
+EXTENSION = ".mizan"
+CACHE_SIZE = 1024
+MAX_BYTE_PROBLEMS = 10  # invalid bytes reported one by one; the rest are summed up
+
+
+@dataclass(slots=True)
+class SourceFile:
+    """One file after syntax and lowering. Shared through the cache: treat as read-only."""
+
+    path: str
+    text: str
+    index: LineIndex
+    parse: ParseResult
+    decls: FileDecls
+    diagnostics: list[Diagnostic]  # syntax + lowering, each with .path set, sorted
+
+
+@dataclass(slots=True)
+class LoadedWorkspace:
+    roots: list[str]
+    files: dict[str, SourceFile]  # load order: roots, then imports depth-first
+    diagnostics: list[Diagnostic] = field(default_factory=list)  # files and imports
+
+    def all_diagnostics(self) -> list[Diagnostic]:
+        """Every diagnostic of every file plus the import problems, sorted."""
+        found = list(self.diagnostics)
+        for source in self.files.values():
+            found.extend(source.diagnostics)
+        return sorted(found, key=Diagnostic.sort_key)
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """Why a file could not be read: M001 (I/O), M002 (missing) or M004 (directory)."""
+
+    code: str
+    reason: str = ""
+
+
+def normalise(path: str | Path) -> str:
+    """Absolute, symlinks resolved, POSIX spelling: the one key of a file."""
+    return Path(os.path.realpath(os.fspath(path))).as_posix()
+
+
+# --- one file ------------------------------------------------------------------
+_cache: OrderedDict[tuple[str, int], SourceFile] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _build(path: str, text: str) -> SourceFile:
+    result = parse(text)
+    decls, lowered = lower(result.document, path)
+    found = [replace(d, path=path) for d in result.diagnostics] + lowered
+    found.sort(key=Diagnostic.sort_key)
+    return SourceFile(path, text, LineIndex(text), result, decls, found)
+
+
+def load_file(path: str, text: str) -> SourceFile:
+    """Parse and lower one file; unchanged (path, text) pairs come from a small LRU."""
+    key = (path, hash(text))
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None and cached.text == text:
+            _cache.move_to_end(key)
+            return cached
+    source = _build(path, text)
+    with _cache_lock:
+        _cache[key] = source
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return source
+
+
+def _byte_diagnostics(path: str, data: bytes, problems: list[tuple[int, str]]) -> list[Diagnostic]:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return [make("K001", Span(0, 1), path=path,
+                     detail="the file is UTF-16 encoded; .mizan files are UTF-8")]
+    found = [make("K001", Span(offset, offset + 1), path=path, detail=detail)
+             for offset, detail in problems[:MAX_BYTE_PROBLEMS]]
+    if len(problems) > MAX_BYTE_PROBLEMS:
+        offset = problems[MAX_BYTE_PROBLEMS][0]
+        rest = len(problems) - MAX_BYTE_PROBLEMS
+        found.append(make("K001", Span(offset, offset + 1), path=path,
+                          detail=f"{rest} more invalid UTF-8 bytes from here on"))
+    return found
+
+
+def read_source(path: str) -> tuple[str, list[Diagnostic]] | Unreadable:
+    """Read a file from disk: its text and K001 diagnostics for bytes that are not UTF-8."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return Unreadable("M002")
+    except IsADirectoryError:
+        return Unreadable("M004")
+    except OSError as err:
+        return Unreadable("M001", err.strerror or type(err).__name__)
+    text, problems = decode_source(data)
+    return text, _byte_diagnostics(path, data, problems) if problems else []
+
+
+# --- the workspace -----------------------------------------------------------------
+def _mizan_files(folder: str) -> list[str]:
+    found = []
+    for directory, subdirs, names in os.walk(folder):
+        subdirs[:] = [name for name in subdirs if not name.startswith(".")]
+        found.extend(os.path.join(directory, name) for name in names if name.endswith(EXTENSION))
+    return sorted(normalise(path) for path in found)
+
+
+def _similar_file(path: str) -> str | None:
+    """A .mizan file next to `path` whose name looks like it (compared without
+    the extension, which every candidate shares)."""
+    try:
+        names = [name for name in os.listdir(os.path.dirname(path)) if name.endswith(EXTENSION)]
+    except OSError:
+        return None
+    stems = {name[: -len(EXTENSION)]: name for name in names}
+    base = os.path.basename(path)
+    stem = base.removesuffix(EXTENSION)
+    if stem in stems and stems[stem] != base:  # `import "common"` for common.mizan
+        return stems[stem]
+    found = closest(stem, stems)
+    return stems[found] if found is not None else None
+
+
+def _shown(path: str, base: str) -> str:
+    """A path as the user would write it, relative to the importing file's folder."""
+    try:
+        return Path(os.path.relpath(path, base)).as_posix()
+    except ValueError:  # another drive on Windows
+        return path
+
+
+class _Loader:
+    def __init__(self, read: Callable[[str], str | None] | None) -> None:
+        self.read = read
+        self.files: dict[str, SourceFile] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self.done: set[str] = set()
+
+    def report(self, code: str, path: str, span: Span, **fields: object) -> None:
+        data = fields.pop("data", None)
+        self.diagnostics.append(make(code, span, path=path, data=data, **fields))
+
+    def load(self, path: str) -> SourceFile | Unreadable:
+        if path in self.files:
+            return self.files[path]
+        text = self.read(path) if self.read is not None and not os.path.isdir(path) else None
+        extra: list[Diagnostic] = []
+        if text is None:
+            got = read_source(path)
+            if isinstance(got, Unreadable):
+                return got
+            text, extra = got
+        source = load_file(path, text)
+        if extra:
+            source = replace(source, diagnostics=sorted(extra + source.diagnostics,
+                                                        key=Diagnostic.sort_key))
+        self.files[path] = source
+        return source
+
+    def problem(self, problem: Unreadable, target: str, where: str, span: Span,
+                written: str) -> None:
+        """Report why `target` (written as `written` in file `where`) could not be loaded."""
+        if problem.code == "M002":
+            suggestion = _similar_file(target)
+            fix: dict[str, object] = {}
+            hint = ""
+            if suggestion is not None:
+                replacement = posixpath.join(posixpath.dirname(written), suggestion)
+                fix = {"replace": replacement}
+                hint = f"; did you mean '{replacement}'?"
+            self.report("M002", where, span, data=fix, file=written, hint=hint)
+        elif problem.code == "M004":
+            self.report("M004", where, span, file=written)
+        else:
+            self.report("M001", where, span, file=written, reason=problem.reason)
+
+    def root(self, root: str | Path) -> list[str]:
+        path = normalise(root)
+        if os.path.isdir(path):
+            found = _mizan_files(path)
+            if not found:
+                self.report("M007", path, Span(0, 0), folder=path)
+            return found
+        return [path]
+
+    def follow(self, source: SourceFile, imp: Import, trail: list[str]) -> str | None:
+        """The file an import names, loaded; None when it cannot or must not be followed."""
+        base = os.path.dirname(source.path)
+        target = normalise(os.path.join(base, imp.path))
+        span = imp.path_span or imp.span
+        if target in trail:
+            cycle = trail[trail.index(target):] + [target]
+            start = cycle.index(source.path, 0, len(cycle) - 1)
+            cycle = cycle[start:-1] + cycle[:start] + [source.path]
+            self.report("M003", source.path, imp.span,
+                        cycle=" -> ".join(_shown(path, base) for path in cycle))
+            return None
+        got = self.load(target)
+        if isinstance(got, Unreadable):
+            self.problem(got, target, source.path, span, imp.path)
+            return None
+        if not target.endswith(EXTENSION):
+            self.report("M006", source.path, span, file=imp.path)
+        return target
+
+    def visit(self, root: str) -> None:
+        """Depth-first over imports, without recursion (import chains can be long)."""
+        if root in self.done:
+            return
+        stack = [(root, iter(self.files[root].decls.imports), {})]
+        trail = [root]
+        while stack:
+            path, imports, seen = stack[-1]
+            imp = next(imports, None)
+            if imp is None:
+                stack.pop()
+                trail.pop()
+                self.done.add(path)
+                continue
+            source = self.files[path]
+            target = normalise(os.path.join(os.path.dirname(path), imp.path))
+            if target in seen:
+                first = seen[target]
+                self.report("M005", path, imp.span, file=imp.path,
+                            line=source.index.position(first.span.start).line + 1)
+                continue
+            seen[target] = imp
+            followed = self.follow(source, imp, trail)
+            if followed is not None and followed not in self.done:
+                stack.append((followed, iter(self.files[followed].decls.imports), {}))
+                trail.append(followed)
+
+
+def load_workspace(
+    roots: Iterable[str | Path], read: Callable[[str], str | None] | None = None
+) -> LoadedWorkspace:
+    """Load the root files (a folder means every *.mizan under it) and their imports.
+
+    `read(path)` may supply a file's text (e.g. an editor's unsaved buffer);
+    when it returns None the file is read from disk.
+    """
+    loader = _Loader(read)
+    paths = list(dict.fromkeys(path for root in roots for path in loader.root(root)))
+    for path in paths:
+        got = loader.load(path)
+        if isinstance(got, Unreadable):
+            loader.problem(got, path, path, Span(0, 0), path)
+    for path in paths:
+        if path in loader.files:
+            loader.visit(path)
+    return LoadedWorkspace(paths, loader.files, sorted(loader.diagnostics,
+                                                       key=Diagnostic.sort_key))

@@ -1,0 +1,69 @@
+"""Incremental re-parsing always equals a full parse of the same text."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mizan_lang.kdl import dumps, parse
+from mizan_lang.kdl.incremental import IncrementalDocument
+
+EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").rglob("*.mizan"))
+SNIPPETS = ["\n", "}", "{", '"', "/*", "*/", "/-", "\\", ";", " x", "(t)", "#", "a=1",
+            '"""\n', "fn f {\n", "param", "//c\n", "\r\n", "\ufeff", "  "]
+
+
+def snapshot(result):
+    diags = [(d.code, d.span.start, d.span.end, d.message) for d in result.diagnostics]
+    comments = [(c.kind, c.span.start, c.span.end) for c in result.document.comments]
+    spans = []
+    stack = list(result.document.nodes)
+    while stack:
+        node = stack.pop()
+        spans.append((node.name, node.span.start, node.span.end, node.name_span.start))
+        spans.extend((a.span.start, a.span.end) for a in node.args)
+        spans.extend((p.key_span.start, p.span.end) for p in node.props)
+        stack.extend(node.children or [])
+    return dumps(result.document), diags, comments, spans
+
+
+def base_text() -> str:
+    return "\n".join(p.read_text("utf-8") for p in EXAMPLES[:3]) or "a 1\nb {\n    c\n}\n"
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 40), st.sampled_from(SNIPPETS)),
+                min_size=1, max_size=12))
+def test_random_edits_match_full_parse(edits) -> None:
+    text = base_text()
+    doc = IncrementalDocument(text)
+    for where, remove, insert in edits:
+        at = int(where * len(text))
+        text = text[:at] + insert + text[at + remove :]
+        doc.update(text)
+        assert snapshot(doc.result()) == snapshot(parse(text))
+
+
+def test_edit_inside_one_declaration_reparses_one_chunk() -> None:
+    text = "".join(f"fn f{i} returns=int {{\n    param a str\n}}\n" for i in range(200))
+    doc = IncrementalDocument(text)
+    assert len(doc.chunks) == 200
+    at = text.index("fn f100") + 3
+    edited = text[:at] + "x" + text[at:]
+    doc.update(edited)
+    assert doc.reparsed == 1
+    assert snapshot(doc.result()) == snapshot(parse(edited))
+
+
+def test_unclosed_brace_spills_into_following_chunks() -> None:
+    rng = random.Random(7)
+    text = "".join(f"n{i} {{\n    c {i}\n}}\n" for i in range(50))
+    doc = IncrementalDocument(text)
+    at = text.index("n20 {") + 5
+    edited = text[:at] + "{" + text[at:]
+    doc.update(edited)
+    assert snapshot(doc.result()) == snapshot(parse(edited))
+    assert rng  # deterministic

@@ -1,0 +1,154 @@
+"""Type expressions: the tree, its spans, and the syntax errors."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mizan_lang.identifiers import is_valid_identifier, reserved_in
+from mizan_lang.source import Span
+from mizan_lang.typeexpr import TypeExpr, parse_type
+
+OFFSET = 100  # where the string starts in an imaginary file
+
+
+def parse(text: str) -> tuple[TypeExpr | None, list]:
+    return parse_type(text, Span(OFFSET, OFFSET + len(text)), OFFSET)
+
+
+def shape(expr: TypeExpr) -> object:
+    """A compact view of the tree: (kind, name, [args...])."""
+    return (expr.kind, expr.name, [shape(arg) for arg in expr.args])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("str", ("primitive", "str", [])),
+    ("Profile", ("named", "Profile", [])),
+    ("Upload", ("named", "Upload", [])),
+    ("Role?", ("nullable", "", [("named", "Role", [])])),
+    ("list<int64>", ("list", "list", [("primitive", "int64", [])])),
+    ("map<str,list<Profile>>?", ("nullable", "", [
+        ("map", "map", [("primitive", "str", []),
+                        ("list", "list", [("named", "Profile", [])])])])),
+    ("list<str?>", ("list", "list", [("nullable", "", [("primitive", "str", [])])])),
+    (" map < str , int > ", ("map", "map", [("primitive", "str", []), ("primitive", "int", [])])),
+])
+def test_trees(text: str, expected: object) -> None:
+    expr, problems = parse(text)
+    assert problems == []
+    assert shape(expr) == expected
+
+
+def test_canonical_text_drops_spaces() -> None:
+    expr, _ = parse(" map < str , list<Role> > ? ")
+    assert expr.text() == "map<str,list<Role>>?"
+
+
+def test_spans_are_file_offsets() -> None:
+    text = "map<str,list<Profile>>?"
+    expr, _ = parse(text)
+
+    def at(node: TypeExpr) -> str:
+        return text[node.span.start - OFFSET:node.span.end - OFFSET]
+
+    assert [at(node) for node in expr.walk()] == [
+        "map<str,list<Profile>>?", "map<str,list<Profile>>", "str", "list<Profile>", "Profile"]
+    assert [node.name for node in expr.names()] == ["Profile"]
+
+
+def test_without_a_start_offset_every_span_is_the_value() -> None:
+    whole = Span(5, 30)
+    expr, _ = parse_type("list<Role>", whole, None)
+    assert {node.span for node in expr.walk()} == {whole}
+    _, problems = parse_type("list<", whole, None)
+    assert [p.span for p in problems] == [whole]
+
+
+@pytest.mark.parametrize("text, code, where, message", [
+    ("", "M120", "", "the type is empty"),
+    ("  ", "M120", "  ", "the type is empty"),
+    ("list<str", "M120", "<", "this '<' is never closed with '>'"),
+    ("list<>", "M120", ">", "expected a type name, found '>'"),
+    ("list<str,", "M120", "", "expected a type name, found the end"),
+    ("str??", "M120", "?", "a type is made nullable once; remove the extra '?'"),
+    ("?", "M120", "?", "expected a type name, found '?'"),
+    ("str int", "M120", "int", "unexpected 'int' after the type"),
+    ("str>", "M120", ">", "unexpected '>' after the type"),
+    ("1abc", "M120", "1abc", "'1abc' is not a valid type name"),
+    ("Prófile", "M120", "Prófile", "'Prófile' is not a valid type name"),
+    ("list<a b>", "M120", "b", "expected ',' or '>', found 'b'"),
+    ("list", "M121", "list", "'list' takes one type argument: 'list<T>'"),
+    ("list<a,b>", "M121", "list<a,b>", "'list' takes one type argument: 'list<T>'"),
+    ("map<str>", "M121", "map<str>", "'map' takes two type arguments: 'map<str,T>'"),
+    ("int<str>", "M121", "int<str>", "'int' takes no type arguments; only 'list' and 'map' do"),
+    ("Page<Profile>", "M121", "Page<Profile>",
+     "'Page' takes no type arguments; only 'list' and 'map' do"),
+])
+def test_errors(text: str, code: str, where: str, message: str) -> None:
+    expr, problems = parse(text)
+    assert expr is None
+    assert [p.code for p in problems] == [code]
+    span = problems[0].span
+    assert text[span.start - OFFSET:span.end - OFFSET] == where
+    assert message in problems[0].message
+
+
+def test_deep_nesting_is_refused_not_a_crash() -> None:
+    text = "list<" * 5000 + "int" + ">" * 5000
+    expr, problems = parse(text)
+    assert expr is None and problems[0].code == "M120"
+
+
+@given(st.text(alphabet="<>,? \tlistmapstrRole?x1_", max_size=40))
+def test_never_raises_and_trees_are_well_formed(text: str) -> None:
+    expr, problems = parse(text)
+    assert (expr is None) == bool(problems)
+    if expr is not None:
+        for node in expr.walk():
+            expected = {"list": 1, "map": 2, "nullable": 1}.get(node.kind, 0)
+            assert len(node.args) == expected
+        # The canonical text parses back to the same tree.
+        again, _ = parse(expr.text())
+        assert again is not None and again.text() == expr.text()
+
+
+@pytest.mark.parametrize("name, valid", [
+    ("user_id", True), ("_x", True), ("A1", True), ("", False), ("1a", False),
+    ("user-id", False), ("naïve", False), ("a b", False), ("x\n", False),
+])
+def test_valid_identifiers(name: str, valid: bool) -> None:
+    assert is_valid_identifier(name) is valid
+
+
+@pytest.mark.parametrize("name, languages", [
+    ("user_id", []),
+    ("class", ["python", "typescript"]),
+    ("struct", ["rust"]),
+    ("None", ["python"]),
+    ("self", ["python", "rust"]),
+    ("Self", ["rust"]),
+    ("crate", ["rust"]),
+    ("gen", ["rust"]),
+    ("try", ["python", "rust", "typescript"]),
+    ("async", ["python", "rust"]),
+    ("await", ["python", "rust", "typescript"]),
+    ("dyn", ["rust"]),
+    ("_", ["python", "rust"]),
+    ("match", ["rust"]),  # a Python soft keyword is a legal Python name
+    ("constructor", ["typescript"]),
+    ("__proto__", ["typescript"]),
+    ("prototype", ["typescript"]),
+    ("interface", ["typescript"]),
+    ("function", ["typescript"]),
+    ("lambda", ["python"]),
+])
+def test_reserved_words(name: str, languages: list[str]) -> None:
+    assert reserved_in(name) == languages
+
+
+def test_type_names_that_shadow_builtins() -> None:
+    assert reserved_in("String") == []
+    assert reserved_in("String", for_type=True) == ["rust"]
+    assert reserved_in("str", for_type=True) == ["python", "rust"]
+    assert reserved_in("number", for_type=True) == ["typescript"]
