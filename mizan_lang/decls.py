@@ -2,8 +2,8 @@
 
 `lower` builds these from the KDL tree of one file; `check` resolves them
 across the workspace. Every name and value keeps its span so diagnostics and
-editor features can point at it. Type expressions stay as text here
-(`list<str>`, `Role?`); the checker parses and resolves them.
+editor features can point at it. Type expressions keep their text and their
+parsed syntax tree (`TypeRef.expr`); the checker resolves the names in them.
 """
 
 from __future__ import annotations

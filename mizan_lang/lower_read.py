@@ -74,6 +74,9 @@ def describe(value: Value) -> str:
     """How a wrong value is named in a message."""
     if value.kind == STRING:
         text = value.value if len(value.value) <= 30 else value.value[:27] + "..."
+        # Control and invisible characters are shown escaped, never raw.
+        text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+        text = text.replace('"', '\\"')
         return f'the string "{text}"'
     if value.kind == NUMBER:
         return f"the number {value.raw}"
@@ -144,64 +147,75 @@ class Reader:
 
     # --- one node ------------------------------------------------------------
     def read(self, node: Node, spec: NodeSpec) -> Read:
-        self.annotation(node.type, node.type_span)
-        args = self._args(node, spec)
-        doc = self._doc_prop(node) if spec.doc else None
-        props = self._props(node, spec)
+        if node.type is not None:
+            self.annotation(node.type, node.type_span)
+        args = self._args(node, spec) if node.args or spec.args else []
+        doc = None
+        props: dict[str, object] = {}
+        if node.props:
+            props = self._props(node, spec)
+            if spec.doc:
+                doc = self._doc_prop(node)
+        if spec.required_props and not node.broken:
+            present = {prop.key for prop in node.props}
+            for key in spec.required_props:
+                if key not in present:
+                    self.report("M108", node.name_span, node=node.name, key=key)
         result = Read(node, args, props, doc, [])
-        self._children(result, spec)
+        if node.children is not None:
+            self._children(result, spec)
         return result
 
     def _args(self, node: Node, spec: NodeSpec) -> list[object]:
         values: list[object] = []
+        expected = spec.args
         for index, value in enumerate(node.args):
-            self.annotation(value.type, value.type_span)
-            if index < len(spec.args):
-                arg = spec.args[index]
+            if value.type is not None:
+                self.annotation(value.type, value.type_span)
+            if index < len(expected):
+                arg = expected[index]
                 values.append(None if _unreadable(value) else
                               arg.read(self, value, f"the {arg.noun} of '{node.name}'"))
-        extra = node.args[len(spec.args):]
-        if extra:
-            takes = " and ".join(arg.needs for arg in spec.args) or "no arguments"
+        if len(node.args) > len(expected):
+            extra = node.args[len(expected):]
+            takes = " and ".join(arg.needs for arg in expected) or "no arguments"
             count = "argument" if len(extra) == 1 else f"{len(extra)} arguments"
             self.report("M107", extra[0].span.cover(extra[-1].span), node=node.name,
                         expected=takes, extra=count)
-        missing = spec.args[len(node.args):]
-        if missing and not node.broken:
-            end = node.args[-1].span.end if node.args else node.name_span.end
-            self.report("M106", Span(node.name_span.start, end), node=node.name,
-                        what=" and ".join(arg.needs for arg in missing))
-        values.extend(None for _ in missing)
+        elif len(node.args) < len(expected):
+            missing = expected[len(node.args):]
+            if not node.broken:
+                end = node.args[-1].span.end if node.args else node.name_span.end
+                self.report("M106", Span(node.name_span.start, end), node=node.name,
+                            what=" and ".join(arg.needs for arg in missing))
+            values.extend([None] * len(missing))
         return values
 
     def _props(self, node: Node, spec: NodeSpec) -> dict[str, object]:
-        allowed = sorted([*spec.props, *(["doc"] if spec.doc else [])])
-        last: dict[str, int] = {}
-        for index, prop in enumerate(node.props):
-            last[prop.key] = index
+        props = node.props
+        last = {prop.key: index for index, prop in enumerate(props)}
         values: dict[str, object] = {}
-        for index, prop in enumerate(node.props):
-            self.annotation(prop.value.type, prop.value.type_span)
-            if last[prop.key] != index:
-                self.report("M111", prop.span, key=prop.key)
+        for index, prop in enumerate(props):
+            key = prop.key
+            if prop.value.type is not None:
+                self.annotation(prop.value.type, prop.value.type_span)
+            if last[key] != index:
+                self.report("M111", prop.span, key=key)
                 continue
-            if prop.key == "doc" and spec.doc:
-                continue  # read by _doc_prop
-            reader = spec.props.get(prop.key)
+            reader = spec.props.get(key)
             if reader is None:
-                suggestion = closest(prop.key, allowed)
+                if key == "doc" and spec.doc:
+                    continue  # read by _doc_prop
+                allowed = sorted([*spec.props, *(["doc"] if spec.doc else [])])
+                suggestion = closest(key, allowed)
                 self.report("M105", prop.key_span, data=fix(suggestion), node=node.name,
-                            key=prop.key, hint=hint(suggestion))
+                            key=key, hint=hint(suggestion))
                 continue
             if _unreadable(prop.value):
                 continue
-            converted = reader(self, prop.value, f"'{prop.key}'")
+            converted = reader(self, prop.value, f"'{key}'")
             if converted is not None:
-                values[prop.key] = converted
-        if not node.broken:
-            for key in spec.required_props:
-                if key not in last:
-                    self.report("M108", node.name_span, node=node.name, key=key)
+                values[key] = converted
         return values
 
     def _doc_prop(self, node: Node) -> Doc | None:
@@ -231,6 +245,10 @@ class Reader:
                 result.children.append((child, child_spec))
             elif spec.other_children is not None:
                 result.children.append((child, spec.other_children))
+            elif child.name in spec.props:  # `cache { ttl 60 }` for `cache ttl=60`
+                self.report("M104", child.name_span, name=child.name, place=f"in '{node.name}'",
+                            hint=f"; '{child.name}' is a property: write {child.name}=... on "
+                            f"'{node.name}'")
             else:
                 self.unknown_node(child, f"in '{node.name}'", allowed)
 

@@ -27,6 +27,7 @@ GENERICS = {"list": 1, "map": 2}
 MAX_DEPTH = 32
 
 _TOKEN = re.compile(r"\s+|[<>,?]|[^\s<>,?]+")
+_SIMPLE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\?)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +196,18 @@ def parse_type(
     span is `span`. Returns (None, diagnostics) for a malformed expression:
     a tree is only handed out when it is complete and well-formed.
     """
+    simple = _SIMPLE.fullmatch(text)
+    if simple is not None:  # fast path: most types are one name, maybe nullable
+        name = simple.group(1)
+        if name not in GENERICS:
+            kind = "primitive" if name in PRIMITIVES else "named"
+            if start is None:
+                inner = TypeExpr(kind, span, name)
+                return (TypeExpr("nullable", span, args=(inner,)) if simple.group(2) else inner), []
+            inner = TypeExpr(kind, Span(start, start + len(name)), name)
+            if not simple.group(2):
+                return inner, []
+            return TypeExpr("nullable", Span(start, start + len(name) + 1), args=(inner,)), []
     parser = _Parser(text, start, span, path)
     try:
         return parser.parse(), parser.diagnostics

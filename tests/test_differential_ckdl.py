@@ -25,6 +25,11 @@ ckdl's known deviations from the current KDL v2 text (see
   never generated, skipped in corrupted documents;
 - floats are doubles in ckdl: compared with a tolerance (and `inf` for values
   beyond the double range).
+
+One more gap found by this test, outside the suite: ckdl rejects a line
+continuation inside a type annotation's parentheses (`( \\<newline> a)b`), which
+the grammar allows (`type := '(' node-space* string node-space* ')'`). Never
+generated; corrupted documents with one are skipped.
 """
 
 from __future__ import annotations
@@ -185,8 +190,12 @@ _number = st.one_of(
 )
 
 
+# Inside `( )` no line continuation: ckdl rejects one there (beyond the suite).
+_paren_ws = st.sampled_from(["", "", " ", "\u3000", " /* c */ "])
+
+
 def _annotation() -> st.SearchStrategy[str]:
-    return st.one_of(st.just(""), st.tuples(_opt_ws(), _single_line_string(), _opt_ws())
+    return st.one_of(st.just(""), st.tuples(_paren_ws, _single_line_string(), _paren_ws)
                      .map(lambda t: "(" + "".join(t) + ")"))
 
 
@@ -333,13 +342,14 @@ def test_valid_documents_parse_to_the_same_data(text: str) -> None:
 
 
 _LONG_ESCAPE = re.compile(r"\\u\{[0-9a-fA-F]{7,}\}")
+_PAREN_CONTINUATION = re.compile(r"\([^()\"]*\\[^\S\n\r]*(//[^\n]*)?[\n\r\x85\x0c\u2028\u2029]")
 # `{` or `/-` glued to what precedes it (but not the `{` of a `\u{` escape).
 _GLUED = re.compile(r"(?<=[^\s;{}])(?<!\\u)(\{|/-)")
 
 
 def _ckdl_deviation(text: str) -> bool:
     """True when ckdl's verdict may differ from the current v2 text for a known reason."""
-    if "\x0b" in text or _LONG_ESCAPE.search(text):
+    if "\x0b" in text or _LONG_ESCAPE.search(text) or _PAREN_CONTINUATION.search(text):
         return True
     # ckdl rejects only because of a missing space before `{` or `/-`: it
     # accepts the same text with those spaces added.

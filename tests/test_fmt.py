@@ -189,14 +189,19 @@ _TYPES = st.one_of(st.none(), _IDENTS, _TEXT.map(_quote))
 def _value(draw: st.DrawFn) -> str:
     body = draw(st.one_of(_STRINGS, _NUMBERS, _KEYWORDS))
     annotation = draw(_TYPES)
-    return body if annotation is None else f"({annotation}){body}"
+    if annotation is None:
+        return body
+    inner = draw(st.sampled_from(["", " ", "/* t */"]))
+    return f"({inner}{annotation}{inner}){draw(st.sampled_from(['', ' ']))}{body}"
 
 
 @st.composite
 def _entry(draw: st.DrawFn) -> str:
     entry = draw(_value())
     if draw(st.booleans()):
-        entry = f"{draw(st.one_of(_IDENTS, _TEXT.map(_quote)))}={entry}"
+        key = draw(st.one_of(_IDENTS, _TEXT.map(_quote)))
+        spacing = draw(st.sampled_from(["", " ", " /* k */ "]))
+        entry = f"{key}{spacing}={spacing}{entry}"
     if draw(st.integers(0, 6)) == 0:
         entry = "/-" + entry
     return entry

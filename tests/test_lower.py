@@ -178,7 +178,7 @@ def test_mutated_files_never_raise(data: st.DataObject) -> None:
 
 # --- the language reference's examples ---------------------------------------------
 REFERENCE = Path(__file__).parent.parent / "docs" / "language.md"
-_BLOCK = re.compile(r"^```kdl\n(.*?)^```", re.S | re.M)
+_BLOCK = re.compile(r"^```kdl\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
 def reference_examples() -> list[str]:

@@ -152,3 +152,18 @@ def test_type_names_that_shadow_builtins() -> None:
     assert reserved_in("String", for_type=True) == ["rust"]
     assert reserved_in("str", for_type=True) == ["python", "rust"]
     assert reserved_in("number", for_type=True) == ["typescript"]
+
+
+def test_the_language_reference_lists_the_same_reserved_words() -> None:
+    from pathlib import Path
+
+    from mizan_lang import identifiers
+
+    reference = Path(__file__).parent.parent / "docs" / "language.md"
+    appendix = reference.read_text(encoding="utf-8").split("## Appendix B")[1]
+    words = set(appendix.replace("`", " ").replace(":", " ").replace(".", " ").split())
+    for name in ("PYTHON_KEYWORDS", "PYTHON_BREAKING", "RUST_KEYWORDS", "TYPESCRIPT_KEYWORDS",
+                 "TYPESCRIPT_BREAKING", "PYTHON_TYPE_NAMES", "RUST_TYPE_NAMES",
+                 "TYPESCRIPT_TYPE_NAMES"):
+        missing = getattr(identifiers, name) - words
+        assert missing == set(), f"{name}: {sorted(missing)} not in docs/language.md appendix B"

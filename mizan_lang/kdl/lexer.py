@@ -206,7 +206,7 @@ def tokenize(text: str, at_file_start: bool = True
             tok = Tok(EQ, "=", pos, end, "=")
         elif kind == "lc":
             rest = _LINE_REST.match(text, end).end()
-            comments.append(Comment(text[pos:rest], Span(pos, rest), "line"))
+            _comment(text, pos, rest, "line", comments, diags)
             if last == NL:
                 tokens[-1].end_pos = rest
             elif last not in (SLASHDASH, SDBRACE):
@@ -253,6 +253,19 @@ def tokenize(text: str, at_file_start: bool = True
     return tokens, comments, diags
 
 
+def _comment(text: str, start: int, end: int, kind: str, comments: list[Comment],
+             diags: list[Diagnostic]) -> None:
+    """Keep a comment for the formatter; forbidden code points are errors even here."""
+    body = text[start:end]
+    comments.append(Comment(body, Span(start, end), kind))
+    bad = chars.disallowed_search(body)
+    while bad:
+        at = start + bad.start()
+        diags.append(make("K001", Span(at, at + 1),
+                          detail=f"disallowed character U+{ord(bad.group()):04X} in a comment"))
+        bad = chars.disallowed_search(body, bad.end())
+
+
 def _block_comment(text: str, start: int, comments: list[Comment], diags: list[Diagnostic]) -> int:
     """Skip a (nested) /* */ comment starting at `start`; return the end offset."""
     depth = 0
@@ -261,12 +274,12 @@ def _block_comment(text: str, start: int, comments: list[Comment], diags: list[D
         m = _BLOCK_MARK.search(text, pos)
         if m is None:
             diags.append(make("K003", Span(start, start + 2)))
-            comments.append(Comment(text[start:], Span(start, len(text)), "block"))
+            _comment(text, start, len(text), "block", comments, diags)
             return len(text)
         depth += 1 if m.group() == "/*" else -1
         pos = m.end()
         if depth == 0:
-            comments.append(Comment(text[start:pos], Span(start, pos), "block"))
+            _comment(text, start, pos, "block", comments, diags)
             return pos
 
 
@@ -283,7 +296,7 @@ def _escline(text: str, start: int, comments: list[Comment], diags: list[Diagnos
         return pos
     if text.startswith("//", pos):
         rest = _LINE_REST.match(text, pos).end()
-        comments.append(Comment(text[pos:rest], Span(pos, rest), "line"))
+        _comment(text, pos, rest, "line", comments, diags)
         pos = rest
     m = re.compile(chars.NEWLINE_RE).match(text, pos)
     if m:
