@@ -39,9 +39,9 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from . import specgen
 
@@ -149,7 +149,7 @@ def measure_parse(label: str, text: str, repeat: int, with_kdlpy: bool) -> Parse
     from mizan_lang.kdl import parse
 
     size = len(text.encode("utf-8"))
-    mbps = lambda seconds: size / MB / seconds  # noqa: E731
+    mbps = lambda seconds: size / MB / seconds
     result = parse(text)
     if not result.ok:
         log(f"warning: {label}: our parser reports errors: {result.diagnostics[:3]}")
@@ -276,8 +276,8 @@ def fmt_kb(size: int) -> str:
 
 def parse_table(rows: list[ParseRow]) -> list[str]:
     lines = [
-        "| Document | Size | mizan-lang (spans, diagnostics) | ckdl (C) | kdl-py (KDL v1) "
-        "| Brief: kdl-py / ckdl |",
+        ("| Document | Size | mizan-lang (spans, diagnostics) | ckdl (C) | kdl-py (KDL v1) "
+         "| Brief: kdl-py / ckdl |"),
         "|---|---:|---:|---:|---:|---:|",
     ]
     refs = f"{PEER_PARSE['kdl-py']} / {PEER_PARSE['ckdl']:.0f}"
@@ -290,9 +290,9 @@ def parse_table(rows: list[ParseRow]) -> list[str]:
 def check_table(rows: list[CheckRow]) -> list[str]:
     peers = " / ".join(PEER_CHECK_1000)
     lines = [
-        "| Functions | Size | `check` wall (subprocess) | max RSS | in-process: parse "
-        "| lower | check | total | tracemalloc peak | LSP edit->diag p50 / p95 "
-        f"| Brief, 1,000 ops: {peers} |",
+        ("| Functions | Size | `check` wall (subprocess) | max RSS | in-process: parse "
+         "| lower | check | total | tracemalloc peak | LSP edit->diag p50 / p95 "
+         f"| Brief, 1,000 ops: {peers} |"),
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
@@ -334,11 +334,11 @@ def environment() -> list[str]:
     cpus = os.cpu_count()
     return [
         f"- date: {datetime.date.today().isoformat()}",
-        f"- machine: {platform.system()} {platform.machine()}, {cpus} CPUs, "
-        f"Python {platform.python_version()}",
-        f"- command: `{' '.join(['python', '-m', 'bench.run', *sys.argv[1:]])}`; check runs "
-        f"`{' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cli_command()))} "
-        "check <root> --no-excerpt`",
+        (f"- machine: {platform.system()} {platform.machine()}, {cpus} CPUs, "
+         f"Python {platform.python_version()}"),
+        (f"- command: `{' '.join(['python', '-m', 'bench.run', *sys.argv[1:]])}`; check runs "
+         f"`{' '.join(Path(c).name if i == 0 else c for i, c in enumerate(cli_command()))} "
+         "check <root> --no-excerpt`"),
         f"- load average at start: {', '.join(f'{x:.2f}' for x in load) if load else 'n/a'}",
     ]
 
@@ -398,8 +398,8 @@ def main(argv: list[str] | None = None) -> int:
         log("--version")
         version, version_code = measure_version(version_repeat)
 
-        out += ["### Parse throughput (MB/s, median of "
-                f"{repeat}, text in memory)", "", *parse_table(parse_rows), ""]
+        out += [f"### Parse throughput (MB/s, median of {repeat}, text in memory)", "",
+                *parse_table(parse_rows), ""]
         out += [f"### `mizan-lang check` (median of {repeat})", "", *check_table(check_rows), ""]
         out += ["### Start-up", "", "| Command | Median wall |", "|---|---:|",
                 f"| `mizan-lang --version` (median of {version_repeat}) | {version:.3f} s"

@@ -21,6 +21,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from mizan_lang.identifiers import reserved_in
+
 SINGLE_ROOT = "spec.mizan"
 SPLIT_ROOT = "main.mizan"
 COMMON_FILE = "common.mizan"
@@ -98,15 +100,6 @@ _QUERY_EXTRA = [("page", "int", 1), ("limit", "int", 20), ("search", "str?", Non
                 ("include_archived", "bool", False), ("since", "datetime?", None),
                 ("order", "SortOrder", "descending")]
 
-_RESERVED = frozenset("""
-and as assert async await break class continue def del elif else except finally for from global if
-import in is lambda nonlocal not or pass raise return try while with yield None True False match case
-abstract become box const crate do dyn enum extern false final fn impl let loop macro mod move mut
-override priv pub ref self static struct super trait true type typeof unsafe unsized use virtual where
-any boolean catch debugger default delete export extends function implements instanceof interface
-keyof never new null number object package private protected public readonly require string symbol
-this throw undefined unknown var void declare module namespace infer is satisfies get set of
-""".split())
 
 
 class Raw(str):
@@ -122,7 +115,7 @@ class Node:
     name: str
     args: list[object] = field(default_factory=list)
     props: list[tuple[str, object]] = field(default_factory=list)
-    children: list["Node"] | None = None
+    children: list[Node] | None = None
     comment: str = ""  # a `//` line written before the node
     inline: bool = False  # children on one line separated by `;`
 
@@ -232,7 +225,7 @@ class _Generator:
 
     def unique(self, base: str) -> str:
         name, k = base, 2
-        while name in self.taken or name in _RESERVED:
+        while name in self.taken or reserved_in(name, for_type=True):
             name, k = f"{base}{k}", k + 1
         self.taken.add(name)
         return name

@@ -85,7 +85,11 @@ def _format_file(path: str, *, check: bool, diff: bool) -> str:
     if check:
         write_stdout(path + "\n")
     if not (check or diff):
-        Path(path).write_bytes(result.text.encode("utf-8"))
+        try:
+            Path(path).write_bytes(result.text.encode("utf-8"))
+        except OSError as err:
+            write_stderr(f"mizan-lang: error: cannot write '{path}': {err.strerror}\n")
+            return "failed"
         write_stderr(f"reformatted {path}\n")
     return "changed"
 

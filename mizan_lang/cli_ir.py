@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from .cli_check import PATHS_HELP, analyze, report
-from .cli_common import OutputFormat, write_stdout
+from .cli_common import OutputFormat, write_stderr, write_stdout
 
 IR_EPILOG = """\
 The IR is the resolved, canonical model every generator starts from; its
@@ -54,5 +54,9 @@ def register(app: typer.Typer) -> None:
         if out is None:
             write_stdout(text)
         else:
-            out.write_bytes(text.encode("utf-8"))
+            try:
+                out.write_bytes(text.encode("utf-8"))
+            except OSError as err:
+                write_stderr(f"mizan-lang: error: cannot write '{out}': {err.strerror}\n")
+                raise typer.Exit(1) from None
         raise typer.Exit(0)

@@ -10,6 +10,8 @@ checker; lowering checks only the shape of nodes and the kind of values.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from .decls import (
     Affect,
     AuthBlock,
@@ -305,24 +307,61 @@ def _check_version_position(reader: Reader, nodes: list[Node]) -> None:
             reader.report("M101", nodes[0].name_span, data={"insert": "mizan 1\n"})
 
 
-def lower(document: Document, path: str) -> tuple[FileDecls, list[Diagnostic]]:
-    """The declarations of one file and the problems found on the way."""
+@dataclass(slots=True)
+class LoweredPart:
+    """The declarations of some consecutive top-level nodes of one file.
+
+    The language server lowers each top-level chunk of a file on its own and
+    keeps the result until the chunk changes; `assemble` then adds what needs
+    the whole file (where the version node is, repeated version nodes).
+    """
+
+    decls: FileDecls
+    diagnostics: list[Diagnostic]
+    versions: list[tuple[Node, Literal | None]] = field(default_factory=list)
+
+
+def lower_part(nodes: list[Node], path: str) -> LoweredPart:
     reader = Reader(path)
     out = FileDecls(path)
-    _check_version_position(reader, document.nodes)
-    seen_version = False
-    for node in document.nodes:
+    part = LoweredPart(out, reader.diagnostics)
+    for node in nodes:
         if node.name == "mizan":
-            if seen_version:
-                reader.report("M110", node.name_span, what="the version ('mizan')")
-                continue
-            seen_version = True
             version = reader.read(node, MIZAN).arg(0)
-            out.version = version if isinstance(version, Literal) else None
+            part.versions.append((node, version if isinstance(version, Literal) else None))
             continue
         builder = _BUILDERS.get(node.name)
         if builder is None:
             reader.unknown_node(node, "at the top level", list(TOP_LEVEL))
         else:
             builder(reader, node, out)
-    return out, sorted(reader.diagnostics, key=Diagnostic.sort_key)
+    return part
+
+
+_LISTS = ("imports", "auth", "enums", "types", "contexts", "functions", "models", "shapes",
+          "forms")
+
+
+def assemble(parts: list[LoweredPart], nodes: list[Node], path: str
+             ) -> tuple[FileDecls, list[Diagnostic]]:
+    """One file's declarations from its parts (in file order) and its top-level nodes."""
+    reader = Reader(path)
+    _check_version_position(reader, nodes)
+    out = FileDecls(path)
+    found = reader.diagnostics
+    versions = [version for part in parts for version in part.versions]
+    for index, (node, version) in enumerate(versions):
+        if index == 0:
+            out.version = version
+        else:
+            reader.report("M110", node.name_span, what="the version ('mizan')")
+    for part in parts:
+        for name in _LISTS:
+            getattr(out, name).extend(getattr(part.decls, name))
+        found.extend(part.diagnostics)
+    return out, sorted(found, key=Diagnostic.sort_key)
+
+
+def lower(document: Document, path: str) -> tuple[FileDecls, list[Diagnostic]]:
+    """The declarations of one file and the problems found on the way."""
+    return assemble([lower_part(document.nodes, path)], document.nodes, path)

@@ -160,7 +160,7 @@ def _shown(path: str, base: str) -> str:
 
 
 class _Loader:
-    def __init__(self, read: Callable[[str], str | None] | None) -> None:
+    def __init__(self, read: Callable[[str], str | SourceFile | None] | None) -> None:
         self.read = read
         self.files: dict[str, SourceFile] = {}
         self.diagnostics: list[Diagnostic] = []
@@ -174,6 +174,9 @@ class _Loader:
         if path in self.files:
             return self.files[path]
         text = self.read(path) if self.read is not None and not os.path.isdir(path) else None
+        if isinstance(text, SourceFile):  # prepared by an editor session (incremental)
+            self.files[path] = text
+            return text
         extra: list[Diagnostic] = []
         if text is None:
             got = read_source(path)
@@ -262,12 +265,13 @@ class _Loader:
 
 
 def load_workspace(
-    roots: Iterable[str | Path], read: Callable[[str], str | None] | None = None
+    roots: Iterable[str | Path], read: Callable[[str], str | SourceFile | None] | None = None
 ) -> LoadedWorkspace:
     """Load the root files (a folder means every *.mizan under it) and their imports.
 
-    `read(path)` may supply a file's text (e.g. an editor's unsaved buffer);
-    when it returns None the file is read from disk.
+    `read(path)` may supply a file's text (e.g. an editor's unsaved buffer) or
+    a ready SourceFile (an editor session's incremental parse); when it
+    returns None the file is read from disk.
     """
     loader = _Loader(read)
     paths = list(dict.fromkeys(path for root in roots for path in loader.root(root)))

@@ -39,11 +39,10 @@ import re
 from decimal import Decimal
 
 import ckdl
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-kdl = pytest.importorskip("mizan_lang.kdl")
+from mizan_lang import kdl
 
 SETTINGS = settings(
     max_examples=300,
@@ -70,33 +69,19 @@ _TRICKY_IDENTS = ["-", "+", ".", "-a", "+.x", ".a", "--", "-.-", "a.b", "list<st
 _STRING_CHARS = st.sampled_from(list("abc XYZ019 {}()[];=#/\\'`~é日\u00a0-_.,\t") + ["\u2603"])
 
 
-def _ws() -> st.SearchStrategy[str]:
-    """Non-empty node-space: spaces, block comments, line continuations."""
-    return st.one_of(
-        st.text(st.sampled_from(UNICODE_SPACES), min_size=1, max_size=3),
-        st.just(" /* c */ "),
-        st.just(" /* a /* nested */ b */ "),
-        st.sampled_from(NEWLINES).map(lambda nl: " \\" + nl + "  "),
-        st.sampled_from(NEWLINES).map(lambda nl: " \\ // continued" + nl + " "),
-    )
+# Strategies are built once, at import: building them is what costs in hypothesis.
 
-
-def _opt_ws() -> st.SearchStrategy[str]:
-    return st.one_of(st.just(""), _ws())
-
-
-def _line_space() -> st.SearchStrategy[str]:
-    """Whitespace between nodes: newlines, comments, blank lines."""
-    return st.lists(
-        st.one_of(st.sampled_from(NEWLINES), st.just(" "), st.just("// note\n"),
-                  st.just("/* block\n comment */"), st.just("\t\n")),
-        max_size=3,
-    ).map("".join)
-
-
-def _terminator() -> st.SearchStrategy[str]:
-    return st.one_of(st.sampled_from(NEWLINES), st.just(";"), st.just(" ;\n"),
-                     st.just(" // end\n"))
+# Non-empty node-space: spaces, block comments, line continuations.
+_ws = st.sampled_from(
+    [" ", " ", "\t", "  ", *UNICODE_SPACES[2:], " \u3000\t", " /* c */ ", " /* a /* nested */ b */ "]
+    + [" \\" + nl + "  " for nl in NEWLINES]
+    + [" \\ // continued" + nl + " " for nl in NEWLINES[:3]]
+)
+# Whitespace between nodes: newlines, comments, blank lines.
+_line_space = st.lists(
+    st.sampled_from([*NEWLINES, " ", "// note\n", "/* block\n comment */", "\t\n"]), max_size=2,
+).map("".join)
+_terminator = st.sampled_from([*NEWLINES, ";", " ;\n", " // end\n", "\n", "\n"])
 
 
 _bare = st.one_of(
@@ -107,65 +92,72 @@ _bare = st.one_of(
 )
 
 
-def _escape() -> st.SearchStrategy[str]:
-    scalar = st.integers(0, 0x10FFFF).filter(lambda c: not 0xD800 <= c <= 0xDFFF)
-
-    def unicode_escape(draw_pair: tuple[int, int, bool]) -> str:
-        code, pad, upper = draw_pair
-        digits = f"{code:x}"
-        digits = "0" * min(pad, 6 - len(digits)) + digits
-        return "\\u{" + (digits.upper() if upper else digits) + "}"
-
-    return st.one_of(
-        st.sampled_from(["\\n", "\\r", "\\t", "\\\\", '\\"', "\\b", "\\f", "\\s"]),
-        st.tuples(scalar, st.integers(0, 3), st.booleans()).map(unicode_escape),
-        st.sampled_from(NEWLINES + [" ", "\t"]).map(lambda w: "\\" + w + "  "),
-    )
+def _unicode_escape(drawn: tuple[int, int, bool]) -> str:
+    code, pad, upper = drawn
+    if 0xD800 <= code <= 0xDFFF:  # surrogates cannot be escaped
+        code -= 0x800
+    digits = f"{code:x}"
+    digits = "0" * min(pad, 6 - len(digits)) + digits
+    return "\\u{" + (digits.upper() if upper else digits) + "}"
 
 
-_quoted = st.lists(st.one_of(_STRING_CHARS.filter(lambda c: c != "\\"), _escape()),
-                   max_size=8).map(lambda parts: '"' + "".join(parts) + '"')
+_escape = st.one_of(
+    st.sampled_from(["\\n", "\\r", "\\t", "\\\\", '\\"', "\\b", "\\f", "\\s"]),
+    st.tuples(st.integers(0, 0x10FFFF), st.integers(0, 3), st.booleans()).map(_unicode_escape),
+    st.sampled_from(NEWLINES + [" ", "\t"]).map(lambda w: "\\" + w + "  "),
+)
+_LINE_ESCAPE = _escape.filter(lambda e: e[1] not in "\n\r\u0085\u000c\u2028\u2029 \t")
+_PLAIN_CHARS = _STRING_CHARS.filter(lambda c: c != "\\")
+_ML_CHARS = _STRING_CHARS.filter(lambda c: c not in '\\"')
+_quoted = st.lists(st.one_of(_PLAIN_CHARS, _escape), max_size=6).map(
+    lambda parts: '"' + "".join(parts) + '"')
+_RAW_BODY = st.text(st.sampled_from(list('ab "\\{}#/-') + ["é"]), max_size=6)
+
+
+_HASHES = st.sampled_from(["#", "#", "##", "###"])
+_BOOL = st.booleans()
 
 
 @st.composite
 def _raw(draw) -> str:
-    hashes = "#" * draw(st.integers(1, 3))
-    body = draw(st.text(st.sampled_from(list('ab "\\{}#/-') + ["é"]), max_size=8))
+    hashes = draw(_HASHES)
+    body = draw(_RAW_BODY)
     if '"' + hashes in body or body.startswith('"'):
         body = body.replace('"', "q")
     return f'{hashes}"{body}"{hashes}'
 
 
+_INDENT = st.sampled_from(["", "  ", "\t", "    ", "\u3000 "])
+_ML_NEWLINE = st.sampled_from(NEWLINES)
+_ML_LINE_COUNT = st.integers(0, 3)
+_ML_BLANK = st.sampled_from(["", " ", "\t  "])  # whitespace-only lines: always allowed
+_ML_EXTRA = st.sampled_from(["", "", " ", "  "])
+_ML_PARTS = st.lists(st.one_of(_ML_CHARS, _LINE_ESCAPE), min_size=1, max_size=5)
+_RAW_ML_PARTS = st.lists(_ML_CHARS, min_size=1, max_size=5)
+
+
 @st.composite
 def _multiline(draw) -> str:
-    raw = draw(st.booleans())
-    indent = draw(st.sampled_from(["", "  ", "\t", "    ", "\u3000 "]))
-    newline = draw(st.sampled_from(NEWLINES))
+    raw = draw(_BOOL)
+    indent = draw(_INDENT)
+    newline = draw(_ML_NEWLINE)
     lines = []
-    for _ in range(draw(st.integers(0, 3))):
-        kind = draw(st.integers(0, 4))
-        if kind == 0:
-            lines.append(draw(st.sampled_from(["", " ", "\t  "])))  # whitespace-only line
+    for _ in range(draw(_ML_LINE_COUNT)):
+        if draw(_BOOL) and draw(_BOOL):
+            lines.append(draw(_ML_BLANK))
             continue
-        chars = _STRING_CHARS.filter(lambda c: c not in '\\"')
-        parts = draw(st.lists(chars if raw else st.one_of(chars, _escape().filter(
-            lambda e: e[1] not in "\n\r\u0085\u000c\u2028\u2029 \t")), min_size=1, max_size=6))
-        extra = draw(st.sampled_from(["", " ", "  "]))
-        lines.append(indent + extra + "".join(parts).lstrip("\t \u00a0\u3000"))
+        parts = draw(_RAW_ML_PARTS if raw else _ML_PARTS)
+        lines.append(indent + draw(_ML_EXTRA) + "".join(parts).lstrip("\t \u00a0\u3000"))
     body = "".join(line + newline for line in lines)
     text = '"""' + newline + body + indent + '"""'
     if raw:
-        hashes = "#" * draw(st.integers(1, 2))
+        hashes = draw(_HASHES)
         return hashes + text + hashes
     return text
 
 
-def _string() -> st.SearchStrategy[str]:
-    return st.one_of(_bare, _bare, _quoted, _raw(), _multiline())
-
-
-def _single_line_string() -> st.SearchStrategy[str]:
-    return st.one_of(_bare, _bare, _quoted, _raw())
+_string = st.one_of(_bare, _bare, _quoted, _raw(), _multiline())
+_single_line_string = st.one_of(_bare, _bare, _quoted, _raw())
 
 
 def _digits(alphabet: str, max_size: int = 6) -> st.SearchStrategy[str]:
@@ -194,61 +186,71 @@ _number = st.one_of(
 _paren_ws = st.sampled_from(["", "", " ", "\u3000", " /* c */ "])
 
 
-def _annotation() -> st.SearchStrategy[str]:
-    return st.one_of(st.just(""), st.tuples(_paren_ws, _single_line_string(), _paren_ws)
-                     .map(lambda t: "(" + "".join(t) + ")"))
+_annotation = st.one_of(
+    st.just(""), st.just(""),
+    st.tuples(_paren_ws, _single_line_string, _paren_ws).map(lambda t: "(" + "".join(t) + ")"))
+_value = st.tuples(_annotation, st.one_of(_string, _number, st.sampled_from(KEYWORDS))).map(
+    "".join)
+_prop = st.tuples(_string, st.sampled_from(["=", "=", " = ", "= "]), _value).map("".join)
+_entry = st.tuples(st.sampled_from(["", "", "", "", "/-", "/- "]), st.one_of(_value, _prop)).map(
+    "".join)
 
 
-def _value() -> st.SearchStrategy[str]:
-    literal = st.one_of(_string(), _number, st.sampled_from(KEYWORDS))
-    return st.tuples(_annotation(), literal).map("".join)
+MAX_DEPTH = 2
+_ENTRY_COUNT = st.integers(0, 3)
+_ONE_IN_4 = st.sampled_from([True, False, False, False])
+_ONE_IN_8 = st.sampled_from([True] + [False] * 7)
+_TRAILING = st.sampled_from(["", "", " ", "\t"])
+_AFTER_SLASHDASH = st.sampled_from(["", " ", "\n"])
 
 
-def _entry() -> st.SearchStrategy[str]:
-    prop = st.tuples(_string(), st.sampled_from(["", " "]), st.just("="),
-                     st.sampled_from(["", " "]), _value()).map("".join)
-    entry = st.one_of(_value(), prop)
-    return st.one_of(entry, entry, entry, entry.map(lambda e: "/-" + e),
-                     entry.map(lambda e: "/- " + e))
+def _node(children: st.SearchStrategy[str] | None) -> st.SearchStrategy[str]:
+    @st.composite
+    def node(draw) -> str:
+        parts = [draw(_annotation), draw(_string)]
+        for _ in range(draw(_ENTRY_COUNT)):
+            parts.append(draw(_ws))
+            parts.append(draw(_entry))
+        if children is not None:
+            if draw(_ONE_IN_4):  # only other children blocks may follow a slashdashed one
+                parts.append(" /-" + draw(children))
+            if draw(_BOOL):
+                parts.append(" " + draw(children))
+                if draw(_ONE_IN_4):
+                    parts.append(" /-" + draw(children))
+        parts.append(draw(_TRAILING))
+        text = "".join(parts)
+        if draw(_ONE_IN_8):
+            text = "/-" + draw(_AFTER_SLASHDASH) + text
+        return text
+
+    return node()
 
 
-@st.composite
-def _node(draw, depth: int) -> str:
-    parts = [draw(_annotation()), draw(_string())]
-    for _ in range(draw(st.integers(0, 4))):
-        parts.append(draw(_ws()))
-        parts.append(draw(_entry()))
-    if depth < 3 and draw(st.integers(0, 3)) == 0:
-        parts.append(" /-" + draw(_children(depth + 1)))
-    if depth < 3 and draw(st.booleans()):
-        parts.append(" " + draw(_children(depth + 1)))
-        if draw(st.integers(0, 4)) == 0:
-            parts.append(" /-" + draw(_children(depth + 1)))
-    parts.append(draw(st.sampled_from(["", " ", "\t"])))
-    text = "".join(parts)
-    if draw(st.integers(0, 7)) == 0:
-        text = "/-" + draw(st.sampled_from(["", " ", "\n"])) + text
-    return text
+def _nodes(node: st.SearchStrategy[str], count: st.SearchStrategy[int]) -> st.SearchStrategy[str]:
+    @st.composite
+    def nodes(draw) -> str:
+        out = [draw(_line_space)]
+        total = draw(count)
+        for i in range(total):
+            out.append(draw(node))
+            last = i == total - 1
+            out.append("" if last and draw(_BOOL) else draw(_terminator))  # final node: optional
+            out.append(draw(_line_space))
+        return "".join(out)
+
+    return nodes()
 
 
-@st.composite
-def _nodes(draw, depth: int) -> str:
-    out = [draw(_line_space())]
-    count = draw(st.integers(0 if depth else 1, 4 if depth < 2 else 2))
-    for i in range(count):
-        out.append(draw(_node(depth)))
-        last = i == count - 1
-        out.append("" if last and draw(st.booleans()) else draw(_terminator()))
-        out.append(draw(_line_space()))
-    return "".join(out)
+def _documents() -> st.SearchStrategy[str]:
+    children = None
+    for depth in range(MAX_DEPTH, 0, -1):  # innermost blocks first
+        block = _nodes(_node(children), st.integers(0, 3 if depth < MAX_DEPTH else 2))
+        children = block.map(lambda body: "{" + body + "}")
+    return _nodes(_node(children), st.integers(1, 4))
 
 
-@st.composite
-def _children(draw, depth: int) -> str:
-    return "{" + draw(_nodes(depth)) + "}"
-
-
-documents = _nodes(0)
+documents = _documents()
 
 # ---------------------------------------------------------------- normal forms
 
@@ -398,7 +400,7 @@ def test_the_generator_covers_the_grammar() -> None:
         "block comment": re.compile(r"/\*"), "underscore": re.compile(r"\d_"),
     }
 
-    @settings(max_examples=300, derandomize=True, database=None, deadline=None,
+    @settings(max_examples=150, derandomize=True, database=None, deadline=None,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(documents)
     def collect(text: str) -> None:

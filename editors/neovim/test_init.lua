@@ -14,8 +14,19 @@ local timeout = tonumber(os.getenv('MIZAN_TEST_TIMEOUT_MS') or '') or 20000
 local cmd_json = os.getenv('MIZAN_LSP_CMD')
 local cmd = cmd_json and vim.fn.json_decode(cmd_json) or nil
 
-local get_clients = vim.lsp.get_clients or vim.lsp.get_active_clients
+local mizan = require('mizan')
 local severity_names = { 'error', 'warning', 'info', 'hint' }
+
+-- The end of Neovim's LSP log: the server's stderr lands there.
+local function log_tail()
+  local file = io.open(vim.lsp.get_log_path(), 'r')
+  if not file then
+    return ''
+  end
+  local text = file:read('*a')
+  file:close()
+  return text:sub(-4000)
+end
 
 local function write_result(result)
   local file = assert(io.open(out_path, 'w'))
@@ -24,10 +35,14 @@ local function write_result(result)
 end
 
 local function report(bufnr, timed_out)
-  local clients = {}
-  for _, client in pairs(get_clients()) do
-    local attached = client.attached_buffers and client.attached_buffers[bufnr] or false
-    table.insert(clients, { name = client.name, attached = attached, root_dir = client.config.root_dir })
+  local client = mizan.client(bufnr)
+  local client_info = vim.NIL
+  if client then
+    client_info = {
+      name = client.name,
+      root_dir = client.config.root_dir,
+      attached = vim.lsp.buf_is_attached(bufnr, client.id),
+    }
   end
   local diagnostics = {}
   for _, d in ipairs(vim.diagnostic.get(bufnr)) do
@@ -47,22 +62,27 @@ local function report(bufnr, timed_out)
     filetype = vim.bo[bufnr].filetype,
     commentstring = vim.bo[bufnr].commentstring,
     timed_out = timed_out,
-    clients = clients,
+    client = client_info,
     diagnostics = diagnostics,
     messages = vim.fn.execute('messages'),
+    lsp_log = log_tail(),
   }
 end
 
-require('mizan').setup(cmd and { cmd = cmd } or {})
+mizan.setup(cmd and { cmd = cmd } or {})
 
 vim.api.nvim_create_autocmd('VimEnter', {
   once = true,
   callback = function()
     local bufnr = vim.api.nvim_get_current_buf()
     local ok, result = pcall(function()
+      -- Stop early if the server has exited: there is nothing more to wait for.
       local arrived = vim.wait(timeout, function()
-        return #vim.diagnostic.get(bufnr) > 0
+        return #vim.diagnostic.get(bufnr) > 0 or mizan.client(bufnr) == nil
       end, 50)
+      if mizan.client(bufnr) == nil then
+        vim.wait(500) -- let the server's last stderr reach the log
+      end
       return report(bufnr, not arrived)
     end)
     if not ok then

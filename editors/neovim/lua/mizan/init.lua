@@ -25,6 +25,8 @@ M.config = vim.deepcopy(defaults)
 
 -- Clients started through vim.lsp.start_client (Neovim 0.7), by root folder.
 local clients_by_root = {}
+-- The client each buffer was attached to, by buffer number.
+local client_of_buffer = {}
 
 local uv = vim.loop
 -- vim.lsp.get_clients replaced vim.lsp.get_active_clients in 0.10.
@@ -96,19 +98,29 @@ function M.start(bufnr)
   end
   local root = M.root_dir(bufnr)
 
+  local client_id
   if vim.lsp.start then
-    return vim.lsp.start(client_config(root), { bufnr = bufnr })
+    client_id = vim.lsp.start(client_config(root), { bufnr = bufnr })
+  else
+    client_id = clients_by_root[root]
+    if not is_running(client_id) then
+      client_id = vim.lsp.start_client(client_config(root))
+      clients_by_root[root] = client_id
+    end
+    if client_id then
+      vim.lsp.buf_attach_client(bufnr, client_id)
+    end
   end
-
-  local client_id = clients_by_root[root]
-  if not is_running(client_id) then
-    client_id = vim.lsp.start_client(client_config(root))
-    clients_by_root[root] = client_id
-  end
-  if client_id then
-    vim.lsp.buf_attach_client(bufnr, client_id)
-  end
+  client_of_buffer[bufnr] = client_id
   return client_id
+end
+
+--- The client (vim.lsp.client) serving a buffer, while it is starting or running; nil if the
+--- server was never started for it or has exited.
+function M.client(bufnr)
+  bufnr = (bufnr == nil or bufnr == 0) and vim.api.nvim_get_current_buf() or bufnr
+  local client_id = client_of_buffer[bufnr]
+  return client_id and vim.lsp.get_client_by_id(client_id) or nil
 end
 
 --- Stops every running Mizan client; the next .mizan buffer opened (or :MizanRestart) starts
@@ -120,6 +132,7 @@ function M.stop()
     end
   end
   clients_by_root = {}
+  client_of_buffer = {}
 end
 
 --- Stops the server and starts it again for every loaded .mizan buffer.

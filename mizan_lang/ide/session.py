@@ -1,0 +1,205 @@
+"""An editor session: open documents, workspace folders, and fresh analyses.
+
+The language server (lsp/) forwards document events here and asks for an
+`Analysis` when it needs one. Nothing here knows LSP types: positions are
+character offsets, paths are normalised file paths.
+
+Speed comes from caching at three levels:
+- each open document is an IncrementalDocument: an edit re-parses only the
+  top-level chunk it touched, and each chunk's lowering is kept with it;
+- files on disk are read once and cached until a watched-file event says
+  they changed (their parse is cached by content in `workspace.load_file`);
+- a unit (a workspace folder, or a lone file) is re-checked only when one of
+  its files changed since its last analysis.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+
+from ..check import check
+from ..check.result import CheckResult
+from ..diagnostics import Diagnostic
+from ..kdl.incremental import IncrementalDocument
+from ..lower import LoweredPart, assemble, lower_part
+from ..source import LineIndex, anchored
+from ..workspace import EXTENSION, SourceFile, load_workspace, normalise, read_source
+from .index import Index, build_index
+
+
+@dataclass(slots=True)
+class OpenDocument:
+    path: str
+    version: int
+    doc: IncrementalDocument
+    source: SourceFile | None = None  # built lazily for the current text
+
+    @property
+    def text(self) -> str:
+        return self.doc.text
+
+
+@dataclass(slots=True)
+class Analysis:
+    """One checked unit: its result, its files and the name index."""
+
+    result: CheckResult
+    files: dict[str, SourceFile]
+    index: Index
+    versions: dict[str, int]  # open documents' versions this analysis saw
+
+    def diagnostics_by_file(self) -> dict[str, list[Diagnostic]]:
+        found: dict[str, list[Diagnostic]] = {path: [] for path in self.files}
+        for diag in self.result.diagnostics:
+            found.setdefault(diag.path, []).append(diag)
+        return found
+
+
+@dataclass(slots=True)
+class _Unit:
+    roots: list[str]  # files (a folder is expanded once, then kept up to date)
+    folder: str | None
+    analysis: Analysis | None = None
+    dirty: bool = True
+
+
+def source_from_document(path: str, doc: IncrementalDocument) -> SourceFile:
+    """The SourceFile of an open document, re-lowering only the chunks that changed."""
+    parts: list[LoweredPart] = []
+    for chunk in doc.chunks:
+        part = chunk.derived.get("lower")
+        if part is None:
+            with anchored(chunk.anchor):
+                part = lower_part(chunk.nodes, path)
+            chunk.derived["lower"] = part
+        parts.append(part)  # type: ignore[arg-type]
+    result = doc.result()
+    decls, lowered = assemble(parts, result.document.nodes, path)
+    found = [replace(d, path=path) for d in result.diagnostics] + lowered
+    found.sort(key=Diagnostic.sort_key)
+    return SourceFile(path, doc.text, LineIndex(doc.text), result, decls, found)
+
+
+@dataclass
+class Session:
+    folders: list[str] = field(default_factory=list)
+    documents: dict[str, OpenDocument] = field(default_factory=dict)
+    _disk: dict[str, str | None] = field(default_factory=dict)
+    _units: dict[str, _Unit] = field(default_factory=dict)
+
+    # --- folders and files ---------------------------------------------------
+    def set_folders(self, folders: list[str]) -> None:
+        self.folders = sorted({normalise(folder) for folder in folders})
+        self._units = {}
+        for folder in self.folders:
+            files = _mizan_files(folder)
+            self._units[folder] = _Unit(files, folder)
+
+    def unit_key(self, path: str) -> str:
+        """The folder a file belongs to (the deepest one), or the file itself."""
+        best = ""
+        for folder in self.folders:
+            if (path == folder or path.startswith(folder.rstrip("/") + "/")) and len(folder) > len(best):
+                best = folder
+        return best or path
+
+    def _unit_for(self, path: str) -> _Unit:
+        key = self.unit_key(path)
+        unit = self._units.get(key)
+        if unit is None:
+            unit = self._units[key] = _Unit([path], None)
+        elif unit.folder is not None and path.endswith(EXTENSION) and path not in unit.roots:
+            unit.roots = sorted([*unit.roots, path])
+        return unit
+
+    def _touch(self, path: str) -> None:
+        """Mark every unit that contains `path` (or may import it) for re-analysis."""
+        for unit in self._units.values():
+            if unit.analysis is None or path in unit.analysis.files or path in unit.roots:
+                unit.dirty = True
+
+    # --- document events -----------------------------------------------------
+    def open(self, path: str, text: str, version: int) -> None:
+        path = normalise(path)
+        self.documents[path] = OpenDocument(path, version, IncrementalDocument(text))
+        self._unit_for(path)
+        self._touch(path)
+
+    def change(self, path: str, text: str, version: int) -> None:
+        path = normalise(path)
+        document = self.documents.get(path)
+        if document is None:
+            self.open(path, text, version)
+            return
+        document.doc.update(text)
+        document.version = version
+        document.source = None
+        self._touch(path)
+
+    def close(self, path: str) -> None:
+        path = normalise(path)
+        self.documents.pop(path, None)
+        self._disk.pop(path, None)
+        key = self.unit_key(path)
+        unit = self._units.get(key)
+        if unit is not None and unit.folder is None:
+            del self._units[key]  # a lone file's unit ends with its editor
+        self._touch(path)
+
+    def files_changed(self, created: list[str], changed: list[str], deleted: list[str]) -> None:
+        """Files changed on disk (watched-file events from the editor)."""
+        for path in map(normalise, created + changed + deleted):
+            self._disk.pop(path, None)
+            if path.endswith(EXTENSION):
+                key = self.unit_key(path)
+                unit = self._units.get(key)
+                if unit is not None and unit.folder is not None:
+                    exists = os.path.isfile(path)
+                    roots = set(unit.roots)
+                    roots.add(path) if exists else roots.discard(path)
+                    unit.roots = sorted(roots)
+            self._touch(path)
+
+    # --- analysis ------------------------------------------------------------
+    def _read(self, path: str) -> str | SourceFile | None:
+        document = self.documents.get(path)
+        if document is not None:
+            if document.source is None:
+                document.source = source_from_document(path, document.doc)
+            return document.source
+        if path not in self._disk:
+            got = read_source(path)
+            self._disk[path] = got[0] if isinstance(got, tuple) and not got[1] else None
+        return self._disk[path]
+
+    def analysis_for(self, path: str) -> Analysis:
+        """The up-to-date analysis of the unit that holds `path`."""
+        unit = self._unit_for(normalise(path))
+        return self._refresh(unit)
+
+    def _refresh(self, unit: _Unit) -> Analysis:
+        if unit.analysis is None or unit.dirty:
+            workspace = load_workspace(unit.roots, read=self._read)
+            result = check(workspace)
+            versions = {p: d.version for p, d in self.documents.items() if p in workspace.files}
+            unit.analysis = Analysis(result, workspace.files, build_index(result), versions)
+            unit.dirty = False
+        return unit.analysis
+
+    def dirty_analyses(self) -> list[Analysis]:
+        """Analyses of every unit that changed since it was last analysed."""
+        return [self._refresh(unit) for unit in list(self._units.values()) if unit.dirty]
+
+    def source(self, path: str) -> SourceFile | None:
+        path = normalise(path)
+        analysis = self.analysis_for(path)
+        return analysis.files.get(path)
+
+
+def _mizan_files(folder: str) -> list[str]:
+    found = []
+    for directory, subdirs, names in os.walk(folder):
+        subdirs[:] = [name for name in subdirs if not name.startswith(".")]
+        found.extend(os.path.join(directory, name) for name in names if name.endswith(EXTENSION))
+    return sorted(normalise(path) for path in found)
