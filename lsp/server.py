@@ -133,6 +133,11 @@ def initialized(ls: MizanServer, params: lsp.InitializedParams) -> None:
         folders = [convert.path_of(ls.workspace.root_uri)]
     ls.session.set_folders(folders)
     # Watch .mizan files so changes made outside the editor are seen.
+    caps = ls.client_capabilities.workspace
+    watch = caps.did_change_watched_files if caps is not None else None
+    if watch is None or not watch.dynamic_registration:
+        ls.schedule_diagnostics()
+        return
     try:
         ls.client_register_capability(lsp.RegistrationParams(registrations=[lsp.Registration(
             id="mizan-watch", method=lsp.WORKSPACE_DID_CHANGE_WATCHED_FILES,

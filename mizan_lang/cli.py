@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import Annotated
 
 import typer
 
@@ -58,8 +59,9 @@ def build_app() -> typer.Typer:
 
     @app.callback()
     def _root(
-        version: bool = typer.Option(False, "--version", "-V", callback=_version,
-                                     is_eager=True, help="Print the version and exit."),
+        version: Annotated[bool, typer.Option(
+            "--version", "-V", callback=_version, is_eager=True,
+            help="Print the version and exit.")] = False,
     ) -> None:
         """Authoring toolchain for Mizan API specs."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .check.result import CheckResult
 
 PATHS_HELP = "Files or folders (every *.mizan under a folder); together they form one workspace."
+Paths = Annotated[list[Path], typer.Argument(help=PATHS_HELP, show_default=False, metavar="PATH")]
 
 CHECK_EPILOG = """\
 Output: one `path:line:col: severity code: message` line per diagnostic
@@ -37,7 +38,7 @@ Examples:
 """
 
 
-def analyze(paths: list[Path]) -> tuple["CheckResult", SourceCache, int]:
+def analyze(paths: list[Path]) -> tuple[CheckResult, SourceCache, int]:
     """Load every given file (and its imports) as one workspace and check it.
 
     Returns the check result, a source lookup for rendering, and the number
@@ -54,7 +55,7 @@ def analyze(paths: list[Path]) -> tuple["CheckResult", SourceCache, int]:
     return result, lookup, len(workspace.files)
 
 
-def report(result: "CheckResult", lookup: SourceCache, file_count: int, *,
+def report(result: CheckResult, lookup: SourceCache, file_count: int, *,
            output: OutputFormat, excerpt: bool, to_stderr: bool = False) -> bool:
     """Print diagnostics and the summary; True when there were errors."""
     from .render import summary
@@ -68,12 +69,14 @@ def report(result: "CheckResult", lookup: SourceCache, file_count: int, *,
 def register(app: typer.Typer) -> None:
     @app.command(epilog=CHECK_EPILOG)
     def check(
-        paths: list[Path] = typer.Argument(..., help=PATHS_HELP, show_default=False, metavar="PATH"),
-        output: OutputFormat = typer.Option(
-            OutputFormat.text, "--format", "-f",
-            help="text: lines with excerpts; json: an array of diagnostic objects."),
-        no_excerpt: bool = typer.Option(
-            False, "--no-excerpt", help="Only the one-line form of each diagnostic (grep-friendly)."),
+        paths: Paths,
+        output: Annotated[OutputFormat, typer.Option(
+            "--format", "-f",
+            help="text: lines with excerpts; json: an array of diagnostic objects.")
+        ] = OutputFormat.text,
+        no_excerpt: Annotated[bool, typer.Option(
+            "--no-excerpt", help="Only the one-line form of each diagnostic (grep-friendly).")
+        ] = False,
     ) -> None:
         """Check .mizan files and report coded diagnostics."""
         result, lookup, count = analyze(paths)

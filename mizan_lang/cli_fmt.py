@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import sys
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -33,13 +34,14 @@ Examples:
 def register(app: typer.Typer) -> None:
     @app.command(epilog=FMT_EPILOG)
     def fmt(
-        paths: list[Path] = typer.Argument(
-            ..., show_default=False, metavar="PATH",
-            help="Files or folders (every *.mizan under a folder); `-` for stdin."),
-        check: bool = typer.Option(
-            False, "--check", help="Write nothing; list files that would change and exit 1 if any."),
-        diff: bool = typer.Option(
-            False, "--diff", help="Write nothing; print a unified diff of the changes."),
+        paths: Annotated[list[Path], typer.Argument(
+            show_default=False, metavar="PATH",
+            help="Files or folders (every *.mizan under a folder); `-` for stdin.")],
+        check: Annotated[bool, typer.Option(
+            "--check", help="Write nothing; list files that would change and exit 1 if any.")
+        ] = False,
+        diff: Annotated[bool, typer.Option(
+            "--diff", help="Write nothing; print a unified diff of the changes.")] = False,
     ) -> None:
         """Format .mizan files in the canonical style (comments kept)."""
         if [str(p) for p in paths] == ["-"]:

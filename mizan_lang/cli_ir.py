@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-from .cli_check import PATHS_HELP, analyze, report
+from .cli_check import Paths, analyze, report
 from .cli_common import OutputFormat, write_stderr, write_stdout
 
 IR_EPILOG = """\
@@ -32,13 +33,14 @@ class IrFormat(str, enum.Enum):
 def register(app: typer.Typer) -> None:
     @app.command(epilog=IR_EPILOG)
     def ir(
-        paths: list[Path] = typer.Argument(..., help=PATHS_HELP, show_default=False, metavar="PATH"),
-        output: IrFormat = typer.Option(IrFormat.kdl, "--format", "-f",
-                                        help="Emit the IR as KDL or as JSON."),
-        out: Path | None = typer.Option(None, "--out", "-o", dir_okay=False,
-                                        help="Write the IR to this file instead of stdout."),
-        no_excerpt: bool = typer.Option(False, "--no-excerpt",
-                                        help="Show diagnostics without source excerpts."),
+        paths: Paths,
+        output: Annotated[IrFormat, typer.Option(
+            "--format", "-f", help="Emit the IR as KDL or as JSON.")] = IrFormat.kdl,
+        out: Annotated[Path | None, typer.Option(
+            "--out", "-o", dir_okay=False, help="Write the IR to this file instead of stdout.")
+        ] = None,
+        no_excerpt: Annotated[bool, typer.Option(
+            "--no-excerpt", help="Show diagnostics without source excerpts.")] = False,
     ) -> None:
         """Print the canonical IR (the resolved model) of .mizan files."""
         result, lookup, count = analyze(paths)

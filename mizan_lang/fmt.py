@@ -22,8 +22,20 @@ from .diagnostics import Diagnostic
 from .kdl import parse
 from .kdl.chars import DISALLOWED, NEWLINE_RE, NL, WS, is_plain_identifier
 from .kdl.lexer import (
-    IDENT, KEYWORD, LBRACE, LPAREN, NUMBER, PROPKEY, RBRACE, RPAREN, SDBRACE, SEMI,
-    SLASHDASH, STRING, Tok, tokenize,
+    IDENT,
+    KEYWORD,
+    LBRACE,
+    LPAREN,
+    NUMBER,
+    PROPKEY,
+    RBRACE,
+    RPAREN,
+    SDBRACE,
+    SEMI,
+    SLASHDASH,
+    STRING,
+    Tok,
+    tokenize,
 )
 from .kdl.model import Comment, Document, Node, Value
 from .kdl.printer import quote

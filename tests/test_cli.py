@@ -62,7 +62,7 @@ def run(*args: str, cwd: Path, stdin: str | None = None,
         env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environ = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
     environ.pop("FORCE_COLOR", None)
-    return subprocess.run([sys.executable, "-m", "mizan_lang", *args], cwd=cwd, input=stdin,
+    return subprocess.run([sys.executable, "-m", "mizan_lang", *args], check=False, cwd=cwd, input=stdin,
                           capture_output=True, text=True, encoding="utf-8", env=environ,
                           timeout=120)
 
@@ -84,6 +84,7 @@ def test_version(tmp_path: Path) -> None:
 
 def test_version_imports_nothing_heavy(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "mizan_lang", "--version"],
+                          check=False,
                           cwd=tmp_path, capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
     assert proc.returncode == 0
@@ -95,7 +96,7 @@ def test_commands_import_lazily() -> None:
     code = ("import sys, mizan_lang.cli as c; c.build_app(); "
             "print(sorted(m for m in ('lark', 'pydantic', 'mizan_lang.check', 'mizan_lang.kdl') "
             "if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
     assert out.stdout.strip() == "[]", out.stderr
 
@@ -112,7 +113,7 @@ def test_top_level_help_lists_commands(tmp_path: Path) -> None:
     result = run("--help", cwd=tmp_path)
     assert result.returncode == 0
     for command in ("check", "ir", "fmt"):
-        assert re.search(rf"^\s+{command}\s", result.stdout, re.M)
+        assert re.search(rf"^\s+{command}\s", result.stdout, re.MULTILINE)
 
 
 # --- check -------------------------------------------------------------------
