@@ -337,13 +337,14 @@ class _Printer:
                 self.append("/-")
                 slashdash = True
             elif kind == LBRACE:
-                self.block(slashdash)
+                self.block()
                 slashdash = False
             else:
                 raise _Unformattable(f"unexpected token {kind}")
 
-    def block(self, slashdashed: bool) -> None:
-        """A children block; its `{` was just taken."""
+    def block(self) -> None:
+        """A children block; its `{` was just taken (a `/-` before it is
+        already on the line: glue the two)."""
         brace = "{"
         if self.line is not None and self.line.endswith("/-"):
             self.line = self.line[:-2]
@@ -426,7 +427,7 @@ class _Printer:
             return text
         lines = [line.rstrip() for line in _NEWLINES.split(text)]
         if column is not None:
-            line_start = max(self.text.rfind(ch, 0, event.start) for ch in "\n\r\x0b\x0c\x85\u2028\u2029") + 1
+            line_start = max(self.text.rfind(ch, 0, event.start) for ch in NL) + 1
             lines = _shift(lines, column - (event.start - line_start))
         return "\n".join(lines)
 

@@ -1,5 +1,17 @@
 """Editor features, one module each; importing a module registers its handlers."""
 
-from . import navigation  # noqa: F401
+from . import (  # noqa: F401
+    actions,
+    completion,
+    folding,
+    formatting,
+    hints,
+    hover,
+    navigation,
+    rename,
+    symbols,
+    tokens,
+)
 
-ALL = ("navigation",)
+ALL = ("actions", "completion", "folding", "formatting", "hints", "hover", "navigation",
+       "rename", "symbols", "tokens")
