@@ -10,7 +10,7 @@ import bisect
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # KDL v2 newlines: CRLF counts as one. Used for line numbering everywhere.
 _NEWLINE = re.compile("\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
@@ -93,17 +93,22 @@ class Position:
     column: int
 
 
-@dataclass(slots=True)
 class LineIndex:
-    """Maps offsets to line/column and back; built once per text."""
+    """Maps offsets to line/column and back; line starts are found on first use."""
 
-    text: str
-    starts: list[int] = field(default_factory=list)
+    __slots__ = ("text", "_starts")
 
-    def __post_init__(self) -> None:
-        starts = [0]
-        starts.extend(m.end() for m in _NEWLINE.finditer(self.text))
-        self.starts = starts
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            starts = [0]
+            starts.extend(m.end() for m in _NEWLINE.finditer(self.text))
+            self._starts = starts
+        return self._starts
 
     def position(self, offset: int) -> Position:
         offset = max(0, min(offset, len(self.text)))

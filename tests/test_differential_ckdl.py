@@ -45,7 +45,7 @@ from hypothesis import strategies as st
 from mizan_lang import kdl
 
 SETTINGS = settings(
-    max_examples=300,
+    max_examples=200,
     deadline=None,
     derandomize=True,
     database=None,

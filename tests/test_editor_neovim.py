@@ -97,9 +97,10 @@ def _cli_diagnostics(spec: Path, env: dict[str, str]) -> list[dict]:
     )
 
 
-def _run_neovim(spec: Path, out: Path, env: dict[str, str]) -> dict:
+def _run_neovim(spec: Path, out: Path, env: dict[str, str], *, restart: bool = False) -> dict:
     env = dict(
         env,
+        MIZAN_TEST_RESTART="1" if restart else "0",
         MIZAN_TEST_OUT=str(out),
         MIZAN_TEST_TIMEOUT_MS=str(TIMEOUT_MS),
         MIZAN_LSP_CMD=json.dumps([sys.executable, "-m", "mizan_lang", "lsp"]),
@@ -121,6 +122,23 @@ def _run_neovim(spec: Path, out: Path, env: dict[str, str]) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
+def _shown(result: dict) -> list[dict]:
+    keys = ("code", "severity", "message", "lnum", "col", "end_lnum", "end_col")
+    return sorted(
+        ({key: d[key] for key in keys} for d in result["diagnostics"]),
+        key=lambda d: (d["lnum"], d["col"], d["code"]),
+    )
+
+
+def _assert_server_attached(result: dict, root: Path) -> None:
+    assert "error" not in result, result
+    client = result["client"]
+    assert client is not None, (
+        f"the server exited\n{result['messages']}\n--- Neovim's LSP log\n{result['lsp_log']}")
+    assert client == {"name": "mizan", "root_dir": str(root), "attached": True}
+    assert not result["timed_out"], f"no diagnostics within {TIMEOUT_MS} ms: {result}"
+
+
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_neovim_shows_the_servers_diagnostics(name: str, tmp_path: Path) -> None:
     case = CASES[name]
@@ -130,23 +148,23 @@ def test_neovim_shows_the_servers_diagnostics(name: str, tmp_path: Path) -> None
 
     result = _run_neovim(spec, tmp_path / "result.json", env)
 
-    assert "error" not in result, result
     assert result["filetype"] == "mizan"
     assert result["commentstring"] == "// %s"
-    client = result["client"]
-    assert client is not None, (
-        f"the server exited\n{result['messages']}\n--- Neovim's LSP log\n{result['lsp_log']}")
-    assert client == {"name": "mizan", "root_dir": str(tmp_path), "attached": True}
-    assert not result["timed_out"], f"no diagnostics within {TIMEOUT_MS} ms: {result}"
-
-    shown = sorted(
-        (
-            {key: d[key] for key in
-             ("code", "severity", "message", "lnum", "col", "end_lnum", "end_col")}
-            for d in result["diagnostics"]
-        ),
-        key=lambda d: (d["lnum"], d["col"], d["code"]),
-    )
+    _assert_server_attached(result, tmp_path)
     expected = _cli_diagnostics(spec, env)
     assert {d["code"] for d in expected} == case.codes
-    assert shown == expected
+    assert _shown(result) == expected
+
+
+def test_restarting_the_server_replaces_its_diagnostics(tmp_path: Path) -> None:
+    """:MizanRestart starts a new server and leaves no diagnostics of the old one behind."""
+    spec = tmp_path / "api.mizan"
+    spec.write_text(CASES["unknown-type"].spec, encoding="utf-8")
+    env = _python_env(tmp_path)
+
+    result = _run_neovim(spec, tmp_path / "result.json", env, restart=True)
+
+    _assert_server_attached(result, tmp_path)
+    restarted = result["restarted"]
+    assert restarted is not None and restarted["new_client"] != restarted["old_client"], result
+    assert _shown(result) == _cli_diagnostics(spec, env)

@@ -4,7 +4,8 @@
 --
 -- Loads this folder as a plugin, opens FILE, waits until the server has published diagnostics
 -- for it (MIZAN_TEST_TIMEOUT_MS, default 20000), writes what Neovim saw as JSON to
--- MIZAN_TEST_OUT and quits. MIZAN_LSP_CMD, a JSON list, replaces the server command.
+-- MIZAN_TEST_OUT and quits. MIZAN_LSP_CMD, a JSON list, replaces the server command;
+-- MIZAN_TEST_RESTART=1 restarts the server once diagnostics arrived and reports the new ones.
 
 local here = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h')
 vim.opt.runtimepath:prepend(here)
@@ -71,19 +72,45 @@ end
 
 mizan.setup(cmd and { cmd = cmd } or {})
 
+-- Waits until the buffer has diagnostics from its Mizan client (one other than old_client_id,
+-- if given) or that client has exited. True if diagnostics arrived.
+local function wait_for_diagnostics(bufnr, old_client_id)
+  local arrived = vim.wait(timeout, function()
+    local client = mizan.client(bufnr)
+    if old_client_id ~= nil and (client == nil or client.id == old_client_id) then
+      return false -- the restart has not brought up the new client yet
+    end
+    if client == nil then
+      return true -- exited: nothing more will come
+    end
+    local namespace = vim.lsp.diagnostic.get_namespace(client.id)
+    return #vim.diagnostic.get(bufnr, { namespace = namespace }) > 0
+  end, 50)
+  if mizan.client(bufnr) == nil then
+    vim.wait(500) -- let the server's last stderr reach the log
+    return false
+  end
+  return arrived
+end
+
 vim.api.nvim_create_autocmd('VimEnter', {
   once = true,
   callback = function()
     local bufnr = vim.api.nvim_get_current_buf()
     local ok, result = pcall(function()
-      -- Stop early if the server has exited: there is nothing more to wait for.
-      local arrived = vim.wait(timeout, function()
-        return #vim.diagnostic.get(bufnr) > 0 or mizan.client(bufnr) == nil
-      end, 50)
-      if mizan.client(bufnr) == nil then
-        vim.wait(500) -- let the server's last stderr reach the log
+      local arrived = wait_for_diagnostics(bufnr, nil)
+      local restarted = vim.NIL
+      -- MIZAN_TEST_RESTART=1: then :MizanRestart, and report what the new server shows.
+      if arrived and os.getenv('MIZAN_TEST_RESTART') == '1' then
+        local old_id = mizan.client(bufnr).id
+        vim.cmd('MizanRestart')
+        arrived = wait_for_diagnostics(bufnr, old_id)
+        local client = mizan.client(bufnr)
+        restarted = { old_client = old_id, new_client = client and client.id or vim.NIL }
       end
-      return report(bufnr, not arrived)
+      local result = report(bufnr, not arrived)
+      result.restarted = restarted
+      return result
     end)
     if not ok then
       result = { error = tostring(result) }

@@ -75,9 +75,12 @@ def _check_member(state: CheckState, path: str, fn: FunctionDecl, ctx: ContextDe
         param = params.get(key.name.text)
         key_type = state.type_of(ctx_path, key.type)
         if param is None:
+            type_text = key_type.text if key_type else key.type.text
+            # Quick fix: the param line to add to the member (`param <key> <type>`).
             state.report("M302", path, fn.context.span, fn=fn.name.text, context=ctx.name.text,
                          related=[Related(ctx_path, key.name.span, "key param declared here")],
-                         key=key.name.text, type=key_type.text if key_type else key.type.text)
+                         data={"param": key.name.text, "type": type_text},
+                         key=key.name.text, type=type_text)
             continue
         param_type = state.type_of(path, param.type)
         if key_type is not None and param_type is not None and key_type != param_type:

@@ -25,7 +25,7 @@ from ..kdl.incremental import IncrementalDocument
 from ..lower import LoweredPart, assemble, lower_part
 from ..source import LineIndex, anchored
 from ..workspace import EXTENSION, SourceFile, load_workspace, normalise, read_source
-from .index import Index, build_index
+from .index import Index, IndexCache, build_index
 
 
 @dataclass(slots=True)
@@ -40,14 +40,23 @@ class OpenDocument:
         return self.doc.text
 
 
-@dataclass(slots=True)
 class Analysis:
-    """One checked unit: its result, its files and the name index."""
+    """One checked unit: its result, its files and (built on first use) the name index."""
 
-    result: CheckResult
-    files: dict[str, SourceFile]
-    index: Index
-    versions: dict[str, int]  # open documents' versions this analysis saw
+    def __init__(self, result: CheckResult, files: dict[str, SourceFile],
+                 versions: dict[str, int], cache: IndexCache) -> None:
+        self.result = result
+        self.files = files
+        self.versions = versions  # open documents' versions this analysis saw
+        self._cache = cache
+        self._index: Index | None = None
+        self.memo: dict[str, object] = {}  # per-analysis caches of features (symbols, ...)
+
+    @property
+    def index(self) -> Index:
+        if self._index is None:
+            self._index = build_index(self.result, self._cache)
+        return self._index
 
     def diagnostics_by_file(self) -> dict[str, list[Diagnostic]]:
         found: dict[str, list[Diagnostic]] = {path: [] for path in self.files}
@@ -62,6 +71,7 @@ class _Unit:
     folder: str | None
     analysis: Analysis | None = None
     dirty: bool = True
+    index_cache: IndexCache = field(default_factory=IndexCache)
 
 
 def source_from_document(path: str, doc: IncrementalDocument) -> SourceFile:
@@ -183,7 +193,7 @@ class Session:
             workspace = load_workspace(unit.roots, read=self._read)
             result = check(workspace)
             versions = {p: d.version for p, d in self.documents.items() if p in workspace.files}
-            unit.analysis = Analysis(result, workspace.files, build_index(result), versions)
+            unit.analysis = Analysis(result, workspace.files, versions, unit.index_cache)
             unit.dirty = False
         return unit.analysis
 

@@ -124,33 +124,70 @@ function M.client(bufnr)
 end
 
 --- Stops every running Mizan client; the next .mizan buffer opened (or :MizanRestart) starts
---- a fresh one.
+--- a fresh one. Returns the ids of the clients it stopped.
 function M.stop()
+  -- Running clients, and ours that are still starting (0.7 does not list those).
+  local ids = {}
   for _, client in pairs(get_clients()) do
     if client.name == 'mizan' then
-      vim.lsp.stop_client(client.id)
+      ids[client.id] = true
     end
   end
+  for _, id in pairs(client_of_buffer) do
+    ids[id] = true
+  end
+  local stopped = {}
+  for id in pairs(ids) do
+    if vim.lsp.get_client_by_id(id) ~= nil then
+      vim.lsp.stop_client(id)
+      table.insert(stopped, id)
+    end
+  end
+  table.sort(stopped)
   clients_by_root = {}
   client_of_buffer = {}
+  return stopped
 end
 
---- Stops the server and starts it again for every loaded .mizan buffer.
-function M.restart()
-  M.stop()
-  -- The old process needs a moment to exit before a new one takes its place.
-  vim.defer_fn(function()
-    for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
-      if vim.api.nvim_buf_is_loaded(bufnr) and vim.bo[bufnr].filetype == 'mizan' then
-        M.start(bufnr)
-      end
+local function start_loaded_buffers()
+  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_is_loaded(bufnr) and vim.bo[bufnr].filetype == 'mizan' then
+      M.start(bufnr)
     end
-  end, 500)
+  end
+end
+
+--- Stops the server and, once the old process has exited (forced after 5 s), starts a new
+--- one for every loaded .mizan buffer.
+function M.restart()
+  local old = M.stop()
+  local waited = 0
+  local timer = uv.new_timer()
+  timer:start(100, 100, vim.schedule_wrap(function()
+    waited = waited + 100
+    local alive = vim.tbl_filter(function(id)
+      return vim.lsp.get_client_by_id(id) ~= nil
+    end, old)
+    if #alive > 0 and waited < 5000 then
+      return
+    end
+    timer:stop()
+    timer:close()
+    for _, id in ipairs(old) do
+      if vim.lsp.get_client_by_id(id) ~= nil then
+        vim.lsp.stop_client(id, true)
+      end
+      -- Neovim 0.7 keeps an exited client's diagnostics on screen; drop them.
+      vim.diagnostic.reset(vim.lsp.diagnostic.get_namespace(id))
+    end
+    start_loaded_buffers()
+  end))
 end
 
 --- Configures the client and starts it for .mizan buffers, now and from then on.
 function M.setup(opts)
-  M.config = vim.tbl_deep_extend('force', vim.deepcopy(defaults), opts or {})
+  -- Shallow: a list given by the user (cmd, root_markers) replaces the default whole.
+  M.config = vim.tbl_extend('force', vim.deepcopy(defaults), opts or {})
   if type(M.config.cmd) == 'string' then
     M.config.cmd = { M.config.cmd }
   end
@@ -163,15 +200,15 @@ function M.setup(opts)
       M.start(args.buf)
     end,
   })
-  vim.api.nvim_create_user_command('MizanRestart', M.restart, { desc = 'Restart the Mizan language server' })
-  vim.api.nvim_create_user_command('MizanStop', M.stop, { desc = 'Stop the Mizan language server' })
+  vim.api.nvim_create_user_command('MizanRestart', function()
+    M.restart()
+  end, { desc = 'Restart the Mizan language server' })
+  vim.api.nvim_create_user_command('MizanStop', function()
+    M.stop()
+  end, { desc = 'Stop the Mizan language server' })
 
   -- Buffers that were already open when setup ran.
-  for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
-    if vim.api.nvim_buf_is_loaded(bufnr) and vim.bo[bufnr].filetype == 'mizan' then
-      M.start(bufnr)
-    end
-  end
+  start_loaded_buffers()
 end
 
 return M

@@ -1,0 +1,630 @@
+"""Language server latency: `python -m bench.lsp [--functions 1000] [--workspace 10000] [--edits 200]`.
+
+A benchmark, not a test. It starts the real server (`python -m mizan_lang lsp`)
+over stdio with the hand-rolled client below and measures, client-side wall
+time from writing a message to reading the answer:
+
+- edit -> diagnostics: a generated 1,000-function file (bench/specgen.py) is
+  opened, then single-character edits are typed at random declarations (a
+  letter in a doc string, or in a declaration's name; each edit is undone by
+  the next one, a backspace), and each waits for the publishDiagnostics of
+  its own version. Renaming a type or context breaks its uses, so some edits
+  introduce errors and the next one clears them;
+- the same in a 10,000-function workspace (specgen's multi-file form, one
+  domain file open);
+- completion and hover in that workspace, at names in the open file.
+
+It prints a Markdown table beside the peers' figures from the brief
+(docs/performance.md keeps the last run: `--write-docs`). `--profile` runs the
+server under cProfile (MIZAN_LSP_PROFILE) and prints its top costs.
+
+`StdioClient` is also used by tests/lsp/test_robustness.py: it reads stdout
+byte by byte as JSON-RPC frames and records anything else as a violation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import itertools
+import json
+import os
+import platform
+import pstats
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import specgen
+
+SERVER = [sys.executable, "-m", "mizan_lang", "lsp"]
+REPO = Path(__file__).resolve().parents[1]
+DOCS = REPO / "docs" / "performance.md"
+SECTION = "## Language server"
+
+# Peers, from /work/shared/brief/quality.md (2-core machine, ~1,000 operations, p50).
+PEER_EDIT_P50_MS = {"TypeSpec 1.5": 840, "buf 1.75": 59}
+# Our bars (p95, milliseconds).
+BAR_EDIT_1000_MS = 25
+BAR_EDIT_10000_MS = 50
+BAR_REQUEST_MS = 20
+
+
+# ---------------------------------------------------------------- the client
+
+
+class ResponseError(Exception):
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(f"{error.get('code')}: {error.get('message')}")
+        self.code = error.get("code")
+        self.error = error
+
+
+@dataclass(slots=True)
+class Received:
+    message: dict[str, Any]
+    at: float  # time.perf_counter() when the frame was complete
+
+
+@dataclass
+class StdioClient:
+    """A minimal LSP client over a subprocess's pipes, strict about what it reads.
+
+    Every byte of the server's stdout must belong to a frame
+    (`Content-Length: N` headers, a blank line, N bytes of a JSON-RPC object);
+    anything else lands in `violations`. Requests from the server
+    (registerCapability, configuration, ...) are answered with null.
+    """
+
+    command: list[str] = field(default_factory=lambda: list(SERVER))
+    env: dict[str, str] | None = None
+    cwd: str | None = None
+    proc: subprocess.Popen = field(init=False)
+    received: list[Received] = field(default_factory=list)
+    violations: list[bytes] = field(default_factory=list)
+    stdout_bytes: int = 0
+    stderr: bytearray = field(default_factory=bytearray)
+
+    def __post_init__(self) -> None:
+        self.proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, env=self.env, cwd=self.cwd or REPO)
+        self._ids = itertools.count(1)
+        self._changed = threading.Condition()
+        self._write_lock = threading.Lock()
+        self._responses: dict[Any, Received] = {}
+        self._eof = False
+        self._reader = threading.Thread(target=self._read_stdout, daemon=True)
+        self._reader.start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
+
+    # --- writing ---------------------------------------------------------------
+    def send_raw(self, data: bytes) -> None:
+        with self._write_lock:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+
+    def send(self, message: dict[str, Any]) -> float:
+        """Write one framed message; returns the time just before writing."""
+        body = json.dumps(message).encode("utf-8")
+        at = time.perf_counter()
+        self.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        return at
+
+    def notify(self, method: str, params: Any = None) -> float:
+        message: dict[str, Any] = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            message["params"] = params
+        return self.send(message)
+
+    def request_id(self, method: str, params: Any = None) -> tuple[int, float]:
+        """Send a request without waiting: (its id, the time it was sent)."""
+        msg_id = next(self._ids)
+        message: dict[str, Any] = {"jsonrpc": "2.0", "id": msg_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        return msg_id, self.send(message)
+
+    def request(self, method: str, params: Any = None, timeout: float = 10.0) -> Any:
+        msg_id, _ = self.request_id(method, params)
+        return self.result(msg_id, timeout)
+
+    # --- reading ---------------------------------------------------------------
+    def response(self, msg_id: Any, timeout: float = 10.0) -> Received:
+        with self._changed:
+            if not self._changed.wait_for(lambda: msg_id in self._responses or self._eof,
+                                          timeout):
+                raise TimeoutError(f"no response to request {msg_id} in {timeout} s")
+            if msg_id not in self._responses:
+                raise EOFError(f"the server closed stdout before answering {msg_id}")
+            return self._responses[msg_id]
+
+    def result(self, msg_id: Any, timeout: float = 10.0) -> Any:
+        message = self.response(msg_id, timeout).message
+        if "error" in message:
+            raise ResponseError(message["error"])
+        return message.get("result")
+
+    def wait_for(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 10.0,
+                 start: int = 0) -> Received:
+        """The first message from index `start` on that satisfies `predicate`."""
+        seen = start
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for item in self.received[seen:]:
+                    if predicate(item.message):
+                        return item
+                seen = len(self.received)
+                left = deadline - time.monotonic()
+                if self._eof or left <= 0:
+                    raise TimeoutError("no matching message from the server")
+                self._changed.wait(left)
+
+    def notifications(self, method: str) -> list[dict[str, Any]]:
+        with self._changed:
+            return [r.message for r in self.received
+                    if r.message.get("method") == method and "id" not in r.message]
+
+    def error_logs(self) -> list[str]:
+        """window/logMessage and showMessage texts of type Error (a guarded handler failed)."""
+        found = []
+        for method in ("window/logMessage", "window/showMessage"):
+            found += [m["params"]["message"] for m in self.notifications(method)
+                      if m.get("params", {}).get("type") == 1]
+        return found
+
+    def _read_stdout(self) -> None:
+        fd = self.proc.stdout.fileno()
+        buffer = b""
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                break
+            self.stdout_bytes += len(chunk)
+            buffer += chunk
+            buffer = self._frames(buffer)
+        if buffer:
+            self.violations.append(buffer)
+        with self._changed:
+            self._eof = True
+            self._changed.notify_all()
+
+    def _frames(self, buffer: bytes) -> bytes:
+        """Consume every complete frame at the start of `buffer`; return the rest."""
+        while True:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return buffer
+            headers = buffer[:end].split(b"\r\n")
+            length = None
+            for header in headers:
+                name, sep, value = header.partition(b": ")
+                if not sep or name.lower() not in (b"content-length", b"content-type"):
+                    length = None
+                    break
+                if name.lower() == b"content-length":
+                    length = int(value) if value.isdigit() else None
+            if length is None:  # not a frame: skip to the next plausible header
+                resync = buffer.find(b"Content-Length: ", 1)
+                cut = resync if resync > 0 else len(buffer)
+                self.violations.append(buffer[:cut])
+                buffer = buffer[cut:]
+                continue
+            body_start = end + 4
+            if len(buffer) < body_start + length:
+                return buffer
+            body = buffer[body_start:body_start + length]
+            buffer = buffer[body_start + length:]
+            try:
+                message = json.loads(body)
+            except ValueError:
+                self.violations.append(body)
+                continue
+            if not isinstance(message, dict) or message.get("jsonrpc") != "2.0":
+                self.violations.append(body)
+                continue
+            self._dispatch(Received(message, time.perf_counter()))
+
+    def _dispatch(self, item: Received) -> None:
+        message = item.message
+        if "method" in message and "id" in message:  # a request from the server
+            try:
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": _answer(message)})
+            except (BrokenPipeError, ValueError, OSError):
+                pass
+        with self._changed:
+            self.received.append(item)
+            if "method" not in message and "id" in message:
+                self._responses[message["id"]] = item
+            self._changed.notify_all()
+
+    def _read_stderr(self) -> None:
+        fd = self.proc.stderr.fileno()
+        while chunk := os.read(fd, 1 << 16):
+            self.stderr += chunk
+
+    # --- LSP conveniences ---------------------------------------------------------
+    def initialize(self, folders: list[Path], watch: bool = True) -> dict[str, Any]:
+        params = {
+            "processId": os.getpid(),
+            "rootUri": folders[0].as_uri() if folders else None,
+            "workspaceFolders": [{"uri": f.as_uri(), "name": f.name} for f in folders],
+            "capabilities": {
+                "workspace": {"workspaceFolders": True,
+                              "didChangeWatchedFiles": {"dynamicRegistration": watch}},
+                "textDocument": {"publishDiagnostics": {"relatedInformation": True,
+                                                        "versionSupport": True},
+                                 "completion": {"completionItem": {"snippetSupport": True}},
+                                 "hover": {"contentFormat": ["markdown", "plaintext"]}},
+                "general": {"positionEncodings": ["utf-16"]},
+            },
+        }
+        result = self.request("initialize", params, timeout=30)
+        self.notify("initialized", {})
+        return result
+
+    def open(self, uri: str, text: str, version: int = 1) -> float:
+        return self.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "mizan", "version": version, "text": text}})
+
+    def change(self, uri: str, version: int, changes: list[dict[str, Any]]) -> float:
+        return self.notify("textDocument/didChange", {
+            "textDocument": {"uri": uri, "version": version}, "contentChanges": changes})
+
+    def diagnostics(self, uri: str, version: int | None = None, timeout: float = 30.0,
+                    start: int = 0) -> Received:
+        """The first publishDiagnostics for `uri` (at `version`, if given) from index `start`."""
+
+        def match(message: dict[str, Any]) -> bool:
+            params = message.get("params") or {}
+            return (message.get("method") == "textDocument/publishDiagnostics"
+                    and params.get("uri") == uri
+                    and (version is None or params.get("version") == version))
+
+        return self.wait_for(match, timeout, start)
+
+    def last_diagnostics(self, uri: str) -> dict[str, Any] | None:
+        for message in reversed(self.notifications("textDocument/publishDiagnostics")):
+            if message["params"]["uri"] == uri:
+                return message["params"]
+        return None
+
+    def stop(self, timeout: float = 10.0) -> int | None:
+        """shutdown + exit; kills the process if it does not leave in time."""
+        try:
+            if self.proc.poll() is None and not self._eof:
+                self.request("shutdown", timeout=timeout)
+                self.notify("exit")
+        except (TimeoutError, EOFError, BrokenPipeError, ResponseError, OSError):
+            pass
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return None
+        finally:
+            for stream in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self._reader.join(timeout)
+
+
+def _answer(request: dict[str, Any]) -> Any:
+    if request.get("method") == "workspace/configuration":
+        return [None] * len(request.get("params", {}).get("items", []))
+    return None
+
+
+def utf16_position(text: str, offset: int) -> dict[str, int]:
+    line = text.count("\n", 0, offset)
+    start = text.rfind("\n", 0, offset) + 1
+    column = len(text[start:offset].encode("utf-16-le")) // 2
+    return {"line": line, "character": column}
+
+
+# ---------------------------------------------------------------- the benchmark
+
+
+@dataclass(slots=True)
+class Site:
+    """Where a one-character edit is typed: inside a doc string or at the end of a name."""
+
+    offset: int
+    kind: str  # "doc" | "name"
+
+
+_DECL_NAME = re.compile(r"^ *(?:fn|type|context|enum|model|shape|form) ([A-Za-z_]\w*)", re.M)
+_DOC = re.compile(r'doc[ =]"([^"\\\n]{4,})"')
+
+
+def edit_sites(text: str) -> list[Site]:
+    sites = [Site(m.end(1), "name") for m in _DECL_NAME.finditer(text)]
+    sites += [Site(m.start(1) + len(m.group(1)) // 2, "doc") for m in _DOC.finditer(text)]
+    return sorted(sites, key=lambda s: s.offset)
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+@dataclass
+class Stats:
+    label: str
+    samples: list[float]  # seconds
+    note: str = ""
+
+    def ms(self, fraction: float) -> float:
+        return percentile(self.samples, fraction) * 1000
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples) * 1000
+
+    @property
+    def maximum(self) -> float:
+        return max(self.samples) * 1000
+
+
+def type_edits(client: StdioClient, uri: str, text: str, edits: int, rng: random.Random,
+               name_share: float = 0.3) -> tuple[Stats, int]:
+    """Type `edits` single characters (each odd one undone by the next); time each publish.
+
+    Returns the latencies and how many edits were answered with errors.
+    """
+    sites = edit_sites(text)
+    names = [s for s in sites if s.kind == "name"]
+    docs = [s for s in sites if s.kind == "doc"] or names
+    latencies: list[float] = []
+    with_errors = 0
+    version = 1
+    pending: Site | None = None
+    for i in range(edits):
+        if pending is None:
+            site = rng.choice(names if rng.random() < name_share else docs)
+            char = rng.choice("abcdefghijklmnopqrstuvwxyz")
+            pos = utf16_position(text, site.offset)
+            change = {"range": {"start": pos, "end": pos}, "text": char}
+            text = text[:site.offset] + char + text[site.offset:]
+            pending = site
+        else:  # backspace
+            start = utf16_position(text, pending.offset)
+            end = utf16_position(text, pending.offset + 1)
+            change = {"range": {"start": start, "end": end}, "text": ""}
+            text = text[:pending.offset] + text[pending.offset + 1:]
+            pending = None
+        version += 1
+        mark = len(client.received)
+        sent = client.change(uri, version, [change])
+        got = client.diagnostics(uri, version, timeout=60, start=mark)
+        latencies.append(got.at - sent)
+        if any(d.get("severity") == 1 for d in got.message["params"]["diagnostics"]):
+            with_errors += 1
+    return Stats("", latencies), with_errors
+
+
+def request_positions(text: str, rng: random.Random, count: int) -> tuple[list[dict], list[dict]]:
+    """Hover points (inside names that are used or declared) and completion points
+    (a partly typed type, context or name after `returns=`, `context=`, a param type)."""
+    hovers: list[int] = []
+    completions: list[int] = []
+    for m in re.finditer(r"(?:returns=|context=|affects=|param \w+ |field \w+ )"
+                         r"(?:list<|map<str,)?([A-Za-z_]\w*)", text):
+        name_start, name_end = m.span(1)
+        hovers.append((name_start + name_end) // 2)
+        completions.append(min(name_end, name_start + 2))
+    for m in _DECL_NAME.finditer(text):
+        hovers.append((m.start(1) + m.end(1)) // 2)
+    pick = lambda offsets: [utf16_position(text, o) for o in rng.sample(offsets, min(count, len(offsets)))]  # noqa: E731
+    return pick(hovers), pick(completions)
+
+
+def time_requests(client: StdioClient, method: str, uri: str, positions: list[dict],
+                  ) -> tuple[Stats, int, str]:
+    """Latency of each request; (stats, how many answered non-empty, note)."""
+    times: list[float] = []
+    non_empty = 0
+    for pos in positions:
+        msg_id, sent = client.request_id(method, {"textDocument": {"uri": uri}, "position": pos})
+        got = client.response(msg_id, timeout=60)
+        if "error" in got.message:
+            return Stats(method, [float("nan")]), 0, f"error: {got.message['error'].get('message')}"
+        times.append(got.at - sent)
+        result = got.message.get("result")
+        if result and (not isinstance(result, dict) or result.get("items", True)):
+            non_empty += 1
+    return Stats(method, times), non_empty, ""
+
+
+def write_files(files: dict[str, str], folder: Path) -> None:
+    for name, text in files.items():
+        (folder / name).write_text(text, "utf-8")
+
+
+@dataclass
+class Report:
+    rows: list[Stats] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def server_env(profile: str | None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("PYTHONPATH", str(REPO))
+    if profile:
+        env["MIZAN_LSP_PROFILE"] = profile
+    return env
+
+
+def bench_single(functions: int, edits: int, seed: int, report: Report,
+                 profile: str | None) -> None:
+    files = specgen.generate(functions, seed)
+    name = specgen.root_file(files)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_files(files, folder)
+        client = StdioClient(env=server_env(profile))
+        try:
+            client.initialize([folder])
+            uri = (folder / name).as_uri()
+            text = files[name]
+            sent = client.open(uri, text)
+            first = client.diagnostics(uri, 1, timeout=120)
+            report.notes.append(f"{functions:,} functions, one file ({len(text) / 1000:.0f} KB): "
+                                f"open -> first diagnostics {1000 * (first.at - sent):.0f} ms")
+            stats, errors = type_edits(client, uri, text, edits, random.Random(seed))
+            stats.label = f"edit -> diagnostics, {functions:,} functions (one file)"
+            stats.note = f"{errors} of {edits} edits answered with errors"
+            report.rows.append(stats)
+        finally:
+            client.stop()
+
+
+def bench_workspace(functions: int, edits: int, requests: int, seed: int, report: Report,
+                    profile: str | None) -> None:
+    files = specgen.generate(functions, seed, split=True)
+    domains = [n for n in files if n not in (specgen.SPLIT_ROOT, specgen.COMMON_FILE)]
+    name = domains[0]
+    size = specgen.size_bytes(files)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_files(files, folder)
+        client = StdioClient(env=server_env(profile))
+        try:
+            client.initialize([folder])
+            uri = (folder / name).as_uri()
+            text = files[name]
+            sent = client.open(uri, text)
+            first = client.diagnostics(uri, 1, timeout=300)
+            label = f"{functions:,} functions ({len(files)} files, {size / 1e6:.1f} MB)"
+            report.notes.append(f"{label}: open {name} -> first diagnostics "
+                                f"{1000 * (first.at - sent):.0f} ms (reads and checks the whole "
+                                f"workspace)")
+            rng = random.Random(seed)
+            stats, errors = type_edits(client, uri, text, edits, rng)
+            stats.label = f"edit -> diagnostics, {functions:,} functions (workspace, one file open)"
+            stats.note = f"{errors} of {edits} edits answered with errors"
+            report.rows.append(stats)
+            hovers, completions = request_positions(text, rng, requests)
+            for method, positions, kind in (("textDocument/completion", completions, "completion"),
+                                            ("textDocument/hover", hovers, "hover")):
+                got, non_empty, note = time_requests(client, method, uri, positions)
+                got.label = f"{kind}, {functions:,} functions (workspace)"
+                got.note = note or f"{non_empty} of {len(positions)} answers non-empty"
+                report.rows.append(got)
+        finally:
+            client.stop()
+
+
+def _fmt(value: float) -> str:
+    return "n/a" if value != value else f"{value:.1f}"
+
+
+def table(report: Report) -> str:
+    peers = " / ".join(f"{k} {v} ms" for k, v in PEER_EDIT_P50_MS.items())
+    lines = ["| Measure (client wall time) | p50 ms | p95 ms | max ms | n | bar (p95) | met | "
+             "peers (p50) | notes |",
+             "|---|---:|---:|---:|---:|---:|---|---|---|"]
+    for row in report.rows:
+        if row.label.startswith("edit"):
+            bar = BAR_EDIT_10000_MS if "workspace" in row.label else BAR_EDIT_1000_MS
+            peer = peers if "one file" in row.label else "-"
+        else:
+            bar, peer = BAR_REQUEST_MS, "-"
+        p95 = row.ms(0.95)
+        met = "n/a" if p95 != p95 else ("yes" if p95 <= bar else "**no**")
+        lines.append(f"| {row.label} | {_fmt(row.p50)} | {_fmt(p95)} | {_fmt(row.maximum)} | "
+                     f"{len(row.samples)} | {bar} | {met} | {peer} | {row.note} |")
+    return "\n".join(lines)
+
+
+def write_docs(markdown: str) -> None:
+    """Replace this benchmark's section of docs/performance.md (or append it at the end)."""
+    current = DOCS.read_text("utf-8") if DOCS.exists() else ""
+    at = current.find("\n" + SECTION + "\n")
+    if at < 0 and current.startswith(SECTION + "\n"):
+        at = -1
+        before, after = "", current
+    elif at < 0:
+        before, after = current, ""
+    else:
+        before, after = current[:at + 1], current[at + 1:]
+    if after:
+        following = after.find("\n## ", len(SECTION))
+        after = after[following + 1:] if following >= 0 else ""
+    if before and not before.endswith("\n\n"):
+        before = before.rstrip("\n") + "\n\n"
+    DOCS.write_text(before + markdown.rstrip("\n") + "\n" + (("\n" + after) if after else ""),
+                    "utf-8")
+
+
+def print_profile(path: str, top: int) -> None:
+    if not os.path.exists(path):
+        print(f"(no profile written at {path})")
+        return
+    stats = pstats.Stats(path)
+    for sort in ("cumulative", "tottime"):
+        print(f"\nServer profile, top {top} by {sort}:\n```")
+        stats.sort_stats(sort).print_stats(top)
+        print("```")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.lsp", description=__doc__.split("\n")[0])
+    parser.add_argument("--functions", type=int, default=1000, help="size of the one-file spec")
+    parser.add_argument("--workspace", type=int, default=10000,
+                        help="size of the multi-file workspace (0: skip)")
+    parser.add_argument("--edits", type=int, default=200, help="edits per scenario")
+    parser.add_argument("--requests", type=int, default=200,
+                        help="completion and hover requests each")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--write-docs", action="store_true",
+                        help="replace the 'Language server' section of docs/performance.md")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="run the server under cProfile, dump to FILE, print the top costs")
+    args = parser.parse_args(argv)
+
+    report = Report()
+    started = time.perf_counter()
+    profile_single = f"{args.profile}.single" if args.profile else None
+    profile_ws = f"{args.profile}.workspace" if args.profile else None
+    bench_single(args.functions, args.edits, args.seed, report, profile_single)
+    if args.workspace:
+        bench_workspace(args.workspace, args.edits, args.requests, args.seed, report, profile_ws)
+    command = "python -m bench.lsp " + " ".join(argv if argv is not None else sys.argv[1:])
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    markdown = "\n".join([
+        SECTION, "",
+        f"Measured {datetime.date.today().isoformat()} on {machine} with `{command.strip()}` "
+        f"({time.perf_counter() - started:.0f} s). Client-side wall time over stdio: from writing "
+        "a didChange to reading the publishDiagnostics of that version; from writing a request "
+        "to reading its response. Peers' p50 figures are from the brief (~1,000 operations, "
+        "measured elsewhere).", "",
+        table(report), "",
+        *(f"- {note}" for note in report.notes), "",
+    ])
+    print(markdown)
+    if args.write_docs:
+        write_docs(markdown)
+    if args.profile:
+        for path in (profile_single, profile_ws):
+            if path:
+                print(f"\n### {path}")
+                print_profile(path, 25)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
