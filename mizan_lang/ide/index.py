@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..check.result import CheckResult
 from ..decls import FileDecls, FunctionDecl, Literal, Name, TypeRef
-from ..source import Span
+from ..source import Span, anchored
 
 # Symbol namespace in CheckResult.symbols for each declaration kind.
 NAMESPACE = {"type": "type", "enum": "type", "shape": "type", "context": "context",
@@ -154,7 +154,15 @@ def _literal_name(literal: Literal | None) -> Name | None:
     name, which tells rename to refuse rather than break the string."""
     if literal is None or not isinstance(literal.value, str) or not literal.value:
         return None
-    value, raw, end = literal.value, literal.raw, literal.span.end
+    anchor = literal.span.anchor
+    if anchor is None:
+        return _name_in(literal)
+    with anchored(anchor):  # the new span must move with the literal's chunk
+        return _name_in(literal)
+
+
+def _name_in(literal: Literal) -> Name:
+    value, raw, end = str(literal.value), literal.raw, literal.span.end
     hashes = len(raw) - len(raw.lstrip("#"))
     body = raw[hashes:len(raw) - hashes]
     if raw == value:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
+from ..source import Span
+from ..workspace import normalise
 from .index import Occurrence
 from .session import Analysis
 
@@ -9,8 +13,22 @@ from .session import Analysis
 def definition(analysis: Analysis, path: str, offset: int) -> list[Occurrence]:
     here = analysis.index.at(path, offset)
     if here is None:
-        return []
+        return imported_file(analysis, path, offset)
     return analysis.index.definitions(here.key)
+
+
+def imported_file(analysis: Analysis, path: str, offset: int) -> list[Occurrence]:
+    """`import "x.mizan"` with the cursor on the path: the start of that file."""
+    source = analysis.files.get(path)
+    if source is None:
+        return []
+    for imp in source.decls.imports:
+        span = imp.path_span
+        if span is not None and span.start <= offset <= span.end:
+            target = normalise(os.path.join(os.path.dirname(path), imp.path))
+            if target in analysis.files:
+                return [Occurrence(("file", target), target, Span(0, 0), True, "file")]
+    return []
 
 
 def references(analysis: Analysis, path: str, offset: int,

@@ -107,13 +107,17 @@ class IncrementalDocument:
         while last + 1 < len(chunks) and chunks[last + 1].start <= old_edit_end:
             last += 1
         start = chunks[first].start if chunks else 0
+        grow = 1
         while True:
             end_new = chunks[last].end + delta if last < len(chunks) else len(text)
             window = text[start : max(end_new, start)]
             tokens = tokenize(window, at_file_start=start == 0)[0]
             if end_new >= len(text) or _ends_cleanly(tokens, len(window)):
                 break
-            last += 1  # the window spilled into the next chunk: take it in and retry
+            # The window spilled over (an unclosed brace or string): take in more
+            # chunks, twice as many each time, so the total work stays linear.
+            last += grow
+            grow *= 2
         fresh = _parse_window(window, start, tokens) if window else []
         tail = chunks[last + 1 :]
         for chunk in tail:

@@ -11,9 +11,10 @@ local M = {}
 local defaults = {
   -- The command that runs the server. A list, so no shell quoting is involved.
   cmd = { 'mizan-lang', 'lsp' },
-  -- Files or folders that mark a project root; the nearest ancestor holding one is the
-  -- server's root. Without any, the root is the folder of the file.
-  root_markers = { '.git' },
+  -- The server checks every .mizan file under its root folder as one spec (like
+  -- `mizan-lang check FOLDER`), so the root should be the folder of one spec: by default the
+  -- folder of the file. Markers (e.g. { '.git' }) make it the nearest ancestor holding one.
+  root_markers = {},
   -- Passed through to the client config as they are.
   on_attach = nil,
   capabilities = nil,
