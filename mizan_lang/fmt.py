@@ -121,7 +121,9 @@ def render_string(value: str, raw: str = "", indent: str = "") -> str:
 
     Multi-line strings stay multi-line (their lines at `indent`); raw strings
     stay raw when they hold a backslash or quote (regexes read better so);
-    everything else is bare when it can be, else quoted."""
+    a string written bare stays bare, and one written quoted stays quoted when
+    it could be bare (`import "common.mizan"`, `doc="Euro"` read as text, not
+    names); the quoting itself is normalised."""
     hashes = len(raw) - len(raw.lstrip("#"))
     if raw[hashes : hashes + 3] == '"""':
         return _multiline(value, indent, prefer_raw=hashes > 0)
@@ -129,7 +131,8 @@ def render_string(value: str, raw: str = "", indent: str = "") -> str:
         spelled = _raw_single(value)
         if spelled is not None:
             return spelled
-    return value if is_plain_identifier(value) else quote(value)
+    written_bare = not raw.startswith(('"', "#"))
+    return value if written_bare and is_plain_identifier(value) else quote(value)
 
 
 def _min_hashes(value: str, closing: str) -> int:

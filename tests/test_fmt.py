@@ -73,6 +73,12 @@ def test_bundled_examples_are_formatted_faithfully() -> None:
         assert_formats_faithfully(_read(path))
 
 
+def test_bundled_examples_are_in_canonical_style() -> None:
+    for path in sorted(EXAMPLES.rglob("*.mizan")):
+        text = _read(path)
+        assert format_text(text) == text, f"{path} is not formatted: run mizan-lang fmt"
+
+
 def test_syntax_errors_are_not_formatted() -> None:
     result = format_source('mizan 1\ntype T {\n    field a "unterminated\n}\n')
     assert result.text is None
@@ -115,7 +121,7 @@ def test_multiline_block_comment_moves_with_its_first_line() -> None:
     ("^\\d+$", '#"^\\d+$"#', '#"^\\d+$"#'),
     ('a"#b', '##"a"#b"##', '##"a"#b"##'),
     ("no specials", '#"no specials"#', '"no specials"'),
-    ("word", '#"word"#', "word"),
+    ("word", '#"word"#', '"word"'),
     ("\u202e", '"\\u{202e}"', '"\\u{202e}"'),
 ])
 def test_render_string(value: str, raw: str, expected: str) -> None:
