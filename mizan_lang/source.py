@@ -50,7 +50,7 @@ def anchored(anchor: Anchor) -> Iterator[Anchor]:
 class Span:
     """Half-open range of character offsets [start, end) in one source text."""
 
-    __slots__ = ("_start", "_end", "anchor")
+    __slots__ = ("_end", "_start", "anchor")
 
     def __init__(self, start: int, end: int) -> None:
         self._start = start
@@ -67,7 +67,7 @@ class Span:
         anchor = self.anchor
         return self._end if anchor is None else self._end + anchor.base
 
-    def cover(self, other: "Span") -> "Span":
+    def cover(self, other: Span) -> Span:
         return Span(min(self.start, other.start), max(self.end, other.end))
 
     def contains(self, offset: int) -> bool:
@@ -96,7 +96,7 @@ class Position:
 class LineIndex:
     """Maps offsets to line/column and back; line starts are found on first use."""
 
-    __slots__ = ("text", "_starts")
+    __slots__ = ("_starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text

@@ -22,6 +22,7 @@ from .diagnostics import Diagnostic, make
 from .kdl import parse
 from .kdl.model import ParseResult
 from .lower import lower
+from .perf import paused_gc
 from .source import LineIndex, Span, decode_source
 
 EXTENSION = ".mizan"
@@ -75,7 +76,8 @@ _cache_lock = threading.Lock()
 
 def _build(path: str, text: str) -> SourceFile:
     result = parse(text)
-    decls, lowered = lower(result.document, path)
+    with paused_gc():
+        decls, lowered = lower(result.document, path)
     found = [replace(d, path=path) for d in result.diagnostics] + lowered
     found.sort(key=Diagnostic.sort_key)
     return SourceFile(path, text, LineIndex(text), result, decls, found)

@@ -72,7 +72,7 @@ def _cli_diagnostics(spec: Path, env: dict[str, str]) -> list[dict]:
     """What `mizan-lang check` reports, with 0-based lines and byte columns like Neovim's."""
     result = subprocess.run(
         [sys.executable, "-m", "mizan_lang", "check", "--format", "json", str(spec)],
-        capture_output=True, text=True, env=env, timeout=60,
+        check=False, capture_output=True, text=True, env=env, timeout=60,
     )
     assert result.returncode in (0, 1), result.stderr
     lines = spec.read_text(encoding="utf-8").split("\n")
@@ -108,7 +108,7 @@ def _run_neovim(spec: Path, out: Path, env: dict[str, str], *, restart: bool = F
     command = [_nvim(), "--headless", "--clean", "-u", str(PLUGIN / "test_init.lua"), str(spec)]
     try:
         proc = subprocess.run(
-            command, cwd=spec.parent, env=env, capture_output=True, text=True,
+            command, check=False, cwd=spec.parent, env=env, capture_output=True, text=True,
             stdin=subprocess.DEVNULL, timeout=TIMEOUT_MS / 1000 + 60,
         )
     except subprocess.TimeoutExpired as expired:

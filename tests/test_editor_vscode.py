@@ -24,8 +24,8 @@ def _npm() -> str:
     npm = shutil.which("npm")
     if npm is None:
         pytest.fail(
-            "npm is not installed: the VS Code extension tests need Node.js 20+ and npm "
-            "(Debian: apt-get install -y nodejs npm)",
+            "npm is not installed: the VS Code extension tests need Node.js 20 or later "
+            "with npm on PATH",
             pytrace=False,
         )
     return npm
@@ -35,12 +35,14 @@ def _run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
     """Run a command in editors/vscode; fail the test with its output if it fails."""
     env = dict(os.environ, npm_config_fund="false", npm_config_audit="false")
     result = subprocess.run(
-        list(args), cwd=EXTENSION, capture_output=True, text=True, timeout=timeout, env=env
+        list(args), check=False, cwd=EXTENSION, capture_output=True, text=True,
+        timeout=timeout, env=env,
     )
     if result.returncode != 0:
+        shown = " ".join([Path(args[0]).name, *args[1:]])
         pytest.fail(
-            f"`{' '.join(args[1:] if args[0].endswith(('npm', 'npx')) else args)}` exited "
-            f"{result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}",
+            f"`{shown}` exited {result.returncode}\n--- stdout\n{result.stdout}"
+            f"\n--- stderr\n{result.stderr}",
             pytrace=False,
         )
     return result
@@ -48,9 +50,13 @@ def _run(*args: str, timeout: float = 600) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def built() -> str:
-    """Install the locked dependencies (once) and compile the TypeScript; returns npm's path."""
+    """Install the locked dependencies and compile the TypeScript; returns npm's path.
+
+    `npm ci` runs when node_modules is missing or older than package-lock.json."""
     npm = _npm()
-    if not (EXTENSION / "node_modules" / ".package-lock.json").exists():
+    installed = EXTENSION / "node_modules" / ".package-lock.json"
+    lock = EXTENSION / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
         _run(npm, "ci", "--no-audit", "--no-fund")
     _run(npm, "run", "compile")
     return npm

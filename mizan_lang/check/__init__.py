@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from ..decls import FileDecls
 from ..diagnostics import Diagnostic
+from ..perf import paused_gc
 from .auth import check_auth
 from .contexts import check_contexts
 from .forms import check_forms
@@ -54,7 +55,8 @@ def check(ws: LoadedWorkspace) -> CheckResult:
         # Syntax and lowering diagnostics of the file.
         earlier.extend(_with_path(d, path) for d in source.diagnostics)
     earlier.extend(ws.diagnostics)
-    result = check_decls(files, earlier)
+    with paused_gc():
+        result = check_decls(files, earlier)
     result.root = str(ws.roots[0]) if ws.roots else ""
     return result
 

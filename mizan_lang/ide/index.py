@@ -37,7 +37,7 @@ class Occurrence:
 class FileIndex:
     """The occurrences of one file, sorted by position on first use."""
 
-    __slots__ = ("_occurrences", "_sorted", "_starts", "_by_key")
+    __slots__ = ("_by_key", "_occurrences", "_sorted", "_starts")
 
     def __init__(self, occurrences: list[Occurrence]) -> None:
         self._occurrences = occurrences
@@ -117,7 +117,7 @@ class _Collector:
 # an edit touched, so every other declaration object is reused as is, and so
 # are its occurrences (their spans move with their chunk's anchor).
 class IndexCache:
-    __slots__ = ("files", "decls")
+    __slots__ = ("decls", "files")
 
     def __init__(self) -> None:
         self.files: dict[int, tuple[FileDecls, FileIndex]] = {}

@@ -23,6 +23,7 @@ from ..check.result import CheckResult
 from ..diagnostics import Diagnostic
 from ..kdl.incremental import IncrementalDocument
 from ..lower import LoweredPart, assemble, lower_part
+from ..perf import paused_gc
 from ..source import LineIndex, anchored
 from ..workspace import EXTENSION, SourceFile, load_workspace, normalise, read_source
 from .index import Index, IndexCache, build_index
@@ -190,8 +191,9 @@ class Session:
 
     def _refresh(self, unit: _Unit) -> Analysis:
         if unit.analysis is None or unit.dirty:
-            workspace = load_workspace(unit.roots, read=self._read)
-            result = check(workspace)
+            with paused_gc():
+                workspace = load_workspace(unit.roots, read=self._read)
+                result = check(workspace)
             versions = {p: d.version for p, d in self.documents.items() if p in workspace.files}
             unit.analysis = Analysis(result, workspace.files, versions, unit.index_cache)
             unit.dirty = False

@@ -76,7 +76,7 @@ _SINGLE_BODY = re.compile(
 class Tok:
     """A token for the Lark LALR driver: `type` is all it reads."""
 
-    __slots__ = ("type", "value", "start_pos", "end_pos", "raw")
+    __slots__ = ("end_pos", "raw", "start_pos", "type", "value")
 
     def __init__(self, type: str, value: object, start: int, end: int, raw: str = "") -> None:
         self.type = type

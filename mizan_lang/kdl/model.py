@@ -57,7 +57,7 @@ class Node:
     # In source order, duplicates kept; `prop()` gives the rightmost value.
     props: list[Prop] = field(default_factory=list)
     # None when the node has no children block; [] for `{}`.
-    children: list["Node"] | None = None
+    children: list[Node] | None = None
     children_span: Span | None = None  # `{` .. `}` inclusive
     # True when the parser could not read the node completely (recovered).
     broken: bool = False

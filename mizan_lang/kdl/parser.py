@@ -10,21 +10,31 @@ around them (and inside them) survives for the checker and the editor.
 
 from __future__ import annotations
 
-import gc
 from functools import lru_cache
 
 from lark import Lark
 from lark.lexer import Lexer
 
 from ..diagnostics import Diagnostic, make
+from ..perf import paused_gc
 from ..resources import grammar_text
 from ..source import Span
+from .build import action_for
 from .lexer import (
-    IDENT, LBRACE, LPAREN, MAX_DEPTH, NL, RBRACE, SDBRACE, SEMI, SLASHDASH, STRING, Tok,
+    IDENT,
+    LBRACE,
+    LPAREN,
+    MAX_DEPTH,
+    NL,
+    RBRACE,
+    SDBRACE,
+    SEMI,
+    SLASHDASH,
+    STRING,
+    Tok,
     describe,
     tokenize,
 )
-from .build import action_for
 from .model import Comment, Document, Node, ParseResult
 
 _EXPECTED_WORDS = {
@@ -315,16 +325,9 @@ def _limit_depth(nodes: list[Node]) -> None:
 def parse_nodes(text: str, at_file_start: bool = True
                 ) -> tuple[list[Node], list[Comment], list[Diagnostic], list[Tok]]:
     """Nodes, comments, diagnostics and tokens of `text` (see `parse`)."""
-    # The parse allocates many small acyclic objects; the cycle collector
-    # would only slow it down (about 2x on large files).
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with paused_gc():
         tokens, comments, diags = tokenize(text, at_file_start)
         nodes = _parse_list(tokens, 0, len(tokens), len(text), diags, 0)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     if any(d.code == "K011" for d in diags):
         _limit_depth(nodes)
     diags.sort(key=lambda d: (d.span.start, d.span.end, d.code))

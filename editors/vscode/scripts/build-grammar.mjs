@@ -6,14 +6,14 @@
 //   node scripts/build-grammar.mjs --check  exit 1 if the committed JSON is stale
 //
 // TextMate grammars see one line at a time (with its "\n"). Three tricks follow from that:
-// - A node ends at the end of its line (`$`), at `;`, or before the `}` of its parent block.
-//   Anything that spans lines inside a node (block comments, multi-line strings, children
-//   blocks, line continuations) is a nested begin/end rule, so the node's end is not tried
-//   until that rule closes. A line continuation consumes the "\n" itself, so `$` never
-//   matches on its line.
+// - A node ends before the "\n" of its line (EOL below), at `;`, or before the `}` of its
+//   parent block. Anything that spans lines inside a node (block comments, multi-line strings,
+//   children blocks, line continuations) is a nested begin/end rule, so the node's end is not
+//   tried until that rule closes. A line continuation consumes the "\n" itself, so the node's
+//   end finds none on that line.
 // - A slashdashed node may start on a later line than its `/-`; the slashdash rule eats
 //   blank and comment-only lines whole (pattern wins ties, applyEndPatternLast) so its end
-//   (`$`) only fires on the line where the commented-out node stops.
+//   only fires on the line where the commented-out node stops.
 // - Slashdashed parts are scoped as comments throughout: their inner rules only follow the
 //   structure (strings, braces, continuations) and add no scopes of their own.
 
