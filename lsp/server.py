@@ -9,9 +9,9 @@ Nothing is printed: stdout belongs to the JSON-RPC stream.
 from __future__ import annotations
 
 import asyncio
-import os
 import functools
 import logging
+import os
 import time
 import traceback
 from collections.abc import Callable
