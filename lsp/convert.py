@@ -26,13 +26,23 @@ def uri_of(path: str) -> str:
     return from_fs_path(path) or path
 
 
+# The position encoding negotiated with the client at `initialize` (the
+# server sets it once; one server process serves one client).
+ENCODING = {"value": "utf-16"}
+
+
+def set_encoding(encoding: object) -> None:
+    text = str(getattr(encoding, "value", encoding) or "utf-16").lower()
+    ENCODING["value"] = text if text in ("utf-8", "utf-16", "utf-32") else "utf-16"
+
+
 def position(index: LineIndex, offset: int) -> lsp.Position:
     line = index.position(offset).line
-    return lsp.Position(line=line, character=index.utf16_column(offset))
+    return lsp.Position(line=line, character=index.unit_column(offset, ENCODING["value"]))
 
 
 def offset(index: LineIndex, pos: lsp.Position) -> int:
-    return index.offset_from_utf16(pos.line, pos.character)
+    return index.offset_from_units(pos.line, pos.character, ENCODING["value"])
 
 
 def range_of(index: LineIndex, span: Span) -> lsp.Range:

@@ -36,10 +36,23 @@ class MizanServer(LanguageServer):
                          text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.session = Session()
         self._publish_pending = False
+        self.shutting_down = False
         self._published: set[str] = set()
         # Latency of the last edit -> publish, for the benchmark ($/mizan/stats).
         self.last_change_at: float | None = None
         self.publish_times: list[float] = []
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Protocol-level trouble (a client mistake, e.g. a change to a document it
+        never opened) goes to the log, not to a pop-up; requests answer it themselves."""
+        if getattr(source, "__name__", "") == "FeatureRequestError":
+            return
+        log.warning("ignored a message: %s", error)
+        try:
+            self.window_log_message(lsp.LogMessageParams(
+                type=lsp.MessageType.Warning, message=f"mizan: ignored a message: {error}"))
+        except Exception:  # the client may be gone
+            pass
 
     # --- helpers for features ---------------------------------------------------
     def log_error(self, where: str, err: BaseException) -> None:
@@ -78,6 +91,8 @@ class MizanServer(LanguageServer):
 
     def _publish_now(self) -> None:
         self._publish_pending = False
+        if self.shutting_down:  # the client asked us to stop: publish nothing more
+            return
         log.debug("publishing diagnostics")
         try:
             for analysis in self.session.dirty_analyses():
@@ -128,6 +143,7 @@ def guarded(default: Any = None) -> Callable[[Callable[..., Any]], Callable[...,
 @server.feature(lsp.INITIALIZED)
 @guarded()
 def initialized(ls: MizanServer, params: lsp.InitializedParams) -> None:
+    convert.set_encoding(ls.workspace.position_encoding)
     folders = [convert.path_of(folder.uri) for folder in ls.workspace.folders.values()]
     if not folders and ls.workspace.root_uri:
         folders = [convert.path_of(ls.workspace.root_uri)]
@@ -146,6 +162,12 @@ def initialized(ls: MizanServer, params: lsp.InitializedParams) -> None:
     except Exception as err:  # optional: clients without dynamic registration
         log.info("could not register file watching: %s", err)
     ls.schedule_diagnostics()
+
+
+@server.feature(lsp.SHUTDOWN)
+@guarded()
+def shutdown(ls: MizanServer, params: object) -> None:
+    ls.shutting_down = True
 
 
 @server.feature(lsp.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
@@ -214,8 +236,178 @@ def _register_features() -> None:
     from .features import ALL  # noqa: F401
 
 
+# --- stdio transport ----------------------------------------------------------------
+# pygls' own stdio loop loses the framing for good after one bad Content-Length
+# (the stray body sticks to every later header), allocates whatever length a
+# header claims (a huge one kills the server with MemoryError), and leaves a
+# request it cannot read (no params, a negative position, ...) unanswered, so
+# the editor waits forever. This loop resynchronises on the next header, reads
+# bodies in bounded chunks and answers every request it can identify.
+MAX_MESSAGE_BYTES = 1 << 30  # a longer declared length is treated as garbage
+_CHUNK = 1 << 20
+_LENGTH = re.compile(rb"content-length:[ \t]*(\d{1,15})[ \t]*\r?\n\Z", re.IGNORECASE)
+_HEADER_INSIDE = re.compile(rb"content-length:[ \t]*\d{1,15}[ \t]*\r?\n", re.IGNORECASE)
+
+
+class FrameReader:
+    """Bodies of LSP frames (`Content-Length: N`, other headers, a blank line, N bytes)."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.pending = b""  # bytes given back after a body that swallowed the next frame
+
+    def unread(self, data: bytes) -> None:
+        self.pending = data + self.pending
+
+    def _readline(self) -> bytes:
+        if not self.pending:
+            return self.stream.readline()
+        cut = self.pending.find(b"\n") + 1
+        if cut:
+            line, self.pending = self.pending[:cut], self.pending[cut:]
+            return line
+        line, self.pending = self.pending, b""
+        return line + self.stream.readline()
+
+    def _read(self, size: int) -> bytes:
+        parts = [self.pending[:size]]
+        self.pending = self.pending[size:]
+        left = size - len(parts[0])
+        while left > 0:  # in chunks: memory follows the bytes that arrive, not the header
+            chunk = self.stream.read(min(left, _CHUNK))
+            if not chunk:
+                break
+            parts.append(chunk)
+            left -= len(chunk)
+        return b"".join(parts)
+
+    def next_body(self) -> bytes | None:
+        """The next frame's body; None at the end of the stream."""
+        length = None
+        while True:
+            line = self._readline()
+            if not line:
+                return None
+            found = _LENGTH.search(line)  # search: garbage may be stuck before the header
+            if found:
+                declared = int(found.group(1))
+                length = declared if declared <= MAX_MESSAGE_BYTES else None
+            elif length is not None and line in (b"\r\n", b"\n"):
+                body = self._read(length)
+                return body if len(body) == length else None
+
+
+def _send_error(ls: MizanServer, msg_id: Any, error: JsonRpcException) -> None:
+    if not isinstance(msg_id, (int, str)) or isinstance(msg_id, bool):
+        msg_id = None
+    ls.protocol._send_response(msg_id, None, error.to_response_error())
+
+
+def _reject(ls: MizanServer, body: bytes) -> None:
+    """A message pygls could not read: answer it if it is a request."""
+    try:
+        raw = json.loads(body)
+    except ValueError:
+        raw = None
+    if not isinstance(raw, dict) or raw.get("jsonrpc") != "2.0":
+        log.warning("not a JSON-RPC 2.0 message: %.200r", body)
+        _send_error(ls, raw.get("id") if isinstance(raw, dict) else None,
+                    JsonRpcInvalidRequest())
+        return
+    method = raw.get("method")
+    log.warning("unreadable message %.200r", body)
+    if "id" not in raw or not isinstance(method, str):
+        return  # a notification or a stray response: nobody waits for an answer
+    features = ls.protocol.fm
+    if method in features.builtin_features or method in features.features:
+        _send_error(ls, raw["id"], JsonRpcInvalidParams(f"Invalid Params for {method}"))
+    else:
+        _send_error(ls, raw["id"], JsonRpcMethodNotFound.of(method))
+
+
+def _receive(ls: MizanServer, frames: FrameReader, body: bytes) -> None:
+    protocol = ls.protocol
+    try:
+        message = json.loads(body, object_hook=protocol.structure_message)
+    except ValueError:  # not JSON: maybe a too-long Content-Length swallowed the next frame
+        found = _HEADER_INSIDE.search(body)
+        if found is not None:
+            frames.unread(body[found.start():])
+            if body[:found.start()].strip():
+                _receive(ls, frames, body[:found.start()])
+            return
+        log.warning("body is not JSON: %.200r", body)
+        _send_error(ls, None, JsonRpcParseError())
+        return
+    except Exception:  # valid JSON that pygls cannot structure (missing or wrong params)
+        _reject(ls, body)
+        return
+    if getattr(message, "jsonrpc", None) != JsonRPCProtocol.VERSION:
+        _reject(ls, body)
+        return
+    method = getattr(message, "method", None)
+    if protocol._shutdown and method is not None and method != lsp.EXIT:
+        if getattr(message, "id", None) is not None:
+            _send_error(ls, message.id, JsonRpcInvalidRequest("the server is shutting down"))
+        return
+    protocol.handle_message(message)
+
+
+async def _serve(ls: MizanServer, stdin: BinaryIO) -> None:
+    frames = FrameReader(stdin)
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(1, thread_name_prefix="mizan-stdin") as reader:
+        while not ls._stop_event.is_set():
+            body = await loop.run_in_executor(reader, frames.next_body)
+            if body is None:  # the client closed our stdin: leave quietly
+                break
+            try:
+                _receive(ls, frames, body)
+            except (BrokenPipeError, SystemExit):
+                raise
+            except Exception as err:  # whatever a message does, keep reading
+                ls.log_error("message", err)
+
+
+def serve_stdio(ls: MizanServer, stdin: BinaryIO | None = None,
+                stdout: BinaryIO | None = None) -> int:
+    """Serve LSP over stdio until the client says exit or goes away; the exit code."""
+    from pygls.io_ import StdoutWriter
+
+    ls._stop_event = threading.Event()
+    ls.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+    code = 0
+    try:
+        asyncio.run(_serve(ls, stdin or sys.stdin.buffer))
+    except SystemExit as done:  # `exit`: 0 after `shutdown`, 1 without
+        code = done.code if isinstance(done.code, int) else 0
+    except BrokenPipeError:
+        log.info("the client closed the connection")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        ls.shutdown()
+    return code
+
+
+def _profiled(run: Callable[[], int]) -> int:
+    """Run under cProfile when MIZAN_LSP_PROFILE names a file (used by bench/lsp.py)."""
+    target = os.environ.get("MIZAN_LSP_PROFILE")
+    if not target:
+        return run()
+    import cProfile
+
+    profiler = cProfile.Profile()
+    try:
+        return profiler.runcall(run)
+    finally:
+        profiler.dump_stats(target)
+
+
 def main() -> None:
     level = os.environ.get("MIZAN_LSP_LOG", "warning").upper()
     logging.basicConfig(level=getattr(logging, level, logging.WARNING))  # stderr, never stdout
     _register_features()
-    server.start_io()
+    code = _profiled(lambda: serve_stdio(server))
+    if code:
+        sys.exit(code)

@@ -127,24 +127,40 @@ class LineIndex:
         end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
         return _NEWLINE.sub("", self.text[start:end])
 
-    # UTF-16 helpers for editors (LSP counts columns in UTF-16 code units).
-    def utf16_column(self, offset: int) -> int:
+    # Columns in code units of an editor's position encoding (LSP: "utf-16" by
+    # default, "utf-8" or "utf-32" when negotiated).
+    def unit_column(self, offset: int, encoding: str = "utf-16") -> int:
         pos = self.position(offset)
-        start = self.starts[pos.line]
-        segment = self.text[start:offset]
+        if encoding == "utf-32":
+            return pos.column
+        segment = self.text[self.starts[pos.line] : offset]
+        if encoding == "utf-8":
+            return len(segment.encode("utf-8", "surrogatepass"))
         return pos.column + sum(1 for ch in segment if ord(ch) > 0xFFFF)
 
-    def offset_from_utf16(self, line: int, utf16_column: int) -> int:
+    def offset_from_units(self, line: int, column: int, encoding: str = "utf-16") -> int:
         if line >= len(self.starts):
             return len(self.text)
         start = self.starts[max(line, 0)]
         end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
         units = 0
         offset = start
-        while offset < end and units < utf16_column:
-            units += 2 if ord(self.text[offset]) > 0xFFFF else 1
+        while offset < end and units < column:
+            code = ord(self.text[offset])
+            if encoding == "utf-8":
+                units += 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+            elif encoding == "utf-32":
+                units += 1
+            else:
+                units += 2 if code > 0xFFFF else 1
             offset += 1
         return offset
+
+    def utf16_column(self, offset: int) -> int:
+        return self.unit_column(offset, "utf-16")
+
+    def offset_from_utf16(self, line: int, utf16_column: int) -> int:
+        return self.offset_from_units(line, utf16_column, "utf-16")
 
 
 def decode_source(data: bytes) -> tuple[str, list[tuple[int, str]]]:

@@ -36,3 +36,20 @@ def references(ls: MizanServer, params: lsp.ReferenceParams) -> list[lsp.Locatio
     return [lsp.Location(uri=convert.uri_of(r.path),
                          range=convert.range_of(analysis.files[r.path].index, r.span))
             for r in refs if r.path in analysis.files]
+
+
+@server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT)
+@guarded()
+def document_highlight(ls: MizanServer,
+                       params: lsp.DocumentHighlightParams) -> list[lsp.DocumentHighlight] | None:
+    found = ls.analysis(params.text_document.uri)
+    if found is None:
+        return None
+    analysis, source = found
+    at = convert.offset(source.index, params.position)
+    # Declarations are "write" highlights, uses "read" ones.
+    return [lsp.DocumentHighlight(
+                range=convert.range_of(source.index, o.span),
+                kind=lsp.DocumentHighlightKind.Write if o.is_definition
+                else lsp.DocumentHighlightKind.Read)
+            for o in navigate.highlights(analysis, source.path, at)]

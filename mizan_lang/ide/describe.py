@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 
 from ..check.result import CheckResult, Scoping
-from ..decls import ContextDecl, FunctionDecl, Guard, Param, TypeRef
+from ..decls import ContextDecl, FunctionDecl, Guard, Literal, Param, TypeRef
 
 
 def type_text(ref: TypeRef | None) -> str:
@@ -21,10 +21,20 @@ def type_text(ref: TypeRef | None) -> str:
     return ref.expr.text() if ref.expr is not None else ref.text
 
 
+def literal_text(literal: Literal) -> str:
+    """A default or option value as written."""
+    if literal.raw:
+        return literal.raw
+    value = literal.value
+    if isinstance(value, bool):
+        return "#true" if value else "#false"
+    return "#null" if value is None else str(value)
+
+
 def param_text(param: Param) -> str:
     text = f"{param.name.text}: {type_text(param.type)}"
     if param.default is not None:
-        text += f" = {param.default.raw or param.default.value!r}"
+        text += f" = {literal_text(param.default)}"
     return text
 
 
@@ -37,7 +47,7 @@ def signature(fn: FunctionDecl) -> str:
 def guard_text(guard: Guard) -> str:
     claim = guard.claim.text if guard.claim is not None else "?"
     if guard.value is not None:
-        return f"claim {claim} = {guard.value.raw or guard.value.value!r}"
+        return f"claim {claim} = {literal_text(guard.value)}"
     return f"claim {claim} is truthy"
 
 

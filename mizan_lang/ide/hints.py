@@ -106,7 +106,7 @@ def hint_tooltip(scoping: Scoping, keys: list[str], affect: Affect) -> str:
         lines = [f"partial: every instance of context '{context}' matching these keys"]
     lines += [f"{key} <- {param}" for key, param in scoping.bindings.items()]
     unbound = [key for key in keys if key not in scoping.bindings]
-    if unbound and scoping.tier != "exact":
+    if unbound and scoping.tier == "partial":
         lines.append(f"not bound: {', '.join(unbound)}")
     if affect.scope is not None:
         lines.append(f"(scope={affect.scope.text})")

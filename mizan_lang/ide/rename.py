@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ..check.names import BUILTIN_TYPES, LANGUAGE_NAMES, TYPE_KINDS, fold
+from ..check.names import BUILTIN_TYPES, LANGUAGE_NAMES, fold
 from ..identifiers import is_valid_identifier, reserved_in
 from ..source import Span
 from .index import AUTH_LEVELS, Key, Occurrence
@@ -24,9 +24,8 @@ from .session import Analysis
 
 # Index key kinds whose names become generated type names.
 _TYPE_KEYS = frozenset(("type", "model", "form"))
-# What a key's scope is called in messages.
-_SCOPES = {"type": "types, enums and shapes", "context": "contexts", "function": "functions",
-           "model": "models", "form": "forms", "guard": "guards"}
+# The owner of a member scope, in messages: ("param", "fn:f", ...) -> "function 'f'".
+_OWNERS = {"field": "type", "member": "enum", "column": "model"}
 
 
 @dataclass(slots=True)
@@ -102,6 +101,16 @@ def _article(word: str) -> str:
     return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
+def _owner(key: Key) -> str:
+    if len(key) < 3:
+        return ""
+    owner = key[1]
+    if key[0] == "param":
+        kind, _, owner = owner.partition(":")
+        return f" of {'function' if kind == 'fn' else 'context'} '{owner}'"
+    return f" of {_OWNERS.get(key[0], key[0])} '{owner}'"
+
+
 def _refuse_name(analysis: Analysis, key: Key, new: str) -> Refusal | None:
     kind = key[0]
     if not is_valid_identifier(new):
@@ -120,10 +129,8 @@ def _refuse_name(analysis: Analysis, key: Key, new: str) -> Refusal | None:
     for other in sorted(_siblings(analysis, key), key=lambda o: (o.path, o.span.start)):
         existing = other.key[-1]
         if existing == new:
-            scope = _SCOPES.get(kind, "")
-            among = f" (the namespace of {scope})" if scope else ""
-            return Refusal(f"'{new}' already names {_article(other.role)}{among} at "
-                           f"{_where(analysis, other)}")
+            return Refusal(f"'{new}' already names {_article(other.role)}{_owner(key)} "
+                           f"({_where(analysis, other)})")
         if fold(existing) == folded:
             return Refusal(f"'{new}' would collide with '{existing}' ({_where(analysis, other)}) "
                            "once generated code converts its case")
@@ -152,6 +159,3 @@ def plan(analysis: Analysis, path: str, offset: int, new: str) -> RenamePlan | R
         edits.setdefault(o.path, set()).add(span)
     ordered = {p: sorted(spans, key=lambda s: s.start) for p, spans in sorted(edits.items())}
     return RenamePlan(target.name, new, ordered)
-
-
-__all__ = ["TYPE_KINDS", "Refusal", "RenamePlan", "Target", "plan", "prepare"]

@@ -121,7 +121,10 @@ def decode_number(text: str) -> int | Decimal | None:
             return Decimal(plain)
         except InvalidOperation:  # pragma: no cover - the regex already vetted it
             return None
-    return int(plain)
+    try:
+        return int(plain)
+    except ValueError:  # beyond Python's int<->str digit limit: keep it exact as a Decimal
+        return Decimal(plain)
 
 
 def tokenize(text: str, at_file_start: bool = True

@@ -57,7 +57,10 @@ def value(val: Value) -> str:
     elif isinstance(v, Decimal):
         body = str(v)
     else:
-        body = str(v)
+        try:
+            body = str(v)
+        except ValueError:  # an integer beyond Python's int->str digit limit
+            body = str(Decimal(v))
     if val.type is not None:
         return f"({string(val.type)}){body}"
     return body

@@ -30,3 +30,13 @@ async def test_incremental_edit_fixes_the_error_again(editor) -> None:
     assert diags and all(d.range.start.line == at.line for d in diags)
     version = editor.edit(uri, (at.line, at.character), (at.line, at.character + 1), "")
     assert await editor.diagnostics(uri, version=version) == []
+
+
+async def test_related_information_points_at_the_first_declaration(editor) -> None:
+    uri = editor.open("extra.mizan", "mizan 1\n\nenum Role { a; b }\n\nenum Role { c }\n")
+    diags = await editor.diagnostics(uri, version=1)
+    duplicate = next(d for d in diags if d.code == "M150")
+    assert duplicate.range.start == editor.position(uri, "Role", occurrence=1)
+    [related] = duplicate.related_information
+    assert related.location.uri == uri
+    assert related.location.range.start == editor.position(uri, "Role")

@@ -103,6 +103,8 @@ const NODE_END = String.raw`(?=[;}])|${EOL}`;
 
 const p = (name) => ({ include: `#${name}` });
 const c = (name) => ({ name });
+// A SPACE caught inside a larger match: its block comments still look like comments.
+const SPACE_CAPTURE = { patterns: [p('block-comment')] };
 
 const repository = {
   // Between nodes: at the top level and inside children blocks.
@@ -160,12 +162,15 @@ const repository = {
         match: String.raw`\G(?:${words(BARE_KEYWORDS)})${TOKEN_END}`,
       },
       {
-        match: String.raw`\G(?:(\()${SPACE}(${STRING_ONE_LINE})${SPACE}(\))${SPACE})?(${IDENT})`,
+        match: String.raw`\G(?:(\()(${SPACE})(${STRING_ONE_LINE})(${SPACE})(\))(${SPACE}))?(${IDENT})`,
         captures: {
           1: c('punctuation.definition.annotation.begin.mizan'),
-          2: c('entity.name.type.annotation.mizan'),
-          3: c('punctuation.definition.annotation.end.mizan'),
-          4: c('entity.name.tag.mizan'),
+          2: SPACE_CAPTURE,
+          3: c('entity.name.type.annotation.mizan'),
+          4: SPACE_CAPTURE,
+          5: c('punctuation.definition.annotation.end.mizan'),
+          6: SPACE_CAPTURE,
+          7: c('entity.name.tag.mizan'),
         },
       },
       {
@@ -227,28 +232,32 @@ const repository = {
   'property-key': {
     patterns: [
       {
-        match: String.raw`(?<!${IDENT_CHAR})(${words(KNOWN_PROPERTIES)})${SPACE}(=)`,
+        match: String.raw`(?<!${IDENT_CHAR})(${words(KNOWN_PROPERTIES)})(${SPACE})(=)`,
         captures: {
           1: c('support.type.property-name.mizan'),
-          2: c('keyword.operator.assignment.mizan'),
+          2: SPACE_CAPTURE,
+          3: c('keyword.operator.assignment.mizan'),
         },
       },
       {
-        match: String.raw`(?<!${IDENT_CHAR})(${IDENT}|${QUOTED_ONE_LINE}|${RAW_ONE_LINE})${SPACE}(=)`,
+        match: String.raw`(?<!${IDENT_CHAR})(${IDENT}|${QUOTED_ONE_LINE}|${RAW_ONE_LINE})(${SPACE})(=)`,
         captures: {
           1: c('entity.other.attribute-name.mizan'),
-          2: c('keyword.operator.assignment.mizan'),
+          2: SPACE_CAPTURE,
+          3: c('keyword.operator.assignment.mizan'),
         },
       },
     ],
   },
 
   'type-annotation': {
-    match: String.raw`(\()${SPACE}(${STRING_ONE_LINE})${SPACE}(\))`,
+    match: String.raw`(\()(${SPACE})(${STRING_ONE_LINE})(${SPACE})(\))`,
     captures: {
       1: c('punctuation.definition.annotation.begin.mizan'),
-      2: c('entity.name.type.annotation.mizan'),
-      3: c('punctuation.definition.annotation.end.mizan'),
+      2: SPACE_CAPTURE,
+      3: c('entity.name.type.annotation.mizan'),
+      4: SPACE_CAPTURE,
+      5: c('punctuation.definition.annotation.end.mizan'),
     },
   },
 
