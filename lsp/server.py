@@ -10,15 +10,30 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import itertools
+import json
 import logging
 import os
+import re
+import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, BinaryIO
 
 from lsprotocol import types as lsp
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcMethodNotFound,
+    JsonRpcParseError,
+)
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from mizan_lang import __version__
 from mizan_lang.ide.session import Analysis, Session
@@ -30,10 +45,21 @@ from . import convert
 log = logging.getLogger("mizan.lsp")
 
 
+class MizanProtocol(LanguageServerProtocol):
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams) -> Any:
+        """Hand edits to `did_change` untouched. pygls' own handler splits lines like
+        str.splitlines (form feed, U+2028, ... too), so an edit below such a character
+        lands on the wrong line, and it clamps the client's positions in place."""
+        if (handler := self.fm.features.get(lsp.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+
 class MizanServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("mizan-lang", __version__,
-                         text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+                         text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+                         protocol_cls=MizanProtocol)
         self.session = Session()
         self._publish_pending = False
         self.shutting_down = False
@@ -189,10 +215,57 @@ def did_open(ls: MizanServer, params: lsp.DidOpenTextDocumentParams) -> None:
 @guarded()
 def did_change(ls: MizanServer, params: lsp.DidChangeTextDocumentParams) -> None:
     uri = params.text_document.uri
-    text = ls.workspace.get_text_document(uri).source  # pygls applied the edits
+    path = convert.path_of(uri)
     ls.last_change_at = time.perf_counter()
-    ls.session.change(convert.path_of(uri), text, params.text_document.version)
+    opened = ls.session.documents.get(path)
+    if opened is None:  # a client mistake: nothing to apply the edits to
+        log.warning("ignored a change to %s, which is not open", uri)
+        return
+    text = apply_changes(opened.text, params.content_changes)
+    document = ls.workspace.get_text_document(uri)
+    document._source = text  # pygls' copy (formatting reads it) stays the same
+    document.version = params.text_document.version
+    ls.session.change(path, text, params.text_document.version)
     ls.schedule_diagnostics()
+
+
+_LSP_NEWLINE = re.compile(r"\r\n|\r|\n")  # the only line ends LSP knows
+
+
+def _lsp_offset(text: str, pos: lsp.Position) -> int:
+    """The offset of an LSP position; past the end of a line or the text, clamped."""
+    start = 0
+    if pos.line > 0:
+        newlines = _LSP_NEWLINE.finditer(text)
+        found = next(itertools.islice(newlines, pos.line - 1, None), None)
+        if found is None:
+            return len(text)
+        start = found.end()
+    end = _LSP_NEWLINE.search(text, start)
+    line = text[start:end.start() if end else len(text)]
+    encoding = convert.ENCODING["value"]
+    units = 0
+    for at, char in enumerate(line):
+        if units >= pos.character:
+            return start + at
+        code = ord(char)
+        if encoding == "utf-8":
+            units += 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+        else:
+            units += 2 if encoding == "utf-16" and code > 0xFFFF else 1
+    return start + len(line)
+
+
+def apply_changes(text: str, changes: Any) -> str:
+    """Apply didChange content changes the way the client did (LSP lines and units)."""
+    for change in changes:
+        if not isinstance(change, lsp.TextDocumentContentChangePartial):
+            text = change.text
+            continue
+        start = _lsp_offset(text, change.range.start)
+        end = max(start, _lsp_offset(text, change.range.end))
+        text = text[:start] + change.text + text[end:]
+    return text
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
@@ -299,8 +372,9 @@ class FrameReader:
 
 def _send_error(ls: MizanServer, msg_id: Any, error: JsonRpcException) -> None:
     if not isinstance(msg_id, (int, str)) or isinstance(msg_id, bool):
-        msg_id = None
-    ls.protocol._send_response(msg_id, None, error.to_response_error())
+        msg_id = None  # written as `"id": null`, which JSON-RPC requires (pygls drops it)
+    ls.protocol._send_data({"jsonrpc": "2.0", "id": msg_id,
+                            "error": {"code": error.code, "message": error.message}})
 
 
 def _reject(ls: MizanServer, body: bytes) -> None:

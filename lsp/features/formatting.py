@@ -29,7 +29,8 @@ def _log(ls: MizanServer, kind: lsp.MessageType, message: str) -> None:
 @guarded()
 def formatting(ls: MizanServer, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit] | None:
     uri = params.text_document.uri
-    text = ls.workspace.get_text_document(uri).source
+    opened = ls.session.documents.get(convert.path_of(uri))
+    text = opened.text if opened is not None else ls.workspace.get_text_document(uri).source
     result = format_source(text)
     name = convert.path_of(uri).rsplit("/", 1)[-1]
     if result.text is None:
@@ -47,7 +48,14 @@ def formatting(ls: MizanServer, params: lsp.DocumentFormattingParams) -> list[ls
 
 
 def _end_of(text: str) -> lsp.Position:
-    """The position after the last character, by LSP's rules (UTF-16 columns)."""
+    """The position after the last character, by LSP's rules (its line ends, and
+    columns in the negotiated encoding)."""
     breaks = list(_LSP_NEWLINE.finditer(text))
     last = text[breaks[-1].end():] if breaks else text
-    return lsp.Position(line=len(breaks), character=len(last.encode("utf-16-le")) // 2)
+    encoding = convert.ENCODING["value"]
+    if encoding == "utf-32":
+        units = len(last)
+    else:
+        units = len(last.encode("utf-8" if encoding == "utf-8" else "utf-16-le"))
+        units //= 1 if encoding == "utf-8" else 2
+    return lsp.Position(line=len(breaks), character=units)

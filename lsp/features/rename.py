@@ -78,6 +78,9 @@ def _rename(ls: MizanServer, params: lsp.RenameParams) -> object:
     plan = core.plan(analysis, source.path, at, params.new_name)
     if not isinstance(plan, core.RenamePlan):
         return plan
+    for note in plan.notes:  # the rename is fine, but changes what the spec means
+        ls.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Warning,
+                                                     message=f"mizan: {note}"))
     return _workspace_edit(ls, analysis, plan)
 
 

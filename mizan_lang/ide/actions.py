@@ -1,10 +1,11 @@
 """Quick fixes for diagnostics: plain text changes, no editor types.
 
-Each fix answers one diagnostic of the requested range:
+Fixes answer the diagnostics of the requested range (one fix may answer
+several, e.g. a rename that clears a reserved name reported twice):
 - did-you-mean: the diagnostic's `data["replace"]` takes the place of the name;
-- invalid or reserved identifier (M152/M153): the suggested name replaces the
-  name at every occurrence the index knows (a rename), keeping the params tied
-  to a context key (its members' params, mutations bound by name) in step;
+- invalid or reserved identifier (M152/M153): the suggested name is applied as
+  the editor's rename would (same refusals), plus the params tied to a context
+  key (its members' params, mutations bound by name) so they stay in step;
 - missing key param of a member (M302): `param <key> <type>` lines go into the
   function's children block, which is created when there is none;
 - unknown type (M201 outside forms): `type Name {}` after the declaration;
@@ -14,7 +15,6 @@ Each fix answers one diagnostic of the requested range:
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..decls import FunctionDecl
@@ -26,6 +26,7 @@ from ..kdl.printer import quote
 from ..source import Span
 from ..typeexpr import GENERICS, PRIMITIVES
 from ..workspace import SourceFile
+from . import rename
 from .index import Key
 from .session import Analysis
 
@@ -82,7 +83,8 @@ def _fixes_for(analysis: Analysis, source: SourceFile, diag: Diagnostic) -> list
         return [_insert_header(source, diag, data["insert"])]
     replacement = data.get("replace")
     if diag.code in RENAME_CODES and isinstance(replacement, str):
-        return [_rename(analysis, source, diag, replacement)]
+        renamed = _rename(analysis, source, diag, replacement)
+        return [renamed] if renamed is not None else []
     if diag.code == "M302":
         return _add_key_params(analysis, source, diag)
     fixes = []
@@ -121,25 +123,36 @@ def _insert_header(source: SourceFile, diag: Diagnostic, header: str) -> QuickFi
 
 
 # --- rename a name everywhere ----------------------------------------------------------
-def _rename(analysis: Analysis, source: SourceFile, diag: Diagnostic, new: str) -> QuickFix:
+def _rename(analysis: Analysis, source: SourceFile, diag: Diagnostic,
+            new: str) -> QuickFix | None:
+    """The rename the editor would do (same checks), plus the names tied to it."""
     old = source.text[diag.span.start:diag.span.end]
-    changes: dict[tuple[str, int, int], TextChange] = {}
     here = analysis.index.at(source.path, diag.span.start)
-    if here is not None and here.span == diag.span:
-        for key in linked_keys(analysis, here.key):
-            for occurrence in analysis.index.references(key):
-                target = analysis.files.get(occurrence.path)
-                if target is None:
-                    continue
-                written = target.text[occurrence.span.start:occurrence.span.end]
-                changes[(occurrence.path, occurrence.span.start, occurrence.span.end)] = \
-                    TextChange(occurrence.path, occurrence.span, spelled_like(written, new))
-    if not changes:  # a name the index does not track: fix this one place
-        changes[(source.path, diag.span.start, diag.span.end)] = \
-            TextChange(source.path, diag.span, spelled_like(old, new))
+    if here is None or here.span != diag.span:  # not a tracked name: fix this place only
+        return QuickFix(f"Rename '{old}' to '{new}'", diag,
+                        [TextChange(source.path, diag.span, spelled_like(old, new))],
+                        preferred=True)
+    planned = rename.plan(analysis, source.path, diag.span.start, new)
+    if not isinstance(planned, rename.RenamePlan):
+        return None  # refused (the suggestion clashes with another name, ...)
+    changes: dict[tuple[str, int, int], TextChange] = {}
+    for path, spans in planned.edits.items():
+        for span in spans:
+            changes[(path, span.start, span.end)] = TextChange(path, span, new)
+    for key in linked_keys(analysis, here.key):
+        if key == here.key:
+            continue
+        for occurrence in analysis.index.references(key):
+            target = analysis.files.get(occurrence.path)
+            span = occurrence.span
+            if target is None or any(p == occurrence.path and a <= span.start < b
+                                     for p, a, b in changes):
+                continue
+            written = target.text[span.start:span.end]
+            changes[(occurrence.path, span.start, span.end)] = \
+                TextChange(occurrence.path, span, spelled_like(written, new))
     ordered = [changes[k] for k in sorted(changes)]
-    name = here.key[-1] if here is not None and here.span == diag.span else old
-    return QuickFix(f"Rename '{name}' to '{new}'", diag, ordered, preferred=True)
+    return QuickFix(f"Rename '{here.key[-1]}' to '{new}'", diag, ordered, preferred=True)
 
 
 def linked_keys(analysis: Analysis, key: Key) -> list[Key]:
@@ -337,10 +350,3 @@ _INDENTED = re.compile(r"(?:^|\n)([ \t]+)[^ \t\r\n]")
 
 def _has_newline(text: str, start: int, end: int) -> bool:
     return _NEWLINE_AT.search(text, start, end) is not None
-
-
-def group_by_path(changes: list[TextChange]) -> dict[str, list[TextChange]]:
-    grouped: dict[str, list[TextChange]] = defaultdict(list)
-    for change in changes:
-        grouped[change.path].append(change)
-    return dict(grouped)

@@ -14,10 +14,12 @@ request costs one short scan and a few dictionary lookups.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from .. import lower
 from ..lower_read import DOC, NodeSpec
+from ..perf import paused_gc
 from ..source import Span
 from ..workspace import SourceFile
 from . import values, words
@@ -31,23 +33,23 @@ TOP_SPECS: dict[str, NodeSpec] = {spec.name: spec for spec in (
     lower.MODEL, lower.SHAPE, lower.FORM)}
 
 SNIPPETS = (
-    ("fn query", "fn", "a query member of a context",
+    ("fn query", "a query member of a context",
      "fn ${1:name} context=${2:context} returns=${3:Type} {\n    param ${4:id} ${5:int64}\n}$0"),
-    ("fn mutation", "fn", "a mutation that invalidates contexts",
+    ("fn mutation", "a mutation that invalidates contexts",
      "fn ${1:name} affects=${2:context} returns=${3:Type} {\n    param ${4:id} ${5:int64}\n}$0"),
-    ("context", "context", "a keyed, cached bundle of queries",
-     "context ${1:name} auth=${2:user} {\n    param ${3:id} ${4:int64}\n"
-     "    cache ttl=${5:60} vary=${6:identity}\n    render ${7:csr}\n}$0"),
-    ("type", "type", "a record type",
+    ("context", "a keyed, cached bundle of queries",
+     ("context ${1:name} auth=${2:user} {\n    param ${3:id} ${4:int64}\n"
+     "    cache ttl=${5:60} vary=${6:identity}\n    render ${7:csr}\n}$0")),
+    ("type", "a record type",
      "type ${1:Name} {\n    field ${2:name} ${3:str}\n}$0"),
-    ("enum", "enum", "an enumeration",
+    ("enum", "an enumeration",
      "enum ${1:Name} {\n    ${2:member}\n}$0"),
-    ("model", "model", "a stored model",
-     "model ${1:Name} table=${2:table} {\n    column id int64 primary=#true\n"
-     "    column ${3:name} ${4:str}\n}$0"),
-    ("shape", "shape", "a projection of a model",
+    ("model", "a stored model",
+     ("model ${1:Name} table=${2:table} {\n    column id int64 primary=#true\n"
+     "    column ${3:name} ${4:str}\n}$0")),
+    ("shape", "a projection of a model",
      "shape ${1:Name} model=${2:Model} {\n    field ${3:id}\n}$0"),
-    ("form", "form", "a validated form",
+    ("form", "a validated form",
      "form ${1:Name} submit=${2:mutation} {\n    field ${3:name} ${4:str} required=#true\n}$0"),
 )
 
@@ -109,9 +111,14 @@ class Request:
         self.items.append(Item(label, kind, self.span, label if insert is None else insert,
                                detail, doc, snippet, filter, f"{group}{len(self.items):05d}"))
 
-    def wanted(self, names):
-        """The names matching what is typed (filtered before any item is built)."""
-        return [name for name in names if matches(self.prefix, name)]
+    def wanted(self, names: Iterable[str]) -> Iterator[str]:
+        """The names matching what is typed, until the list is full (items are added
+        in their final order, so the first LIMIT + 1 are the ones sent)."""
+        for name in names:
+            if len(self.items) > LIMIT:
+                return
+            if matches(self.prefix, name):
+                yield name
 
 
 def matches(prefix: str, label: str) -> bool:
@@ -156,6 +163,11 @@ def block_spec(cursor: Cursor) -> NodeSpec | None:
 # --- entry point ----------------------------------------------------------------------
 def complete(analysis: Analysis, source: SourceFile, offset: int,
              snippets: bool = False) -> Completions:
+    with paused_gc():  # a few hundred short-lived objects: no reason to scan the heap
+        return _complete(analysis, source, offset, snippets)
+
+
+def _complete(analysis: Analysis, source: SourceFile, offset: int, snippets: bool) -> Completions:
     cursor = read_cursor(source.text, source.parse.document, offset)
     if cursor.quiet:
         return Completions()
@@ -216,10 +228,10 @@ def _node_names(req: Request, block: NodeSpec | None) -> None:
             if name == "mizan" and "mizan" in present:
                 continue
             req.add(name, "keyword", words.NODES.get(name, ""), group=1)
-        if req.snippets:
-            for label, keyword, detail, body in SNIPPETS:
+        if req.snippets and _rest_of_line_blank(req):
+            for label, detail, body in SNIPPETS:
                 req.add(label, "snippet", detail, f"```kdl\n{_plain(body)}\n```", insert=body,
-                        snippet=True, filter=keyword if req.prefix else label, group=2)
+                        snippet=True, group=2)
         return
     for name, spec in (block.children or {}).items():
         if spec.once and name in present:
@@ -227,6 +239,13 @@ def _node_names(req: Request, block: NodeSpec | None) -> None:
         req.add(name, "keyword", words.NODES.get(name, ""))
     if block.doc and "doc" not in present:
         req.add("doc", "keyword", words.NODES["doc"], group=2)
+
+
+def _rest_of_line_blank(req: Request) -> bool:
+    """A whole declaration is offered only where nothing follows on the line."""
+    text, end = req.text, req.span.end
+    newline = text.find("\n", end)
+    return not text[end:newline if newline >= 0 else len(text)].strip()
 
 
 def _plain(snippet: str) -> str:

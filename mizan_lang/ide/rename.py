@@ -3,6 +3,10 @@
 The name index gives the occurrences (declarations and uses share a key), so
 renaming a function param also renames the `by=` bindings and form fields
 that refer to it, and a context key param the `key:` side of `by=` pairs.
+A context key and the same-named param of each query member of the context
+must stay equal: they are renamed together, whichever side the cursor is on.
+Mutations that bound the key by its name are named in `notes` (the rename
+leaves them unbound; renaming their params could cascade through the spec).
 A rename is refused when the new name is not a usable identifier, is
 reserved in a target language, or would clash with a name of the same scope
 (exactly, or once generators convert its case). It is also refused when an
@@ -48,6 +52,7 @@ class RenamePlan:
     old: str
     new: str
     edits: dict[str, list[Span]] = field(default_factory=dict)  # path -> sorted spans
+    notes: list[str] = field(default_factory=list)  # consequences worth a warning
 
 
 def _plain_span(text: str, span: Span, name: str) -> Span | None:
@@ -88,13 +93,14 @@ def prepare(analysis: Analysis, path: str, offset: int) -> Target | Refusal | No
     return Target(here.key, path, span, name)
 
 
-def _siblings(analysis: Analysis, key: Key) -> Iterable[Occurrence]:
-    """Declarations of the other names in `key`'s scope (same key but for the name)."""
-    scope = key[:-1]
+def _declared_in(analysis: Analysis, scopes: set[Key]) -> dict[Key, list[Occurrence]]:
+    """The declarations in each scope (a key but for its last part), in one pass."""
+    found: dict[Key, list[Occurrence]] = {scope: [] for scope in scopes}
     for occurrences in analysis.index.by_file.values():
         for o in occurrences:
-            if o.is_definition and o.key[:-1] == scope and o.key != key:
-                yield o
+            if o.is_definition and o.key[:-1] in found:
+                found[o.key[:-1]].append(o)
+    return found
 
 
 def _article(word: str) -> str:
@@ -111,7 +117,9 @@ def _owner(key: Key) -> str:
     return f" of {_OWNERS.get(key[0], key[0])} '{owner}'"
 
 
-def _refuse_name(analysis: Analysis, key: Key, new: str) -> Refusal | None:
+def _refuse_name(analysis: Analysis, key: Key, new: str,
+                 declared: Iterable[Occurrence]) -> Refusal | None:
+    """Why `new` cannot replace `key`'s name; `declared`: the names of its scope."""
     kind = key[0]
     if not is_valid_identifier(new):
         return Refusal(f"'{new}' is not a valid name: use ASCII letters, digits and '_', "
@@ -126,7 +134,8 @@ def _refuse_name(analysis: Analysis, key: Key, new: str) -> Refusal | None:
         shown = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
         return Refusal(f"'{new}' is reserved in {shown}")
     folded = fold(new)
-    for other in sorted(_siblings(analysis, key), key=lambda o: (o.path, o.span.start)):
+    others = (o for o in declared if o.key != key)
+    for other in sorted(others, key=lambda o: (o.path, o.span.start)):
         existing = other.key[-1]
         if existing == new:
             return Refusal(f"'{new}' already names {_article(other.role)}{_owner(key)} "
@@ -137,18 +146,51 @@ def _refuse_name(analysis: Analysis, key: Key, new: str) -> Refusal | None:
     return None
 
 
+def linked_keys(analysis: Analysis, key: Key) -> list[Key]:
+    """Names that must stay equal to `key`'s: a context key param and the param of
+    the same name of each query member of the context (the checker requires it,
+    M302). Starting from either side gives the same group."""
+    if key[0] != "param" or len(key) != 3:
+        return [key]
+    owner, name = key[1], key[2]
+    if owner.startswith("fn:"):
+        context = _member_of(analysis, owner[3:])
+        if context is None or not analysis.index.definitions(("param", "ctx:" + context, name)):
+            return [key]
+    else:
+        context = owner[4:]
+    group: list[Key] = [("param", "ctx:" + context, name)]
+    for decls in analysis.result.files.values():
+        for fn in decls.functions:
+            member: Key = ("param", "fn:" + fn.name.text, name)
+            if (fn.context is not None and fn.context.text == context and member not in group
+                    and any(p.name.text == name for p in fn.params)):
+                group.append(member)
+    return group
+
+
+def _member_of(analysis: Analysis, function: str) -> str | None:
+    symbol = analysis.result.symbols.get("function", {}).get(function)
+    context = getattr(symbol.decl, "context", None) if symbol is not None else None
+    return context.text if context is not None else None
+
+
 def plan(analysis: Analysis, path: str, offset: int, new: str) -> RenamePlan | Refusal | None:
-    """The edits renaming the name under the cursor to `new`, or why not."""
+    """The edits renaming the name under the cursor to `new` (and the names linked
+    to it, see `linked_keys`), or why not."""
     target = prepare(analysis, path, offset)
     if not isinstance(target, Target):
         return target
     if new == target.name:
         return RenamePlan(target.name, new)
-    refused = _refuse_name(analysis, target.key, new)
-    if refused is not None:
-        return refused
+    keys = linked_keys(analysis, target.key)
+    declared = _declared_in(analysis, {key[:-1] for key in keys})
+    for key in keys:
+        refused = _refuse_name(analysis, key, new, declared[key[:-1]])
+        if refused is not None:
+            return refused
     edits: dict[str, set[Span]] = {}
-    for o in analysis.index.references(target.key):
+    for o in (o for key in keys for o in analysis.index.references(key)):
         source = analysis.files.get(o.path)
         if source is None:
             continue
@@ -158,4 +200,20 @@ def plan(analysis: Analysis, path: str, offset: int, new: str) -> RenamePlan | R
                            "escaped string; write it plainly to rename it")
         edits.setdefault(o.path, set()).add(span)
     ordered = {p: sorted(spans, key=lambda s: s.start) for p, spans in sorted(edits.items())}
-    return RenamePlan(target.name, new, ordered)
+    return RenamePlan(target.name, new, ordered, _lost_bindings(analysis, keys, new))
+
+
+def _lost_bindings(analysis: Analysis, keys: list[Key], new: str) -> list[str]:
+    """Mutations whose invalidation of a context was inferred by matching the old
+    key name: after the rename they no longer bind that key (the tier may drop)."""
+    context_keys = [(key[1][4:], key[2]) for key in keys
+                    if key[0] == "param" and key[1].startswith("ctx:")]
+    notes = []
+    for context, old in context_keys:
+        for scoping in analysis.result.scopings:
+            if (scoping.context == context and not scoping.explicit
+                    and scoping.bindings.get(old) == old):
+                notes.append(f"'{scoping.mutation}' bound the key '{old}' of context "
+                             f"'{context}' by the name of its param '{old}'; now that the key "
+                             f"is '{new}', rename that param too or bind it with `by=`")
+    return notes

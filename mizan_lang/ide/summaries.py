@@ -28,7 +28,6 @@ from ..decls import (
 from . import words
 from .describe import (
     guard_text,
-    keys_text,
     literal_text,
     param_text,
     scoping_text,
@@ -69,18 +68,13 @@ def _many(relation: Relation) -> bool:
 
 
 # --- types --------------------------------------------------------------------------------
-def resolved_type(result: CheckResult, ref: TypeRef | None) -> str:
-    """What a type expression's names are, e.g. "`ProductCard`: shape of `Product`"."""
-    if ref is None or ref.expr is None:
-        return ""
-    facts = []
-    seen = set()
-    for node in ref.expr.walk():
-        if node.kind not in ("named", "primitive") or node.name in seen:
-            continue
-        seen.add(node.name)
-        facts.append(f"`{node.name}`: {what_type(result, node.name)}")
-    return "; ".join(facts)
+def _type_names(ref: TypeRef) -> list[str]:
+    """The distinct primitive and declared names inside a type expression."""
+    names: list[str] = []
+    for node in ref.expr.walk() if ref.expr is not None else ():
+        if node.kind in ("named", "primitive") and node.name not in names:
+            names.append(node.name)
+    return names
 
 
 def what_type(result: CheckResult, name: str) -> str:
@@ -99,8 +93,14 @@ def what_type(result: CheckResult, name: str) -> str:
 
 
 def type_line(result: CheckResult, ref: TypeRef | None) -> str:
-    facts = resolved_type(result, ref)
-    return f"Type `{type_text(ref)}` — {facts}" if facts else ""
+    """What a type expression is made of: each name it uses, resolved."""
+    if ref is None or ref.expr is None:
+        return ""
+    text = type_text(ref)
+    names = _type_names(ref)
+    if names == [text.rstrip("?")]:
+        return f"Type `{text}`: {what_type(result, names[0])}"
+    return f"Type `{text}`\n" + bullets([f"`{name}`: {what_type(result, name)}" for name in names])
 
 
 # --- declarations ---------------------------------------------------------------------------

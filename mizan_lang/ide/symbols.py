@@ -33,7 +33,7 @@ from ..kdl.model import Document, Node
 from ..source import Span
 from .session import Analysis, Session
 
-MAX_RESULTS = 500  # workspace search: enough to scroll, bounded for huge workspaces
+MAX_RESULTS = 100  # workspace search: like clangd; more is noise, and costs serialization
 _MEMO_KEY = "symbols.catalog"
 
 
@@ -263,6 +263,8 @@ class _Catalog:
 
     symbols: list[WorkspaceSymbol]
     lowered: list[str]
+    joined: str  # the lowered names, one a line: one regex scan finds every match
+    line_starts: list[int]
 
 
 def _declared(path: str, d: FileDecls, kinds: dict[str, str]):
@@ -289,7 +291,12 @@ def _catalog(analysis: Analysis) -> _Catalog:
     found = [symbol for path, decls in analysis.result.files.items()
              for symbol in _declared(path, decls, kinds) if symbol.name]
     found.sort(key=lambda s: (s.name.lower(), s.name, s.path, s.selection.start))
-    catalog = _Catalog(found, [s.name.lower() for s in found])
+    lowered = [s.name.lower() for s in found]
+    starts, at = [], 0
+    for name in lowered:
+        starts.append(at)
+        at += len(name) + 1
+    catalog = _Catalog(found, lowered, "\n".join(lowered), starts)
     analysis.memo[_MEMO_KEY] = catalog
     return catalog
 
@@ -298,46 +305,64 @@ def _catalog(analysis: Analysis) -> _Catalog:
 EXACT, PREFIX, SUBSTRING, SUBSEQUENCE = range(4)
 
 
-def _matches(catalog: _Catalog, query: str) -> list[tuple[int, int]]:
-    """(rank, position in the catalog) of every name the query matches."""
+def _subsequence(query: str) -> re.Pattern[str]:
+    """`abc` -> a[^b\\n]*+b[^c\\n]*+c: each letter at its first place after the one
+    before, within one line; possessive, so a near miss cannot backtrack."""
+    parts = [re.escape(query[0])]
+    for ch in query[1:]:
+        escaped = re.escape(ch)
+        parts.append(f"[^{escaped}\\n]*+{escaped}")
+    return re.compile("".join(parts))
+
+
+def _matches(catalog: _Catalog, query: str) -> list[list[int]]:
+    """Catalog positions of the names `query` matches, one list per rank, each
+    in catalog order (plain ints: a search allocates little, so no GC pause)."""
     lowered = catalog.lowered
+    tiers: list[list[int]] = [[], [], [], []]
     if not query:
-        return [(SUBSEQUENCE, i) for i in range(len(lowered))]
-    found: list[tuple[int, int]] = []
-    # Exact and prefix matches form one run of the sorted names.
+        tiers[SUBSEQUENCE] = list(range(len(lowered)))
+        return tiers
+    # Exact and prefix matches are one run of the sorted names.
     start = bisect.bisect_left(lowered, query)
     end = start
     while end < len(lowered) and lowered[end].startswith(query):
-        found.append((EXACT if lowered[end] == query else PREFIX, end))
+        tiers[EXACT if lowered[end] == query else PREFIX].append(end)
         end += 1
-    pattern = re.compile(".*?".join(map(re.escape, query)))
-    search = pattern.search
-    for i, name in enumerate(lowered):
-        if start <= i < end:
+    pattern = _subsequence(query)
+    starts = catalog.line_starts
+    last = -1
+    for match in pattern.finditer(catalog.joined):
+        i = bisect.bisect_right(starts, match.start()) - 1
+        if i == last or start <= i < end:
             continue
-        if query in name:
-            found.append((SUBSTRING, i))
-        elif search(name) is not None:
-            found.append((SUBSEQUENCE, i))
-    return found
+        last = i
+        tiers[SUBSTRING if query in lowered[i] else SUBSEQUENCE].append(i)
+    return tiers
 
 
 def search(analyses: list[Analysis], query: str,
            limit: int = MAX_RESULTS) -> list[WorkspaceSymbol]:
-    """Top-level names of every analysis matching `query`, best first."""
-    query = query.strip().lower()
-    ranked: list[tuple[int, str, str, str, int, WorkspaceSymbol]] = []
+    """Top-level names of every analysis matching `query`, best first: by rank,
+    then by name (case-insensitively), file and place."""
+    query = "".join(query.split()).lower()  # names hold no spaces
+    catalogs = [_catalog(analysis) for analysis in analyses]
+    if len(catalogs) == 1:  # the usual case: the catalog order is the answer's
+        catalog = catalogs[0]
+        found: list[WorkspaceSymbol] = []
+        for tier in _matches(catalog, query):
+            found.extend(catalog.symbols[i] for i in tier[:limit - len(found)])
+        return found
+    ranked = []
     seen: set[tuple[str, int]] = set()
-    for analysis in analyses:
-        catalog = _catalog(analysis)
-        for rank, i in _matches(catalog, query):
-            symbol = catalog.symbols[i]
-            place = (symbol.path, symbol.selection.start)
-            if place in seen:  # a file shared by two units
-                continue
-            seen.add(place)
-            ranked.append((rank, catalog.lowered[i], symbol.name, symbol.path,
-                           symbol.selection.start, symbol))
+    for catalog in catalogs:
+        for rank, tier in enumerate(_matches(catalog, query)):
+            for i in tier[:limit]:  # each tier is sorted: later ones cannot make the cut
+                symbol = catalog.symbols[i]
+                place = (symbol.path, symbol.selection.start)
+                if place not in seen:  # a file shared by two units
+                    seen.add(place)
+                    ranked.append((rank, catalog.lowered[i], symbol.name, *place, symbol))
     ranked.sort(key=lambda item: item[:5])
     return [item[5] for item in ranked[:limit]]
 

@@ -14,9 +14,9 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from ..check.result import CheckResult
-from ..decls import FileDecls, TypeRef
+from ..decls import ContextDecl, FormDecl, FunctionDecl, ModelDecl, TypeDecl, TypeRef
 from ..kdl.lexer import (
     LBRACE,
     LPAREN,
@@ -31,6 +31,7 @@ from ..kdl.lexer import (
     tokenize,
 )
 from ..kdl.model import BOOL, NULL, NUMBER, Document, Node, Value
+from ..perf import paused_gc
 from ..source import Span
 from ..workspace import SourceFile
 from .index import Occurrence
@@ -70,48 +71,162 @@ _OPERATORS = frozenset("<>,?:")
 _NEWLINE = re.compile("\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
 
 
-@dataclass(slots=True)
-class Token:
+class Token(NamedTuple):
     start: int
     end: int
     type: str
     modifiers: tuple[str, ...] = ()
 
 
+_NONE: tuple[str, ...] = ()
+_DOC = ("documentation",)
+_BUILTIN = ("defaultLibrary",)
+
+
 def semantic_tokens(analysis: Analysis, path: str, start: int = 0,
                     end: int | None = None) -> list[Token]:
-    """The tokens of `path` (those touching [start, end] when a range is given)."""
+    """The tokens of `path` (those touching [start, end] when a range is given).
+
+    Computed once per analysis and file: a range request after a full one
+    (or the reverse) costs only the filtering."""
     source = analysis.files.get(path)
     if source is None:
         return []
-    part = analysis.index.files.get(path)
-    occurrences = part.occurrences if part is not None else []
-    builder = _Builder(source, _fine_tokens(source, occurrences, analysis.result))
-    builder.document(source.parse.document)
-    tokens = _single_lines(_without_overlaps(builder.out), source.text)
+    memo_key = f"semantic-tokens:{path}"
+    tokens = analysis.memo.get(memo_key)
+    if tokens is None:
+        tokens = analysis.memo[memo_key] = _file_tokens(analysis, source)
     if start > 0 or end is not None:
         stop = len(source.text) if end is None else end
         tokens = [t for t in tokens if t.end >= start and t.start <= stop]
-    return tokens
+    return list(tokens)
+
+
+def _file_tokens(analysis: Analysis, source: SourceFile) -> list[Token]:
+    with paused_gc():  # tens of thousands of small tuples: nothing for the collector
+        document = source.parse.document
+        tokens = _NodeTokens(analysis, source).all(document.nodes)
+        comments = [Token(c.span.start, c.span.end, "comment", _NONE)
+                    for c in document.comments if c.kind != "slashdash"]
+        comments += [Token(span.start, span.end, "comment", _NONE)
+                     for span in slashdash_spans(source.text, document)]
+        if comments:
+            tokens = sorted(tokens + _single_lines(comments, source.text))
+        return _without_overlaps(tokens)
+
+
+@dataclass(slots=True)
+class _Cached:
+    """The tokens of one top-level node, kept while the node object lives.
+
+    An editor re-parses only the top-level chunk an edit touched; every other
+    node object (and its declaration, and its index occurrences) is reused, so
+    its tokens are too, shifted when the node moved. What else they depend on
+    is the kind (type, enum, shape) of each type name they colour."""
+
+    node: Node
+    base: int  # node.span.start when computed
+    type_names: tuple[str, ...]
+    kinds: tuple[str | None, ...]
+    tokens: list[Token]
+
+
+# path -> id(node) -> tokens; each call keeps only the nodes the file still has.
+_CACHE: dict[str, dict[int, _Cached]] = {}
+_CACHED_FILES = 256
+
+
+class _NodeTokens:
+    def __init__(self, analysis: Analysis, source: SourceFile) -> None:
+        self.analysis = analysis
+        self.source = source
+        self.types = analysis.result.symbols["type"]
+        self._occurrences: list[Occurrence] | None = None
+        self._starts: list[int] = []
+        self._decls: dict[int, object] | None = None
+
+    def all(self, nodes: list[Node]) -> list[Token]:
+        path = self.source.path
+        old = _CACHE.pop(path, {})
+        new: dict[int, _Cached] = {}
+        out: list[Token] = []
+        for node in nodes:
+            cached = old.get(id(node))
+            if (cached is None or cached.node is not node
+                    or cached.kinds != self._kinds(cached.type_names)):
+                cached = self._compute(node)
+            new[id(node)] = cached
+            shift = node.span.start - cached.base
+            if shift:
+                out += [Token(a + shift, b + shift, t, m) for a, b, t, m in cached.tokens]
+            else:
+                out += cached.tokens
+        if len(_CACHE) >= _CACHED_FILES:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[path] = new
+        return out
+
+    def _kinds(self, names: tuple[str, ...]) -> tuple[str | None, ...]:
+        types = self.types
+        return tuple(types[name].kind if name in types else None for name in names)
+
+    def _compute(self, node: Node) -> _Cached:
+        span = node.span
+        fine, names = self._fine(span.start, span.end, self._decl(span.start))
+        builder = _Builder(self.source.text, fine)
+        builder.node(node)
+        tokens = _single_lines(builder.out, self.source.text)
+        tokens.sort()
+        return _Cached(node, span.start, names, self._kinds(names), tokens)
+
+    def _fine(self, start: int, end: int, decl: object) -> tuple[list[Token], tuple[str, ...]]:
+        """Index occurrences and built-in type names inside one node."""
+        if self._occurrences is None:
+            part = self.analysis.index.files.get(self.source.path)
+            self._occurrences = part.occurrences if part is not None else []
+            self._starts = [o.span.start for o in self._occurrences]
+        occurrences = self._occurrences
+        fine = []
+        names = []
+        i = bisect.bisect_left(self._starts, start)
+        while i < len(occurrences) and self._starts[i] <= end:
+            o = occurrences[i]
+            i += 1
+            token = _occurrence_token(o, self.types)
+            if token.end > token.start:
+                fine.append(token)
+                if o.key[0] == "type":
+                    names.append(o.key[1])
+        if decl is not None:
+            fine += _builtin_types(self.source.text, decl)
+        fine.sort()
+        return fine, tuple(sorted(set(names)))
+
+    def _decl(self, start: int) -> object:
+        if self._decls is None:
+            decls = self.source.decls
+            self._decls = {decl.span.start: decl
+                           for group in (decls.types, decls.contexts, decls.functions,
+                                         decls.models, decls.forms)
+                           for decl in group}
+        return self._decls.get(start)
 
 
 # --- names and type expressions: the fine-grained tokens ----------------------------------
-def _fine_tokens(source: SourceFile, occurrences: list[Occurrence],
-                 result: CheckResult) -> list[Token]:
-    text = source.text
-    fine = [_occurrence_token(o, result) for o in occurrences if o.span.end > o.span.start]
-    for ref in _type_refs(source.decls):
+def _builtin_types(text: str, decl: object) -> list[Token]:
+    """`int64`, `list`, `map`... inside the type expressions of one declaration."""
+    found = []
+    for ref in _type_refs(decl):
         for node in ref.expr.walk():
-            name = node.name
             if node.kind in ("primitive", "list", "map"):
+                name = node.name
                 at = node.span.start
-                if text[at:at + len(name)] == name:
-                    fine.append(Token(at, at + len(name), "type", ("defaultLibrary",)))
-    fine.sort(key=lambda t: (t.start, t.end))
-    return fine
+                if text.startswith(name, at):
+                    found.append(Token(at, at + len(name), "type", _BUILTIN))
+    return found
 
 
-def _occurrence_token(o: Occurrence, result: CheckResult) -> Token:
+def _occurrence_token(o: Occurrence, types: dict) -> Token:
     kind = o.key[0]
     modifiers: list[str] = []
     if o.is_definition:
@@ -119,9 +234,8 @@ def _occurrence_token(o: Occurrence, result: CheckResult) -> Token:
         if kind in _TOP_LEVEL_KINDS or o.role in ("enum", "shape"):
             modifiers.append("definition")
     if kind == "type":
-        symbol = result.symbols["type"].get(o.key[1])
-        type_kind = symbol.kind if symbol is not None else o.role
-        token_type = _TYPE_KINDS.get(type_kind, "type")
+        symbol = types.get(o.key[1])
+        token_type = _TYPE_KINDS.get(symbol.kind if symbol is not None else o.role, "type")
         if symbol is None and o.key[1] == "Upload":
             modifiers.append("defaultLibrary")
     elif kind == "param":
@@ -134,98 +248,101 @@ def _occurrence_token(o: Occurrence, result: CheckResult) -> Token:
             modifiers.append("readonly")  # a context key: the identity of an instance
     else:
         token_type = _OCCURRENCE_TYPES.get(kind, "variable")
-    return Token(o.span.start, o.span.end, token_type, tuple(modifiers))
+    span = o.span
+    return Token(span.start, span.end, token_type, tuple(modifiers))
 
 
-def _type_refs(decls: FileDecls) -> Iterator[TypeRef]:
+def _type_refs(decl: object) -> Iterator[TypeRef]:
     refs: list[TypeRef | None] = []
-    for decl in decls.types:
+    if isinstance(decl, TypeDecl):
         refs.extend(f.type for f in decl.fields)
-    for ctx in decls.contexts:
-        refs.extend(p.type for p in ctx.params)
-    for fn in decls.functions:
-        refs.extend(p.type for p in fn.params)
-        refs.append(fn.returns)
-    for model in decls.models:
-        refs.extend(c.type for c in model.columns)
-    for form in decls.forms:
-        refs.extend(f.type for f in form.fields)
+    elif isinstance(decl, ContextDecl):
+        refs.extend(p.type for p in decl.params)
+    elif isinstance(decl, FunctionDecl):
+        refs.extend(p.type for p in decl.params)
+        refs.append(decl.returns)
+    elif isinstance(decl, ModelDecl):
+        refs.extend(c.type for c in decl.columns)
+    elif isinstance(decl, FormDecl):
+        refs.extend(f.type for f in decl.fields)
     return (ref for ref in refs if ref is not None and ref.expr is not None)
 
 
 # --- the document walk ------------------------------------------------------------------
 class _Builder:
-    def __init__(self, source: SourceFile, fine: list[Token]) -> None:
-        self.text = source.text
+    def __init__(self, text: str, fine: list[Token]) -> None:
+        self.text = text
         self.fine = fine
         self.fine_starts = [t.start for t in fine]
         self.out: list[Token] = []
 
-    def document(self, document: Document) -> None:
-        for node in document.nodes:
-            self.node(node)
-        for comment in document.comments:
-            if comment.kind != "slashdash":
-                self.out.append(Token(comment.span.start, comment.span.end, "comment"))
-        for span in slashdash_spans(self.text, document):
-            self.out.append(Token(span.start, span.end, "comment"))
-
     def node(self, node: Node) -> None:
         add = self.out.append
         if node.type_span is not None:
-            add(Token(node.type_span.start, node.type_span.end, "decorator"))
-        self.refined(node.name_span, Token(node.name_span.start, node.name_span.end, "keyword"))
-        is_doc = node.name == "doc"
-        choice = node.name in _CHOICE_ARGS
-        for value in node.args:
-            self.value(value, documentation=is_doc, choice=choice)
+            add(Token(node.type_span.start, node.type_span.end, "decorator", _NONE))
+        name = node.name_span
+        self.refined(name.start, name.end, "keyword", _NONE)
+        if node.args:
+            is_doc = node.name == "doc"
+            choice = node.name in _CHOICE_ARGS
+            for value in node.args:
+                self.value(value, is_doc, choice)
         for prop in node.props:
-            add(Token(prop.key_span.start, prop.key_span.end, "property"))
-            value_start = (prop.value.type_span or prop.value.span).start
-            eq = self.text.find("=", prop.key_span.end, value_start)
+            key_start, key_end = prop.key_span.start, prop.key_span.end
+            add(Token(key_start, key_end, "property", _NONE))
+            value = prop.value
+            value_start = (value.type_span or value.span).start
+            eq = self.text.find("=", key_end, value_start)
             if eq >= 0:
-                add(Token(eq, eq + 1, "operator"))
-            self.value(prop.value, documentation=prop.key == "doc",
-                       choice=prop.key in _CHOICE_PROPS)
-        for child in node.children or ():
-            self.node(child)
+                add(Token(eq, eq + 1, "operator", _NONE))
+            self.value(value, prop.key == "doc", prop.key in _CHOICE_PROPS)
+        if node.children:
+            for child in node.children:
+                self.node(child)
 
     def value(self, value: Value, documentation: bool, choice: bool) -> None:
         if value.type_span is not None:
-            self.out.append(Token(value.type_span.start, value.type_span.end, "decorator"))
-        span = value.span
-        if value.kind == NUMBER:
-            plain = Token(span.start, span.end, "number")
-        elif value.kind in (BOOL, NULL):
-            plain = Token(span.start, span.end, "keyword")
+            self.out.append(Token(value.type_span.start, value.type_span.end, "decorator",
+                                  _NONE))
+        kind = value.kind
+        if kind == NUMBER:
+            token_type, modifiers = "number", _NONE
+        elif kind == BOOL or kind == NULL:
+            token_type, modifiers = "keyword", _NONE
         elif documentation:
-            plain = Token(span.start, span.end, "string", ("documentation",))
+            token_type, modifiers = "string", _DOC
         elif choice and not value.raw.startswith(('"', "#")):
-            plain = Token(span.start, span.end, "enumMember", ("defaultLibrary",))
+            token_type, modifiers = "enumMember", _BUILTIN
         else:
-            plain = Token(span.start, span.end, "string")
-        self.refined(span, plain)
+            token_type, modifiers = "string", _NONE
+        span = value.span
+        self.refined(span.start, span.end, token_type, modifiers)
 
-    def refined(self, span: Span, plain: Token) -> None:
-        """The fine tokens inside `span` with the operators between them, else `plain`."""
-        i = bisect.bisect_left(self.fine_starts, span.start)
+    def refined(self, start: int, end: int, token_type: str, modifiers: tuple[str, ...]) -> None:
+        """The fine tokens inside [start, end) with the operators between them, else one token."""
+        fine = self.fine
+        i = bisect.bisect_left(self.fine_starts, start)
+        if i == len(fine) or fine[i].start >= end:  # the common case: nothing inside
+            self.out.append(Token(start, end, token_type, modifiers))
+            return
         inner = []
-        while i < len(self.fine) and self.fine[i].start < span.end:
-            if self.fine[i].end <= span.end:
-                inner.append(self.fine[i])
+        while i < len(fine) and fine[i].start < end:
+            if fine[i].end <= end:
+                inner.append(fine[i])
             i += 1
         if not inner:
-            self.out.append(plain)
+            self.out.append(Token(start, end, token_type, modifiers))
             return
         text = self.text
-        pos = span.start
+        add = self.out.append
+        pos = start
         for token in [*inner, None]:
-            stop = span.end if token is None else token.start
+            stop = end if token is None else token.start
             for at in range(pos, stop):
                 if text[at] in _OPERATORS:
-                    self.out.append(Token(at, at + 1, "operator"))
+                    add(Token(at, at + 1, "operator", _NONE))
             if token is not None:
-                self.out.append(token)
+                add(token)
                 pos = max(pos, token.end)
 
 
@@ -298,7 +415,7 @@ def _entry_end(tokens: list[Tok], i: int) -> int:
 
 # --- sorting and cutting -----------------------------------------------------------------
 def _without_overlaps(tokens: list[Token]) -> list[Token]:
-    tokens.sort(key=lambda t: (t.start, -t.end))
+    tokens.sort()
     kept: list[Token] = []
     end = -1
     for token in tokens:

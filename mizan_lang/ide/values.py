@@ -68,7 +68,7 @@ def property_value(req: Request, spec: NodeSpec, part: Part) -> None:
 def argument(req: Request, spec: NodeSpec, index: int, word: Word | None) -> None:
     name = spec.name
     frame = req.cursor.frames[-1].name if req.cursor.frames else ""
-    if index == 1 and spec in (lower.PARAM, lower.TYPE_FIELD, lower.COLUMN, lower.FORM_FIELD):
+    if index == 1:  # the type of a param, field or column
         if spec is lower.PARAM and frame == "fn":
             _types(req, word, PRIMITIVES, generics=True, kinds=("type", "enum", "shape"),
                    upload=True)
@@ -78,7 +78,7 @@ def argument(req: Request, spec: NodeSpec, index: int, word: Word | None) -> Non
             _types(req, word, PRIMITIVES, generics=True, kinds=("type", "enum", "shape"))
         elif spec is lower.COLUMN:
             _types(req, word, PRIMITIVES, generics=False, kinds=())
-        else:
+        elif spec is lower.FORM_FIELD:
             _types(req, word, (*FORM_PRIMITIVES, *TEXT_TYPES), generics=False, kinds=("enum",))
         return
     if index != 0:
@@ -172,7 +172,7 @@ def _context_list(req: Request, word: Word | None, single: bool = False) -> None
     fn = _function_node(req)
     if fn is not None:
         for child in fn.children or ():
-            if child.name == "affects" and child.args and not child.name_span.contains(req.offset):
+            if child.name == "affects" and child.args and not child.span.contains(req.offset):
                 listed.add(child.args[0].text)
         prop = fn.prop("affects")
         if single and prop is not None and prop.value.kind == STRING:
@@ -285,8 +285,7 @@ def _shapes(req: Request) -> None:
 def _mutations(req: Request) -> None:
     functions = req.result.symbols.get("function", {})
     kinds = req.result.function_kinds
-    names = req.wanted(name for name, kind in kinds.items() if kind == "mutation")
-    for name in names[:1000]:  # more than the list sent: enough to rank, cheap to build
+    for name in req.wanted(name for name, kind in kinds.items() if kind == "mutation"):
         symbol = functions.get(name)
         if symbol is not None:
             req.add(name, "function", signature(symbol.decl), _doc(symbol.decl))

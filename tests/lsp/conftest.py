@@ -117,7 +117,9 @@ def capabilities() -> lsp.ClientCapabilities:
             publish_diagnostics=lsp.PublishDiagnosticsClientCapabilities(
                 related_information=True, version_support=True, code_description_support=True),
             completion=lsp.CompletionClientCapabilities(
-                completion_item=lsp.ClientCompletionItemOptions(snippet_support=True)),
+                completion_item=lsp.ClientCompletionItemOptions(
+                    snippet_support=True, documentation_format=[lsp.MarkupKind.Markdown])),
+            hover=lsp.HoverClientCapabilities(content_format=[lsp.MarkupKind.Markdown]),
             rename=lsp.RenameClientCapabilities(prepare_support=True),
         ),
     )
@@ -129,7 +131,8 @@ async def lsp_client(lsp_client: LanguageClient, tmp_path_factory):
     for path in EXAMPLE.glob("*.mizan"):
         shutil.copy(path, root / path.name)
     _track_versions(lsp_client)
-    await lsp_client.initialize_session(lsp.InitializeParams(
+    # Kept for tests that read what the server advertises (e.g. the semantic tokens legend).
+    lsp_client.initialize_result = await lsp_client.initialize_session(lsp.InitializeParams(
         capabilities=capabilities(),
         root_uri=root.as_uri(),
         workspace_folders=[lsp.WorkspaceFolder(uri=root.as_uri(), name="shop")],

@@ -20,6 +20,24 @@ def _range(r: lsp.Range) -> tuple[int, int, int, int]:
     return (r.start.line, r.start.character, r.end.line, r.end.character)
 
 
+def _find(editor, name: str, needle: str, occurrence: int = 0, delta: int = 0,
+          length: int | None = None) -> tuple[int, int, int, int]:
+    """Where `needle` (from `delta`, `length` characters) is in a workspace file, as
+    (line, UTF-16 column, line, column): expectations that follow edits of the example."""
+    text = (editor.root / name).read_text("utf-8")
+    at = -1
+    for _ in range(occurrence + 1):
+        at = text.index(needle, at + 1)
+    start = at + delta
+    end = start + (len(needle) - delta if length is None else length)
+
+    def position(offset: int) -> tuple[int, int]:
+        line_start = text.rfind("\n", 0, offset) + 1
+        return text.count("\n", 0, offset), len(text[line_start:offset].encode("utf-16-le")) // 2
+
+    return (*position(start), *position(end))
+
+
 def _places(editor, locations) -> list[tuple[str, tuple[int, int, int, int]]]:
     root = editor.root.as_uri() + "/"
     return [(loc.uri.removeprefix(root), _range(loc.range)) for loc in locations]
@@ -33,7 +51,8 @@ async def _definition(editor, uri: str, position: lsp.Position):
 async def test_definition_in_another_file(editor) -> None:
     uri = editor.open("orders.mizan")
     found = await _definition(editor, uri, editor.position(uri, "returns=Money", delta=10))
-    assert _places(editor, found) == [("common.mizan", (50, 5, 50, 10))]
+    assert _places(editor, found) == [("common.mizan", _find(editor, "common.mizan",
+                                                             "type Money", delta=5))]
 
 
 async def test_definition_of_an_import_path_is_the_imported_file(editor) -> None:
@@ -52,7 +71,8 @@ async def test_definition_with_utf16_columns(editor) -> None:
     uri = editor.open("extra.mizan", EXTRA)
     # "€" is one UTF-16 unit, "💶" two: Money starts at code point 37, UTF-16 column 38.
     found = await _definition(editor, uri, lsp.Position(line=3, character=40))
-    assert _places(editor, found) == [("common.mizan", (50, 5, 50, 10))]
+    assert _places(editor, found) == [("common.mizan", _find(editor, "common.mizan",
+                                                             "type Money", delta=5))]
 
 
 async def test_references_across_files(editor) -> None:
@@ -61,19 +81,16 @@ async def test_references_across_files(editor) -> None:
     found = await editor.client.text_document_references_async(lsp.ReferenceParams(
         text_document=lsp.TextDocumentIdentifier(uri=uri), position=at,
         context=lsp.ReferenceContext(include_declaration=True)))
-    assert _places(editor, found) == [
-        ("backoffice.mizan", (79, 49, 79, 60)),
-        ("backoffice.mizan", (90, 35, 90, 46)),
-        ("orders.mizan", (63, 5, 63, 16)),
-        ("orders.mizan", (94, 38, 94, 49)),
-        ("orders.mizan", (128, 20, 128, 31)),
-        ("orders.mizan", (143, 47, 143, 58)),
-    ]
+    declaration = ("orders.mizan", _find(editor, "orders.mizan", "type OrderDetail", delta=5))
+    uses = [("backoffice.mizan", _find(editor, "backoffice.mizan", "returns=OrderDetail", i, 8))
+            for i in range(2)]
+    uses += [("orders.mizan", _find(editor, "orders.mizan", "returns=OrderDetail", i, 8))
+             for i in range(3)]
+    assert _places(editor, found) == sorted([declaration, *uses])
     without = await editor.client.text_document_references_async(lsp.ReferenceParams(
         text_document=lsp.TextDocumentIdentifier(uri=uri), position=at,
         context=lsp.ReferenceContext(include_declaration=False)))
-    assert ("orders.mizan", (63, 5, 63, 16)) not in _places(editor, without)
-    assert len(without) == 5
+    assert _places(editor, without) == sorted(uses)
 
 
 async def test_references_include_an_open_unsaved_file(editor) -> None:
@@ -96,9 +113,9 @@ async def test_highlight_in_one_file(editor) -> None:
         lsp.DocumentHighlightParams(text_document=lsp.TextDocumentIdentifier(uri=uri),
                                     position=at))
     assert [(_range(h.range), h.kind) for h in found] == [
-        ((82, 10, 82, 18), W),  # param buyer_id int64
-        ((85, 33, 85, 41), R),  # affects order by=customer_id:buyer_id,...
-        ((86, 24, 86, 32), R),  # affects customer by=buyer_id
+        (_find(editor, "backoffice.mizan", "param buyer_id", delta=6), W),
+        (_find(editor, "backoffice.mizan", "customer_id:buyer_id", delta=12), R),
+        (_find(editor, "backoffice.mizan", "by=buyer_id", delta=3), R),
     ]
 
 

@@ -1,0 +1,48 @@
+"""Render the shared modules of a Python server target."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from mizan_lang.gen.files import GeneratedFile
+from mizan_lang.gen.format import format_text
+from mizan_lang.gen.header import with_header
+from mizan_lang.gen.templates import render_file
+from mizan_lang.plan import Plan
+
+from . import views
+
+PACKAGE = __name__.rsplit(".", 1)[0]
+# The header label of the shared modules: the same bytes whichever Python
+# target writes them, so several targets can share one output package.
+LABEL = "python"
+# Modules copied as they are: no spec-specific content.
+STATIC = ("dispatch.py", "wire.py")
+
+
+def common_files(plan: Plan) -> list[GeneratedFile]:
+    target = LABEL
+    files = [
+        render_file(PACKAGE, "__init__.py.j2", {}, path="__init__.py", target=target,
+                    syntax="python"),
+        render_file(PACKAGE, "models.py.j2", views.models_view(plan), path="models.py",
+                    target=target, syntax="python"),
+        render_file(PACKAGE, "service.py.j2", views.service_view(plan), path="service.py",
+                    target=target, syntax="python"),
+        render_file(PACKAGE, "registry.py.j2", views.registry_view(plan), path="registry.py",
+                    target=target, syntax="python"),
+        render_file(PACKAGE, "spec.py.j2", views.spec_view(plan), path="spec.py",
+                    target=target, syntax="python"),
+    ]
+    for name in STATIC:
+        text = resources.files(PACKAGE).joinpath("static", name).read_text("utf-8")
+        files.append(GeneratedFile(name, with_header(format_text(text, "python"), target=target,
+                                                     syntax="python")))
+    return files
+
+
+def scaffold_file(plan: Plan, *, package: str, path: str) -> GeneratedFile:
+    """The user's implementation module: a class with every method raising
+    NotImplementedError. Owned by the user from the moment it exists."""
+    return render_file(PACKAGE, "impl.py.j2", views.scaffold_view(plan, package),
+                       path=path, target="", syntax="python", owner="user")

@@ -1,0 +1,361 @@
+"""View models of the shared Python modules: everything computed here,
+the templates only place it."""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from mizan_lang.gen.python.layout import (
+    INDENT,
+    Expr,
+    Group,
+    bracketed,
+    call,
+    comment_lines,
+    concatenated,
+    docstring,
+    lay_out,
+    string,
+    tuple_of,
+)
+from mizan_lang.gen.python.names import derived_class_names
+from mizan_lang.gen.python.types import plain_annotation, wire_annotation
+from mizan_lang.gen.python.values import Spelling, default_expr, scalar_expr
+from mizan_lang.ir import model as ir
+from mizan_lang.plan import Plan
+from mizan_lang.plan import model as plan_model
+
+MODELS_SPELLING = Spelling(models="")
+REGISTRY_SPELLING = Spelling(models="models.")
+
+# A module alias used in code -> its import line; (group, line): stdlib 0,
+# third-party 1, local 2.
+_ALIASES = {
+    "_datetime.": (0, "import datetime as _datetime"),
+    "_decimal.": (0, "import decimal as _decimal"),
+    "_enum.": (0, "import enum as _enum"),
+    "_uuid.": (0, "import uuid as _uuid"),
+    "_pydantic.": (1, "import pydantic as _pydantic"),
+    "_wire.": (2, "from . import wire as _wire"),
+    "models.": (2, "from . import models"),
+}
+
+
+@dataclass
+class Code:
+    """Collects code fragments so imports follow what the code really uses
+    (docs and comments are not scanned: a doc mentioning `models.` must not
+    add an unused import)."""
+
+    fragments: list[str] = field(default_factory=list)
+
+    def use(self, text: str) -> str:
+        self.fragments.append(text)
+        return text
+
+    def imports(self, extra: Iterable[tuple[int, str]] = ()) -> list[str]:
+        joined = "\n".join(self.fragments)
+        wanted = set(extra)
+        for alias, entry in _ALIASES.items():
+            if re.search(r"(?<![\w.])" + re.escape(alias), joined):
+                wanted.add(entry)
+        return import_lines(wanted)
+
+
+def import_lines(entries: Iterable[tuple[int, str]]) -> list[str]:
+    lines: list[str] = []
+    last_group = None
+    for group, line in sorted(entries, key=lambda e: (e[0], e[1].startswith("from"), e[1])):
+        if last_group is not None and group != last_group:
+            lines.append("")
+        lines.append(line)
+        last_group = group
+    return lines
+
+
+# --- models.py -----------------------------------------------------------------
+
+
+def models_view(plan: Plan) -> dict[str, object]:
+    code = Code()
+    named: list[tuple[str, str]] = []
+    for enum in plan.ir.enums:
+        named.append((enum.name, _enum_block(enum, code)))
+    records = [(r.name, r.doc, [(f.name, f.type, f.default, f.doc) for f in r.fields])
+               for r in plan.ir.types]
+    records += [(s.name, s.doc, [(f.name, _shape_field_type(f), None, None) for f in s.fields])
+                for s in plan.ir.shapes]
+    for name, doc, fields in records:
+        named.append((name, _model_block(name, doc, fields, code)))
+    blocks = [block for _, block in sorted(named)]
+    rebuild = [code.use(f"{name}.model_rebuild()") for name, _, _ in sorted(records)]
+    return {"imports": code.imports(), "blocks": blocks, "rebuild": rebuild}
+
+
+def _shape_field_type(shape_field: ir.ShapeField) -> ir.TypeRef:
+    # A relation projected without a nested shape has no declared type.
+    return shape_field.type or ir.PrimitiveType(name="json")
+
+
+def _enum_block(enum: ir.Enum, code: Code) -> str:
+    lines = [code.use(f"class {enum.name}(_enum.Enum):")]
+    lines += _doc_head(enum.doc)
+    for member in enum.members:
+        lines += comment_lines(member.doc, INDENT)
+        lines.append(f"{INDENT}{member.name} = {string(member.name)}")
+    if not enum.members:
+        lines.append(f"{INDENT}pass")
+    return "\n".join(lines)
+
+
+def _doc_head(doc: str | None) -> list[str]:
+    """A class docstring and the blank line after it (nothing without a doc)."""
+    lines = docstring(doc, INDENT)
+    return [*lines, ""] if lines else []
+
+
+def _model_block(name: str, doc: str | None,
+                 fields: list[tuple[str, ir.TypeRef, ir.Default | None, str | None]],
+                 code: Code) -> str:
+    lines = [code.use(f"class {name}(_pydantic.BaseModel):")]
+    lines += _doc_head(doc)
+    lines.append(code.use(f'{INDENT}model_config = _pydantic.ConfigDict(extra="forbid")'))
+    if fields:
+        lines.append("")
+    for field_name, type_, default, field_doc in fields:
+        lines += comment_lines(field_doc, INDENT)
+        annotation = wire_annotation(type_, wire="_wire.", models="")
+        line = f"{INDENT}{field_name}: {annotation}"
+        if default is not None:
+            line += f" = {default_expr(default.value, type_, MODELS_SPELLING)}"
+        lines.append(code.use(line))
+    return "\n".join(lines)
+
+
+# --- service.py ----------------------------------------------------------------
+
+
+def caller_name(fn: plan_model.Function) -> str:
+    """The name of the caller parameter: `caller`, unless a param has it."""
+    taken = {param.name for param in fn.params}
+    name = "caller"
+    while name in taken:
+        name = "mizan_" + name
+    return name
+
+
+def service_signature(fn: plan_model.Function, code: Code, *, indent: str,
+                      returns_awaitable: bool) -> list[str]:
+    params = [f"{param.name}: {plain_annotation(param.type, models='models.', upload='Upload')}"
+              for param in fn.params]
+    items = ["self", f"{caller_name(fn)}: Caller", *(["*", *params] if params else [])]
+    result = (plain_annotation(fn.returns, models="models.", upload="Upload")
+              if fn.returns is not None else "None")
+    returns = f"Result[{result}]" if returns_awaitable else result
+    lines = bracketed(f"def {fn.name}(", items, f") -> {returns}:", indent)
+    for line in lines:
+        code.use(line)
+    return lines
+
+
+def _method_doc(fn: plan_model.Function) -> str:
+    """The spec's doc, param docs, and what the protocol does around the call."""
+    parts = [fn.doc] if fn.doc else []
+    documented = [param for param in fn.params if param.doc]
+    if documented:
+        parts.append("Args:\n" + "\n".join(f"    {p.name}: {p.doc}" for p in documented))
+    parts.append(textwrap.fill(f"{_kind_fact(fn)} {_auth_fact(fn.auth)}", width=76))
+    return "\n\n".join(parts)
+
+
+def _kind_fact(fn: plan_model.Function) -> str:
+    if fn.context is not None:
+        return f"Query, member of context `{fn.context}`."
+    if fn.kind == "query":
+        return "Query."
+    if not fn.invalidates:
+        return "Mutation; invalidates nothing."
+    entries = []
+    for inv in fn.invalidates:
+        keys = ", ".join(f"{b.key}={b.param}" for b in inv.bindings)
+        entries.append(f"`{inv.context}` ({inv.tier}{': ' + keys if keys else ''})")
+    return f"Mutation; invalidates {', '.join(entries)}."
+
+
+def _auth_fact(rule: plan_model.AuthRule) -> str:
+    if rule.kind == "public":
+        return "Open to anyone."
+    if rule.kind == "user":
+        return "Requires a signed-in user."
+    check = f"= {rule.value!r}" if rule.has_value else "truthy"
+    return f"Requires guard `{rule.level}` (claim `{rule.claim}` {check})."
+
+
+def service_view(plan: Plan) -> dict[str, object]:
+    code = Code()
+    methods = []
+    for fn in plan.functions:
+        lines = service_signature(fn, code, indent=INDENT, returns_awaitable=True)
+        methods.append([*lines, *docstring(_method_doc(fn), INDENT * 2)])
+    extra = {(0, "import abc"), (0, "import typing"), (2, "from .dispatch import Caller")}
+    extra |= _plain_modules(code)
+    class_doc = docstring("Implement every method (see the module docstring).", INDENT)
+    return {"imports": code.imports(extra), "methods": methods, "class_doc": class_doc}
+
+
+def _plain_modules(code: Code) -> set[tuple[int, str]]:
+    joined = "\n".join(code.fragments)
+    needed = {(0, f"import {module}") for module in ("datetime", "decimal", "uuid")
+              if re.search(rf"(?<![\w.]){module}\.", joined)}
+    if re.search(r"\bUpload\b", joined):
+        needed.add((2, "from .wire import Upload"))
+    if re.search(r"(?<![\w.])models\.", joined):
+        needed.add((2, "from . import models"))
+    return needed
+
+
+# --- registry.py ---------------------------------------------------------------
+
+
+def registry_view(plan: Plan) -> dict[str, object]:
+    code = Code()
+    args_names = derived_class_names((fn.name for fn in plan.functions), "Args")
+    keys_names = derived_class_names((ctx.name for ctx in plan.contexts), "Keys")
+    blocks = []
+    for fn in plan.functions:
+        blocks.append(_params_block(args_names[fn.name], fn.params, code,
+                                    uploads=fn.multipart))
+    for ctx in plan.contexts:
+        blocks.append(_params_block(keys_names[ctx.name], ctx.keys, code, uploads=False))
+    functions = _table("FUNCTIONS", "FunctionSpec",
+                       [_function_entry(fn, args_names[fn.name]) for fn in plan.functions])
+    contexts = _table("CONTEXTS", "ContextSpec",
+                      [_context_entry(ctx, keys_names[ctx.name]) for ctx in plan.contexts])
+    used = {"AuthRule", "ContextSpec", "FunctionSpec"}
+    if any(fn.invalidates for fn in plan.functions):
+        used.add("Invalidation")
+    dispatch_import = f"from .dispatch import {', '.join(sorted(used))}"
+    return {
+        "imports": code.imports({(2, dispatch_import), (1, "import pydantic as _pydantic")}),
+        "blocks": blocks,
+        "functions_table": [code.use(line) for line in functions],
+        "contexts_table": [code.use(line) for line in contexts],
+    }
+
+
+def _params_block(name: str, params: Iterable[plan_model.Param], code: Code, *,
+                  uploads: bool) -> str:
+    options = 'extra="forbid", arbitrary_types_allowed=True' if uploads else 'extra="forbid"'
+    lines = [f"class {name}(_pydantic.BaseModel):",
+             f"{INDENT}model_config = _pydantic.ConfigDict({options})"]
+    params = list(params)
+    if params:
+        lines.append("")
+    for param in params:
+        line = f"{INDENT}{param.name}: {wire_annotation(param.type, wire='_wire.', models='models.')}"
+        if param.default is not None:
+            line += f" = {default_expr(param.default.value, param.type, REGISTRY_SPELLING)}"
+        lines.append(line)
+    return code.use("\n".join(lines))
+
+
+def _table(name: str, kind: str, entries: list[tuple[str, Group]]) -> list[str]:
+    if not entries:
+        return [f"{name}: dict[str, {kind}] = {{}}"]
+    lines = [f"{name}: dict[str, {kind}] = {{"]
+    for key, value in entries:
+        lines += lay_out(value, INDENT, prefix=f"{string(key)}: ", suffix=",")
+    return [*lines, "}"]
+
+
+def _auth_expr(rule: plan_model.AuthRule) -> Group:
+    items = [f"kind={string(rule.kind)}", f"level={string(rule.level)}"]
+    if rule.kind == "guard":
+        items.append(f"claim={string(rule.claim or '')}")
+        if rule.has_value:
+            items += [f"value={scalar_expr(rule.value)}", "has_value=True"]
+    return call("AuthRule", *items)
+
+
+def _keyword(name: str, value: Expr) -> Expr:
+    """`name=value`, keeping a bracketed value splittable."""
+    if isinstance(value, str):
+        return f"{name}={value}"
+    return Group(f"{name}={value.head}", value.items, value.tail, tuple_=value.tuple_)
+
+
+def _function_entry(fn: plan_model.Function, args_class: str) -> tuple[str, Group]:
+    returns: Expr = "None"
+    if fn.returns is not None:
+        annotation = wire_annotation(fn.returns, wire="_wire.", models="models.")
+        returns = call("_pydantic.TypeAdapter", annotation)
+    items: list[Expr] = [f"name={string(fn.name)}", f"kind={string(fn.kind)}",
+                         f"args={args_class}", _keyword("returns", returns),
+                         _keyword("auth", _auth_expr(fn.auth))]
+    if fn.context is not None:
+        items.append(f"context={string(fn.context)}")
+    if fn.websocket:
+        items.append("websocket=True")
+    if fn.multipart:
+        items.append("multipart=True")
+    if fn.invalidates:
+        rules = [call("Invalidation", f"context={string(inv.context)}",
+                      f"tier={string(inv.tier)}",
+                      _keyword("bindings", tuple_of([
+                          tuple_of([string(b.key), string(b.param)]) for b in inv.bindings])))
+                 for inv in fn.invalidates]
+        items.append(_keyword("invalidates", tuple_of(rules)))
+    # Always exploded: one keyword per line reads best in review diffs.
+    return fn.name, _exploded(call("FunctionSpec", *items))
+
+
+def _context_entry(ctx: plan_model.Context, keys_class: str) -> tuple[str, Group]:
+    members = tuple_of([string(member.function) for member in ctx.members])
+    items: list[Expr] = [f"name={string(ctx.name)}", f"keys={keys_class}",
+                         _keyword("members", members), _keyword("auth", _auth_expr(ctx.auth)),
+                         f"ttl={ctx.cache.ttl}", f"vary={string(ctx.cache.vary)}",
+                         f"render={string(ctx.render)}"]
+    return ctx.name, _exploded(call("ContextSpec", *items))
+
+
+def _exploded(group: Group) -> Group:
+    group.force = True
+    return group
+
+
+# --- spec.py ---------------------------------------------------------------------
+
+
+def spec_view(plan: Plan) -> dict[str, object]:
+    pretty = json.dumps(plan.manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return {
+        "protocol": plan.protocol,
+        "ir_kdl": concatenated("IR_KDL", plan.ir_kdl),
+        "manifest": concatenated("MANIFEST_JSON", pretty),
+    }
+
+
+# --- the user's module -----------------------------------------------------------
+
+
+def scaffold_view(plan: Plan, package: str) -> dict[str, object]:
+    code = Code()
+    methods = []
+    for fn in plan.functions:
+        lines = service_signature(fn, code, indent=INDENT, returns_awaitable=False)
+        if methods:
+            methods.append("")
+        methods += [*lines, f"{INDENT * 2}raise NotImplementedError({string(fn.name)})"]
+    extra = {(2, f"from {package}.dispatch import Caller"),
+             (2, f"from {package}.service import Service")}
+    for group, line in _plain_modules(code):
+        if line == "from . import models":
+            line = f"from {package} import models"
+        elif line == "from .wire import Upload":
+            line = f"from {package}.wire import Upload"
+        extra.add((group, line))
+    return {"imports": import_lines(extra), "body": methods or [f"{INDENT}pass"]}

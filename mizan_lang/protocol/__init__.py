@@ -1,0 +1,10 @@
+"""The Mizan wire protocol's pure parts: a reference implementation of docs/protocol.md.
+
+Used by the plan and by tests; generated servers carry their own copy of the
+same semantics (generators/python_runtime/mizan_runtime.py), and both replay
+the vectors in protocol/vectors/.
+"""
+
+from .manifest import DEFAULT_PREFIX, PROTOCOL_VERSION
+
+__all__ = ["DEFAULT_PREFIX", "PROTOCOL_VERSION"]
