@@ -1,4 +1,6 @@
-"""Language server latency: `python -m bench.lsp [--functions 1000] [--workspace 10000] [--edits 200]`.
+"""Language server latency benchmark.
+
+    python -m bench.lsp [--functions 1000] [--workspace 10000] [--edits 200]
 
 A benchmark, not a test. It starts the real server (`python -m mizan_lang lsp`)
 over stdio with the hand-rolled client below and measures, client-side wall
@@ -345,7 +347,8 @@ class Site:
     kind: str  # "doc" | "name"
 
 
-_DECL_NAME = re.compile(r"^ *(?:fn|type|context|enum|model|shape|form) ([A-Za-z_]\w*)", re.M)
+_DECL_NAME = re.compile(r"^ *(?:fn|type|context|enum|model|shape|form) ([A-Za-z_]\w*)",
+                        re.MULTILINE)
 _DOC = re.compile(r'doc[ =]"([^"\\\n]{4,})"')
 
 
@@ -392,7 +395,7 @@ def type_edits(client: StdioClient, uri: str, text: str, edits: int, rng: random
     with_errors = 0
     version = 1
     pending: Site | None = None
-    for i in range(edits):
+    for _ in range(edits):
         if pending is None:
             site = rng.choice(names if rng.random() < name_share else docs)
             char = rng.choice("abcdefghijklmnopqrstuvwxyz")
@@ -428,7 +431,10 @@ def request_positions(text: str, rng: random.Random, count: int) -> tuple[list[d
         completions.append(min(name_end, name_start + 2))
     for m in _DECL_NAME.finditer(text):
         hovers.append((m.start(1) + m.end(1)) // 2)
-    pick = lambda offsets: [utf16_position(text, o) for o in rng.sample(offsets, min(count, len(offsets)))]  # noqa: E731
+
+    def pick(offsets: list[int]) -> list[dict]:
+        return [utf16_position(text, o) for o in rng.sample(offsets, min(count, len(offsets)))]
+
     return pick(hovers), pick(completions)
 
 

@@ -18,6 +18,8 @@ PACKAGE = __name__.rsplit(".", 1)[0]
 LABEL = "python"
 # Modules copied as they are: no spec-specific content.
 STATIC = ("dispatch.py", "wire.py")
+# The protocol runtime every Python server includes, copied as it is.
+RUNTIME = ("python_runtime", "mizan_runtime.py")
 
 
 def common_files(plan: Plan) -> list[GeneratedFile]:
@@ -36,9 +38,19 @@ def common_files(plan: Plan) -> list[GeneratedFile]:
     ]
     for name in STATIC:
         text = resources.files(PACKAGE).joinpath("static", name).read_text("utf-8")
-        files.append(GeneratedFile(name, with_header(format_text(text, "python"), target=target,
-                                                     syntax="python")))
-    return files
+        files.append(_copied(name, text))
+    files.append(_copied("mizan_runtime.py", runtime_text()))
+    return sorted(files, key=lambda f: f.path)
+
+
+def runtime_text() -> str:
+    generators = resources.files(PACKAGE.rsplit(".", 1)[0])
+    return generators.joinpath(*RUNTIME).read_text("utf-8")
+
+
+def _copied(path: str, text: str) -> GeneratedFile:
+    return GeneratedFile(path, with_header(format_text(text, "python"), target=LABEL,
+                                           syntax="python"))
 
 
 def scaffold_file(plan: Plan, *, package: str, path: str) -> GeneratedFile:

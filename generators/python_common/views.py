@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 
 from mizan_lang.gen.python.layout import (
     INDENT,
-    Expr,
-    Group,
     bracketed,
     call,
     comment_lines,
@@ -22,15 +20,14 @@ from mizan_lang.gen.python.layout import (
     string,
     tuple_of,
 )
-from mizan_lang.gen.python.names import derived_class_names
 from mizan_lang.gen.python.types import plain_annotation, wire_annotation
-from mizan_lang.gen.python.values import Spelling, default_expr, scalar_expr
+from mizan_lang.gen.python.values import Spelling, default_expr
 from mizan_lang.ir import model as ir
 from mizan_lang.plan import Plan
 from mizan_lang.plan import model as plan_model
+from mizan_lang.protocol.schema import type_from_json
 
 MODELS_SPELLING = Spelling(models="")
-REGISTRY_SPELLING = Spelling(models="models.")
 
 # A module alias used in code -> its import line; (group, line): stdlib 0,
 # third-party 1, local 2.
@@ -82,23 +79,28 @@ def import_lines(entries: Iterable[tuple[int, str]]) -> list[str]:
 
 def models_view(plan: Plan) -> dict[str, object]:
     code = Code()
+    # Enums first: record defaults name their members at class creation.
+    enums = [_enum_block(enum, code) for enum in plan.ir.enums]
     named: list[tuple[str, str]] = []
-    for enum in plan.ir.enums:
-        named.append((enum.name, _enum_block(enum, code)))
     records = [(r.name, r.doc, [(f.name, f.type, f.default, f.doc) for f in r.fields])
                for r in plan.ir.types]
-    records += [(s.name, s.doc, [(f.name, _shape_field_type(f), None, None) for f in s.fields])
+    records += [(s.name, s.doc, [(f.name, _shape_field_type(plan, s.name, f.name), None, None)
+                                 for f in s.fields])
                 for s in plan.ir.shapes]
     for name, doc, fields in records:
         named.append((name, _model_block(name, doc, fields, code)))
-    blocks = [block for _, block in sorted(named)]
+    blocks = enums + [block for _, block in sorted(named)]
     rebuild = [code.use(f"{name}.model_rebuild()") for name, _, _ in sorted(records)]
     return {"imports": code.imports(), "blocks": blocks, "rebuild": rebuild}
 
 
-def _shape_field_type(shape_field: ir.ShapeField) -> ir.TypeRef:
-    # A relation projected without a nested shape has no declared type.
-    return shape_field.type or ir.PrimitiveType(name="json")
+def _shape_field_type(plan: Plan, shape: str, field_name: str) -> ir.TypeRef:
+    """The type the codec gives a shape field (a relation's value: its nested
+    shape or the related primary key, nullable when to-one, a list when
+    to-many): taken from the server table, so models and runtime agree."""
+    fields = plan.tables["schema"]["records"][shape]
+    spec = next(f for f in fields if f["name"] == field_name)
+    return type_from_json(spec["type"])
 
 
 def _enum_block(enum: ir.Enum, code: Code) -> str:
@@ -221,121 +223,62 @@ def _plain_modules(code: Code) -> set[tuple[int, str]]:
 # --- registry.py ---------------------------------------------------------------
 
 
+def _mentions_named(ref: ir.TypeRef) -> bool:
+    if isinstance(ref, ir.NamedType):
+        return True
+    if isinstance(ref, ir.ListType):
+        return _mentions_named(ref.item)
+    if isinstance(ref, ir.MapType):
+        return _mentions_named(ref.value)
+    if isinstance(ref, ir.NullableType):
+        return _mentions_named(ref.inner)
+    return False
+
+
 def registry_view(plan: Plan) -> dict[str, object]:
+    """The converters: how a decoded argument that holds records or enums
+    becomes the generated models the service takes."""
     code = Code()
-    args_names = derived_class_names((fn.name for fn in plan.functions), "Args")
-    keys_names = derived_class_names((ctx.name for ctx in plan.contexts), "Keys")
-    blocks = []
+    entries = []
     for fn in plan.functions:
-        blocks.append(_params_block(args_names[fn.name], fn.params, code,
-                                    uploads=fn.multipart))
-    for ctx in plan.contexts:
-        blocks.append(_params_block(keys_names[ctx.name], ctx.keys, code, uploads=False))
-    functions = _table("FUNCTIONS", "FunctionSpec",
-                       [_function_entry(fn, args_names[fn.name]) for fn in plan.functions])
-    contexts = _table("CONTEXTS", "ContextSpec",
-                      [_context_entry(ctx, keys_names[ctx.name]) for ctx in plan.contexts])
-    used = {"AuthRule", "ContextSpec", "FunctionSpec"}
-    if any(fn.invalidates for fn in plan.functions):
-        used.add("Invalidation")
-    dispatch_import = f"from .dispatch import {', '.join(sorted(used))}"
-    return {
-        "imports": code.imports({(2, dispatch_import), (1, "import pydantic as _pydantic")}),
-        "blocks": blocks,
-        "functions_table": [code.use(line) for line in functions],
-        "contexts_table": [code.use(line) for line in contexts],
-    }
-
-
-def _params_block(name: str, params: Iterable[plan_model.Param], code: Code, *,
-                  uploads: bool) -> str:
-    options = 'extra="forbid", arbitrary_types_allowed=True' if uploads else 'extra="forbid"'
-    lines = [f"class {name}(_pydantic.BaseModel):",
-             f"{INDENT}model_config = _pydantic.ConfigDict({options})"]
-    params = list(params)
-    if params:
-        lines.append("")
-    for param in params:
-        line = f"{INDENT}{param.name}: {wire_annotation(param.type, wire='_wire.', models='models.')}"
-        if param.default is not None:
-            line += f" = {default_expr(param.default.value, param.type, REGISTRY_SPELLING)}"
-        lines.append(line)
-    return code.use("\n".join(lines))
-
-
-def _table(name: str, kind: str, entries: list[tuple[str, Group]]) -> list[str]:
+        adapters = [
+            (param.name, call("_pydantic.TypeAdapter",
+                              wire_annotation(param.type, wire="_wire.", models="models.")))
+            for param in fn.params if _mentions_named(param.type)
+        ]
+        if adapters:
+            entries.append((fn.name, adapters))
+    lines = ["CONVERTERS: dict[str, dict[str, _pydantic.TypeAdapter[typing.Any]]] = {"]
+    for name, adapters in entries:
+        lines.append(f"{INDENT}{string(name)}: {{")
+        for param, adapter in adapters:
+            lines += lay_out(adapter, INDENT * 2, prefix=f"{string(param)}: ", suffix=",")
+        lines.append(f"{INDENT}}},")
+    lines.append("}")
     if not entries:
-        return [f"{name}: dict[str, {kind}] = {{}}"]
-    lines = [f"{name}: dict[str, {kind}] = {{"]
-    for key, value in entries:
-        lines += lay_out(value, INDENT, prefix=f"{string(key)}: ", suffix=",")
-    return [*lines, "}"]
-
-
-def _auth_expr(rule: plan_model.AuthRule) -> Group:
-    items = [f"kind={string(rule.kind)}", f"level={string(rule.level)}"]
-    if rule.kind == "guard":
-        items.append(f"claim={string(rule.claim or '')}")
-        if rule.has_value:
-            items += [f"value={scalar_expr(rule.value)}", "has_value=True"]
-    return call("AuthRule", *items)
-
-
-def _keyword(name: str, value: Expr) -> Expr:
-    """`name=value`, keeping a bracketed value splittable."""
-    if isinstance(value, str):
-        return f"{name}={value}"
-    return Group(f"{name}={value.head}", value.items, value.tail, tuple_=value.tuple_)
-
-
-def _function_entry(fn: plan_model.Function, args_class: str) -> tuple[str, Group]:
-    returns: Expr = "None"
-    if fn.returns is not None:
-        annotation = wire_annotation(fn.returns, wire="_wire.", models="models.")
-        returns = call("_pydantic.TypeAdapter", annotation)
-    items: list[Expr] = [f"name={string(fn.name)}", f"kind={string(fn.kind)}",
-                         f"args={args_class}", _keyword("returns", returns),
-                         _keyword("auth", _auth_expr(fn.auth))]
-    if fn.context is not None:
-        items.append(f"context={string(fn.context)}")
-    if fn.websocket:
-        items.append("websocket=True")
-    if fn.multipart:
-        items.append("multipart=True")
-    if fn.invalidates:
-        rules = [call("Invalidation", f"context={string(inv.context)}",
-                      f"tier={string(inv.tier)}",
-                      _keyword("bindings", tuple_of([
-                          tuple_of([string(b.key), string(b.param)]) for b in inv.bindings])))
-                 for inv in fn.invalidates]
-        items.append(_keyword("invalidates", tuple_of(rules)))
-    # Always exploded: one keyword per line reads best in review diffs.
-    return fn.name, _exploded(call("FunctionSpec", *items))
-
-
-def _context_entry(ctx: plan_model.Context, keys_class: str) -> tuple[str, Group]:
-    members = tuple_of([string(member.function) for member in ctx.members])
-    items: list[Expr] = [f"name={string(ctx.name)}", f"keys={keys_class}",
-                         _keyword("members", members), _keyword("auth", _auth_expr(ctx.auth)),
-                         f"ttl={ctx.cache.ttl}", f"vary={string(ctx.cache.vary)}",
-                         f"render={string(ctx.render)}"]
-    return ctx.name, _exploded(call("ContextSpec", *items))
-
-
-def _exploded(group: Group) -> Group:
-    group.force = True
-    return group
+        lines = ["CONVERTERS: dict[str, dict[str, _pydantic.TypeAdapter[typing.Any]]] = {}"]
+    code.use("\n".join(lines))
+    names = [string(fn.name) for fn in plan.functions]
+    functions = lay_out(tuple_of(names), "", prefix="FUNCTIONS: tuple[str, ...] = ")
+    return {
+        "imports": code.imports({(0, "import typing"), (1, "import pydantic as _pydantic")}),
+        "functions": functions,
+        "converters": lines,
+    }
 
 
 # --- spec.py ---------------------------------------------------------------------
 
 
 def spec_view(plan: Plan) -> dict[str, object]:
-    pretty = json.dumps(plan.manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    def pretty(value: object) -> str:
+        return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
     return {
         "protocol": plan.protocol,
         "ir_kdl": concatenated("IR_KDL", plan.ir_kdl),
-        "manifest": concatenated("MANIFEST_JSON", pretty),
+        "manifest": concatenated("MANIFEST_JSON", pretty(plan.manifest)),
+        "tables": concatenated("TABLES_JSON", pretty(plan.tables)),
     }
 
 

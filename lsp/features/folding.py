@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
-from mizan_lang.ide.folding import folding_ranges
+from mizan_lang.ide.folding import by_lines, folding_ranges
 
+from .. import convert
 from ..server import MizanServer, guarded, server
 
 _KINDS = {"comment": lsp.FoldingRangeKind.Comment, "region": lsp.FoldingRangeKind.Region}
@@ -18,6 +19,11 @@ def folding_range(ls: MizanServer, params: lsp.FoldingRangeParams) -> list[lsp.F
     if found is None:
         return []
     _, source = found
-    return [lsp.FoldingRange(start_line=fold.start_line, end_line=fold.end_line,
-                             kind=_KINDS.get(fold.kind) if fold.kind else None)
-            for fold in folding_ranges(source)]
+    index = source.index
+
+    def line_of(offset: int) -> int:  # the editor's line numbering
+        return convert.position(index, offset).line
+
+    return [lsp.FoldingRange(start_line=first, end_line=last,
+                             kind=_KINDS.get(kind) if kind else None)
+            for first, last, kind in by_lines(folding_ranges(source), line_of)]

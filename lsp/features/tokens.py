@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import re
 
 from lsprotocol import types as lsp
 
@@ -55,6 +56,19 @@ def _units(text: str, encoding: str) -> int:
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
+_KDL_ONLY_BREAKS = re.compile("[\x0b\x0c\x85\u2028\u2029]")
+_LSP_BREAKS = re.compile("\r\n|\r|\n")
+
+
+def _lsp_line_starts(index: LineIndex) -> list[int]:
+    """Line starts as LSP counts lines: only at \\n, \\r\\n and \\r (KDL also breaks
+    lines at form feeds, U+0085, U+2028...; the core's lines follow KDL)."""
+    text = index.text
+    if _KDL_ONLY_BREAKS.search(text) is None:
+        return index.starts
+    return [0, *(m.end() for m in _LSP_BREAKS.finditer(text))]
+
+
 def encode(found: list[core.Token], index: LineIndex) -> list[int]:
     """Five integers a token: line delta, start delta (same line), length, type, modifiers.
 
@@ -64,7 +78,7 @@ def encode(found: list[core.Token], index: LineIndex) -> list[int]:
     """
     encoding = _encoding()
     text = index.text
-    starts = index.starts
+    starts = _lsp_line_starts(index)
     count = len(starts)
     data: list[int] = []
     bits_of: dict[tuple[str, ...], int] = {}

@@ -10,5 +10,5 @@ from .targets import TARGETS, UnknownTarget, get_target
 __all__ = ["TARGETS", "GeneratedFile", "UnknownTarget", "generate", "get_target"]
 
 
-def generate(plan, target: str) -> list[GeneratedFile]:  # noqa: ANN001 - Plan imported lazily
+def generate(plan, target: str) -> list[GeneratedFile]:
     return get_target(target).generate(plan)

@@ -26,7 +26,7 @@ from . import values, words
 from .cursor import Cursor, node_at_start, read_cursor, word_end
 from .session import Analysis
 
-LIMIT = 200  # more matches than this: send the best, and say the list is incomplete
+LIMIT = 100  # more matches than this: send the first ones, and say the list is incomplete
 
 TOP_SPECS: dict[str, NodeSpec] = {spec.name: spec for spec in (
     lower.MIZAN, lower.IMPORT, lower.AUTH, lower.ENUM, lower.TYPE_DECL, lower.CONTEXT, lower.FN,

@@ -159,14 +159,13 @@ def linked_keys(analysis: Analysis, key: Key) -> list[Key]:
             return [key]
     else:
         context = owner[4:]
-    group: list[Key] = [("param", "ctx:" + context, name)]
+    group: dict[Key, None] = {("param", "ctx:" + context, name): None}  # ordered set
     for decls in analysis.result.files.values():
         for fn in decls.functions:
-            member: Key = ("param", "fn:" + fn.name.text, name)
-            if (fn.context is not None and fn.context.text == context and member not in group
+            if (fn.context is not None and fn.context.text == context
                     and any(p.name.text == name for p in fn.params)):
-                group.append(member)
-    return group
+                group[("param", "fn:" + fn.name.text, name)] = None
+    return list(group)
 
 
 def _member_of(analysis: Analysis, function: str) -> str | None:

@@ -15,6 +15,7 @@ Speed comes from caching at three levels:
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass, field, replace
 
@@ -197,6 +198,11 @@ class Session:
             versions = {p: d.version for p, d in self.documents.items() if p in workspace.files}
             unit.analysis = Analysis(result, workspace.files, versions, unit.index_cache)
             unit.dirty = False
+            # The analysis lives until the next edit and is mostly acyclic:
+            # move it out of the cycle collector's way, so a collection never
+            # walks the whole workspace in the middle of a keystroke
+            # (reference counting still frees it when it is replaced).
+            gc.freeze()
         return unit.analysis
 
     def dirty_analyses(self) -> list[Analysis]:

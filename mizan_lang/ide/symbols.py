@@ -92,7 +92,8 @@ def outline(decls: FileDecls, document: Document,
     kinds = function_kinds or {}
     items: list[OutlineItem] = []
     for imp in decls.imports:
-        items.append(_item(imp.path, "import", "", imp.span, imp.path_span or imp.span))
+        if imp.path:  # editors reject symbols without a name
+            items.append(_item(imp.path, "import", "", imp.span, imp.path_span or imp.span))
     items.extend(_auth(block, nodes) for block in decls.auth)
     items.extend(_enum(decl, nodes) for decl in decls.enums if decl.name.text)
     items.extend(_type(decl) for decl in decls.types if decl.name.text)
@@ -254,7 +255,6 @@ class WorkspaceSymbol:
     path: str
     selection: Span
     container: str  # the file's name
-    detail: str = ""
 
 
 @dataclass(slots=True)
@@ -267,7 +267,7 @@ class _Catalog:
     line_starts: list[int]
 
 
-def _declared(path: str, d: FileDecls, kinds: dict[str, str]):
+def _declared(path: str, d: FileDecls):
     container = os.path.basename(path)
     groups = (("enum", d.enums), ("type", d.types), ("shape", d.shapes),
               ("context", d.contexts), ("model", d.models), ("form", d.forms))
@@ -276,8 +276,7 @@ def _declared(path: str, d: FileDecls, kinds: dict[str, str]):
             yield WorkspaceSymbol(decl.name.text, kind, path, decl.name.span, container)
     for fn in d.functions:
         kind = "context-query" if fn.context is not None else "function"
-        yield WorkspaceSymbol(fn.name.text, kind, path, fn.name.span, container,
-                              function_kind(fn, kinds))
+        yield WorkspaceSymbol(fn.name.text, kind, path, fn.name.span, container)
     for block in d.auth:
         for guard in block.guards:
             yield WorkspaceSymbol(guard.name.text, "guard", path, guard.name.span, container)
@@ -287,9 +286,8 @@ def _catalog(analysis: Analysis) -> _Catalog:
     catalog = analysis.memo.get(_MEMO_KEY)
     if isinstance(catalog, _Catalog):
         return catalog
-    kinds = analysis.result.function_kinds
     found = [symbol for path, decls in analysis.result.files.items()
-             for symbol in _declared(path, decls, kinds) if symbol.name]
+             for symbol in _declared(path, decls) if symbol.name]
     found.sort(key=lambda s: (s.name.lower(), s.name, s.path, s.selection.start))
     lowered = [s.name.lower() for s in found]
     starts, at = [], 0

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from ..ir import model as ir
 from ..ir import to_kdl
+from ..protocol.canonical import canonical_json
+from ..protocol.manifest import manifest as edge_manifest
 from . import model as plan
-from .manifest import build_manifest, canonical_json
 from .routes import build_routes
+from .tables import build_tables
 
 
 def build_plan(workspace: ir.Workspace) -> plan.Plan:
@@ -22,7 +24,9 @@ def build_plan(workspace: ir.Workspace) -> plan.Plan:
         default=workspace.auth.default,
         used=any(item.auth.kind != "public" for item in (*functions, *ctx_plans)),
     )
-    manifest = build_manifest(ctx_plans, functions)
+    # The protocol module owns the manifest's shape (docs/protocol.md); a
+    # server mounted under another prefix rewrites `prefix` and the paths.
+    manifest = edge_manifest(workspace)
     return plan.Plan(
         protocol=plan.PROTOCOL_VERSION,
         spec_version=workspace.version,
@@ -32,6 +36,7 @@ def build_plan(workspace: ir.Workspace) -> plan.Plan:
         auth=auth,
         manifest=manifest,
         manifest_json=canonical_json(manifest),
+        tables=build_tables(workspace, functions, ctx_plans),
         ir_kdl=to_kdl(workspace),
         ir=workspace,
     )
@@ -56,12 +61,12 @@ def _param(param: ir.Param, source: plan.ParamSource) -> plan.Param:
     if isinstance(param.type, ir.UploadType):
         source = "file"
         upload = plan.Upload(max_size=param.max_size, content_types=tuple(param.content_types))
-    default = param.default
-    if default is None and isinstance(param.type, ir.NullableType):
-        default = ir.Default(value=None)
     return plan.Param(name=param.name, type=param.type, type_text=ir.type_text(param.type),
-                      source=source, required=default is None, default=default, upload=upload,
-                      doc=param.doc)
+                      source=source,
+                      required=param.default is None and not isinstance(param.type,
+                                                                        ir.NullableType),
+                      default=param.default,
+                      upload=upload, doc=param.doc)
 
 
 def _function(fn: ir.Function, contexts: dict[str, ir.Context],

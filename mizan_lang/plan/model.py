@@ -51,9 +51,9 @@ class Param:
     type: ir.TypeRef
     type_text: str  # canonical spelling, e.g. `list<int64>?`
     source: ParamSource  # json: a member of `args`; query: a query-string value; file: a multipart part
-    # Absent from the request: a required param is an invalid-arguments error;
-    # an optional one takes `default` (a nullable param without a default
-    # defaults to null: the checker treats it as optional).
+    # Absent from a call: a required param is an invalid-arguments error; an
+    # optional one takes `default`, or null when it is nullable without one
+    # (docs/protocol.md; the runtime's `Params` does the same).
     required: bool
     default: ir.Default | None
     upload: Upload | None = None
@@ -167,8 +167,9 @@ class Plan:
     functions: tuple[Function, ...]  # sorted by name
     contexts: tuple[Context, ...]  # sorted by name
     auth: AuthTable
-    manifest: dict[str, Any]  # exactly what `GET manifest/` returns
-    manifest_json: str  # its canonical JSON text (sorted keys, compact, UTF-8)
+    manifest: dict[str, Any]  # exactly what `GET manifest/` returns (default prefix)
+    manifest_json: str  # its canonical JSON text
+    tables: dict[str, Any]  # the server table (plan/tables.py): what runtimes interpret
     ir_kdl: str  # what `GET ir/` returns: the canonical IR as KDL
     ir: ir.Workspace  # declarations the targets map to types (enums, records, shapes, forms)
 

@@ -26,7 +26,7 @@ INT_RANGE = (-(2**31), 2**31 - 1)
 INT64_RANGE = (-(2**63), 2**63 - 1)
 MAX_DECIMAL_DIGITS = 50
 
-_INT_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)")
+_INT_TEXT = re.compile(r"0|-?[1-9][0-9]*")
 _DECIMAL_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 _DATE_TEXT = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _DATETIME_TEXT = re.compile(

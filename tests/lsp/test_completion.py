@@ -382,3 +382,50 @@ def test_never_fails_at_any_cursor_in_damaged_text(tmp_path) -> None:
                 hover(analysis, variant, offset)
                 answered += bool(got.items)
     assert answered > 1000
+
+
+def test_schema_words_cover_every_node_and_property() -> None:
+    """Completion reads lower.py's NodeSpec tables; each node and property there has
+    a description, so a schema change cannot leave items without documentation."""
+    from mizan_lang import lower
+    from mizan_lang.ide import words
+    from mizan_lang.ide.complete import TOP_SPECS
+
+    assert list(TOP_SPECS) == list(lower.TOP_LEVEL)
+    pending = list(TOP_SPECS.values())
+    seen = set()
+    while pending:
+        spec = pending.pop()
+        if id(spec) in seen:
+            continue
+        seen.add(id(spec))
+        if spec.name in lower.TOP_LEVEL or spec.children is not None:
+            assert words.NODES.get(spec.name), spec.name
+        for key in spec.props:
+            assert words.prop_doc(spec.name, key), (spec.name, key)
+        pending.extend((spec.children or {}).values())
+        for child in spec.children or {}:
+            assert words.NODES.get(child), child
+
+
+def test_long_lists_are_cut_and_marked_incomplete(tmp_path) -> None:
+    from mizan_lang.ide.complete import LIMIT, complete
+    from mizan_lang.ide.session import Session
+    from mizan_lang.workspace import normalise
+
+    contexts = "".join(f"context c{i:03d} {{}}\n" for i in range(LIMIT + 50))
+    text = f"mizan 1\n{contexts}fn x context="
+    session = Session()
+    path = normalise(tmp_path / "big.mizan")
+    session.open(path, text, 1)
+    analysis = session.analysis_for(path)
+    got = complete(analysis, analysis.files[path], len(text))
+    assert got.incomplete
+    assert [item.label for item in got.items] == [f"c{i:03d}" for i in range(LIMIT)]
+    session.change(path, text + "c14", 2)
+    analysis = session.analysis_for(path)
+    got = complete(analysis, analysis.files[path], len(text) + 3)
+    assert not got.incomplete
+    # The typed letters in order: c14x, and c014, c104, c114 ... (a fuzzy match).
+    assert [item.label for item in got.items] == ["c014", "c104", "c114", "c124", "c134",
+                                                  *(f"c14{i}" for i in range(10))]

@@ -81,3 +81,7 @@ async def test_syntax_errors_mean_no_edit_and_a_log_message(editor) -> None:
 
     assert await asyncio.wait_for(logged(), 10) == [
         "mizan: broken.mizan was not formatted: it has syntax errors"]
+
+
+async def test_the_server_announces_formatting(editor) -> None:
+    assert editor.client.initialize_result.capabilities.document_formatting_provider

@@ -127,3 +127,9 @@ async def test_highlight_stays_in_its_file_and_counts_utf16(editor) -> None:
     # Money is declared in common.mizan: only the two uses here, both reads.
     assert [(_range(h.range), h.kind) for h in found] == [((3, 38, 3, 43), R),
                                                           ((4, 17, 4, 22), R)]
+
+
+async def test_the_server_announces_navigation(editor) -> None:
+    caps = editor.client.initialize_result.capabilities
+    assert caps.definition_provider and caps.references_provider
+    assert caps.document_highlight_provider

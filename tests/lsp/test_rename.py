@@ -272,3 +272,8 @@ async def test_rename_parameter_of_a_function_with_context_checks_its_own_scope(
     edit = await _rename(editor, uri, at, "basket_id")
     assert _changes(editor, edit) == {"orders.mizan": [
         (_find(editor, "orders.mizan", "param cart_id", occurrence=3, delta=6), "basket_id")]}
+
+
+async def test_the_server_announces_rename_with_prepare(editor) -> None:
+    provider = editor.client.initialize_result.capabilities.rename_provider
+    assert isinstance(provider, lsp.RenameOptions) and provider.prepare_provider

@@ -185,6 +185,11 @@ async def test_outline_is_flat_for_clients_without_hierarchy(editor) -> None:
     assert len(flat) == 9 + 16  # declarations + their parts
 
 
+async def test_the_server_announces_symbols(editor) -> None:
+    caps = editor.client.initialize_result.capabilities
+    assert caps.document_symbol_provider and caps.workspace_symbol_provider
+
+
 async def _search(editor, query: str) -> list[tuple[str, lsp.SymbolKind, str | None]]:
     found = await editor.client.workspace_symbol_async(lsp.WorkspaceSymbolParams(query=query))
     return [(s.name, s.kind, s.container_name) for s in found]

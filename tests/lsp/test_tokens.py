@@ -160,3 +160,12 @@ async def test_unchanged_declarations_follow_kind_changes_and_moves(editor) -> N
     decoded = decode(await full(editor, uri), server_legend(editor))
     assert decoded[2:4] == [(1, 0, 13, "comment", ()), (2, 0, 4, "keyword", ())]
     assert (4, 19, 4, "enum", ()) in decoded and (*leaf, "enum", ()) not in decoded
+
+
+async def test_lines_are_counted_by_lsp_rules(editor) -> None:
+    # KDL ends a line at U+2028; LSP does not: both nodes are on LSP line 0.
+    uri = editor.open("tea.mizan", "mizan 1\u2028fn tea_pot returns=int\n")
+    decoded = decode(await full(editor, uri), server_legend(editor))
+    assert decoded[:4] == [(0, 0, 5, "keyword", ()), (0, 6, 1, "number", ()),
+                           (0, 8, 2, "keyword", ()),
+                           (0, 11, 7, "function", ("declaration", "definition"))]

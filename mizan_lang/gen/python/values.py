@@ -56,13 +56,3 @@ def _float(value: float) -> str:
         return 'float("inf")' if value > 0 else 'float("-inf")'
     return repr(value)
 
-
-def scalar_expr(value: ir.Scalar) -> str:
-    """A literal whose type is not declared (a guard's claim value)."""
-    if value is None or isinstance(value, bool):
-        return repr(value)
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, (float, Decimal)):
-        return _float(float(value))
-    return string(str(value))
