@@ -123,8 +123,18 @@ class MizanServer(LanguageServer):
         try:
             for analysis in self.session.dirty_analyses():
                 self._publish(analysis)
+            self._clear_gone()
         except Exception as err:  # keep serving whatever happened
             self.log_error("diagnostics", err)
+
+    def _clear_gone(self) -> None:
+        """Files no analysis holds any more (closed unsaved, deleted, folder removed)
+        must not keep their last diagnostics in the editor."""
+        for path in sorted(self._published):
+            if not self.session.holds(path):
+                self._published.discard(path)
+                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
+                    uri=convert.uri_of(path), diagnostics=[]))
 
     def _publish(self, analysis: Analysis) -> None:
         indexes = self.indexes(analysis)

@@ -22,7 +22,7 @@ COMMANDS = ("cli_check", "cli_ir", "cli_fmt", "cli_gen", "cli_scaffold", "cli_ls
 HELP = """\
 Authoring toolchain for Mizan API specs (.mizan files, KDL v2 syntax).
 
-Check specs, print their canonical IR, and format them.
+Check specs, print their canonical IR, format them, and generate servers.
 
 Exit codes: 0 success (warnings allowed), 1 errors found (or, with
 `fmt --check`, files need formatting), 2 usage error (bad option, missing path).
@@ -36,6 +36,8 @@ Examples:
   mizan-lang ir examples/shop/main.mizan --format json --out shop.ir.json
 
   mizan-lang fmt --check .
+
+  mizan-lang gen examples/shop --target fastapi --out shop_api --check
 """
 
 

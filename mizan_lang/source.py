@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-# KDL v2 newlines: CRLF counts as one. Used for line numbering everywhere.
-_NEWLINE = re.compile("\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]")
+# Line numbering follows editors and LSP (only CRLF, CR and LF end a line),
+# not KDL, whose newlines also include VT, FF, NEL, LS and PS: a position we
+# report must be the one the user's editor shows.
+_NEWLINE = re.compile("\r\n|[\n\r]")
 
 
 class Anchor:

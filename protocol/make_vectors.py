@@ -19,24 +19,25 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from mizan_lang.check import check  # noqa: E402
-from mizan_lang.ir import build_ir  # noqa: E402
-from mizan_lang.ir import model as ir  # noqa: E402
-from mizan_lang.protocol import cache_key, csrf, errors, forms, invalidation, mwt, tokens  # noqa: E402
-from mizan_lang.protocol.canonical import MalformedJson, canonical_json, parse_json  # noqa: E402
-from mizan_lang.protocol.from_ir import default_to_wire, schema_from_ir  # noqa: E402
-from mizan_lang.protocol.keys import key_text, parse_key  # noqa: E402
-from mizan_lang.protocol.manifest import manifest  # noqa: E402
-from mizan_lang.protocol.schema import type_to_json  # noqa: E402
-from mizan_lang.protocol.values import ValueProblem, decode, encode  # noqa: E402
-from mizan_lang.typeexpr import parse_type  # noqa: E402
-from mizan_lang.source import Span  # noqa: E402
-from mizan_lang.workspace import load_workspace  # noqa: E402
+from mizan_lang.check import check
+from mizan_lang.ir import build_ir
+from mizan_lang.ir import model as ir
+from mizan_lang.protocol import cache_key, csrf, errors, forms, invalidation, mwt, tokens
+from mizan_lang.protocol.canonical import MalformedJson, canonical_json, parse_json
+from mizan_lang.protocol.from_ir import default_to_wire, schema_from_ir
+from mizan_lang.protocol.keys import key_text, parse_key
+from mizan_lang.protocol.manifest import manifest
+from mizan_lang.protocol.schema import type_to_json
+from mizan_lang.protocol.values import ValueProblem, decode, encode
+from mizan_lang.source import Span
+from mizan_lang.typeexpr import parse_type
+from mizan_lang.workspace import load_workspace
 
 VECTORS = HERE / "vectors"
 FIXTURE = HERE / "fixture.mizan"
-SECRET = "mizan-test-secret-0123456789abcdef"  # 34 bytes: long enough for HS256
-OTHER_SECRET = "another-secret-0123456789abcdefghij"
+# 64 bytes each: long enough for HS512 (RFC 7518 wants a key as long as the hash).
+SECRET = "mizan-test-secret-" + "0123456789abcdef" * 2 + "-0123456789abc"
+OTHER_SECRET = "another-secret-" + "0123456789abcdef" * 3 + "-"
 
 
 def fixture() -> ir.Workspace:
@@ -109,20 +110,20 @@ DECODE_CASES: list[tuple[str, str]] = [
     ("int?", "null"), ("int?", "3"), ("int?", '"3"'), ("list<str?>", '["a", null]'),
     ("list<str>?", "null"), ("list<str>", "null"),
     ("Role", '"staff"'), ("Role", '"Staff"'), ("Role", '"owner"'), ("Role", "1"),
-    ("Profile", '{"user_id": "7", "email": null, "role": "admin", "tags": ["a"], '
-                '"scores": {"x": 1.5}, "born": "2000-02-01"}'),
+    ("Profile", ('{"user_id": "7", "email": null, "role": "admin", "tags": ["a"], '
+                '"scores": {"x": 1.5}, "born": "2000-02-01"}')),
     ("Profile", '{"user_id": "7", "email": "a@b.cd", "tags": [], "scores": {}, "born": null}'),
     ("Profile", '{"user_id": "7", "tags": [], "scores": {}, "born": null}'),
-    ("Profile", '{"user_id": "7", "email": null, "tags": [], "scores": {}, "born": null, '
-                '"zeta": 1, "alpha": 2}'),
+    ("Profile", ('{"user_id": "7", "email": null, "tags": [], "scores": {}, "born": null, '
+                '"zeta": 1, "alpha": 2}')),
     ("Profile", '{"user_id": 7, "email": null, "tags": [], "scores": {}, "born": null}'),
     ("Profile", '{"user_id": "7", "email": null, "tags": ["a", 5], "scores": {}, "born": null}'),
     ("Profile", '[]'),
     ("Settings", "{}"),
-    ("Settings", '{"seats": 3, "price": "1.50", "trial_ends": "2024-06-01T00:00:00Z", '
-                 '"starts": "2024-01-01T00:00:00Z", "locale": "fr"}'),
-    ("list<Profile>", '[{"user_id": "1", "email": null, "tags": [], "scores": {"k": "v"}, '
-                      '"born": null}]'),
+    ("Settings", ('{"seats": 3, "price": "1.50", "trial_ends": "2024-06-01T00:00:00Z", '
+                 '"starts": "2024-01-01T00:00:00Z", "locale": "fr"}')),
+    ("list<Profile>", ('[{"user_id": "1", "email": null, "tags": [], "scores": {"k": "v"}, '
+                      '"born": null}]')),
 ]
 
 KEY_CASES: list[tuple[str, str]] = [
@@ -604,13 +605,13 @@ ARG_CASES: list[tuple[str, str]] = [
     ("update_profile", "{}"),
     ("update_profile", '{"user_id": 42, "name": "Ada", "nmae": "x"}'),
     ("save_member", '{"user_id": "7", "name": "x"}'),
-    ("save_member", '{"user_id": "7", "name": "x", "email": null, "age": 5.0, "role": "admin", '
-                    '"price": "1.50", "agree": true}'),
+    ("save_member", ('{"user_id": "7", "name": "x", "email": null, "age": 5.0, "role": "admin", '
+                    '"price": "1.50", "agree": true}')),
     ("save_member", '{"user_id": "7", "name": "x", "age": "5", "role": "owner", "price": 1.5}'),
-    ("tag_profile", '{"profile": {"user_id": "1", "email": null, "tags": [], "scores": {}, '
-                    '"born": null}}'),
-    ("tag_profile", '{"profile": {"user_id": "1", "tags": [1], "scores": {"a/b": "x"}}, '
-                    '"tags": [null], "limit": null}'),
+    ("tag_profile", ('{"profile": {"user_id": "1", "email": null, "tags": [], "scores": {}, '
+                    '"born": null}}')),
+    ("tag_profile", ('{"profile": {"user_id": "1", "tags": [1], "scores": {"a/b": "x"}}, '
+                    '"tags": [null], "limit": null}')),
     ("set_avatar", '{"user_id": "1"}'),
     ("set_avatar", '{"user_id": "1", "file": "aGVsbG8=", "note": "hi"}'),
 ]

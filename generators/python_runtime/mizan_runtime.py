@@ -21,6 +21,7 @@ import functools
 import hashlib
 import hmac
 import json
+import math
 import re
 import secrets
 import string
@@ -90,7 +91,7 @@ def utf16_order(text: str) -> bytes:
 
 def format_float(value: float) -> str:
     """ECMAScript Number.prototype.toString of a finite float."""
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise ValueError("non-finite float")
     if value == 0:
         return "0"
@@ -306,9 +307,11 @@ _DATETIME_TEXT = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
     r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))"
 )
-_UUID_TEXT = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+_UUID_TEXT = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
 _BASE64_TEXT = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
-_UTC = dt.timezone.utc
+_UTC = dt.UTC
 
 
 def _d_bool(value: Any) -> bool:
@@ -341,7 +344,7 @@ def _d_float(value: Any) -> float:
         number = float(value)
     except OverflowError:
         raise _Bad("range") from None
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         raise _Bad("range")
     return number
 
@@ -353,9 +356,10 @@ def _text(value: Any) -> str:
 
 
 def _d_str(value: Any) -> str:
-    if not _is_scalar_text(_text(value)):
+    text = _text(value)
+    if not _is_scalar_text(text):
         raise _Bad("format")
-    return value
+    return text
 
 
 def _d_int64(value: Any) -> int:
@@ -402,8 +406,9 @@ def _d_datetime(value: Any) -> dt.datetime:
             raise _Bad("format")
         offset = (int(off_h) * 60 + int(off_m)) * (1 if sign == "+" else -1)
     try:
-        local = dt.datetime(int(year), int(month), int(day), int(hour), int(minute),
-                            int(second), micro)
+        local = dt.datetime(
+            int(year), int(month), int(day), int(hour), int(minute), int(second), micro
+        )
     except ValueError:
         raise _Bad("format") from None
     try:
@@ -434,9 +439,19 @@ def _d_bytes(value: Any) -> bytes:
 
 
 PRIMITIVE_DECODERS: dict[str, Callable[[Any], Any]] = {
-    "bool": _d_bool, "int": _d_int, "int64": _d_int64, "float": _d_float,
-    "decimal": _d_decimal, "str": _d_str, "email": _d_str, "url": _d_str, "date": _d_date,
-    "datetime": _d_datetime, "uuid": _d_uuid, "bytes": _d_bytes, "json": lambda value: value,
+    "bool": _d_bool,
+    "int": _d_int,
+    "int64": _d_int64,
+    "float": _d_float,
+    "decimal": _d_decimal,
+    "str": _d_str,
+    "email": _d_str,
+    "url": _d_str,
+    "date": _d_date,
+    "datetime": _d_datetime,
+    "uuid": _d_uuid,
+    "bytes": _d_bytes,
+    "json": lambda value: value,
 }
 
 
@@ -452,8 +467,10 @@ def datetime_text(moment: dt.datetime) -> str:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("naive datetime (no time zone)")
     u = moment.astimezone(_UTC)
-    return (f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:"
-            f"{u.second:02d}.{u.microsecond:06d}Z")
+    return (
+        f"{u.year:04d}-{u.month:02d}-{u.day:02d}T{u.hour:02d}:{u.minute:02d}:"
+        f"{u.second:02d}.{u.microsecond:06d}Z"
+    )
 
 
 def _e_int(value: Any, bounds: tuple[int, int] = INT_RANGE) -> int:
@@ -468,7 +485,7 @@ def _e_float(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{type(value).__name__} is not a float")
     number = float(value)
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         raise ValueError("non-finite float")
     return number
 
@@ -496,6 +513,7 @@ def _e_of(kind: type | tuple[type, ...], convert: Callable[[Any], Any]) -> Calla
         if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
             raise TypeError(f"{type(value).__name__} is not a {kind}")
         return convert(value)
+
     return encode
 
 
@@ -508,9 +526,16 @@ def _e_str(value: Any) -> str:
 
 
 PRIMITIVE_ENCODERS: dict[str, Callable[[Any], Any]] = {
-    "bool": _e_of(bool, lambda v: v), "int": _e_int,
-    "int64": lambda v: str(_e_int(v, INT64_RANGE)), "float": _e_float, "decimal": _e_decimal,
-    "str": _e_str, "email": _e_str, "url": _e_str, "date": _e_date, "datetime": _e_datetime,
+    "bool": _e_of(bool, lambda v: v),
+    "int": _e_int,
+    "int64": lambda v: str(_e_int(v, INT64_RANGE)),
+    "float": _e_float,
+    "decimal": _e_decimal,
+    "str": _e_str,
+    "email": _e_str,
+    "url": _e_str,
+    "date": _e_date,
+    "datetime": _e_datetime,
     "uuid": _e_of(uuid.UUID, str),
     "bytes": _e_of((bytes, bytearray), lambda v: base64.b64encode(bytes(v)).decode("ascii")),
     "json": lambda value: value,
@@ -520,7 +545,7 @@ PRIMITIVE_ENCODERS: dict[str, Callable[[Any], Any]] = {
 def type_text(node: dict[str, Any]) -> str:
     kind = node["kind"]
     if kind in ("primitive", "named"):
-        return node["name"]
+        return str(node["name"])
     if kind == "list":
         return f"list<{type_text(node['item'])}>"
     if kind == "map":
@@ -543,10 +568,12 @@ class Codecs:
     dicts and objects with the fields as attributes.
     """
 
-    def __init__(self, schema: dict[str, Any],
-                 factories: dict[str, Callable[[dict[str, Any]], Any]] | None = None) -> None:
-        self.enums = {name: frozenset(members)
-                      for name, members in schema.get("enums", {}).items()}
+    def __init__(
+        self,
+        schema: dict[str, Any],
+        factories: dict[str, Callable[[dict[str, Any]], Any]] | None = None,
+    ) -> None:
+        self.enums = {name: frozenset(members) for name, members in schema.get("enums", {}).items()}
         self.records: dict[str, list[dict[str, Any]]] = dict(schema.get("records", {}))
         self.factories = dict(factories or {})
         self._named_decoders: dict[str, Decoder] = {}
@@ -569,6 +596,7 @@ class Codecs:
 
         def upload(value: Any) -> Any:
             raise ValueProblem("type", "", "Upload")
+
         return upload
 
     def decode(self, node: dict[str, Any], value: Any) -> Any:
@@ -583,6 +611,7 @@ class Codecs:
                 return convert(value)
             except _Bad as bad:
                 raise ValueProblem(bad.code, "", name) from None
+
         return primitive
 
     def _nullable_decoder(self, inner_node: dict[str, Any]) -> Decoder:
@@ -598,6 +627,7 @@ class Codecs:
                 if problem.code == "type" and problem.path == "":
                     problem.message = message
                 raise
+
         return nullable
 
     def _list_decoder(self, node: dict[str, Any]) -> Decoder:
@@ -613,6 +643,7 @@ class Codecs:
                 except ValueProblem as problem:
                     raise problem.under(index) from None
             return result
+
         return list_
 
     def _map_decoder(self, node: dict[str, Any]) -> Decoder:
@@ -628,6 +659,7 @@ class Codecs:
                 except ValueProblem as problem:
                     raise problem.under(key) from None
             return result
+
         return map_
 
     def _named_decoder(self, name: str) -> Decoder:
@@ -640,6 +672,7 @@ class Codecs:
                 if value not in members:
                     raise ValueProblem("choice", "", name)
                 return value
+
             return enum
 
         def record(value: Any) -> Any:  # built on first use: records may refer to themselves
@@ -647,6 +680,7 @@ class Codecs:
             if build is None:
                 build = self._named_decoders[name] = self._record_decoder(name)
             return build(value)
+
         return record
 
     def _record_decoder(self, name: str) -> Decoder:
@@ -676,6 +710,7 @@ class Codecs:
                 extra = sorted((k for k in value if k not in known), key=utf16_order)
                 raise ValueProblem("unknown").under(extra[0])
             return factory(result) if factory is not None else result
+
         return record
 
     # --- encoding
@@ -690,6 +725,7 @@ class Codecs:
                     return convert(value)
                 except (TypeError, ValueError) as exc:
                     raise EncodeError(str(exc)) from None
+
             return primitive
         if kind == "nullable":
             inner = self.encoder(node["inner"])
@@ -701,6 +737,7 @@ class Codecs:
                 if not isinstance(value, (list, tuple)):
                     raise EncodeError(f"{type(value).__name__} is not a list")
                 return [item(element) for element in value]
+
             return list_
         if kind == "map":
             item = self.encoder(node["value"])
@@ -709,6 +746,7 @@ class Codecs:
                 if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
                     raise EncodeError("a map needs a dict with str keys")
                 return {key: item(element) for key, element in value.items()}
+
             return map_
         if kind == "named":
             return self._named_encoder(node["name"])
@@ -726,6 +764,7 @@ class Codecs:
                 if member not in members:
                     raise EncodeError(f"{member!r} is not a member of {name}")
                 return member
+
             return enum
 
         def record(value: Any) -> Any:
@@ -734,6 +773,7 @@ class Codecs:
                 fields = [(f["name"], self.encoder(f["type"])) for f in self.records[name]]
                 build = self._named_encoders[name] = functools.partial(_encode_record, fields)
             return build(value)
+
         return record
 
 
@@ -828,8 +868,9 @@ class Params:
         self.specs = []
         for spec in specs:
             decode = codecs.decoder(spec["type"])
-            self.specs.append((spec["name"], spec["type"], decode, self._missing_value(
-                spec, decode)))
+            self.specs.append(
+                (spec["name"], spec["type"], decode, self._missing_value(spec, decode))
+            )
         self.names = frozenset(spec["name"] for spec in specs)
 
     @staticmethod
@@ -915,13 +956,15 @@ def accepts(accepted: list[str], content_type: str | None) -> bool:
     return any(a.lower() == kind or a.lower() == f"{major}/*" for a in accepted)
 
 
-def check_upload(name: str, max_size: int | None, accepted: list[str], size: int,
-                 content_type: str | None) -> None:
+def check_upload(
+    name: str, max_size: int | None, accepted: list[str], size: int, content_type: str | None
+) -> None:
     if max_size is not None and size > max_size:
         raise MizanError("payload_too_large", {"limit": max_size, "param": name})
     if not accepts(accepted, content_type):
-        raise MizanError("unsupported_media_type",
-                         {"content_type": media_type(content_type), "param": name})
+        raise MizanError(
+            "unsupported_media_type", {"content_type": media_type(content_type), "param": name}
+        )
 
 
 # ================================================================ invalidation
@@ -934,9 +977,10 @@ def make_entry(context: str, params: dict[str, str | None]) -> Entry:
 
 
 def _entry_order(entry: Entry) -> tuple[Any, ...]:
-    return (utf16_order(entry[0]),
-            [(utf16_order(k), (0, b"") if v is None else (1, utf16_order(v)))
-             for k, v in entry[1]])
+    return (
+        utf16_order(entry[0]),
+        [(utf16_order(k), (0, b"") if v is None else (1, utf16_order(v))) for k, v in entry[1]],
+    )
 
 
 def normalize(entries: Iterable[Entry]) -> list[Entry]:
@@ -959,19 +1003,28 @@ class Invalidator:
     `key_types`: context -> key param -> type node.
     """
 
-    def __init__(self, scopings: list[dict[str, Any]],
-                 key_types: dict[str, dict[str, dict[str, Any]]]) -> None:
+    def __init__(
+        self, scopings: list[dict[str, Any]], key_types: dict[str, dict[str, dict[str, Any]]]
+    ) -> None:
         self.plan = []
         for scoping in scopings:
             types = key_types[scoping["context"]]
-            bound = [] if scoping["tier"] == "global" else [
-                (key, param, types[key]) for key, param in sorted(scoping["bindings"].items())]
+            bound = (
+                []
+                if scoping["tier"] == "global"
+                else [
+                    (key, param, types[key]) for key, param in sorted(scoping["bindings"].items())
+                ]
+            )
             self.plan.append((scoping["context"], bound))
 
     def entries(self, args: dict[str, Any]) -> list[Entry]:
-        return normalize(make_entry(context, {key: key_text(node, args.get(param))
-                                              for key, param, node in bound})
-                         for context, bound in self.plan)
+        return normalize(
+            make_entry(
+                context, {key: key_text(node, args.get(param)) for key, param, node in bound}
+            )
+            for context, bound in self.plan
+        )
 
 
 def to_body(entries: list[Entry]) -> list[dict[str, Any]]:
@@ -997,7 +1050,7 @@ def header_unescape(token: str) -> str:
     index = 0
     while index < len(token):
         if token[index] == "%":
-            raw.append(int(token[index + 1:index + 3], 16))
+            raw.append(int(token[index + 1 : index + 3], 16))
             index += 3
         else:
             raw.append(ord(token[index]))
@@ -1008,8 +1061,9 @@ def header_unescape(token: str) -> str:
 def _entry_header(entry: Entry) -> str:
     parts = [header_escape(entry[0])]
     for key, value in entry[1]:
-        parts.append(header_escape(key) if value is None
-                     else f"{header_escape(key)}={header_escape(value)}")
+        parts.append(
+            header_escape(key) if value is None else f"{header_escape(key)}={header_escape(value)}"
+        )
     return ";".join(parts)
 
 
@@ -1077,10 +1131,12 @@ def _secret(secret: bytes | str) -> bytes:
     return secret.encode("utf-8") if isinstance(secret, str) else secret
 
 
-def cache_key(secret: bytes | str, context: str, params: dict[str, str | None],
-              identity: str) -> str:
-    return hmac.new(_secret(secret), cache_message(context, params, identity),
-                    hashlib.sha256).hexdigest()
+def cache_key(
+    secret: bytes | str, context: str, params: dict[str, str | None], identity: str
+) -> str:
+    return hmac.new(
+        _secret(secret), cache_message(context, params, identity), hashlib.sha256
+    ).hexdigest()
 
 
 # ========================================================================= JWT
@@ -1096,8 +1152,14 @@ class TokenError(ValueError):
         self.reason = reason
 
 
-def token_claims(jwt_config: dict[str, Any], typ: str, sub: str, iat: int,
-                 extra: dict[str, Any] | None = None, jti: str | None = None) -> dict[str, Any]:
+def token_claims(
+    jwt_config: dict[str, Any],
+    typ: str,
+    sub: str,
+    iat: int,
+    extra: dict[str, Any] | None = None,
+    jti: str | None = None,
+) -> dict[str, Any]:
     """`jwt_config`: the IR's jwt settings (algorithm, issuer, audience, *_ttl)."""
     ttl = jwt_config["access_ttl"] if typ == "access" else jwt_config["refresh_ttl"]
     claims: dict[str, Any] = {"exp": iat + ttl, "iat": iat, "sub": sub, "typ": typ}
@@ -1124,18 +1186,27 @@ def encode_jwt(algorithm: str, key: Any, claims: dict[str, Any]) -> str:
     return PyJWS().encode(payload, key, algorithm=algorithm)
 
 
-def mint_token(jwt_config: dict[str, Any], key: Any, typ: str, sub: str, iat: int | None = None,
-               extra: dict[str, Any] | None = None, jti: str | None = None) -> str:
+def mint_token(
+    jwt_config: dict[str, Any],
+    key: Any,
+    typ: str,
+    sub: str,
+    iat: int | None = None,
+    extra: dict[str, Any] | None = None,
+    jti: str | None = None,
+) -> str:
     if iat is None:
         iat = int(time.time())
     if typ == "refresh" and jti is None:
         jti = secrets.token_hex(16)
-    return encode_jwt(jwt_config["algorithm"], key,
-                      token_claims(jwt_config, typ, sub, iat, extra, jti))
+    return encode_jwt(
+        jwt_config["algorithm"], key, token_claims(jwt_config, typ, sub, iat, extra, jti)
+    )
 
 
-def verify_token(jwt_config: dict[str, Any], key: Any, token: str, typ: str,
-                 now: int | None = None) -> dict[str, Any]:
+def verify_token(
+    jwt_config: dict[str, Any], key: Any, token: str, typ: str, now: int | None = None
+) -> dict[str, Any]:
     """The claims of a valid token, or TokenError. The order of checks is fixed:
     malformed, algorithm, signature, malformed claims, wrong_type, issuer, audience, expired."""
     from jwt.api_jws import PyJWS
@@ -1186,9 +1257,13 @@ def _is_int(value: Any) -> bool:
 
 
 def _claims_well_formed(claims: dict[str, Any], typ: str) -> bool:
-    ok = (isinstance(claims.get("sub"), str) and claims["sub"] != ""
-          and _is_int(claims.get("iat")) and _is_int(claims.get("exp"))
-          and isinstance(claims.get("typ"), str))
+    ok = (
+        isinstance(claims.get("sub"), str)
+        and claims["sub"] != ""
+        and _is_int(claims.get("iat"))
+        and _is_int(claims.get("exp"))
+        and isinstance(claims.get("typ"), str)
+    )
     if ok and typ == "refresh" and claims.get("typ") == "refresh":
         ok = isinstance(claims.get("jti"), str) and claims["jti"] != ""
     return ok
@@ -1262,8 +1337,12 @@ def mint_mwt(secret: bytes | str, identity: str, exp: int) -> str:
 def verify_mwt(secret: bytes | str, token: str, now: int | None = None) -> str:
     """The identity of a valid MWT; TokenError(malformed | signature | expired)."""
     parts = token.split(".")
-    if (len(parts) != 4 or parts[0] != "v1" or not token.isascii()
-            or not _MWT_EXP.fullmatch(parts[2])):
+    if (
+        len(parts) != 4
+        or parts[0] != "v1"
+        or not token.isascii()
+        or not _MWT_EXP.fullmatch(parts[2])
+    ):
         raise TokenError("malformed")
     try:
         identity = b64url_decode(parts[1]).decode("utf-8")
@@ -1285,8 +1364,7 @@ CSRF_TAG = b"mizan-csrf-v1\x00"
 
 
 def _csrf_mac(secret: bytes | str, nonce_text: str) -> bytes:
-    return hmac.new(_secret(secret), CSRF_TAG + nonce_text.encode("ascii"),
-                    hashlib.sha256).digest()
+    return hmac.new(_secret(secret), CSRF_TAG + nonce_text.encode("ascii"), hashlib.sha256).digest()
 
 
 def make_csrf_token(secret: bytes | str, nonce: bytes | None = None) -> str:
@@ -1335,8 +1413,9 @@ def is_hostname(text: str, min_labels: int = 1) -> bool:
 def is_ipv4(text: str) -> bool:
     parts = text.split(".")
     return len(parts) == 4 and all(
-        p.isascii() and p.isdigit() and len(p) <= 3 and (p == "0" or p[0] != "0")
-        and int(p) <= 255 for p in parts)
+        p.isascii() and p.isdigit() and len(p) <= 3 and (p == "0" or p[0] != "0") and int(p) <= 255
+        for p in parts
+    )
 
 
 def is_email(text: str) -> bool:
@@ -1364,10 +1443,16 @@ def is_url(text: str) -> bool:
 
 
 FORM_INVALID = {
-    "bool": "Enter true or false.", "int": "Enter a whole number.", "float": "Enter a number.",
-    "decimal": "Enter a number.", "str": "Enter text.", "date": "Enter a valid date.",
-    "datetime": "Enter a valid date and time.", "uuid": "Enter a valid UUID.",
-    "email": "Enter a valid email address.", "url": "Enter a valid URL.",
+    "bool": "Enter true or false.",
+    "int": "Enter a whole number.",
+    "float": "Enter a number.",
+    "decimal": "Enter a number.",
+    "str": "Enter text.",
+    "date": "Enter a valid date.",
+    "datetime": "Enter a valid date and time.",
+    "uuid": "Enter a valid UUID.",
+    "email": "Enter a valid email address.",
+    "url": "Enter a valid URL.",
 }
 FORM_MESSAGES = {
     "required": "This field is required.",
@@ -1394,8 +1479,9 @@ def _pattern(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.ASCII)
 
 
-def validate_form(schema: dict[str, Any], data: dict[str, Any]
-                  ) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
+def validate_form(
+    schema: dict[str, Any], data: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, dict[str, str]]]:
     """(cleaned Python values, errors by field). `schema` is the GET form/ JSON."""
     cleaned: dict[str, Any] = {}
     errors: dict[str, dict[str, str]] = {}
@@ -1418,9 +1504,11 @@ def validate_form(schema: dict[str, Any], data: dict[str, Any]
 
 
 def form_data_wire(schema: dict[str, Any], cleaned: dict[str, Any]) -> dict[str, Any]:
-    kinds = {f["name"]: None if f["choices"] is not None else f["type"] for f in schema["fields"]}
-    return {name: value if kinds[name] is None else PRIMITIVE_ENCODERS[kinds[name]](value)
-            for name, value in cleaned.items()}
+    encoders: dict[str, Callable[[Any], Any]] = {
+        f["name"]: (lambda v: v) if f["choices"] is not None else PRIMITIVE_ENCODERS[f["type"]]
+        for f in schema["fields"]
+    }
+    return {name: encoders[name](value) for name, value in cleaned.items()}
 
 
 def _form_error(field: dict[str, Any], error: _FormError) -> dict[str, str]:
@@ -1428,8 +1516,10 @@ def _form_error(field: dict[str, Any], error: _FormError) -> dict[str, str]:
         return {"code": "invalid", "message": FORM_INVALID[field["type"]]}
     limit = error.limit
     shown = format_float(limit) if isinstance(limit, float) else limit
-    return {"code": error.code,
-            "message": FORM_MESSAGES[error.code].format(limit=shown, s="" if limit == 1 else "s")}
+    return {
+        "code": error.code,
+        "message": FORM_MESSAGES[error.code].format(limit=shown, s="" if limit == 1 else "s"),
+    }
 
 
 def _clean_field(field: dict[str, Any], value: Any) -> Any:
@@ -1476,8 +1566,15 @@ class BundleCache(Protocol):
 
     def generation(self, context: str) -> int: ...
 
-    def put(self, key: str, context: str, params: dict[str, str | None], body: bytes, ttl: int,
-            generation: int) -> bool: ...
+    def put(
+        self,
+        key: str,
+        context: str,
+        params: dict[str, str | None],
+        body: bytes,
+        ttl: int,
+        generation: int,
+    ) -> bool: ...
 
     def invalidate(self, entries: list[Entry]) -> None: ...
 
@@ -1485,8 +1582,9 @@ class BundleCache(Protocol):
 class MemoryBundleCache:
     """BundleCache for one process. Thread-safe; bounded by `max_entries`."""
 
-    def __init__(self, max_entries: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._entries: dict[str, tuple[float, str, frozenset[tuple[str, str | None]], bytes]] = {}
         self._by_context: dict[str, set[str]] = {}
         self._generations: dict[str, int] = {}
@@ -1508,8 +1606,15 @@ class MemoryBundleCache:
         with self._lock:
             return self._generations.get(context, 0)
 
-    def put(self, key: str, context: str, params: dict[str, str | None], body: bytes, ttl: int,
-            generation: int) -> bool:
+    def put(
+        self,
+        key: str,
+        context: str,
+        params: dict[str, str | None],
+        body: bytes,
+        ttl: int,
+        generation: int,
+    ) -> bool:
         if ttl <= 0:
             return False
         with self._lock:

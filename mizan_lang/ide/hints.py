@@ -48,7 +48,10 @@ def invalidation_hints(analysis: Analysis, path: str, start: int, end: int
     if source is None:
         return []
     result = analysis.result
-    scopings = {(s.mutation, s.context): s for s in result.scopings}
+    scopings = analysis.memo.get("scopings-by-pair")
+    if scopings is None:
+        scopings = analysis.memo["scopings-by-pair"] = {
+            (s.mutation, s.context): s for s in result.scopings}
     hints = []
     for fn in source.decls.functions:
         if fn.span.end < start or fn.span.start > end or not fn.affects:
@@ -122,7 +125,24 @@ def context_lenses(analysis: Analysis, path: str) -> list[ContextLens]:
     source = analysis.files.get(path)
     if source is None:
         return []
-    result = analysis.result
+    users = analysis.memo.get("context-users")
+    if users is None:
+        users = analysis.memo["context-users"] = _context_users(analysis.result)
+    members, affecting = users
+    lenses = []
+    for ctx in source.decls.contexts:
+        symbol = analysis.result.symbols["context"].get(ctx.name.text)
+        if symbol is None or symbol.decl is not ctx:
+            continue  # a duplicate declaration: the first one carries the lens
+        queries = members.get(ctx.name.text, [])
+        mutations = affecting.get(ctx.name.text, [])
+        lenses.append(ContextLens(ctx.name.text, ctx.name.span,
+                                  lens_title(len(queries), len(mutations)), queries, mutations))
+    return lenses
+
+
+def _context_users(result: CheckResult) -> tuple[dict[str, list[Place]], dict[str, list[Place]]]:
+    """Per context: its member queries and the mutations that invalidate it, by place."""
     members: dict[str, list[Place]] = {}
     for symbol in result.symbols["function"].values():
         fn = symbol.decl
@@ -133,20 +153,10 @@ def context_lenses(analysis: Analysis, path: str) -> list[ContextLens]:
         symbol = result.symbols["function"].get(scoping.mutation)
         if symbol is not None:
             affecting.setdefault(scoping.context, []).append(Place(symbol.path, symbol.span))
-    lenses = []
-    for ctx in source.decls.contexts:
-        symbol = result.symbols["context"].get(ctx.name.text)
-        if symbol is None or symbol.decl is not ctx:
-            continue  # a duplicate declaration: the first one carries the lens
-        queries = _by_place(members.get(ctx.name.text, []))
-        mutations = _by_place(affecting.get(ctx.name.text, []))
-        lenses.append(ContextLens(ctx.name.text, ctx.name.span,
-                                  lens_title(len(queries), len(mutations)), queries, mutations))
-    return lenses
-
-
-def _by_place(places: list[Place]) -> list[Place]:
-    return sorted(places, key=lambda p: (p.path, p.span.start))
+    for table in (members, affecting):
+        for places in table.values():
+            places.sort(key=lambda p: (p.path, p.span.start))
+    return members, affecting
 
 
 def lens_title(queries: int, mutations: int) -> str:

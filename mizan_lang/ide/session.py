@@ -107,6 +107,8 @@ class Session:
         for folder in self.folders:
             files = _mizan_files(folder)
             self._units[folder] = _Unit(files, folder)
+        for path in self.documents:  # open files outside every folder keep their own unit
+            self._unit_for(path)
 
     def unit_key(self, path: str) -> str:
         """The folder a file belongs to (the deepest one), or the file itself."""
@@ -157,6 +159,8 @@ class Session:
         unit = self._units.get(key)
         if unit is not None and unit.folder is None:
             del self._units[key]  # a lone file's unit ends with its editor
+        elif unit is not None and not os.path.isfile(path):
+            unit.roots = [root for root in unit.roots if root != path]  # never saved
         self._touch(path)
 
     def files_changed(self, created: list[str], changed: list[str], deleted: list[str]) -> None:
@@ -204,6 +208,12 @@ class Session:
             # (reference counting still frees it when it is replaced).
             gc.freeze()
         return unit.analysis
+
+    def holds(self, path: str) -> bool:
+        """Whether a current analysis includes the file (False once it was closed
+        unsaved, deleted, or its folder left the workspace)."""
+        return any(unit.analysis is not None and path in unit.analysis.files
+                   for unit in self._units.values())
 
     def dirty_analyses(self) -> list[Analysis]:
         """Analyses of every unit that changed since it was last analysed."""

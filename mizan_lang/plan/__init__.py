@@ -5,6 +5,7 @@ wire protocol that a server target would otherwise have to re-derive.
 """
 
 from .build import build_plan
+from .dump import plan_data, plan_json
 from .model import Plan
 
-__all__ = ["Plan", "build_plan"]
+__all__ = ["Plan", "build_plan", "plan_data", "plan_json"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import re
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,7 @@ def utf16_order(text: str) -> bytes:
 
 def format_float(value: float) -> str:
     """The ECMAScript `Number.prototype.toString` form of a finite float."""
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise ValueError("non-finite float")
     if value == 0:
         return "0"

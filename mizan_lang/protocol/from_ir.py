@@ -8,7 +8,7 @@ from typing import Any
 
 from ..ir import model as ir
 from .schema import NO_DEFAULT, FieldSpec, Schema
-from .values import datetime_text, decode, decimal_text, encode
+from .values import datetime_text, decimal_text, decode, encode
 
 
 def schema_from_ir(workspace: ir.Workspace) -> Schema:
@@ -78,5 +78,5 @@ def _datetime_literal(text: str) -> str:
     except ValueError:
         return text  # decode() reports it
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return datetime_text(moment)

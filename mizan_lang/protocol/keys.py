@@ -21,8 +21,8 @@ from .values import (
     ValueProblem,
     _Bad,
     _decimal,
-    decode_primitive,
     decimal_text,
+    decode_primitive,
     encode_primitive,
     pointer,
 )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import math
 import re
 import uuid
 from decimal import Decimal
@@ -178,7 +179,7 @@ def _float(value: Any) -> float:
         number = float(value)
     except OverflowError:
         raise _Bad("range") from None
-    if number != number or number in (float("inf"), float("-inf")):
+    if not math.isfinite(number):
         raise _Bad("range")
     return number
 
@@ -230,7 +231,7 @@ def _datetime(text: str) -> dt.datetime:
         utc = local - dt.timedelta(minutes=offset)
     except OverflowError:
         raise _Bad("range") from None
-    return utc.replace(tzinfo=dt.timezone.utc)
+    return utc.replace(tzinfo=dt.UTC)
 
 
 def _uuid(text: str) -> uuid.UUID:
@@ -311,7 +312,7 @@ def encode_primitive(name: str, value: Any) -> Any:
         return str(_in_range_or_error(value, INT64_RANGE))
     if name == "float":
         number = float(value)
-        if number != number or number in (float("inf"), float("-inf")):
+        if not math.isfinite(number):
             raise ValueError("non-finite float")
         return number
     if name == "decimal":
@@ -356,6 +357,6 @@ def datetime_text(moment: dt.datetime) -> str:
     """`YYYY-MM-DDTHH:MM:SS.ffffffZ`, always six fraction digits, in UTC."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("naive datetime (no time zone)")
-    utc = moment.astimezone(dt.timezone.utc)
+    utc = moment.astimezone(dt.UTC)
     return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
             f"{utc.second:02d}.{utc.microsecond:06d}Z")
