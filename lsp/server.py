@@ -31,6 +31,7 @@ from pygls.exceptions import (
     JsonRpcMethodNotFound,
     JsonRpcParseError,
 )
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -166,6 +167,8 @@ def guarded(default: Any = None) -> Callable[[Callable[..., Any]], Callable[...,
         def run(ls: MizanServer, params: Any) -> Any:
             try:
                 return handler(ls, params)
+            except JsonRpcException:
+                raise  # a deliberate answer (e.g. a refused rename): the client should see it
             except Exception as err:
                 ls.log_error(handler.__name__, err)
                 return default

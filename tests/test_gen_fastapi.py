@@ -129,6 +129,12 @@ def small_service(package: ModuleType) -> Any:
         def feed_items(self, caller: Any, *, user_id: int, page: int) -> list[str]:
             return [f"{user_id}:{page}"]
 
+        def user_notes(self, caller: Any, *, user_id: int) -> list[str]:
+            return ["private"]
+
+        def feed_staff_notes(self, caller: Any, *, user_id: int, page: int) -> int:
+            return 3
+
         def visitor_count(self, caller: Any) -> int:
             return 7
 
@@ -152,10 +158,15 @@ def small_service(package: ModuleType) -> Any:
 
 @pytest.fixture
 def client(small: ModuleType) -> TestClient:
+    """A client of the small server; `client.claims["current"]` is who calls."""
     app_module = importlib.import_module(f"{small.__name__}.fastapi_app")
     service = small_service(small)
-    client = TestClient(app_module.create_app(service, secret="test-secret"))
+    claims: dict[str, Any] = {}
+    app = app_module.create_app(service, secret="test-secret", max_body_size=4096,
+                                identify=lambda request: claims.get("current"))
+    client = TestClient(app)
     client.service = service  # type: ignore[attr-defined]
+    client.claims = claims  # type: ignore[attr-defined]
     return client
 
 
@@ -225,6 +236,22 @@ def test_a_bundle_calls_every_member_with_the_keys(client: TestClient) -> None:
     assert stats.json() == {"context": "stats", "params": {}, "data": {"visitor_count": 7}}
 
 
+def test_members_the_caller_may_not_call_are_left_out(client: TestClient) -> None:
+    def members(context: str, query: str) -> list[str]:
+        response = client.get(f"{PREFIX}ctx/{context}/?{query}")
+        assert response.status_code == 200
+        return sorted(response.json()["data"])
+
+    assert members("feed", "user_id=1&page=2") == ["feed_items"]
+    client.claims["current"] = {"sub": "1", "is_staff": False}
+    assert members("feed", "user_id=1&page=2") == ["feed_items"]
+    client.claims["current"] = {"sub": "1", "is_staff": True}
+    assert members("feed", "user_id=1&page=2") == ["feed_items", "feed_staff_notes"]
+    # `user` is vary=public: computed as for an anonymous caller, whoever asks.
+    assert members("user", "user_id=1") == ["user_badges", "user_profile"]
+    assert call(client, "user_notes", {"user_id": "1"}).json()["result"] == ["private"]
+
+
 def test_bundle_keys_are_checked(client: TestClient) -> None:
     missing = client.get(PREFIX + "ctx/feed/?user_id=1")
     assert missing.status_code == 400
@@ -284,6 +311,36 @@ def test_error_bodies_match_the_protocol_vectors(client: TestClient, situation: 
     assert response.content == canonical_json(vector["body"]).encode("utf-8")
 
 
+def test_protocol_details_of_every_response(client: TestClient) -> None:
+    responses = [call(client, "visitor_count"), client.get(PREFIX + "ctx/stats/"),
+                 client.get(PREFIX + "manifest/"), client.get(PREFIX + "ir/"),
+                 client.get(PREFIX + "session/"), call(client, "nope"),
+                 client.get(PREFIX + "call/")]
+    for response in responses:
+        assert response.headers["cache-control"] == "no-store", response.request.url
+    assert responses[-1].headers["allow"] == "POST"
+    # No redirects: a path without its trailing slash is not found.
+    unslashed = client.get(PREFIX + "ctx/stats", follow_redirects=False)
+    assert (unslashed.status_code, unslashed.json()["error"]["details"]) == (404, None)
+
+
+def test_a_body_over_the_limit_is_refused(client: TestClient) -> None:
+    big = {"fn": "echo", "args": {"value": "x" * 5000}}
+    response = client.post(PREFIX + "call/", json=big)
+    assert response.status_code == 413
+    assert response.json()["error"] == {"code": "payload_too_large", "details": {
+        "limit": 4096}, "message": "The payload is too large."}
+
+
+def test_session_keeps_a_valid_token_and_replaces_a_forged_one(client: TestClient) -> None:
+    first = client.get(PREFIX + "session/").json()["csrf"]
+    assert client.get(PREFIX + "session/").json()["csrf"] == first
+    client.cookies.clear()
+    client.cookies.set("mizan_csrf", "forged.token")
+    fresh = client.get(PREFIX + "session/").json()["csrf"]
+    assert fresh != first and csrf.is_valid("test-secret", fresh)
+
+
 def test_manifest_ir_and_session(client: TestClient, small: ModuleType) -> None:
     plan = plan_of(SMALL)
     manifest = client.get(PREFIX + "manifest/")
@@ -317,8 +374,8 @@ def test_a_missing_method_fails_at_startup(small: ModuleType) -> None:
 
     with pytest.raises(dispatch.ServiceError) as caught:
         app_module.create_app(Partial(), secret="s")
-    assert "crash, feed_items, rename, reset_all, user_badges, user_profile, visitor_count" in (
-        str(caught.value))
+    assert ("crash, feed_items, feed_staff_notes, rename, reset_all, user_badges, user_notes, "
+            "user_profile, visitor_count") in str(caught.value)
 
 
 def test_the_scaffolded_module_implements_the_interface(importable: Path) -> None:

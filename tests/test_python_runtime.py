@@ -310,8 +310,8 @@ def test_runtime_is_formatted_and_lint_clean() -> None:
     """It is copied into generated servers, whose files must pass ruff."""
     ruff = [sys.executable, "-m", "ruff"]
     for command in (["format", "--check"], ["check"]):
-        done = subprocess.run([*ruff, *command, str(RUNTIME_PATH)], capture_output=True,
-                              text=True, cwd=REPO)
+        done = subprocess.run([*ruff, *command, str(RUNTIME_PATH)], check=False,
+                              capture_output=True, text=True, cwd=REPO)
         assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -271,15 +271,25 @@ def registry_view(plan: Plan) -> dict[str, object]:
 
 
 def spec_view(plan: Plan) -> dict[str, object]:
-    def pretty(value: object) -> str:
-        return json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-
     return {
         "protocol": plan.protocol,
         "ir_kdl": concatenated("IR_KDL", plan.ir_kdl),
-        "manifest": concatenated("MANIFEST_JSON", pretty(plan.manifest)),
-        "tables": concatenated("TABLES_JSON", pretty(plan.tables)),
+        "manifest": concatenated("MANIFEST_JSON", review_json(plan.manifest)),
+        "tables": concatenated("TABLES_JSON", review_json(plan.tables)),
     }
+
+
+def review_json(value: object, depth: int = 2, indent: str = "") -> str:
+    """JSON with one line per entry of the first `depth` object levels (one
+    function, context or type per line: readable diffs) and compact below.
+    Sorted keys; the C encoder does the compact parts, so it stays fast."""
+    if depth == 0 or not isinstance(value, dict) or not value:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    inner = indent + "  "
+    items = [f"{inner}{json.dumps(key, ensure_ascii=False)}: "
+             f"{review_json(value[key], depth - 1, inner)}" for key in sorted(value)]
+    text = "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    return text + "\n" if not indent else text
 
 
 # --- the user's module -----------------------------------------------------------

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..decls import FunctionDecl
 from ..diagnostics import Diagnostic
 from ..identifiers import is_valid_identifier
 from ..kdl.chars import is_plain_identifier
@@ -27,7 +26,6 @@ from ..source import Span
 from ..typeexpr import GENERICS, PRIMITIVES
 from ..workspace import SourceFile
 from . import rename
-from .index import Key
 from .session import Analysis
 
 RENAME_CODES = ("M152", "M153")
@@ -139,56 +137,8 @@ def _rename(analysis: Analysis, source: SourceFile, diag: Diagnostic,
     for path, spans in planned.edits.items():
         for span in spans:
             changes[(path, span.start, span.end)] = TextChange(path, span, new)
-    for key in linked_keys(analysis, here.key):
-        if key == here.key:
-            continue
-        for occurrence in analysis.index.references(key):
-            target = analysis.files.get(occurrence.path)
-            span = occurrence.span
-            if target is None or any(p == occurrence.path and a <= span.start < b
-                                     for p, a, b in changes):
-                continue
-            written = target.text[span.start:span.end]
-            changes[(occurrence.path, span.start, span.end)] = \
-                TextChange(occurrence.path, span, spelled_like(written, new))
     ordered = [changes[k] for k in sorted(changes)]
     return QuickFix(f"Rename '{here.key[-1]}' to '{new}'", diag, ordered, preferred=True)
-
-
-def linked_keys(analysis: Analysis, key: Key) -> list[Key]:
-    """`key` and the keys that must keep its spelling.
-
-    A context key param and its members' params of the same name are one name
-    (membership matches them by name); so is a mutation param that binds the
-    key by name (no `by=`): renaming one alone would break the spec or change
-    what a mutation invalidates.
-    """
-    if key[0] != "param":
-        return [key]
-    owner, name = key[1], key[2]
-    result = analysis.result
-    context = None
-    if owner.startswith("ctx:"):
-        context = owner[4:]
-    elif owner.startswith("fn:"):
-        symbol = result.symbols["function"].get(owner[3:])
-        fn = symbol.decl if symbol is not None else None
-        if isinstance(fn, FunctionDecl) and fn.context is not None:
-            context = fn.context.text
-    ctx_symbol = result.symbols["context"].get(context) if context else None
-    if ctx_symbol is None or name not in {p.name.text for p in ctx_symbol.decl.params}:
-        return [key]
-    keys = {("param", "ctx:" + context, name)}
-    for symbol in result.symbols["function"].values():
-        fn = symbol.decl
-        if fn.context is not None and fn.context.text == context:
-            keys.add(("param", "fn:" + fn.name.text, name))
-    for scoping in result.scopings:
-        if (scoping.context == context and not scoping.explicit
-                and scoping.bindings.get(name) == name):
-            keys.add(("param", "fn:" + scoping.mutation, name))
-    keys.add(key)
-    return sorted(keys)
 
 
 # --- add the missing key params to a member --------------------------------------------

@@ -41,7 +41,7 @@ def format_float(value: float) -> str:
     # repr() is the shortest text that round-trips; Decimal splits it exactly.
     _, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
     all_digits = "".join(map(str, digit_tuple))
-    n = exponent + len(all_digits)  # value = 0.<all_digits> x 10^n
+    n = int(exponent) + len(all_digits)  # value = 0.<all_digits> x 10^n
     digits = all_digits.rstrip("0")
     k = len(digits)
     if k <= n <= 21:

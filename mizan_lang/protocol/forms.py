@@ -17,7 +17,7 @@ from typing import Any
 from ..ir import model as ir
 from .canonical import format_float, utf16_order
 from .formats import is_email, is_url
-from .values import _Bad, datetime_text, decimal_text, decode_primitive, encode_primitive
+from .values import _Bad, decimal_text, decode_primitive, encode_primitive
 
 NUMERIC = ("int", "float", "decimal", "date", "datetime")
 TEXTUAL = ("str", "email", "url")
@@ -82,9 +82,9 @@ def bound_to_wire(kind: str, bound: Any) -> Any:
     if kind == "decimal":
         return decimal_text(Decimal(str(bound)))
     if kind == "datetime":
-        from .from_ir import _datetime_literal  # same leniency as defaults
+        from .from_ir import datetime_literal  # same leniency as defaults
 
-        return _datetime_literal(str(bound))
+        return datetime_literal(str(bound))
     return str(bound)
 
 
@@ -177,6 +177,3 @@ def _check_bounds(field: dict[str, Any], kind: str, value: Any) -> None:
 def compiled(pattern: str) -> re.Pattern[str]:
     """Patterns use the syntax ECMAScript and Python share; classes are ASCII."""
     return re.compile(pattern, re.ASCII)
-
-
-__all__ = ["datetime_text", "form_schema", "to_wire", "validate"]

@@ -63,7 +63,7 @@ def _wire_candidate(type_: ir.TypeRef, literal: ir.Scalar) -> Any:
     if name == "float" and isinstance(literal, Decimal):
         return float(literal)
     if name == "datetime" and isinstance(literal, str):
-        return _datetime_literal(literal)
+        return datetime_literal(literal)
     if name == "uuid" and isinstance(literal, str):
         return literal.lower()
     if name == "json" and isinstance(literal, Decimal):
@@ -71,7 +71,7 @@ def _wire_candidate(type_: ir.TypeRef, literal: ir.Scalar) -> Any:
     return literal
 
 
-def _datetime_literal(text: str) -> str:
+def datetime_literal(text: str) -> str:
     """The checker accepts any ISO 8601 date and time; a naive one means UTC."""
     try:
         moment = dt.datetime.fromisoformat(text.replace("z", "Z"))

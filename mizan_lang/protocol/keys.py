@@ -16,7 +16,6 @@ from typing import Any
 from ..ir import model as ir
 from .schema import Schema
 from .values import (
-    INT64_RANGE,
     INT_RANGE,
     ValueProblem,
     _Bad,
@@ -42,8 +41,7 @@ def key_text(type_: ir.TypeRef, value: Any) -> str | None:
         return str(value)
     if name == "decimal":
         return normalized_decimal(Decimal(value))
-    wire = encode_primitive(name, value)
-    return wire
+    return encode_primitive(name, value)  # str, date, datetime, uuid: their wire text
 
 
 def parse_key(type_: ir.TypeRef, text: str, schema: Schema, name: str) -> Any:
@@ -82,10 +80,9 @@ def normalized_decimal(number: Decimal) -> str:
     return text
 
 
-def _base(type_: ir.TypeRef) -> ir.TypeRef:
+def _base(type_: ir.TypeRef) -> ir.PrimitiveType | ir.NamedType:
     while isinstance(type_, ir.NullableType):
         type_ = type_.inner
+    if not isinstance(type_, (ir.PrimitiveType, ir.NamedType)):
+        raise TypeError(f"{ir.type_text(type_)} cannot be a context key")
     return type_
-
-
-__all__ = ["INT64_RANGE", "key_text", "normalized_decimal", "parse_key"]

@@ -182,6 +182,9 @@ class Dispatcher:
         if ctx is None:
             raise MizanError("not_found", {"context": name})
         self.authorize(ctx["auth"], caller)
+        if ctx["cache"]["vary"] == "public":
+            # One copy for everybody: computed as for an anonymous caller.
+            caller = Caller(transport=caller.transport)
         try:
             pairs = parse_qsl(
                 query.decode("latin-1"),
@@ -194,12 +197,24 @@ class Dispatcher:
         keys = self.keys[name].decode_query(pairs)
         data = {}
         for member in ctx["members"]:
+            if not self.allows(self.functions[member]["auth"], caller):
+                continue  # a member the caller may not call is left out
             args = {**self.member_extras[(name, member)], **keys}
             data[member] = await self.invoke(member, args, caller)
         params = self.keys[name].key_texts(keys)
         return Answer({"context": name, "params": params, "data": data})
 
     # --- auth -----------------------------------------------------------------
+    @staticmethod
+    def allows(rule: Mapping[str, Any], caller: Caller) -> bool:
+        if rule["kind"] == "public":
+            return True
+        if caller.claims is None:
+            return False
+        return rule["kind"] != "guard" or runtime.guard_allows(
+            dict(rule), dict(caller.claims)
+        )
+
     @staticmethod
     def authorize(rule: Mapping[str, Any], caller: Caller) -> None:
         if rule["kind"] == "public":

@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 LINE_LENGTH = 88  # ruff's default: generated packages carry no ruff config
 INDENT = "    "
 
 _ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_NEEDS_ESCAPE = re.compile(r'[\\"\'\x00-\x1f\x7f\ud800-\udfff]')
+_ESCAPE_IN = {
+    '"': re.compile(r'[\\"\x00-\x1f\x7f\ud800-\udfff]'),
+    "'": re.compile(r"[\\'\x00-\x1f\x7f\ud800-\udfff]"),
+}
+
+
+def _escaped(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    if char in "\"'":
+        return "\\" + char
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def string(text: str) -> str:
     """A Python string literal. Double quotes, unless the text holds more
     double than single quotes (ruff's rule: the fewest escapes)."""
+    if not _NEEDS_ESCAPE.search(text):
+        return f'"{text}"'
     quote = "'" if text.count('"') > text.count("'") else '"'
-    out = []
-    for char in text:
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif char == quote:
-            out.append("\\" + char)
-        elif ord(char) < 0x20 or ord(char) == 0x7F or 0xD800 <= ord(char) <= 0xDFFF:
-            out.append(f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    return quote + "".join(out) + quote
+    return quote + _ESCAPE_IN[quote].sub(_escaped, text) + quote
 
 
 def docstring(text: str | None, indent: str) -> list[str]:
@@ -75,9 +83,10 @@ def concatenated(name: str, text: str) -> list[str]:
     """`name = "..."` for a long text: implicit concatenation of one literal
     per line, inside parentheses (reviewable, and stable under ruff)."""
     pieces = text.splitlines(keepends=True)
-    single = f"{name} = {string(text)}"
-    if len(pieces) <= 1 or len(single) <= LINE_LENGTH:
-        return [single]
+    if len(pieces) <= 1 or len(text) <= LINE_LENGTH:
+        single = f"{name} = {string(text)}"
+        if len(pieces) <= 1 or len(single) <= LINE_LENGTH:
+            return [single]
     return [f"{name} = (", *(f"{INDENT}{string(piece)}" for piece in pieces), ")"]
 
 

@@ -28,6 +28,8 @@ Endpoint = Callable[[fastapi.Request], Awaitable[fastapi.Response]]
 
 JSON = "application/json"
 DEFAULT_PREFIX = "/api/mizan/"
+# Every protocol response: browsers must not cache what the protocol invalidates.
+NO_STORE = {"Cache-Control": "no-store"}
 
 # (method, path under the prefix, handler, subject): the routes of the plan.
 ROUTES: tuple[tuple[str, str, str, str | None], ...] = (
@@ -42,15 +44,22 @@ ROUTES: tuple[tuple[str, str, str, str | None], ...] = (
 
 
 def respond(answer: Answer) -> fastapi.Response:
-    response = fastapi.Response(body_bytes(answer.body), media_type=JSON)
+    response = fastapi.Response(
+        body_bytes(answer.body), media_type=JSON, headers=NO_STORE
+    )
     if answer.invalidate_header is not None:
         response.headers[runtime.INVALIDATE_HEADER] = answer.invalidate_header
     return response
 
 
-def error_response(error: MizanError) -> fastapi.Response:
+def error_response(
+    error: MizanError, headers: Mapping[str, str] | None = None
+) -> fastapi.Response:
     return fastapi.Response(
-        error_bytes(error), status_code=error.status, media_type=JSON
+        error_bytes(error),
+        status_code=error.status,
+        media_type=JSON,
+        headers={**NO_STORE, **(headers or {})},
     )
 
 
@@ -69,6 +78,7 @@ def create_app(
     secret: str | bytes,
     prefix: str = DEFAULT_PREFIX,
     identify: Identify | None = None,
+    max_body_size: int = runtime.MAX_BODY_SIZE,
 ) -> fastapi.FastAPI:
     """The FastAPI app serving `service` (an implementation of
     `service.Service`); raises `ServiceError` at once when a method is missing."""
@@ -79,34 +89,58 @@ def create_app(
         service, spec.TABLES, registry.CONVERTERS, run_sync=run_in_threadpool
     )
     manifest = body_bytes(manifest_for(base))
-    app = fastapi.FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    app = fastapi.FastAPI(
+        openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False
+    )
 
     def caller(request: fastapi.Request) -> Caller:
         return Caller(claims=identify(request) if identify is not None else None)
 
     async def session(request: fastapi.Request) -> fastapi.Response:
-        token = runtime.make_csrf_token(secret)
+        token = request.cookies.get(runtime.CSRF_COOKIE)
+        if not token or not runtime.csrf_token_valid(secret, token):
+            token = runtime.make_csrf_token(secret)
         response = respond(Answer({"protocol": spec.PROTOCOL, "csrf": token}))
         response.set_cookie(
-            runtime.CSRF_COOKIE, token, path=base, samesite="lax", httponly=True
+            runtime.CSRF_COOKIE,
+            token,
+            path="/",
+            samesite="lax",
+            httponly=True,
+            secure=request.url.scheme == "https",
         )
         return response
 
+    async def read_body(request: fastapi.Request) -> bytes:
+        too_large = MizanError("payload_too_large", {"limit": max_body_size})
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_body_size:
+            raise too_large
+        body = b""
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_body_size:
+                raise too_large
+        return body
+
     async def call(request: fastapi.Request) -> fastapi.Response:
-        media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        raw = await read_body(request)
+        media = runtime.media_type(request.headers.get("content-type"))
         if media != JSON:
             raise MizanError("unsupported_media_type", {"content_type": media})
         try:
-            body = runtime.parse_json(await request.body())
+            body = runtime.parse_json(raw)
         except runtime.MalformedJson:
             raise MizanError("bad_request", {"reason": "json"}) from None
         return respond(await dispatcher.call(body, caller(request)))
 
     async def manifest_endpoint(request: fastapi.Request) -> fastapi.Response:
-        return fastapi.Response(manifest, media_type=JSON)
+        return fastapi.Response(manifest, media_type=JSON, headers=NO_STORE)
 
     async def ir(request: fastapi.Request) -> fastapi.Response:
-        return fastapi.Response(spec.IR_KDL, media_type="text/plain; charset=utf-8")
+        return fastapi.Response(
+            spec.IR_KDL, media_type="text/plain; charset=utf-8", headers=NO_STORE
+        )
 
     def bundle(context: str) -> Endpoint:
         async def endpoint(request: fastapi.Request) -> fastapi.Response:
@@ -140,7 +174,7 @@ def create_app(
     ) -> fastapi.Response:
         assert isinstance(error, HTTPException)
         if error.status_code == 405:
-            return error_response(MizanError("method_not_allowed"))
+            return error_response(MizanError("method_not_allowed"), error.headers)
         if error.status_code == 404:
             return error_response(MizanError("not_found"))
         return error_response(MizanError("bad_request", {"reason": "shape"}))

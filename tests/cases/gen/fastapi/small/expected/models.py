@@ -2,8 +2,9 @@
 # Change the .mizan spec and run `mizan-lang gen` again.
 """Types of the API: enums, records and shapes as pydantic models.
 
-The service returns these; their fields validate and serialise the
-protocol's wire form of each value (see `wire.py`).
+The service receives and returns these. Fields check their Python values
+strictly (see `wire.py`); the runtime writes them in the protocol's wire
+form (int64 and decimal as strings, ...).
 """
 
 from __future__ import annotations

@@ -15,9 +15,11 @@ FUNCTIONS: tuple[str, ...] = (
     "crash",
     "echo",
     "feed_items",
+    "feed_staff_notes",
     "rename",
     "reset_all",
     "user_badges",
+    "user_notes",
     "user_profile",
     "visitor_count",
 )

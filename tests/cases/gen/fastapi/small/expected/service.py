@@ -53,6 +53,20 @@ class Service(abc.ABC):
         """Query, member of context `feed`. Open to anyone."""
 
     @abc.abstractmethod
+    def feed_staff_notes(
+        self,
+        caller: Caller,
+        *,
+        user_id: int,
+        page: int,
+    ) -> Result[int]:
+        """In the feed bundle only for callers the staff guard lets through.
+
+        Query, member of context `feed`. Requires guard `staff` (claim `is_staff`
+        truthy).
+        """
+
+    @abc.abstractmethod
     def rename(
         self,
         caller: Caller,
@@ -82,6 +96,13 @@ class Service(abc.ABC):
         limit: int,
     ) -> Result[list[str]]:
         """Query, member of context `user`. Open to anyone."""
+
+    @abc.abstractmethod
+    def user_notes(self, caller: Caller, *, user_id: int) -> Result[list[str]]:
+        """Never in the shared (vary=public) bundle: it needs a signed-in caller.
+
+        Query, member of context `user`. Requires a signed-in user.
+        """
 
     @abc.abstractmethod
     def user_profile(self, caller: Caller, *, user_id: int) -> Result[models.Profile]:

@@ -17,6 +17,7 @@ IR_KDL = (
     "\n"
     "auth {\n"
     "    jwt access-ttl=900 algorithm=HS256 refresh-ttl=1209600\n"
+    "    guard staff claim=is_staff\n"
     "    default public\n"
     "}\n"
     "\n"
@@ -68,6 +69,12 @@ IR_KDL = (
     "    param page int\n"
     "}\n"
     "\n"
+    "fn feed_staff_notes auth=staff context=feed kind=query returns=int websocket=#false {\n"
+    '    doc "In the feed bundle only for callers the staff guard lets through."\n'
+    "    param user_id int64\n"
+    "    param page int\n"
+    "}\n"
+    "\n"
     "fn rename auth=public kind=mutation returns=Profile websocket=#false {\n"
     '    doc "Change the display name."\n'
     "    param user_id int64\n"
@@ -86,6 +93,11 @@ IR_KDL = (
     "    param limit int default=3\n"
     "}\n"
     "\n"
+    "fn user_notes auth=user context=user kind=query returns=list<str> websocket=#false {\n"
+    '    doc "Never in the shared (vary=public) bundle: it needs a signed-in caller."\n'
+    "    param user_id int64\n"
+    "}\n"
+    "\n"
     "fn user_profile auth=public context=user kind=query returns=Profile websocket=#false {\n"
     "    param user_id int64\n"
     "}\n"
@@ -97,70 +109,9 @@ IR_KDL = (
 MANIFEST_JSON = (
     "{\n"
     '  "contexts": {\n'
-    '    "feed": {\n'
-    '      "affected_by": [\n'
-    '        "rename"\n'
-    "      ],\n"
-    '      "auth": "public",\n'
-    '      "cache": {\n'
-    '        "ttl": 0,\n'
-    '        "vary": "identity"\n'
-    "      },\n"
-    '      "members": [\n'
-    '        "feed_items"\n'
-    "      ],\n"
-    '      "params": [\n'
-    "        {\n"
-    '          "name": "user_id",\n'
-    '          "type": "int64"\n'
-    "        },\n"
-    "        {\n"
-    '          "name": "page",\n'
-    '          "type": "int"\n'
-    "        }\n"
-    "      ],\n"
-    '      "path": "/api/mizan/ctx/feed/",\n'
-    '      "render_strategy": "csr"\n'
-    "    },\n"
-    '    "stats": {\n'
-    '      "affected_by": [\n'
-    '        "rename"\n'
-    "      ],\n"
-    '      "auth": "public",\n'
-    '      "cache": {\n'
-    '        "ttl": 0,\n'
-    '        "vary": "identity"\n'
-    "      },\n"
-    '      "members": [\n'
-    '        "visitor_count"\n'
-    "      ],\n"
-    '      "params": [],\n'
-    '      "path": "/api/mizan/ctx/stats/",\n'
-    '      "render_strategy": "static"\n'
-    "    },\n"
-    '    "user": {\n'
-    '      "affected_by": [\n'
-    '        "rename",\n'
-    '        "reset_all"\n'
-    "      ],\n"
-    '      "auth": "public",\n'
-    '      "cache": {\n'
-    '        "ttl": 60,\n'
-    '        "vary": "public"\n'
-    "      },\n"
-    '      "members": [\n'
-    '        "user_badges",\n'
-    '        "user_profile"\n'
-    "      ],\n"
-    '      "params": [\n'
-    "        {\n"
-    '          "name": "user_id",\n'
-    '          "type": "int64"\n'
-    "        }\n"
-    "      ],\n"
-    '      "path": "/api/mizan/ctx/user/",\n'
-    '      "render_strategy": "psr"\n'
-    "    }\n"
+    '    "feed": {"affected_by":["rename"],"auth":"public","cache":{"ttl":0,"vary":"identity"},"members":["feed_items","feed_staff_notes"],"params":[{"name":"user_id","type":"int64"},{"name":"page","type":"int"}],"path":"/api/mizan/ctx/feed/","render_strategy":"csr"},\n'
+    '    "stats": {"affected_by":["rename"],"auth":"public","cache":{"ttl":0,"vary":"identity"},"members":["visitor_count"],"params":[],"path":"/api/mizan/ctx/stats/","render_strategy":"static"},\n'
+    '    "user": {"affected_by":["rename","reset_all"],"auth":"public","cache":{"ttl":60,"vary":"public"},"members":["user_badges","user_notes","user_profile"],"params":[{"name":"user_id","type":"int64"}],"path":"/api/mizan/ctx/user/","render_strategy":"psr"}\n'
     "  },\n"
     '  "identity": {\n'
     '    "cookie": "mizan_mwt",\n'
@@ -176,397 +127,25 @@ MANIFEST_JSON = (
 TABLES_JSON = (
     "{\n"
     '  "contexts": {\n'
-    '    "feed": {\n'
-    '      "auth": {\n'
-    '        "kind": "public",\n'
-    '        "level": "public"\n'
-    "      },\n"
-    '      "cache": {\n'
-    '        "ttl": 0,\n'
-    '        "vary": "identity"\n'
-    "      },\n"
-    '      "keys": [\n'
-    "        {\n"
-    '          "name": "user_id",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "int64"\n'
-    "          }\n"
-    "        },\n"
-    "        {\n"
-    '          "name": "page",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "int"\n'
-    "          }\n"
-    "        }\n"
-    "      ],\n"
-    '      "members": [\n'
-    '        "feed_items"\n'
-    "      ],\n"
-    '      "render": "csr"\n'
-    "    },\n"
-    '    "stats": {\n'
-    '      "auth": {\n'
-    '        "kind": "public",\n'
-    '        "level": "public"\n'
-    "      },\n"
-    '      "cache": {\n'
-    '        "ttl": 0,\n'
-    '        "vary": "identity"\n'
-    "      },\n"
-    '      "keys": [],\n'
-    '      "members": [\n'
-    '        "visitor_count"\n'
-    "      ],\n"
-    '      "render": "static"\n'
-    "    },\n"
-    '    "user": {\n'
-    '      "auth": {\n'
-    '        "kind": "public",\n'
-    '        "level": "public"\n'
-    "      },\n"
-    '      "cache": {\n'
-    '        "ttl": 60,\n'
-    '        "vary": "public"\n'
-    "      },\n"
-    '      "keys": [\n'
-    "        {\n"
-    '          "name": "user_id",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "int64"\n'
-    "          }\n"
-    "        }\n"
-    "      ],\n"
-    '      "members": [\n'
-    '        "user_badges",\n'
-    '        "user_profile"\n'
-    "      ],\n"
-    '      "render": "psr"\n'
-    "    }\n"
+    '    "feed": {"auth":{"kind":"public","level":"public"},"cache":{"ttl":0,"vary":"identity"},"keys":[{"name":"user_id","type":{"kind":"primitive","name":"int64"}},{"name":"page","type":{"kind":"primitive","name":"int"}}],"members":["feed_items","feed_staff_notes"],"render":"csr"},\n'
+    '    "stats": {"auth":{"kind":"public","level":"public"},"cache":{"ttl":0,"vary":"identity"},"keys":[],"members":["visitor_count"],"render":"static"},\n'
+    '    "user": {"auth":{"kind":"public","level":"public"},"cache":{"ttl":60,"vary":"public"},"keys":[{"name":"user_id","type":{"kind":"primitive","name":"int64"}}],"members":["user_badges","user_notes","user_profile"],"render":"psr"}\n'
     "  },\n"
     '  "functions": {\n'
-    '    "crash": {\n'
-    '      "auth": {\n'
-    '        "kind": "public",\n'
-    '        "level": "public"\n'
-    "      },\n"
-    '      "context": null,\n'
-    '      "invalidates": [],\n'
-    '      "kind": "query",\n'
-    '      "multipart": false,\n'
-    '      "params": [],\n'
-    '      "returns": null,\n'
-    '      "websocket": false\n'
-    "    },\n"
-    '    "echo": {\n'
-    '      "auth": {\n'
-    '        "kind": "public",\n'
-    '        "level": "public"\n'
-    "      },\n"
-    '      "context": null,\n'
-    '      "invalidates": [],\n'
-    '      "kind": "query",\n'
-    '      "multipart": false,\n'
-    '      "params": [\n'
-    "        {\n"
-    '          "name": "value",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "json"\n'
-    "          }\n"
-    "        },\n"
-    "        {\n"
-    '          "default": null,\n'
-    '          "name": "when",\n'
-    '          "type": {\n'
-    '            "inner": {\n'
-    '              "kind": "primitive",\n'
-    '              "name": "datetime"\n'
-    "            },\n"
-    '            "kind": "nullable"\n'
-    "          }\n"
-    "        },\n"
-    "        {\n"
-    '          "default": 0.5,\n'
-    '          "name": "ratio",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "float"\n'
-    "          }\n"
-    "        },\n"
-    "        {\n"
-    '          "name": "id",\n'
-    '          "type": {\n'
-    '            "inner": {\n'
-    '              "kind": "primitive",\n'
-    '              "name": "uuid"\n'
-    "            },\n"
-    '            "kind": "nullable"\n'
-    "          }\n"
-    "        }\n"
-    "      ],\n"
-    '      "returns": {\n'
-    '        "kind": "primitive",\n'
-    '        "name": "json"\n'
-    "      },\n"
-    '      "websocket": false\n'
-    "    },\n"
-    '    "feed_items": {\n'
-    '      "auth": {\n'
-    '        "kind": "public",\n'
-    '        "level": "public"\n'
-    "      },\n"
-    '      "context": "feed",\n'
-    '      "invalidates": [],\n'
-    '      "kind": "query",\n'
-    '      "multipart": false,\n'
-    '      "params": [\n'
-    "        {\n"
-    '          "name": "user_id",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "int64"\n'
-    "          }\n"
-    "        },\n"
-    "        {\n"
-    '          "name": "page",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "int"\n'
-    "          }\n"
-    "        }\n"
-    "      ],\n"
-    '      "returns": {\n'
-    '        "item": {\n'
-    '          "kind": "primitive",\n'
-    '          "name": "str"\n'
-    "        },\n"
-    '        "kind": "list"\n'
-    "      },\n"
-    '      "websocket": false\n'
-    "    },\n"
-    '    "rename": {\n'
-    '      "auth": {\n'
-    '        "kind": "public",\n'
-    '        "level": "public"\n'
-    "      },\n"
-    '      "context": null,\n'
-    '      "invalidates": [\n'
-    "        {\n"
-    '          "bindings": {\n'
-    '            "user_id": "user_id"\n'
-    "          },\n"
-    '          "context": "feed",\n'
-    '          "tier": "partial"\n'
-    "        },\n"
-    "        {\n"
-    '          "bindings": {},\n'
-    '          "context": "stats",\n'
-    '          "tier": "exact"\n'
-    "        },\n"
-    "        {\n"
-    '          "bindings": {\n'
-    '            "user_id": "user_id"\n'
-    "          },\n"
-    '          "context": "user",\n'
-    '          "tier": "exact"\n'
-    "        }\n"
-    "      ],\n"
-    '      "kind": "mutation",\n'
-    '      "multipart": false,\n'
-    '      "params": [\n'
-    "        {\n"
-    '          "name": "user_id",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "int64"\n'
-    "          }\n"
-    "        },\n"
-    "        {\n"
-    '          "name": "name",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "str"\n'
-    "          }\n"
-    "        }\n"
-    "      ],\n"
-    '      "returns": {\n'
-    '        "kind": "named",\n'
-    '        "name": "Profile",\n'
-    '        "ref": "type"\n'
-    "      },\n"
-    '      "websocket": false\n'
-    "    },\n"
-    '    "reset_all": {\n'
-    '      "auth": {\n'
-    '        "kind": "public",\n'
-    '        "level": "public"\n'
-    "      },\n"
-    '      "context": null,\n'
-    '      "invalidates": [\n'
-    "        {\n"
-    '          "bindings": {},\n'
-    '          "context": "user",\n'
-    '          "tier": "global"\n'
-    "        }\n"
-    "      ],\n"
-    '      "kind": "mutation",\n'
-    '      "multipart": false,\n'
-    '      "params": [],\n'
-    '      "returns": null,\n'
-    '      "websocket": false\n'
-    "    },\n"
-    '    "user_badges": {\n'
-    '      "auth": {\n'
-    '        "kind": "public",\n'
-    '        "level": "public"\n'
-    "      },\n"
-    '      "context": "user",\n'
-    '      "invalidates": [],\n'
-    '      "kind": "query",\n'
-    '      "multipart": false,\n'
-    '      "params": [\n'
-    "        {\n"
-    '          "name": "user_id",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "int64"\n'
-    "          }\n"
-    "        },\n"
-    "        {\n"
-    '          "default": 3,\n'
-    '          "name": "limit",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "int"\n'
-    "          }\n"
-    "        }\n"
-    "      ],\n"
-    '      "returns": {\n'
-    '        "item": {\n'
-    '          "kind": "primitive",\n'
-    '          "name": "str"\n'
-    "        },\n"
-    '        "kind": "list"\n'
-    "      },\n"
-    '      "websocket": false\n'
-    "    },\n"
-    '    "user_profile": {\n'
-    '      "auth": {\n'
-    '        "kind": "public",\n'
-    '        "level": "public"\n'
-    "      },\n"
-    '      "context": "user",\n'
-    '      "invalidates": [],\n'
-    '      "kind": "query",\n'
-    '      "multipart": false,\n'
-    '      "params": [\n'
-    "        {\n"
-    '          "name": "user_id",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "int64"\n'
-    "          }\n"
-    "        }\n"
-    "      ],\n"
-    '      "returns": {\n'
-    '        "kind": "named",\n'
-    '        "name": "Profile",\n'
-    '        "ref": "type"\n'
-    "      },\n"
-    '      "websocket": false\n'
-    "    },\n"
-    '    "visitor_count": {\n'
-    '      "auth": {\n'
-    '        "kind": "public",\n'
-    '        "level": "public"\n'
-    "      },\n"
-    '      "context": "stats",\n'
-    '      "invalidates": [],\n'
-    '      "kind": "query",\n'
-    '      "multipart": false,\n'
-    '      "params": [],\n'
-    '      "returns": {\n'
-    '        "kind": "primitive",\n'
-    '        "name": "int"\n'
-    "      },\n"
-    '      "websocket": false\n'
-    "    }\n"
+    '    "crash": {"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[],"returns":null,"websocket":false},\n'
+    '    "echo": {"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[{"name":"value","type":{"kind":"primitive","name":"json"}},{"default":null,"name":"when","type":{"inner":{"kind":"primitive","name":"datetime"},"kind":"nullable"}},{"default":0.5,"name":"ratio","type":{"kind":"primitive","name":"float"}},{"name":"id","type":{"inner":{"kind":"primitive","name":"uuid"},"kind":"nullable"}}],"returns":{"kind":"primitive","name":"json"},"websocket":false},\n'
+    '    "feed_items": {"auth":{"kind":"public","level":"public"},"context":"feed","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"user_id","type":{"kind":"primitive","name":"int64"}},{"name":"page","type":{"kind":"primitive","name":"int"}}],"returns":{"item":{"kind":"primitive","name":"str"},"kind":"list"},"websocket":false},\n'
+    '    "feed_staff_notes": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":"feed","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"user_id","type":{"kind":"primitive","name":"int64"}},{"name":"page","type":{"kind":"primitive","name":"int"}}],"returns":{"kind":"primitive","name":"int"},"websocket":false},\n'
+    '    "rename": {"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[{"bindings":{"user_id":"user_id"},"context":"feed","tier":"partial"},{"bindings":{},"context":"stats","tier":"exact"},{"bindings":{"user_id":"user_id"},"context":"user","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"user_id","type":{"kind":"primitive","name":"int64"}},{"name":"name","type":{"kind":"primitive","name":"str"}}],"returns":{"kind":"named","name":"Profile","ref":"type"},"websocket":false},\n'
+    '    "reset_all": {"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[{"bindings":{},"context":"user","tier":"global"}],"kind":"mutation","multipart":false,"params":[],"returns":null,"websocket":false},\n'
+    '    "user_badges": {"auth":{"kind":"public","level":"public"},"context":"user","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"user_id","type":{"kind":"primitive","name":"int64"}},{"default":3,"name":"limit","type":{"kind":"primitive","name":"int"}}],"returns":{"item":{"kind":"primitive","name":"str"},"kind":"list"},"websocket":false},\n'
+    '    "user_notes": {"auth":{"kind":"user","level":"user"},"context":"user","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"user_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"item":{"kind":"primitive","name":"str"},"kind":"list"},"websocket":false},\n'
+    '    "user_profile": {"auth":{"kind":"public","level":"public"},"context":"user","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"user_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"Profile","ref":"type"},"websocket":false},\n'
+    '    "visitor_count": {"auth":{"kind":"public","level":"public"},"context":"stats","invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"kind":"primitive","name":"int"},"websocket":false}\n'
     "  },\n"
     '  "schema": {\n'
-    '    "enums": {\n'
-    '      "Role": [\n'
-    '        "member",\n'
-    '        "staff"\n'
-    "      ]\n"
-    "    },\n"
-    '    "records": {\n'
-    '      "Profile": [\n'
-    "        {\n"
-    '          "name": "user_id",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "int64"\n'
-    "          }\n"
-    "        },\n"
-    "        {\n"
-    '          "name": "name",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "str"\n'
-    "          }\n"
-    "        },\n"
-    "        {\n"
-    '          "default": "member",\n'
-    '          "name": "role",\n'
-    '          "type": {\n'
-    '            "kind": "named",\n'
-    '            "name": "Role",\n'
-    '            "ref": "enum"\n'
-    "          }\n"
-    "        },\n"
-    "        {\n"
-    '          "name": "balance",\n'
-    '          "type": {\n'
-    '            "kind": "primitive",\n'
-    '            "name": "decimal"\n'
-    "          }\n"
-    "        },\n"
-    "        {\n"
-    '          "name": "tags",\n'
-    '          "type": {\n'
-    '            "item": {\n'
-    '              "kind": "primitive",\n'
-    '              "name": "str"\n'
-    "            },\n"
-    '            "kind": "list"\n'
-    "          }\n"
-    "        },\n"
-    "        {\n"
-    '          "name": "joined",\n'
-    '          "type": {\n'
-    '            "inner": {\n'
-    '              "kind": "primitive",\n'
-    '              "name": "date"\n'
-    "            },\n"
-    '            "kind": "nullable"\n'
-    "          }\n"
-    "        },\n"
-    "        {\n"
-    '          "default": null,\n'
-    '          "name": "seen",\n'
-    '          "type": {\n'
-    '            "inner": {\n'
-    '              "kind": "primitive",\n'
-    '              "name": "datetime"\n'
-    "            },\n"
-    '            "kind": "nullable"\n'
-    "          }\n"
-    "        }\n"
-    "      ]\n"
-    "    }\n"
+    '    "enums": {"Role":["member","staff"]},\n'
+    '    "records": {"Profile":[{"name":"user_id","type":{"kind":"primitive","name":"int64"}},{"name":"name","type":{"kind":"primitive","name":"str"}},{"default":"member","name":"role","type":{"kind":"named","name":"Role","ref":"enum"}},{"name":"balance","type":{"kind":"primitive","name":"decimal"}},{"name":"tags","type":{"item":{"kind":"primitive","name":"str"},"kind":"list"}},{"name":"joined","type":{"inner":{"kind":"primitive","name":"date"},"kind":"nullable"}},{"default":null,"name":"seen","type":{"inner":{"kind":"primitive","name":"datetime"},"kind":"nullable"}}]}\n'
     "  }\n"
     "}\n"
 )
