@@ -203,7 +203,9 @@ def service_view(plan: Plan) -> dict[str, object]:
     for fn in plan.functions:
         lines = service_signature(fn, code, indent=INDENT, returns_awaitable=True)
         methods.append([*lines, *docstring(_method_doc(fn), INDENT * 2)])
-    extra = {(0, "import abc"), (0, "import typing"), (2, "from .dispatch import Caller")}
+    extra = {(0, "import abc"), (0, "import typing")}
+    if plan.functions:
+        extra.add((2, "from .dispatch import Caller"))
     extra |= _plain_modules(code)
     class_doc = docstring("Implement every method (see the module docstring).", INDENT)
     return {"imports": code.imports(extra), "methods": methods, "class_doc": class_doc}
@@ -211,7 +213,7 @@ def service_view(plan: Plan) -> dict[str, object]:
 
 def _plain_modules(code: Code) -> set[tuple[int, str]]:
     joined = "\n".join(code.fragments)
-    needed = {(0, f"import {module}") for module in ("datetime", "decimal", "uuid")
+    needed = {(0, f"import {module}") for module in ("datetime", "decimal", "typing", "uuid")
               if re.search(rf"(?<![\w.]){module}\.", joined)}
     if re.search(r"\bUpload\b", joined):
         needed.add((2, "from .wire import Upload"))
@@ -303,8 +305,9 @@ def scaffold_view(plan: Plan, package: str) -> dict[str, object]:
         if methods:
             methods.append("")
         methods += [*lines, f"{INDENT * 2}raise NotImplementedError({string(fn.name)})"]
-    extra = {(2, f"from {package}.dispatch import Caller"),
-             (2, f"from {package}.service import Service")}
+    extra = {(2, f"from {package}.service import Service")}
+    if plan.functions:
+        extra.add((2, f"from {package}.dispatch import Caller"))
     for group, line in _plain_modules(code):
         if line == "from . import models":
             line = f"from {package} import models"

@@ -308,7 +308,10 @@ def validators(written: dict[str, decls.Literal], type_: ir.TypeRef) -> ir.Valid
         if key == "required":
             values["required"] = bool(literal.value)
         elif key in ("min", "max"):
-            values[key] = normalize_literal(literal.value, bound_type)
+            if isinstance(literal.value, str):  # a date or datetime bound, as written
+                values[key] = literal.value
+            else:
+                values[key] = normalize_literal(literal.value, bound_type)
         elif key in _LENGTH_VALIDATORS:
             values[_LENGTH_VALIDATORS[key]] = literal.value
         elif key == "pattern":

@@ -253,8 +253,9 @@ class Validators(IrModel):
     """A form field's validators, every one spelled out (None: not checked)."""
 
     required: bool = False
-    min: int | Decimal | float | None = None
-    max: int | Decimal | float | None = None
+    # Numbers for numeric fields; ISO 8601 text for date and datetime fields.
+    min: int | Decimal | float | str | None = None
+    max: int | Decimal | float | str | None = None
     min_length: int | None = None
     max_length: int | None = None
     pattern: str | None = None

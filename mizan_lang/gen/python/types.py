@@ -67,13 +67,3 @@ def _spell(ref: ir.TypeRef, primitive, models: str, upload: str) -> str:
         return f"{_spell(ref.inner, primitive, models, upload)} | None"
     return upload
 
-
-def plain_modules(refs: list[ir.TypeRef]) -> list[str]:
-    """Standard-library modules the plain spelling of these types needs."""
-    needed = set()
-    for ref in refs:
-        text = plain_annotation(ref, models="", upload="")
-        for module in ("decimal", "datetime", "uuid", "typing"):
-            if f"{module}." in text:
-                needed.add(module)
-    return sorted(needed)
