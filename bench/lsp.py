@@ -382,33 +382,51 @@ class Stats:
         return max(self.samples) * 1000
 
 
-def type_edits(client: StdioClient, uri: str, text: str, edits: int, rng: random.Random,
-               name_share: float = 0.3) -> tuple[Stats, int]:
-    """Type `edits` single characters (each odd one undone by the next); time each publish.
+@dataclass(slots=True)
+class Keystroke:
+    start: int  # offsets in the text before the edit
+    end: int
+    insert: str
+    text: str  # the text after the edit
 
-    Returns the latencies and how many edits were answered with errors.
-    """
+
+def keystrokes(text: str, edits: int, rng: random.Random,
+               name_share: float = 0.3) -> list[Keystroke]:
+    """`edits` single-character edits at random declarations: a letter typed in a doc
+    string (or, `name_share` of the time, at the end of a declaration's name), then
+    a backspace that removes it, and so on."""
     sites = edit_sites(text)
     names = [s for s in sites if s.kind == "name"]
     docs = [s for s in sites if s.kind == "doc"] or names
-    latencies: list[float] = []
-    with_errors = 0
-    version = 1
+    found: list[Keystroke] = []
     pending: Site | None = None
     for _ in range(edits):
         if pending is None:
             site = rng.choice(names if rng.random() < name_share else docs)
             char = rng.choice("abcdefghijklmnopqrstuvwxyz")
-            pos = utf16_position(text, site.offset)
-            change = {"range": {"start": pos, "end": pos}, "text": char}
             text = text[:site.offset] + char + text[site.offset:]
+            found.append(Keystroke(site.offset, site.offset, char, text))
             pending = site
         else:  # backspace
-            start = utf16_position(text, pending.offset)
-            end = utf16_position(text, pending.offset + 1)
-            change = {"range": {"start": start, "end": end}, "text": ""}
             text = text[:pending.offset] + text[pending.offset + 1:]
+            found.append(Keystroke(pending.offset, pending.offset + 1, "", text))
             pending = None
+    return found
+
+
+def type_edits(client: StdioClient, uri: str, text: str, edits: int, rng: random.Random,
+               ) -> tuple[Stats, int]:
+    """Send `keystrokes` one by one, waiting for each publish; time each.
+
+    Returns the latencies and how many edits were answered with errors.
+    """
+    latencies: list[float] = []
+    with_errors = 0
+    version = 1
+    for key in keystrokes(text, edits, rng):
+        change = {"range": {"start": utf16_position(text, key.start),
+                            "end": utf16_position(text, key.end)}, "text": key.insert}
+        text = key.text
         version += 1
         mark = len(client.received)
         sent = client.change(uri, version, [change])
@@ -498,11 +516,15 @@ def bench_single(functions: int, edits: int, seed: int, report: Report,
             client.stop()
 
 
+def workspace_file(files: dict[str, str]) -> str:
+    """The file kept open in the workspace scenario: the first domain file."""
+    return next(n for n in files if n not in (specgen.SPLIT_ROOT, specgen.COMMON_FILE))
+
+
 def bench_workspace(functions: int, edits: int, requests: int, seed: int, report: Report,
                     profile: str | None) -> None:
     files = specgen.generate(functions, seed, split=True)
-    domains = [n for n in files if n not in (specgen.SPLIT_ROOT, specgen.COMMON_FILE)]
-    name = domains[0]
+    name = workspace_file(files)
     size = specgen.size_bytes(files)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -534,6 +556,78 @@ def bench_workspace(functions: int, edits: int, requests: int, seed: int, report
             client.stop()
 
 
+# ---------------------------------------------------------------- where the time goes
+
+
+def breakdown(files: dict[str, str], name: str, edits: int, seed: int) -> dict[str, list[float]]:
+    """The same keystrokes through an in-process Session, phase by phase (seconds each)."""
+    from mizan_lang.lsp import convert
+    from mizan_lang.lsp.server import server as lsp_server
+
+    from mizan_lang.ide import session as core
+
+    times: dict[str, list[float]] = {}
+
+    def timed(phase: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def run(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                if times.get(phase):  # not during the first, untimed analysis
+                    times[phase][-1] += time.perf_counter() - start
+        return run
+
+    phases = ["apply the edit, re-parse its chunk", "lower + assemble the open file",
+              "load the workspace (other files cached)", "check the whole unit",
+              "diagnostics to LSP types + JSON", "total"]
+    saved = core.load_workspace, core.check, core.source_from_document
+    core.load_workspace = timed(phases[2], core.load_workspace)
+    core.check = timed(phases[3], core.check)
+    core.source_from_document = timed(phases[1], core.source_from_document)
+    unstructure = lsp_server.protocol._converter.unstructure
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            write_files(files, Path(tmp))
+            session = core.Session()
+            session.set_folders([tmp])
+            path = str(Path(tmp) / name)
+            session.open(path, files[name], 1)
+            session.dirty_analyses()
+            for version, key in enumerate(keystrokes(files[name], edits, random.Random(seed)), 2):
+                for phase in phases:
+                    times.setdefault(phase, []).append(0.0)
+                started = time.perf_counter()
+                timed(phases[0], session.change)(path, key.text, version)
+                for analysis in session.dirty_analyses():
+                    start = time.perf_counter()
+                    indexes = {p: source.index for p, source in analysis.files.items()}
+                    for where, diags in analysis.diagnostics_by_file().items():
+                        items = [convert.diagnostic(indexes[where], d, indexes) for d in diags]
+                        json.dumps(unstructure(items))
+                    times[phases[4]][-1] += time.perf_counter() - start
+                times[phases[5]][-1] = time.perf_counter() - started
+    finally:
+        core.load_workspace, core.check, core.source_from_document = saved
+    # load_workspace calls source_from_document: count that time once.
+    times[phases[2]] = [a - b for a, b in zip(times[phases[2]], times[phases[1]], strict=True)]
+    return times
+
+
+def breakdown_table(rows: list[tuple[str, dict[str, list[float]]]]) -> str:
+    lines = ["| Phase (in-process Session, no transport) | "
+             + " | ".join(f"{label} p50 ms | p95 ms" for label, _ in rows) + " |",
+             "|---|" + "---:|---:|" * len(rows)]
+    for phase in rows[0][1]:
+        cells = []
+        for _, times in rows:
+            samples = times[phase]
+            cells += [f"{statistics.median(samples) * 1000:.1f}",
+                      f"{percentile(samples, 0.95) * 1000:.1f}"]
+        lines.append(f"| {phase} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _fmt(value: float) -> str:
     return "n/a" if value != value else f"{value:.1f}"
 
@@ -546,7 +640,7 @@ def table(report: Report) -> str:
     for row in report.rows:
         if row.label.startswith("edit"):
             bar = BAR_EDIT_10000_MS if "workspace" in row.label else BAR_EDIT_1000_MS
-            peer = peers if "one file" in row.label else "-"
+            peer = peers if "(one file)" in row.label else "-"
         else:
             bar, peer = BAR_REQUEST_MS, "-"
         p95 = row.ms(0.95)
@@ -600,6 +694,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="replace the 'Language server' section of docs/performance.md")
     parser.add_argument("--profile", metavar="FILE",
                         help="run the server under cProfile, dump to FILE, print the top costs")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="also time the same edits phase by phase in-process")
     args = parser.parse_args(argv)
 
     report = Report()
@@ -621,6 +717,16 @@ def main(argv: list[str] | None = None) -> int:
         table(report), "",
         *(f"- {note}" for note in report.notes), "",
     ])
+    if args.breakdown:
+        rows = [(f"{args.functions:,} fns", breakdown(
+            specgen.generate(args.functions, args.seed), specgen.SINGLE_ROOT, args.edits,
+            args.seed))]
+        if args.workspace:
+            files = specgen.generate(args.workspace, args.seed, split=True)
+            rows.append((f"{args.workspace:,} fns", breakdown(
+                files, workspace_file(files), args.edits, args.seed)))
+        markdown += "\nWhere an edit's time goes (the same keystrokes, in-process):\n\n"
+        markdown += breakdown_table(rows) + "\n"
     print(markdown)
     if args.write_docs:
         write_docs(markdown)

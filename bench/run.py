@@ -7,8 +7,8 @@ tables (progress goes to stderr):
   already in memory): our parser, ckdl (C) on the same text, kdl-py on the KDL
   v1 rendering of the same document;
 - `mizan-lang check` wall time as a fresh subprocess (median of N) and its max
-  RSS (per child, from `os.wait4`'s rusage: the RUSAGE_CHILDREN figure of that
-  one process);
+  RSS (`resource.getrusage(RUSAGE_CHILDREN)` in a small launcher process that
+  runs just that command);
 - the same check in-process, split into parse / lower / check, and its
   tracemalloc peak;
 - `mizan-lang --version` cold start (median of 10);
@@ -85,16 +85,26 @@ def cli_command() -> list[str]:
     return [script] if script else [sys.executable, "-m", "mizan_lang"]
 
 
-def run_child(argv: list[str], cwd: str | None = None) -> tuple[float, int, float]:
+# Runs one command and reports (wall seconds, exit code, ru_maxrss of its children).
+# A small separate launcher, so that RUSAGE_CHILDREN covers exactly that one
+# command, and its max RSS is not the benchmark's own (a forked child starts
+# with the parent's resident pages).
+_LAUNCHER = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+wall = time.perf_counter() - start
+print(wall, code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def run_child(argv: list[str]) -> tuple[float, int, float]:
     """Run a fresh process: (wall seconds, exit code, max RSS in MiB)."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    launched = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, *argv], check=True,
+                              capture_output=True, text=True)
+    wall, code, rss = launched.stdout.split()
     # ru_maxrss is KiB on Linux, bytes on macOS.
-    rss = usage.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
-    return wall, proc.returncode, rss
+    return float(wall), int(code), int(rss) / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
 def median_child(argv: list[str], repeat: int) -> tuple[float, int, float]:
@@ -259,6 +269,25 @@ def profile_check(spec: Spec, top: int = 20) -> str:
     return out.getvalue()
 
 
+def import_profile(spec: Spec, top: int = 15) -> str:
+    """Where a cold `check` spends its imports: `python -X importtime`, top-level modules."""
+    argv = [sys.executable, "-X", "importtime", "-m", "mizan_lang", "check", str(spec.root),
+            "--no-excerpt"]
+    stderr = subprocess.run(argv, capture_output=True, text=True, check=False).stderr
+    rows = []  # (cumulative us, depth, module)
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "[us]" in line:
+            continue
+        _self, cumulative, name = line[len("import time:"):].split("|")
+        depth = (len(name) - len(name.lstrip(" ")) - 1) // 2
+        rows.append((int(cumulative), depth, name.strip()))
+    total = sum(us for us, depth, _ in rows if depth == 0)
+    lines = [f"total import time: {total / 1000:.0f} ms (top-level modules, cumulative)"]
+    for us, depth, name in sorted((r for r in rows if r[1] <= 1), reverse=True)[:top]:
+        lines.append(f"{us / 1000:8.1f} ms  {'  ' * depth}{name}")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- output
 
 
@@ -412,7 +441,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             target = next((s for s in specs if s.functions == 1000 and not s.split), specs[0])
             out += [f"### Profile: in-process check of {target.label} functions (tottime)", "",
-                    "```", profile_check(target).rstrip(), "```", ""]
+                    "```", profile_check(target).rstrip(), "```", "",
+                    f"### Imports of a cold `check` of {target.label} functions", "",
+                    "```", import_profile(target), "```", ""]
     sys.stdout.write("\n".join(out))
     return 0
 

@@ -79,7 +79,9 @@ class MizanError(Exception):
 
 
 def error_body(code: str, details: Any = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": ERROR_CODES[code][1], "details": details}}
+    return {
+        "error": {"code": code, "message": ERROR_CODES[code][1], "details": details}
+    }
 
 
 # ============================================================== canonical JSON
@@ -172,7 +174,9 @@ def parse_json(data: bytes | str) -> Any:
         except UnicodeDecodeError as exc:
             raise MalformedJson("not UTF-8") from exc
     try:
-        value = json.loads(data, parse_constant=_no_constant, object_pairs_hook=_unique_keys)
+        value = json.loads(
+            data, parse_constant=_no_constant, object_pairs_hook=_unique_keys
+        )
     except (ValueError, RecursionError) as exc:
         raise MalformedJson(str(exc)) from exc
     if data.count("[") + data.count("{") > MAX_DEPTH and _depth(value) > MAX_DEPTH:
@@ -310,7 +314,9 @@ _DATETIME_TEXT = re.compile(
 _UUID_TEXT = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
-_BASE64_TEXT = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+_BASE64_TEXT = re.compile(
+    r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?"
+)
 _UTC = dt.UTC
 
 
@@ -398,7 +404,9 @@ def _d_datetime(value: Any) -> dt.datetime:
     match = _DATETIME_TEXT.fullmatch(_text(value))
     if not match:
         raise _Bad("format")
-    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+    year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = (
+        match.groups()
+    )
     micro = int((fraction or "").ljust(6, "0")[:6])
     offset = 0
     if not zulu:
@@ -508,7 +516,9 @@ def _e_datetime(value: Any) -> str:
     return datetime_text(value)
 
 
-def _e_of(kind: type | tuple[type, ...], convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _e_of(
+    kind: type | tuple[type, ...], convert: Callable[[Any], Any]
+) -> Callable[[Any], Any]:
     def encode(value: Any) -> Any:
         if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
             raise TypeError(f"{type(value).__name__} is not a {kind}")
@@ -537,7 +547,9 @@ PRIMITIVE_ENCODERS: dict[str, Callable[[Any], Any]] = {
     "date": _e_date,
     "datetime": _e_datetime,
     "uuid": _e_of(uuid.UUID, str),
-    "bytes": _e_of((bytes, bytearray), lambda v: base64.b64encode(bytes(v)).decode("ascii")),
+    "bytes": _e_of(
+        (bytes, bytearray), lambda v: base64.b64encode(bytes(v)).decode("ascii")
+    ),
     "json": lambda value: value,
 }
 
@@ -573,7 +585,10 @@ class Codecs:
         schema: dict[str, Any],
         factories: dict[str, Callable[[dict[str, Any]], Any]] | None = None,
     ) -> None:
-        self.enums = {name: frozenset(members) for name, members in schema.get("enums", {}).items()}
+        self.enums = {
+            name: frozenset(members)
+            for name, members in schema.get("enums", {}).items()
+        }
         self.records: dict[str, list[dict[str, Any]]] = dict(schema.get("records", {}))
         self.factories = dict(factories or {})
         self._named_decoders: dict[str, Decoder] = {}
@@ -675,7 +690,9 @@ class Codecs:
 
             return enum
 
-        def record(value: Any) -> Any:  # built on first use: records may refer to themselves
+        def record(
+            value: Any,
+        ) -> Any:  # built on first use: records may refer to themselves
             build = self._named_decoders.get(name)
             if build is None:
                 build = self._named_decoders[name] = self._record_decoder(name)
@@ -743,7 +760,9 @@ class Codecs:
             item = self.encoder(node["value"])
 
             def map_(value: Any) -> Any:
-                if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+                if not isinstance(value, dict) or not all(
+                    isinstance(k, str) for k in value
+                ):
                     raise EncodeError("a map needs a dict with str keys")
                 return {key: item(element) for key, element in value.items()}
 
@@ -770,8 +789,12 @@ class Codecs:
         def record(value: Any) -> Any:
             build = self._named_encoders.get(name)
             if build is None:
-                fields = [(f["name"], self.encoder(f["type"])) for f in self.records[name]]
-                build = self._named_encoders[name] = functools.partial(_encode_record, fields)
+                fields = [
+                    (f["name"], self.encoder(f["type"])) for f in self.records[name]
+                ]
+                build = self._named_encoders[name] = functools.partial(
+                    _encode_record, fields
+                )
             return build(value)
 
         return record
@@ -957,19 +980,26 @@ def accepts(accepted: list[str], content_type: str | None) -> bool:
 
 
 def check_upload(
-    name: str, max_size: int | None, accepted: list[str], size: int, content_type: str | None
+    name: str,
+    max_size: int | None,
+    accepted: list[str],
+    size: int,
+    content_type: str | None,
 ) -> None:
     if max_size is not None and size > max_size:
         raise MizanError("payload_too_large", {"limit": max_size, "param": name})
     if not accepts(accepted, content_type):
         raise MizanError(
-            "unsupported_media_type", {"content_type": media_type(content_type), "param": name}
+            "unsupported_media_type",
+            {"content_type": media_type(content_type), "param": name},
         )
 
 
 # ================================================================ invalidation
 
-Entry = tuple[str, tuple[tuple[str, "str | None"], ...]]  # (context, params sorted by key)
+Entry = tuple[
+    str, tuple[tuple[str, "str | None"], ...]
+]  # (context, params sorted by key)
 
 
 def make_entry(context: str, params: dict[str, str | None]) -> Entry:
@@ -979,7 +1009,10 @@ def make_entry(context: str, params: dict[str, str | None]) -> Entry:
 def _entry_order(entry: Entry) -> tuple[Any, ...]:
     return (
         utf16_order(entry[0]),
-        [(utf16_order(k), (0, b"") if v is None else (1, utf16_order(v))) for k, v in entry[1]],
+        [
+            (utf16_order(k), (0, b"") if v is None else (1, utf16_order(v)))
+            for k, v in entry[1]
+        ],
     )
 
 
@@ -991,7 +1024,9 @@ def normalize(entries: Iterable[Entry]) -> list[Entry]:
     keep = []
     for entry in unique:
         pairs = set(entry[1])
-        if not any(o is not entry and o[0] == entry[0] and set(o[1]) <= pairs for o in unique):
+        if not any(
+            o is not entry and o[0] == entry[0] and set(o[1]) <= pairs for o in unique
+        ):
             keep.append(entry)
     return keep
 
@@ -1004,7 +1039,9 @@ class Invalidator:
     """
 
     def __init__(
-        self, scopings: list[dict[str, Any]], key_types: dict[str, dict[str, dict[str, Any]]]
+        self,
+        scopings: list[dict[str, Any]],
+        key_types: dict[str, dict[str, dict[str, Any]]],
     ) -> None:
         self.plan = []
         for scoping in scopings:
@@ -1013,7 +1050,8 @@ class Invalidator:
                 []
                 if scoping["tier"] == "global"
                 else [
-                    (key, param, types[key]) for key, param in sorted(scoping["bindings"].items())
+                    (key, param, types[key])
+                    for key, param in sorted(scoping["bindings"].items())
                 ]
             )
             self.plan.append((scoping["context"], bound))
@@ -1021,7 +1059,8 @@ class Invalidator:
     def entries(self, args: dict[str, Any]) -> list[Entry]:
         return normalize(
             make_entry(
-                context, {key: key_text(node, args.get(param)) for key, param, node in bound}
+                context,
+                {key: key_text(node, args.get(param)) for key, param, node in bound},
             )
             for context, bound in self.plan
         )
@@ -1035,12 +1074,16 @@ def from_body(items: list[dict[str, Any]]) -> list[Entry]:
     return normalize(make_entry(item["context"], item["params"]) for item in items)
 
 
-_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._")
+_UNRESERVED = frozenset(
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._"
+)
 _HEADER_TOKEN = re.compile(r"(?:[A-Za-z0-9._-]|%[0-9A-Fa-f]{2})*")
 
 
 def header_escape(text: str) -> str:
-    return "".join(chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in text.encode("utf-8"))
+    return "".join(
+        chr(b) if b in _UNRESERVED else f"%{b:02X}" for b in text.encode("utf-8")
+    )
 
 
 def header_unescape(token: str) -> str:
@@ -1062,7 +1105,9 @@ def _entry_header(entry: Entry) -> str:
     parts = [header_escape(entry[0])]
     for key, value in entry[1]:
         parts.append(
-            header_escape(key) if value is None else f"{header_escape(key)}={header_escape(value)}"
+            header_escape(key)
+            if value is None
+            else f"{header_escape(key)}={header_escape(value)}"
         )
     return ";".join(parts)
 
@@ -1074,7 +1119,9 @@ def format_header(entries: list[Entry], limit: int = HEADER_LIMIT) -> str | None
     text = ",".join(map(_entry_header, entries))
     if len(text) <= limit:
         return text
-    text = ",".join(map(_entry_header, normalize((context, ()) for context, _ in entries)))
+    text = ",".join(
+        map(_entry_header, normalize((context, ()) for context, _ in entries))
+    )
     return text if len(text) <= limit else "*"
 
 
@@ -1200,7 +1247,9 @@ def mint_token(
     if typ == "refresh" and jti is None:
         jti = secrets.token_hex(16)
     return encode_jwt(
-        jwt_config["algorithm"], key, token_claims(jwt_config, typ, sub, iat, extra, jti)
+        jwt_config["algorithm"],
+        key,
+        token_claims(jwt_config, typ, sub, iat, extra, jti),
     )
 
 
@@ -1285,7 +1334,9 @@ def json_equal(left: Any, right: Any) -> bool:
     if isinstance(left, list) and isinstance(right, list):
         return len(left) == len(right) and all(map(json_equal, left, right))
     if isinstance(left, dict) and isinstance(right, dict):
-        return left.keys() == right.keys() and all(json_equal(left[k], right[k]) for k in left)
+        return left.keys() == right.keys() and all(
+            json_equal(left[k], right[k]) for k in left
+        )
     numbers = (int, float, Decimal)
     if isinstance(left, numbers) and isinstance(right, numbers):
         return left == right
@@ -1324,7 +1375,9 @@ _MWT_EXP = re.compile(r"0|[1-9][0-9]{0,15}")
 
 
 def _mwt_mac(secret: bytes | str, signed: str) -> bytes:
-    return hmac.new(_secret(secret), MWT_TAG + signed.encode("ascii"), hashlib.sha256).digest()
+    return hmac.new(
+        _secret(secret), MWT_TAG + signed.encode("ascii"), hashlib.sha256
+    ).digest()
 
 
 def mint_mwt(secret: bytes | str, identity: str, exp: int) -> str:
@@ -1364,7 +1417,9 @@ CSRF_TAG = b"mizan-csrf-v1\x00"
 
 
 def _csrf_mac(secret: bytes | str, nonce_text: str) -> bytes:
-    return hmac.new(_secret(secret), CSRF_TAG + nonce_text.encode("ascii"), hashlib.sha256).digest()
+    return hmac.new(
+        _secret(secret), CSRF_TAG + nonce_text.encode("ascii"), hashlib.sha256
+    ).digest()
 
 
 def make_csrf_token(secret: bytes | str, nonce: bytes | None = None) -> str:
@@ -1383,7 +1438,9 @@ def csrf_token_valid(secret: bytes | str, token: str) -> bool:
     return len(nonce) == 32 and hmac.compare_digest(_csrf_mac(secret, nonce_text), mac)
 
 
-def check_csrf(secret: bytes | str, cookie: str | None, header: str | None) -> str | None:
+def check_csrf(
+    secret: bytes | str, cookie: str | None, header: str | None
+) -> str | None:
     """None when the double submit passes; else `missing`, `mismatch` or `invalid`."""
     if not cookie or not header:
         return "missing"
@@ -1413,7 +1470,11 @@ def is_hostname(text: str, min_labels: int = 1) -> bool:
 def is_ipv4(text: str) -> bool:
     parts = text.split(".")
     return len(parts) == 4 and all(
-        p.isascii() and p.isdigit() and len(p) <= 3 and (p == "0" or p[0] != "0") and int(p) <= 255
+        p.isascii()
+        and p.isdigit()
+        and len(p) <= 3
+        and (p == "0" or p[0] != "0")
+        and int(p) <= 255
         for p in parts
     )
 
@@ -1430,7 +1491,11 @@ def is_email(text: str) -> bool:
 
 
 def is_url(text: str) -> bool:
-    if not text.isascii() or len(text) > 2048 or any(ord(c) <= 32 or ord(c) == 127 for c in text):
+    if (
+        not text.isascii()
+        or len(text) > 2048
+        or any(ord(c) <= 32 or ord(c) == 127 for c in text)
+    ):
         return False
     scheme, sep, rest = text.partition("://")
     if not sep or scheme.lower() not in ("http", "https"):
@@ -1505,7 +1570,9 @@ def validate_form(
 
 def form_data_wire(schema: dict[str, Any], cleaned: dict[str, Any]) -> dict[str, Any]:
     encoders: dict[str, Callable[[Any], Any]] = {
-        f["name"]: (lambda v: v) if f["choices"] is not None else PRIMITIVE_ENCODERS[f["type"]]
+        f["name"]: (lambda v: v)
+        if f["choices"] is not None
+        else PRIMITIVE_ENCODERS[f["type"]]
         for f in schema["fields"]
     }
     return {name: encoders[name](value) for name, value in cleaned.items()}
@@ -1518,7 +1585,9 @@ def _form_error(field: dict[str, Any], error: _FormError) -> dict[str, str]:
     shown = format_float(limit) if isinstance(limit, float) else limit
     return {
         "code": error.code,
-        "message": FORM_MESSAGES[error.code].format(limit=shown, s="" if limit == 1 else "s"),
+        "message": FORM_MESSAGES[error.code].format(
+            limit=shown, s="" if limit == 1 else "s"
+        ),
     }
 
 
@@ -1537,9 +1606,13 @@ def _clean_field(field: dict[str, Any], value: Any) -> Any:
             raise _FormError("min_length", field["min_length"])
         if field["max_length"] is not None and len(result) > field["max_length"]:
             raise _FormError("max_length", field["max_length"])
-        if (kind == "email" and not is_email(result)) or (kind == "url" and not is_url(result)):
+        if (kind == "email" and not is_email(result)) or (
+            kind == "url" and not is_url(result)
+        ):
             raise _FormError("invalid")
-        if field["pattern"] is not None and not _pattern(field["pattern"]).fullmatch(result):
+        if field["pattern"] is not None and not _pattern(field["pattern"]).fullmatch(
+            result
+        ):
             raise _FormError("pattern")
     elif kind in _ORDERED:
         decode = PRIMITIVE_DECODERS[kind]
@@ -1585,7 +1658,9 @@ class MemoryBundleCache:
     def __init__(
         self, max_entries: int = 10_000, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self._entries: dict[str, tuple[float, str, frozenset[tuple[str, str | None]], bytes]] = {}
+        self._entries: dict[
+            str, tuple[float, str, frozenset[tuple[str, str | None]], bytes]
+        ] = {}
         self._by_context: dict[str, set[str]] = {}
         self._generations: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -1623,7 +1698,12 @@ class MemoryBundleCache:
             self._drop(key)
             while len(self._entries) >= self._max:
                 self._drop(next(iter(self._entries)))
-            self._entries[key] = (self._clock() + ttl, context, frozenset(params.items()), body)
+            self._entries[key] = (
+                self._clock() + ttl,
+                context,
+                frozenset(params.items()),
+                body,
+            )
             self._by_context.setdefault(context, set()).add(key)
             return True
 

@@ -113,12 +113,12 @@ def create_app(
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_body_size:
             raise too_large
-        body = b""
+        body = bytearray()
         async for chunk in request.stream():
             body += chunk
             if len(body) > max_body_size:
                 raise too_large
-        return body
+        return bytes(body)
 
     async def call(request: fastapi.Request) -> fastapi.Response:
         raw = await read_body(request)
