@@ -30,6 +30,7 @@ import argparse
 import datetime
 import itertools
 import json
+import math
 import os
 import platform
 import pstats
@@ -359,8 +360,9 @@ def edit_sites(text: str) -> list[Site]:
 
 
 def percentile(values: list[float], fraction: float) -> float:
+    """Nearest-rank percentile: the smallest value with `fraction` of them at or below."""
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    rank = max(0, min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1))
     return ordered[rank]
 
 
@@ -415,10 +417,11 @@ def keystrokes(text: str, edits: int, rng: random.Random,
 
 
 def type_edits(client: StdioClient, uri: str, text: str, edits: int, rng: random.Random,
-               ) -> tuple[Stats, int]:
+               ) -> tuple[Stats, int, str, int]:
     """Send `keystrokes` one by one, waiting for each publish; time each.
 
-    Returns the latencies and how many edits were answered with errors.
+    Returns the latencies, how many edits were answered with errors, the final text
+    and version.
     """
     latencies: list[float] = []
     with_errors = 0
@@ -434,7 +437,36 @@ def type_edits(client: StdioClient, uri: str, text: str, edits: int, rng: random
         latencies.append(got.at - sent)
         if any(d.get("severity") == 1 for d in got.message["params"]["diagnostics"]):
             with_errors += 1
-    return Stats("", latencies), with_errors
+    return Stats("", latencies), with_errors, text, version
+
+
+@dataclass
+class Typist:
+    """Types a letter into a doc string and deletes it again, for requests that
+    follow a keystroke (the text is the same afterwards)."""
+
+    client: StdioClient
+    uri: str
+    text: str
+    version: int
+    rng: random.Random
+
+    def keystroke(self) -> int:
+        """Type (and wait for its publish), then backspace without waiting: the version
+        whose check the next request lands behind."""
+        sites = [s for s in edit_sites(self.text) if s.kind == "doc"]
+        site = self.rng.choice(sites)
+        pos = utf16_position(self.text, site.offset)
+        self.version += 1
+        mark = len(self.client.received)
+        self.client.change(self.uri, self.version, [{"range": {"start": pos, "end": pos},
+                                                     "text": "q"}])
+        self.client.diagnostics(self.uri, self.version, timeout=60, start=mark)
+        end = dict(pos, character=pos["character"] + 1)
+        self.version += 1
+        self.client.change(self.uri, self.version, [{"range": {"start": pos, "end": end},
+                                                     "text": ""}])
+        return self.version
 
 
 def request_positions(text: str, rng: random.Random, count: int) -> tuple[list[dict], list[dict]]:
@@ -457,13 +489,18 @@ def request_positions(text: str, rng: random.Random, count: int) -> tuple[list[d
 
 
 def time_requests(client: StdioClient, method: str, uri: str, positions: list[dict],
-                  ) -> tuple[Stats, int, str]:
-    """Latency of each request; (stats, how many answered non-empty, note)."""
+                  typist: Typist | None = None) -> tuple[Stats, int, str]:
+    """Latency of each request (each right after a keystroke when `typist` is given);
+    (stats, how many answered non-empty, note)."""
     times: list[float] = []
     non_empty = 0
     for pos in positions:
+        mark = len(client.received)
+        version = typist.keystroke() if typist is not None else None
         msg_id, sent = client.request_id(method, {"textDocument": {"uri": uri}, "position": pos})
         got = client.response(msg_id, timeout=60)
+        if version is not None:
+            client.diagnostics(uri, version, timeout=60, start=mark)
         if "error" in got.message:
             return Stats(method, [float("nan")]), 0, f"error: {got.message['error'].get('message')}"
         times.append(got.at - sent)
@@ -508,7 +545,7 @@ def bench_single(functions: int, edits: int, seed: int, report: Report,
             first = client.diagnostics(uri, 1, timeout=120)
             report.notes.append(f"{functions:,} functions, one file ({len(text) / 1000:.0f} KB): "
                                 f"open -> first diagnostics {1000 * (first.at - sent):.0f} ms")
-            stats, errors = type_edits(client, uri, text, edits, random.Random(seed))
+            stats, errors, _, _ = type_edits(client, uri, text, edits, random.Random(seed))
             stats.label = f"edit -> diagnostics, {functions:,} functions (one file)"
             stats.note = f"{errors} of {edits} edits answered with errors"
             report.rows.append(stats)
@@ -541,16 +578,24 @@ def bench_workspace(functions: int, edits: int, requests: int, seed: int, report
                                 f"{1000 * (first.at - sent):.0f} ms (reads and checks the whole "
                                 f"workspace)")
             rng = random.Random(seed)
-            stats, errors = type_edits(client, uri, text, edits, rng)
+            stats, errors, text, version = type_edits(client, uri, text, edits, rng)
             stats.label = f"edit -> diagnostics, {functions:,} functions (workspace, one file open)"
             stats.note = f"{errors} of {edits} edits answered with errors"
             report.rows.append(stats)
             hovers, completions = request_positions(text, rng, requests)
+            typist = Typist(client, uri, text, version, rng)
+            after = max(1, requests // 4)  # each costs a whole check
             for method, positions, kind in (("textDocument/completion", completions, "completion"),
                                             ("textDocument/hover", hovers, "hover")):
                 got, non_empty, note = time_requests(client, method, uri, positions)
                 got.label = f"{kind}, {functions:,} functions (workspace)"
                 got.note = note or f"{non_empty} of {len(positions)} answers non-empty"
+                report.rows.append(got)
+                got, non_empty, note = time_requests(client, method, uri, positions[:after],
+                                                     typist)
+                got.label = f"{kind} right after a keystroke, {functions:,} functions"
+                got.note = note or (f"{non_empty} of {len(positions[:after])} answers non-empty; "
+                                    "waits for the keystroke's check")
                 report.rows.append(got)
         finally:
             client.stop()
@@ -650,24 +695,23 @@ def table(report: Report) -> str:
     return "\n".join(lines)
 
 
+def replace_section(current: str, markdown: str) -> str:
+    """`current` with this benchmark's section replaced by `markdown`, or, when it has
+    none yet, with `markdown` appended at the end (the rest is someone else's)."""
+    lines = current.splitlines(keepends=True)
+    if SECTION + "\n" not in lines:
+        base = current.rstrip("\n")
+        return (base + "\n\n" if base else "") + markdown.rstrip("\n") + "\n"
+    start = lines.index(SECTION + "\n")
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+               len(lines))
+    tail = "".join(lines[end:])
+    return "".join(lines[:start]) + markdown.rstrip("\n") + "\n" + ("\n" + tail if tail else "")
+
+
 def write_docs(markdown: str) -> None:
-    """Replace this benchmark's section of docs/performance.md (or append it at the end)."""
     current = DOCS.read_text("utf-8") if DOCS.exists() else ""
-    at = current.find("\n" + SECTION + "\n")
-    if at < 0 and current.startswith(SECTION + "\n"):
-        at = -1
-        before, after = "", current
-    elif at < 0:
-        before, after = current, ""
-    else:
-        before, after = current[:at + 1], current[at + 1:]
-    if after:
-        following = after.find("\n## ", len(SECTION))
-        after = after[following + 1:] if following >= 0 else ""
-    if before and not before.endswith("\n\n"):
-        before = before.rstrip("\n") + "\n\n"
-    DOCS.write_text(before + markdown.rstrip("\n") + "\n" + (("\n" + after) if after else ""),
-                    "utf-8")
+    DOCS.write_text(replace_section(current, markdown), "utf-8")
 
 
 def print_profile(path: str, top: int) -> None:

@@ -164,9 +164,9 @@ def guarded(default: Any = None) -> Callable[[Callable[..., Any]], Callable[...,
 
     def wrap(handler: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(handler)
-        def run(ls: MizanServer, params: Any) -> Any:
+        def run(ls: MizanServer, *params: Any) -> Any:  # commands take any number
             try:
-                return handler(ls, params)
+                return handler(ls, *params)
             except JsonRpcException:
                 raise  # a deliberate answer (e.g. a refused rename): the client should see it
             except Exception as err:

@@ -24,7 +24,7 @@ from .names import check_members, collect_symbols
 from .result import CheckResult
 from .scoping import compute_scopings
 from .shapes import check_shapes
-from .state import CheckState
+from .state import CheckCache, CheckState
 from .types import check_types
 
 if TYPE_CHECKING:
@@ -46,8 +46,12 @@ PASSES = (
 )
 
 
-def check(ws: LoadedWorkspace) -> CheckResult:
-    """Check a `LoadedWorkspace`: every file's own diagnostics plus the checker's."""
+def check(ws: LoadedWorkspace, cache: CheckCache | None = None) -> CheckResult:
+    """Check a `LoadedWorkspace`: every file's own diagnostics plus the checker's.
+
+    `cache` (an editor session's) lets unchanged declarations replay their
+    results; the outcome is the same with or without it.
+    """
     files: dict[str, FileDecls] = {}
     earlier: list[Diagnostic] = []
     for path, source in ws.files.items():
@@ -56,16 +60,18 @@ def check(ws: LoadedWorkspace) -> CheckResult:
         earlier.extend(_with_path(d, path) for d in source.diagnostics)
     earlier.extend(ws.diagnostics)
     with paused_gc():
-        result = check_decls(files, earlier)
+        result = check_decls(files, earlier, cache)
     result.root = str(ws.roots[0]) if ws.roots else ""
     return result
 
 
-def check_decls(files: dict[str, FileDecls], earlier: list[Diagnostic] | None = None) -> CheckResult:
+def check_decls(files: dict[str, FileDecls], earlier: list[Diagnostic] | None = None,
+                cache: CheckCache | None = None) -> CheckResult:
     """Check declarations directly (tests, tools that lower on their own)."""
-    state = CheckState(files)
+    state = CheckState(files, cache)
     for run in PASSES:
         run(state)
+    state.finish()
     return CheckResult(
         files=dict(sorted(files.items())),
         diagnostics=_sorted_unique([*(earlier or ()), *_past_syntax(earlier, state.diagnostics)]),

@@ -65,16 +65,21 @@ def collect_symbols(state: CheckState) -> None:
 def check_members(state: CheckState) -> None:
     """Unique, usable member names inside each declaration."""
     for path, decl, label, members in _member_scopes(state):
-        seen: dict[str, Name] = {}
-        for member_label, name in members:
-            first = seen.get(name.text)
-            if first is not None:
-                state.report("M151", path, name.span, member=member_label, name=name.text,
-                             owner=label, related=[Related(path, first.span, "first declared here")])
-                continue
-            seen[name.text] = name
-            _check_identifier(state, path, name, for_type=False)
-        _case_collisions(state, ((path, name) for name in seen.values()))
+        state.memo("members", decl, path, _check_member_names, state, path, label, members)
+
+
+def _check_member_names(state: CheckState, path: str, label: str,
+                        members: list[tuple[str, Name]]) -> None:
+    seen: dict[str, Name] = {}
+    for member_label, name in members:
+        first = seen.get(name.text)
+        if first is not None:
+            state.report("M151", path, name.span, member=member_label, name=name.text,
+                         owner=label, related=[Related(path, first.span, "first declared here")])
+            continue
+        seen[name.text] = name
+        _check_identifier(state, path, name, for_type=False)
+    _case_collisions(state, ((path, name) for name in seen.values()))
 
 
 def _member_scopes(state: CheckState) -> Iterator[tuple[str, object, str, list[tuple[str, Name]]]]:

@@ -8,7 +8,7 @@ declarations happen to be split across files.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..decls import FileDecls
@@ -17,8 +17,25 @@ from ..source import Span
 from .result import KINDS, Scoping, Symbol
 
 
+class CheckCache:
+    """Per-declaration results kept between checks of one editor session.
+
+    An editor re-lowers only the chunk an edit touched, so every other
+    declaration is the very same object as last time. A pass that depends
+    only on its declaration and a small "environment" (e.g. the set of type
+    names) replays what it reported last time instead of redoing the work.
+    """
+
+    __slots__ = ("entries",)
+
+    def __init__(self) -> None:
+        self.entries: dict[tuple[str, int], tuple[object, object, list[Diagnostic], object]] = {}
+
+
 class CheckState:
-    def __init__(self, files: dict[str, FileDecls]) -> None:
+    def __init__(self, files: dict[str, FileDecls], cache: CheckCache | None = None) -> None:
+        self.cache = cache
+        self._fresh: dict[tuple[str, int], tuple[object, object, list[Diagnostic], object]] = {}
         self.files = files
         self.paths = sorted(files)
         self.diagnostics: list[Diagnostic] = []
@@ -28,12 +45,38 @@ class CheckState:
         self.scopings: list[Scoping] = []
         # Filled by the types pass: (path, start, end) of a TypeRef -> resolved type.
         self.resolved: dict[tuple[str, int, int], Any] = {}
+        self.resolve_log: list[tuple[Any, Any]] | None = None  # see types.check_types
 
     # --- reporting ---------------------------------------------------------
     def report(self, code: str, path: str, span: Span, *,
                related: list[Related] | None = None,
                data: dict[str, object] | None = None, **fields: object) -> None:
         self.diagnostics.append(make(code, span, path=path, related=related, data=data, **fields))
+
+    def memo(self, task: str, decl: object, env: object, run: Callable[..., Any],
+             *args: Any) -> Any:
+        """`run(*args)` for one declaration, or a replay of its last run.
+
+        `run` must depend only on `decl` and `env` and affect the state only by
+        reporting diagnostics and returning a value (the caller applies it).
+        """
+        if self.cache is None:
+            return run(*args)
+        key = (task, id(decl))
+        hit = self.cache.entries.get(key)
+        if hit is not None and hit[0] is decl and hit[1] == env:
+            self.diagnostics.extend(hit[2])
+            self._fresh[key] = hit
+            return hit[3]
+        start = len(self.diagnostics)
+        value = run(*args)
+        self._fresh[key] = (decl, env, self.diagnostics[start:], value)
+        return value
+
+    def finish(self) -> None:
+        """Keep in the cache exactly what this check used."""
+        if self.cache is not None:
+            self.cache.entries = self._fresh
 
     # --- iteration ---------------------------------------------------------
     def each(self, attr: str) -> Iterator[tuple[str, Any]]:

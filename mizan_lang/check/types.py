@@ -29,23 +29,67 @@ WHERE = {
 
 
 def check_types(state: CheckState) -> None:
-    for path, decl in state.each("types"):
-        for item in decl.fields:
-            resolved = resolve(state, path, item.type, "field")
-            if item.default is not None and resolved is not None:
-                check_default(state, path, item.default, resolved)
-    for path, ctx in state.each("contexts"):
-        for param in ctx.params:
-            _param(state, path, param, "key")
-    for path, fn in state.each("functions"):
-        for param in fn.params:
-            _param(state, path, param, "param")
-        if fn.returns is not None:
-            resolve(state, path, fn.returns, "returns")
-    for path, model in state.each("models"):
-        for column in model.columns:
-            resolve(state, path, column.type, "column")
+    env = _type_environment(state)
+    for task, decl_kind, check in _DECL_CHECKS:
+        for path, decl in state.each(decl_kind):
+            resolved = state.memo(task, decl, (path, env), _logged, state, check, path, decl)
+            for ref, rtype in resolved:
+                state.resolved[(path, ref.span.start, ref.span.end)] = rtype
     _check_infinite(state)
+
+
+def _type_environment(state: CheckState) -> tuple:
+    """Everything resolving a declaration's types may look at: the type
+    namespace (with enum members, for defaults) and the models (with the
+    shapes projecting each)."""
+    types = tuple(
+        (name, symbol.kind,
+         tuple(m.name.text for m in symbol.decl.members) if symbol.kind == "enum" else
+         (symbol.decl.model.text if symbol.kind == "shape" and symbol.decl.model else None))
+        for name, symbol in sorted(state.symbols["type"].items()))
+    return types, tuple(sorted(state.symbols["model"]))
+
+
+def _logged(state: CheckState, check, path: str, decl) -> list:
+    """Run one declaration's checks; return the (TypeRef, resolved type) pairs it found."""
+    state.resolve_log = []
+    try:
+        check(state, path, decl)
+        return state.resolve_log
+    finally:
+        state.resolve_log = None
+
+
+def _type_decl(state: CheckState, path: str, decl) -> None:
+    for item in decl.fields:
+        resolved = resolve(state, path, item.type, "field")
+        if item.default is not None and resolved is not None:
+            check_default(state, path, item.default, resolved)
+
+
+def _context(state: CheckState, path: str, ctx) -> None:
+    for param in ctx.params:
+        _param(state, path, param, "key")
+
+
+def _function(state: CheckState, path: str, fn) -> None:
+    for param in fn.params:
+        _param(state, path, param, "param")
+    if fn.returns is not None:
+        resolve(state, path, fn.returns, "returns")
+
+
+def _model(state: CheckState, path: str, model) -> None:
+    for column in model.columns:
+        resolve(state, path, column.type, "column")
+
+
+_DECL_CHECKS = (
+    ("types:type", "types", _type_decl),
+    ("types:context", "contexts", _context),
+    ("types:function", "functions", _function),
+    ("types:model", "models", _model),
+)
 
 
 def resolve(state: CheckState, path: str, ref: TypeRef, where: str) -> RType | None:
@@ -57,6 +101,8 @@ def resolve(state: CheckState, path: str, ref: TypeRef, where: str) -> RType | N
     resolved = _convert(state, path, expr, where, top=True)
     if resolved is not None:
         state.resolved[(path, ref.span.start, ref.span.end)] = resolved
+        if state.resolve_log is not None:
+            state.resolve_log.append((ref, resolved))
     return resolved
 
 

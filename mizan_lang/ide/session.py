@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from ..check import check
 from ..check.result import CheckResult
+from ..check.state import CheckCache
 from ..diagnostics import Diagnostic
 from ..kdl.incremental import IncrementalDocument
 from ..lower import LoweredPart, assemble, lower_part
@@ -74,6 +75,7 @@ class _Unit:
     analysis: Analysis | None = None
     dirty: bool = True
     index_cache: IndexCache = field(default_factory=IndexCache)
+    check_cache: CheckCache = field(default_factory=CheckCache)
 
 
 def source_from_document(path: str, doc: IncrementalDocument) -> SourceFile:
@@ -198,7 +200,7 @@ class Session:
         if unit.analysis is None or unit.dirty:
             with paused_gc():
                 workspace = load_workspace(unit.roots, read=self._read)
-                result = check(workspace)
+                result = check(workspace, unit.check_cache)
             versions = {p: d.version for p, d in self.documents.items() if p in workspace.files}
             unit.analysis = Analysis(result, workspace.files, versions, unit.index_cache)
             unit.dirty = False

@@ -233,6 +233,20 @@ def test_unknown_notifications_are_ignored(server: StdioClient, shop: Path) -> N
     assert_serves(server, shop)
 
 
+def test_commands_with_odd_arguments_are_answered(server: StdioClient, shop: Path) -> None:
+    for arguments in ([], ["unexpected", 3], None):
+        params: dict[str, Any] = {"command": "mizan.stats"}
+        if arguments is not None:
+            params["arguments"] = arguments
+        got = server.request("workspace/executeCommand", params)
+        assert set(got) == {"publishes", "latencies_ms"}, arguments
+    unknown = answer(server, {"jsonrpc": "2.0", "id": 31, "method": "workspace/executeCommand",
+                              "params": {"command": "mizan.nothing", "arguments": []}})
+    assert error_code(unknown) == INVALID_PARAMS
+    assert server.error_logs() == []
+    assert_serves(server, shop)
+
+
 # ---------------------------------------------------------------- unknown documents
 
 # Request -> the capability that announces it.
