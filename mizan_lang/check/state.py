@@ -26,10 +26,11 @@ class CheckCache:
     names) replays what it reported last time instead of redoing the work.
     """
 
-    __slots__ = ("entries",)
+    __slots__ = ("entries", "environments")
 
     def __init__(self) -> None:
         self.entries: dict[tuple[str, int], tuple[object, object, list[Diagnostic], object]] = {}
+        self.environments: dict[str, object] = {}
 
 
 class CheckState:
@@ -43,8 +44,8 @@ class CheckState:
         self.function_kinds: dict[str, str] = {}
         self.effective_auth: dict[str, str] = {}
         self.scopings: list[Scoping] = []
-        # Filled by the types pass: (path, start, end) of a TypeRef -> resolved type.
-        self.resolved: dict[tuple[str, int, int], Any] = {}
+        # Filled by the types pass: id() of a TypeRef (alive in `files`) -> resolved type.
+        self.resolved: dict[int, Any] = {}
         self.resolve_log: list[tuple[Any, Any]] | None = None  # see types.check_types
 
     # --- reporting ---------------------------------------------------------
@@ -72,6 +73,17 @@ class CheckState:
         value = run(*args)
         self._fresh[key] = (decl, env, self.diagnostics[start:], value)
         return value
+
+    def intern(self, name: str, env: object) -> object:
+        """The environment object of last time when it is equal, so that the
+        per-declaration comparisons in `memo` succeed on identity at once."""
+        if self.cache is None:
+            return env
+        previous = self.cache.environments.get(name)
+        if previous is not None and previous == env:
+            return previous
+        self.cache.environments[name] = env
+        return env
 
     def finish(self) -> None:
         """Keep in the cache exactly what this check used."""
@@ -105,4 +117,4 @@ class CheckState:
         """The resolved type of a TypeRef (None when absent or unresolvable)."""
         if ref is None:
             return None
-        return self.resolved.get((path, ref.span.start, ref.span.end))
+        return self.resolved.get(id(ref))

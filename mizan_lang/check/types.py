@@ -29,12 +29,12 @@ WHERE = {
 
 
 def check_types(state: CheckState) -> None:
-    env = _type_environment(state)
+    env = state.intern("types", _type_environment(state))
     for task, decl_kind, check in _DECL_CHECKS:
         for path, decl in state.each(decl_kind):
             resolved = state.memo(task, decl, (path, env), _logged, state, check, path, decl)
             for ref, rtype in resolved:
-                state.resolved[(path, ref.span.start, ref.span.end)] = rtype
+                state.resolved[id(ref)] = rtype
     _check_infinite(state)
 
 
@@ -100,7 +100,7 @@ def resolve(state: CheckState, path: str, ref: TypeRef, where: str) -> RType | N
         return None
     resolved = _convert(state, path, expr, where, top=True)
     if resolved is not None:
-        state.resolved[(path, ref.span.start, ref.span.end)] = resolved
+        state.resolved[id(ref)] = resolved
         if state.resolve_log is not None:
             state.resolve_log.append((ref, resolved))
     return resolved

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 # name -> module; sorted by name.
 TARGETS = {
+    "django": "mizan_lang.generators.django",
     "fastapi": "mizan_lang.generators.fastapi",
 }
 

@@ -99,9 +99,9 @@ def assert_matches_fresh(client: StdioClient, root: Path, reference: Path,
 
 # ---------------------------------------------------------------- edits
 
-# Newlines are the ones LSP and KDL agree on; form feed, U+2028 and friends end a
-# line for KDL but not for an editor (tests/lsp/test_positions.py covers them).
+# Form feed, U+0085 and U+2028 end a line for KDL but not for an editor.
 SNIPPETS = ["{", "}", '"', "'", "/-", "//", "/*", "*/", "\\", "\n", "\r\n", "\r", " ", ";", "=",
+            "\x0c", "\x85", "\u2028", "\t",
             "#true", "#null", "é", "ü", "😀", "🦀", "0x1F", "-", "<", ">", "?",
             "doc \"Prix en € 😀\"", "fn ", "type ", "param p str", "field a int",
             "returns=Nope", "context=", "affects=", "list<", "\"\"\"", "r#\"", "\n}\n",

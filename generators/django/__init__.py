@@ -1,0 +1,34 @@
+"""The Django server target.
+
+Writes the shared Python server modules (`generators/python_common`, the
+same bytes the FastAPI target writes) and `django_app.py`, whose
+`DjangoServer(service, secret=...)` serves the protocol's routes as Django
+URL patterns (`.urls`) and Django's ASGI application (`.asgi_application()`).
+"""
+
+from __future__ import annotations
+
+from mizan_lang.gen.files import GeneratedFile
+from mizan_lang.gen.templates import render_file
+from mizan_lang.plan import Plan
+
+from ..python_common import LABEL, common_files, scaffold_file
+from .view import app_view
+
+
+class DjangoTarget:
+    name = "django"
+    description = "Django server package (URL patterns, async views, ASGI application)"
+    # Header labels of the files this target writes (its own and the shared ones).
+    labels = ("django", LABEL)
+
+    def generate(self, plan: Plan) -> list[GeneratedFile]:
+        app = render_file(__name__, "django_app.py.j2", app_view(plan), path="django_app.py",
+                          target=self.name, syntax="python")
+        return sorted([*common_files(plan), app], key=lambda f: f.path)
+
+    def scaffold(self, plan: Plan, *, package: str, path: str) -> GeneratedFile:
+        return scaffold_file(plan, package=package, path=path)
+
+
+TARGET = DjangoTarget()
