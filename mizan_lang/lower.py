@@ -319,6 +319,14 @@ class LoweredPart:
     decls: FileDecls
     diagnostics: list[Diagnostic]
     versions: list[tuple[Node, Literal | None]] = field(default_factory=list)
+    _filled: list[tuple[str, list]] | None = None
+
+    def filled(self) -> list[tuple[str, list]]:
+        """The non-empty declaration lists (a chunk usually holds one declaration)."""
+        if self._filled is None:
+            self._filled = [(name, items) for name in _LISTS
+                            if (items := getattr(self.decls, name))]
+        return self._filled
 
 
 def lower_part(nodes: list[Node], path: str) -> LoweredPart:
@@ -355,10 +363,12 @@ def assemble(parts: list[LoweredPart], nodes: list[Node], path: str
             out.version = version
         else:
             reader.report("M110", node.name_span, what="the version ('mizan')")
+    targets = {name: getattr(out, name) for name in _LISTS}
     for part in parts:
-        for name in _LISTS:
-            getattr(out, name).extend(getattr(part.decls, name))
-        found.extend(part.diagnostics)
+        for name, items in part.filled():
+            targets[name].extend(items)
+        if part.diagnostics:
+            found.extend(part.diagnostics)
     return out, sorted(found, key=Diagnostic.sort_key)
 
 

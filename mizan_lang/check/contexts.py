@@ -28,7 +28,9 @@ def check_contexts(state: CheckState) -> None:
             report_unknown_context(state, path, fn.context)
             continue
         members.setdefault(ctx.name.text, []).append(fn.name.text)
-        _check_member(state, path, fn, ctx)
+        ctx_path = state.lookup("context", ctx.name.text).path
+        state.memo("member", fn, (path, ctx, ctx_path, state.type_env), _check_member,
+                   state, path, fn, ctx, ctx_path)
     for path, ctx in state.each("contexts"):
         _check_settings(state, path, ctx)
         _check_keys(state, path, ctx)
@@ -66,8 +68,8 @@ def _check_keys(state: CheckState, path: str, ctx: ContextDecl) -> None:
                          type=resolved.text)
 
 
-def _check_member(state: CheckState, path: str, fn: FunctionDecl, ctx: ContextDecl) -> None:
-    ctx_path = state.lookup("context", ctx.name.text).path
+def _check_member(state: CheckState, path: str, fn: FunctionDecl, ctx: ContextDecl,
+                  ctx_path: str) -> None:
     params = {}
     for param in fn.params:
         params.setdefault(param.name.text, param)

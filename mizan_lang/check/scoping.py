@@ -29,7 +29,9 @@ def compute_scopings(state: CheckState) -> None:
             if ctx_symbol is None or affect.context.text in seen:
                 continue
             seen.add(affect.context.text)
-            scoping = _scope(state, path, fn, affect, ctx_symbol.path, ctx_symbol.decl)
+            scoping = state.memo("scope", affect,
+                                 (path, fn, ctx_symbol.decl, ctx_symbol.path, state.type_env),
+                                 _scope, state, path, fn, affect, ctx_symbol.path, ctx_symbol.decl)
             if state.decl("function", fn.name.text) is fn:
                 state.scopings.append(scoping)
     state.scopings.sort(key=lambda s: (s.mutation, s.context))

@@ -47,6 +47,8 @@ class CheckState:
         # Filled by the types pass: id() of a TypeRef (alive in `files`) -> resolved type.
         self.resolved: dict[int, Any] = {}
         self.resolve_log: list[tuple[Any, Any]] | None = None  # see types.check_types
+        # Set by the types pass: what type resolution depended on (see `memo`).
+        self.type_env: object = None
 
     # --- reporting ---------------------------------------------------------
     def report(self, code: str, path: str, span: Span, *,

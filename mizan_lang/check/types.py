@@ -29,7 +29,7 @@ WHERE = {
 
 
 def check_types(state: CheckState) -> None:
-    env = state.intern("types", _type_environment(state))
+    env = state.type_env = state.intern("types", _type_environment(state))
     for task, decl_kind, check in _DECL_CHECKS:
         for path, decl in state.each(decl_kind):
             resolved = state.memo(task, decl, (path, env), _logged, state, check, path, decl)

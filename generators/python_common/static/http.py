@@ -1,0 +1,97 @@
+"""What a web layer hands to the dispatcher, and what it gets back.
+
+A web layer (FastAPI, Django) turns its framework's request into a
+`Request`, asks the `Dispatcher`, and writes the `Answer` out as it is:
+status, headers, cookies and bytes. Nothing about the protocol is decided
+in between, so every framework sends the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from . import mizan_runtime as runtime
+
+JSON = "application/json"
+HTML = "text/html; charset=utf-8"
+TEXT = "text/plain; charset=utf-8"
+# Every protocol response: browsers must not cache what the protocol invalidates.
+NO_STORE = "no-store"
+
+
+@dataclass(frozen=True)
+class Request:
+    """The parts of an HTTP request (or WebSocket upgrade) the protocol reads.
+    Header names are lowercase."""
+
+    headers: Mapping[str, str] = field(default_factory=dict)
+    cookies: Mapping[str, str] = field(default_factory=dict)
+    query: bytes = b""
+    secure: bool = False
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: the verified access-token claims (None: anonymous).
+
+    `via_cookie`: the identity came from the `mizan_access` cookie, so
+    state-changing requests must pass the CSRF check."""
+
+    claims: Mapping[str, Any] | None = None
+    transport: str = "http"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    via_cookie: bool = False
+
+    @property
+    def subject(self) -> str | None:
+        return None if self.claims is None else str(self.claims["sub"])
+
+
+@dataclass(frozen=True)
+class Cookie:
+    """A cookie to set (`max_age` 0 clears it). Defaults: the protocol's
+    `Path=/; HttpOnly; SameSite=Lax`, `Secure` over HTTPS."""
+
+    name: str
+    value: str
+    max_age: int | None = None
+    path: str = "/"
+    samesite: Literal["lax", "strict"] = "lax"
+    secure: bool = False
+    httponly: bool = True
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response: a JSON body (or ready bytes), status, headers, cookies."""
+
+    body: Any = None
+    invalidate_header: str | None = None
+    status: int = 200
+    headers: Mapping[str, str] = field(default_factory=dict)
+    cookies: tuple[Cookie, ...] = ()
+    content: bytes | None = None  # the bytes to send as they are (cached, HTML)
+    media_type: str = JSON
+
+    def data(self) -> bytes:
+        if self.content is not None:
+            return self.content
+        return runtime.canonical_json(self.body).encode("utf-8")
+
+    def all_headers(self) -> dict[str, str]:
+        headers = {"Cache-Control": NO_STORE, **self.headers}
+        if self.invalidate_header is not None:
+            headers[runtime.INVALIDATE_HEADER] = self.invalidate_header
+        return headers
+
+
+def error_answer(error: runtime.MizanError, allow: str | None = None) -> Answer:
+    """The protocol's error response (a 401 also names the Bearer scheme)."""
+    headers = {}
+    if error.code == "unauthenticated":
+        headers["WWW-Authenticate"] = "Bearer"
+    if allow is not None:
+        headers["Allow"] = allow
+    return Answer(error.body(), status=error.status, headers=headers)

@@ -1,0 +1,29 @@
+"""A whole Django project in one module, for the live ASGI test.
+
+Settings, URLconf and ASGI application: `uvicorn live_site:application`
+from a folder holding the generated package `smallapi` and `impl.py`.
+"""
+
+from django.conf import settings
+
+settings.configure(
+    DEBUG=False,
+    SECRET_KEY="django-test-key",
+    ALLOWED_HOSTS=["127.0.0.1", "localhost"],
+    ROOT_URLCONF="live_site",
+    MIDDLEWARE=[
+        "django.middleware.security.SecurityMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+    ],
+    INSTALLED_APPS=[],
+    USE_TZ=True,
+)
+
+import impl  # noqa: E402
+from smallapi.django_app import DjangoServer  # noqa: E402
+
+server = DjangoServer(impl.make_service("smallapi"), secret="test-secret",
+                      identify=impl.identify, max_body_size=4096)
+urlpatterns = server.urls
+application = server.asgi_application()
