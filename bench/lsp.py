@@ -96,6 +96,7 @@ class StdioClient:
     violations: list[bytes] = field(default_factory=list)
     stdout_bytes: int = 0
     stderr: bytearray = field(default_factory=bytearray)
+    capabilities: dict[str, Any] = field(default_factory=dict)  # the server's, once initialized
 
     def __post_init__(self) -> None:
         self.proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -272,6 +273,7 @@ class StdioClient:
             },
         }
         result = self.request("initialize", params, timeout=30)
+        self.capabilities = result.get("capabilities", {})
         self.notify("initialized", {})
         return result
 
@@ -744,6 +746,7 @@ def main(argv: list[str] | None = None) -> int:
 
     report = Report()
     started = time.perf_counter()
+    load = os.getloadavg()[0]  # other work on the machine shows in the tails
     profile_single = f"{args.profile}.single" if args.profile else None
     profile_ws = f"{args.profile}.workspace" if args.profile else None
     bench_single(args.functions, args.edits, args.seed, report, profile_single)
@@ -754,7 +757,8 @@ def main(argv: list[str] | None = None) -> int:
     markdown = "\n".join([
         SECTION, "",
         f"Measured {datetime.date.today().isoformat()} on {machine} with `{command.strip()}` "
-        f"({time.perf_counter() - started:.0f} s). Client-side wall time over stdio: from writing "
+        f"({time.perf_counter() - started:.0f} s, load average {load:.1f} at the start). "
+        "Client-side wall time over stdio: from writing "
         "a didChange to reading the publishDiagnostics of that version; from writing a request "
         "to reading its response. Peers' p50 figures are from the brief (~1,000 operations, "
         "measured elsewhere).", "",

@@ -20,7 +20,7 @@ from mizan_lang.workspace import load_workspace
 
 from . import config
 
-# The claims the fixture's `Accounts` gives each user (conformance/impl.py).
+# The claims `conformance/impl.py` gives each user (its `ACCOUNTS`).
 CLAIMS: dict[str, dict[str, Any]] = {
     "ada": {"is_staff": True, "role": "admin"},
     "bob": {"is_staff": False, "role": "member"},

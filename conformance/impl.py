@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from fixture_api import models
+from fixture_api.auth import Identity
 from fixture_api.dispatch import Caller, MizanError
 from fixture_api.service import Service
 from fixture_api.wire import Upload
@@ -61,23 +62,6 @@ def subject(caller: Caller) -> str:
     return str(caller.claims["sub"])
 
 
-class Accounts:
-    """The credentials check and claims lookup behind `auth/token/` and
-    `auth/refresh/`: usernames and passwords from `ACCOUNTS`."""
-
-    def authenticate(self, credentials: Any) -> tuple[str, dict[str, Any]] | None:
-        if not isinstance(credentials, Mapping):
-            return None
-        account = ACCOUNTS.get(str(credentials.get("username")))
-        if account is None or credentials.get("password") != account[0]:
-            return None
-        return str(credentials["username"]), dict(account[1])
-
-    def claims_for(self, sub: str) -> dict[str, Any] | None:
-        account = ACCOUNTS.get(sub)
-        return None if account is None else dict(account[1])
-
-
 class Fixture(Service):
     """Boards of notes, threads, inboxes and a library, all deterministic."""
 
@@ -85,10 +69,22 @@ class Fixture(Service):
         self.database = database
         self.lock = threading.Lock()
         self.notes: dict[int, list[models.Note]] = {}
-        self.next_id = 1
         self.inboxes: dict[str, list[str]] = {}
         self.profiles: dict[str, dict[str, Any]] = {}
         self.counter = 0
+
+    # --- credentials: behind `auth/token/` and `auth/refresh/` ----------------------
+    def authenticate(self, credentials: Any) -> Identity | None:
+        if not isinstance(credentials, Mapping):
+            return None
+        account = ACCOUNTS.get(str(credentials.get("username")))
+        if account is None or credentials.get("password") != account[0]:
+            return None
+        return Identity(str(credentials["username"]), dict(account[1]))
+
+    def identity_of(self, subject: str) -> Identity | None:
+        account = ACCOUNTS.get(subject)
+        return None if account is None else Identity(subject, dict(account[1]))
 
     # --- boards and threads --------------------------------------------------------
     def board_notes(self, caller: Caller, *, board_id: int) -> list[models.Note]:
@@ -116,16 +112,18 @@ class Fixture(Service):
     ) -> models.Note:
         await asyncio.sleep(0)  # an async method: both kinds must be served
         with self.lock:
+            board = self.notes.setdefault(board_id, [])
+            # Ids and times count per board, so probes on different boards
+            # do not depend on each other's order.
             note = models.Note(
-                id=self.next_id,
+                id=board_id * 1000 + len(board) + 1,
                 board_id=board_id,
                 text=text,
                 tags=tags or [],
                 price=decimal.Decimal("1.50"),
-                created=EPOCH + datetime.timedelta(minutes=self.next_id),
+                created=EPOCH + datetime.timedelta(minutes=len(board) + 1),
             )
-            self.next_id += 1
-            self.notes.setdefault(board_id, []).append(note)
+            board.append(note)
             self.counter += 1
         return note
 
@@ -155,6 +153,12 @@ class Fixture(Service):
     def stats_counter(self, caller: Caller) -> int:
         with self.lock:
             return self.counter
+
+    def topic_keys(self, caller: Caller, *, tag: str, day: datetime.date | None) -> Any:
+        return {"tag": tag, "day": None if day is None else day.isoformat()}
+
+    def retag(self, caller: Caller, *, tag: str, day: datetime.date | None) -> None:
+        return None
 
     def office_report(self, caller: Caller, *, day: datetime.date) -> Any:
         return {"day": day.isoformat(), "weekday": day.isoweekday(), "by": subject(caller)}

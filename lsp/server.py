@@ -20,7 +20,6 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, BinaryIO
 
 from lsprotocol import types as lsp
@@ -328,7 +327,8 @@ def _register_features() -> None:
 # header claims (a huge one kills the server with MemoryError), and leaves a
 # request it cannot read (no params, a negative position, ...) unanswered, so
 # the editor waits forever. This loop resynchronises on the next header, reads
-# bodies in bounded chunks and answers every request it can identify.
+# bodies in bounded chunks, answers every request it can identify, and reads
+# ahead so that edits arriving during a check are checked together.
 MAX_MESSAGE_BYTES = 1 << 30  # a longer declared length is treated as garbage
 _CHUNK = 1 << 20
 _LENGTH = re.compile(rb"content-length:[ \t]*(\d{1,15})[ \t]*\r?\n\Z", re.IGNORECASE)
@@ -380,7 +380,18 @@ class FrameReader:
                 length = declared if declared <= MAX_MESSAGE_BYTES else None
             elif length is not None and line in (b"\r\n", b"\n"):
                 body = self._read(length)
-                return body if len(body) == length else None
+                if len(body) < length:
+                    return None
+                # A Content-Length too long swallows the start of the next frame. JSON
+                # cannot hold a raw newline inside a string, so a header line in a
+                # body is that next frame: give it back.
+                inside = _HEADER_INSIDE.search(body)
+                if inside is None:
+                    return body
+                self.unread(body[inside.start():])
+                if body[:inside.start()].strip():
+                    return body[:inside.start()]
+                length = None
 
 
 def _send_error(ls: MizanServer, msg_id: Any, error: JsonRpcException) -> None:
@@ -412,17 +423,11 @@ def _reject(ls: MizanServer, body: bytes) -> None:
         _send_error(ls, raw["id"], JsonRpcMethodNotFound.of(method))
 
 
-def _receive(ls: MizanServer, frames: FrameReader, body: bytes) -> None:
+def _receive(ls: MizanServer, body: bytes) -> None:
     protocol = ls.protocol
     try:
         message = json.loads(body, object_hook=protocol.structure_message)
-    except ValueError:  # not JSON: maybe a too-long Content-Length swallowed the next frame
-        found = _HEADER_INSIDE.search(body)
-        if found is not None:
-            frames.unread(body[found.start():])
-            if body[:found.start()].strip():
-                _receive(ls, frames, body[:found.start()])
-            return
+    except ValueError:
         log.warning("body is not JSON: %.200r", body)
         _send_error(ls, None, JsonRpcParseError())
         return
@@ -440,20 +445,40 @@ def _receive(ls: MizanServer, frames: FrameReader, body: bytes) -> None:
     protocol.handle_message(message)
 
 
+def _read_ahead(frames: FrameReader, loop: asyncio.AbstractEventLoop,
+                queue: asyncio.Queue[bytes | None]) -> None:
+    """Read frames as they come (a thread), so that messages pile up while a check runs."""
+    body: bytes | None = b""
+    while body is not None:
+        try:
+            body = frames.next_body()
+        except Exception as err:  # an unreadable stdin ends the session like EOF
+            log.warning("stdin failed: %s", err)
+            body = None
+        try:
+            loop.call_soon_threadsafe(queue.put_nowait, body)
+        except RuntimeError:  # the loop is gone: the server is exiting
+            return
+
+
 async def _serve(ls: MizanServer, stdin: BinaryIO) -> None:
-    frames = FrameReader(stdin)
     loop = asyncio.get_running_loop()
-    with ThreadPoolExecutor(1, thread_name_prefix="mizan-stdin") as reader:
-        while not ls._stop_event.is_set():
-            body = await loop.run_in_executor(reader, frames.next_body)
-            if body is None:  # the client closed our stdin: leave quietly
-                break
-            try:
-                _receive(ls, frames, body)
-            except (BrokenPipeError, SystemExit):
-                raise
-            except Exception as err:  # whatever a message does, keep reading
-                ls.log_error("message", err)
+    queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+    threading.Thread(target=_read_ahead, args=(FrameReader(stdin), loop, queue),
+                     name="mizan-stdin", daemon=True).start()
+    while not ls._stop_event.is_set():
+        # `get` only yields to the loop (and so to the scheduled diagnostics) once
+        # the queue is empty: edits that arrived during a check are all applied
+        # before the next one starts.
+        body = await queue.get()
+        if body is None:  # the client closed our stdin: leave quietly
+            break
+        try:
+            _receive(ls, body)
+        except (BrokenPipeError, SystemExit):
+            raise
+        except Exception as err:  # whatever a message does, keep reading
+            ls.log_error("message", err)
 
 
 def serve_stdio(ls: MizanServer, stdin: BinaryIO | None = None,

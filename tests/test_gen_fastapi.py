@@ -10,6 +10,7 @@ and started.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import importlib
@@ -42,6 +43,7 @@ CASES = REPO / "tests" / "cases" / "gen" / "fastapi"
 SMALL = CASES / "small" / "main.mizan"
 VECTORS = REPO / "protocol" / "vectors"
 RUNTIME = REPO / "generators" / "python_runtime" / "mizan_runtime.py"
+STATIC = REPO / "generators" / "python_common" / "static"
 UPDATE = os.environ.get("MIZAN_UPDATE_EXPECTED") == "1"
 PREFIX = "/api/mizan/"
 _names = itertools.count()
@@ -60,15 +62,23 @@ def write_package(plan: Plan, folder: Path) -> Path:
     return folder
 
 
+@contextlib.contextmanager
+def importable_folder(folder: Path) -> Iterator[Path]:
+    """`folder` on sys.path; packages imported from it are forgotten after."""
+    sys.path.insert(0, str(folder))
+    before = set(sys.modules)
+    try:
+        yield folder
+    finally:
+        sys.path.remove(str(folder))
+        for name in set(sys.modules) - before:
+            del sys.modules[name]
+
+
 @pytest.fixture
 def importable(tmp_path: Path) -> Iterator[Path]:
-    """A folder on sys.path; packages imported from it are forgotten after."""
-    sys.path.insert(0, str(tmp_path))
-    before = set(sys.modules)
-    yield tmp_path
-    sys.path.remove(str(tmp_path))
-    for name in set(sys.modules) - before:
-        del sys.modules[name]
+    with importable_folder(tmp_path) as folder:
+        yield folder
 
 
 def import_package(plan: Plan, root: Path) -> str:
@@ -85,10 +95,12 @@ def import_package(plan: Plan, root: Path) -> str:
                          ids=lambda p: p.name)
 def test_generated_files_match_expected(case: Path, tmp_path: Path) -> None:
     produced = write_package(plan_of(case / "main.mizan"), tmp_path / "out")
-    runtime = produced / "mizan_runtime.py"
-    # Copied verbatim below the header: its own tests pin its behaviour.
-    assert runtime.read_text("utf-8").split("\n", 2)[2] == RUNTIME.read_text("utf-8")
-    runtime.unlink()
+    # Copied verbatim below the header: the runtime's and the static modules'
+    # own tests pin their behaviour; goldens hold what the spec shapes.
+    for source in [RUNTIME, *sorted(STATIC.glob("*.py"))]:
+        copy = produced / source.name
+        assert copy.read_text("utf-8").split("\n", 2)[2] == source.read_text("utf-8")
+        copy.unlink()
     expected = case / "expected"
     if UPDATE:
         shutil.rmtree(expected, ignore_errors=True)
@@ -112,6 +124,7 @@ def small(importable: Path) -> ModuleType:
 def small_service(package: ModuleType) -> Any:
     models = importlib.import_module(f"{package.__name__}.models")
     service = importlib.import_module(f"{package.__name__}.service")
+    auth = importlib.import_module(f"{package.__name__}.auth")
 
     class Small(service.Service):
         def __init__(self) -> None:
@@ -153,20 +166,45 @@ def small_service(package: ModuleType) -> Any:
         def crash(self, caller: Any) -> None:
             raise RuntimeError("secret internals: password=hunter2")
 
+        def authenticate(self, credentials: Any) -> Any:
+            if credentials == {"user": "ada", "password": "pw"}:
+                return auth.Identity("1", {"is_staff": True})
+            return None
+
+        def identity_of(self, subject: str) -> Any:
+            return None if subject in self.revoked else auth.Identity(subject, {})
+
+    Small.revoked = set()  # type: ignore[attr-defined]
     return Small()
+
+
+SECRET = "test-secret-of-at-least-32-bytes-long"
+
+
+def access_token(package: str, sub: str, *, secret: str = SECRET, now: int | None = None,
+                 **claims: Any) -> str:
+    """An access token the generated server accepts (its runtime mints it)."""
+    runtime = importlib.import_module(f"{package}.mizan_runtime")
+    jwt = importlib.import_module(f"{package}.spec").TABLES["auth"]["jwt"]
+    return runtime.mint_token(jwt, secret, "access", sub, now, claims)
+
+
+def sign_in(client: TestClient, package: str, sub: str | None, **claims: Any) -> None:
+    """Call as `sub` (a bearer token with these extra claims); None: anonymous."""
+    client.headers.pop("authorization", None)
+    if sub is not None:
+        client.headers["authorization"] = "Bearer " + access_token(package, sub, **claims)
 
 
 @pytest.fixture
 def client(small: ModuleType) -> TestClient:
-    """A client of the small server; `client.claims["current"]` is who calls."""
+    """A client of the small server (`sign_in` chooses who calls)."""
     app_module = importlib.import_module(f"{small.__name__}.fastapi_app")
     service = small_service(small)
-    claims: dict[str, Any] = {}
-    app = app_module.create_app(service, secret="test-secret", max_body_size=4096,
-                                identify=lambda request: claims.get("current"))
+    app = app_module.create_app(service, secret=SECRET, max_body_size=4096)
     client = TestClient(app)
     client.service = service  # type: ignore[attr-defined]
-    client.claims = claims  # type: ignore[attr-defined]
+    client.package = small.__name__  # type: ignore[attr-defined]
     return client
 
 
@@ -243,9 +281,9 @@ def test_members_the_caller_may_not_call_are_left_out(client: TestClient) -> Non
         return sorted(response.json()["data"])
 
     assert members("feed", "user_id=1&page=2") == ["feed_items"]
-    client.claims["current"] = {"sub": "1", "is_staff": False}
+    sign_in(client, client.package, "1", is_staff=False)
     assert members("feed", "user_id=1&page=2") == ["feed_items"]
-    client.claims["current"] = {"sub": "1", "is_staff": True}
+    sign_in(client, client.package, "1", is_staff=True)
     assert members("feed", "user_id=1&page=2") == ["feed_items", "feed_staff_notes"]
     # `user` is vary=public: computed as for an anonymous caller, whoever asks.
     assert members("user", "user_id=1") == ["user_badges", "user_profile"]
@@ -338,7 +376,7 @@ def test_session_keeps_a_valid_token_and_replaces_a_forged_one(client: TestClien
     client.cookies.clear()
     client.cookies.set("mizan_csrf", "forged.token")
     fresh = client.get(PREFIX + "session/").json()["csrf"]
-    assert fresh != first and csrf.is_valid("test-secret", fresh)
+    assert fresh != first and csrf.is_valid(SECRET, fresh)
 
 
 def test_manifest_ir_and_session(client: TestClient, small: ModuleType) -> None:
@@ -349,7 +387,7 @@ def test_manifest_ir_and_session(client: TestClient, small: ModuleType) -> None:
     assert ir.text == plan.ir_kdl
     session = client.get(PREFIX + "session/")
     body = session.json()
-    assert body["protocol"] == 1 and csrf.is_valid("test-secret", body["csrf"])
+    assert body["protocol"] == 1 and csrf.is_valid(SECRET, body["csrf"])
     assert session.cookies.get("mizan_csrf") == body["csrf"]
 
 
@@ -374,8 +412,8 @@ def test_a_missing_method_fails_at_startup(small: ModuleType) -> None:
 
     with pytest.raises(dispatch.ServiceError) as caught:
         app_module.create_app(Partial(), secret="s")
-    assert ("crash, feed_items, feed_staff_notes, rename, reset_all, user_badges, user_notes, "
-            "user_profile, visitor_count") in str(caught.value)
+    assert ("authenticate, crash, feed_items, feed_staff_notes, identity_of, rename, reset_all, "
+            "user_badges, user_notes, user_profile, visitor_count") in str(caught.value)
 
 
 def test_the_scaffolded_module_implements_the_interface(importable: Path) -> None:
@@ -435,9 +473,7 @@ def test_the_shop_server_starts_and_serves(importable: Path) -> None:
                               "total": 0, "has_next": False},
         "facets": {"sort": [{"value": kw["sort"].name, "count": 1}]}}
     shop = type("Shop", (service_module.Service,), methods)()
-    claims: dict[str, Any] = {}
-    app = importlib.import_module(f"{package}.fastapi_app").create_app(
-        shop, secret="s", identify=lambda request: claims.get("current"))
+    app = importlib.import_module(f"{package}.fastapi_app").create_app(shop, secret=SECRET)
     client = TestClient(app)
     assert call(client, "health").json() == {"invalidate": [], "result": "ok"}
     found = call(client, "search_products", {"query": "mug", "sort": "newest"}).json()
@@ -446,7 +482,7 @@ def test_the_shop_server_starts_and_serves(importable: Path) -> None:
     # auth: a user function needs a caller; a guard needs its claim.
     assert call(client, "cart_count", {"cart_id": "6f1a0b2c-1111-4222-8333-444455556666"}
                 ).status_code == 401
-    claims["current"] = {"sub": "7", "is_staff": True, "role": "member"}
+    sign_in(client, package, "7", is_staff=True, role="member")
     assert call(client, "reindex_search").status_code == 403  # admin: role must be admin
     shipped = call(client, "receive_shipment", {"warehouse_id": "3", "reference": "R1"})
     assert shipped.status_code == 200

@@ -8,12 +8,20 @@ URL patterns (`.urls`) and Django's ASGI application (`.asgi_application()`).
 
 from __future__ import annotations
 
+from importlib import resources
+
 from mizan_lang.gen.files import GeneratedFile
+from mizan_lang.gen.format import format_text
+from mizan_lang.gen.header import with_header
 from mizan_lang.gen.templates import render_file
 from mizan_lang.plan import Plan
 
 from ..python_common import LABEL, common_files, scaffold_file
+from .forms_view import forms_view
 from .view import app_view
+
+# Modules of this target copied as they are: no spec-specific content.
+STATIC = ("django_formkit.py",)
 
 
 class DjangoTarget:
@@ -23,9 +31,17 @@ class DjangoTarget:
     labels = ("django", LABEL)
 
     def generate(self, plan: Plan) -> list[GeneratedFile]:
-        app = render_file(__name__, "django_app.py.j2", app_view(plan), path="django_app.py",
-                          target=self.name, syntax="python")
-        return sorted([*common_files(plan), app], key=lambda f: f.path)
+        own = [
+            render_file(__name__, "django_app.py.j2", app_view(plan), path="django_app.py",
+                        target=self.name, syntax="python"),
+            render_file(__name__, "django_forms.py.j2", forms_view(plan),
+                        path="django_forms.py", target=self.name, syntax="python"),
+        ]
+        for name in STATIC:
+            text = resources.files(__name__).joinpath("static", name).read_text("utf-8")
+            own.append(GeneratedFile(name, with_header(format_text(text, "python"),
+                                                       target=self.name, syntax="python")))
+        return sorted([*common_files(plan), *own], key=lambda f: f.path)
 
     def scaffold(self, plan: Plan, *, package: str, path: str) -> GeneratedFile:
         return scaffold_file(plan, package=package, path=path)

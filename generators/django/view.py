@@ -5,17 +5,17 @@ from __future__ import annotations
 from mizan_lang.gen.python.layout import INDENT, lay_out, string, tuple_of
 from mizan_lang.plan import Plan
 
-# Handlers this target serves so far: the same set as the FastAPI target,
-# so that both answer every request alike (unserved routes are unknown paths).
-SERVED = frozenset({"session", "call", "manifest", "ir", "bundle"})
+# The WebSocket route is served by Channels (`asgi_application`), not by a view.
+NOT_VIEWS = frozenset({"ws"})
 
 
 def app_view(plan: Plan) -> dict[str, object]:
     rows = []
     for route in plan.routes:
-        if route.handler not in SERVED:
+        if route.handler in NOT_VIEWS:
             continue
         subject = string(route.subject) if route.subject is not None else "None"
         items = [string(route.method), string(route.path), string(route.handler), subject]
         rows += lay_out(tuple_of(items), INDENT, suffix=",")
-    return {"routes": rows}
+    websocket = next((r.path for r in plan.routes if r.handler in NOT_VIEWS), None)
+    return {"routes": rows, "websocket": "None" if websocket is None else string(websocket)}

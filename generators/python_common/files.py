@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 
 from mizan_lang.gen.files import GeneratedFile
 from mizan_lang.gen.format import format_text
-from mizan_lang.gen.header import with_header
+from mizan_lang.gen.header import header_lines, with_header
 from mizan_lang.gen.templates import render_file
 from mizan_lang.plan import Plan
 
@@ -17,7 +18,17 @@ PACKAGE = __name__.rsplit(".", 1)[0]
 # target writes them, so several targets can share one output package.
 LABEL = "python"
 # Modules copied as they are: no spec-specific content.
-STATIC = ("dispatch.py", "wire.py")
+STATIC = (
+    "auth.py",
+    "backends.py",
+    "dispatch.py",
+    "formkit.py",
+    "http.py",
+    "multipart.py",
+    "render.py",
+    "wire.py",
+    "ws.py",
+)
 # The protocol runtime every Python server includes, copied as it is.
 RUNTIME = ("python_runtime", "mizan_runtime.py")
 
@@ -35,12 +46,28 @@ def common_files(plan: Plan) -> list[GeneratedFile]:
                     target=target, syntax="python"),
         render_file(PACKAGE, "spec.py.j2", views.spec_view(plan), path="spec.py",
                     target=target, syntax="python"),
+        render_file(PACKAGE, "forms.py.j2", views.forms_view(plan), path="forms.py",
+                    target=target, syntax="python"),
     ]
     for name in STATIC:
         text = resources.files(PACKAGE).joinpath("static", name).read_text("utf-8")
         files.append(_copied(name, text))
     files.append(_copied("mizan_runtime.py", runtime_text()))
+    files.append(manifest_file(plan))
     return sorted(files, key=lambda f: f.path)
+
+
+def manifest_file(plan: Plan) -> GeneratedFile:
+    """`manifest.json`: the edge manifest of `GET manifest/` (default prefix)
+    for edges configured at deploy time. JSON has no comments, so the
+    do-not-edit header is the first member, `_generated`, on the first line,
+    where the writer looks for its marker; readers ignore `_` members."""
+    note = " ".join(header_lines(LABEL))
+    body = json.dumps(plan.manifest, sort_keys=True, indent=2, ensure_ascii=False)
+    first = "{" + json.dumps("_generated") + ": " + json.dumps(note) + ","
+    if body == "{}":
+        return GeneratedFile("manifest.json", first[:-1] + "}\n")
+    return GeneratedFile("manifest.json", first + body[1:] + "\n")
 
 
 def runtime_text() -> str:

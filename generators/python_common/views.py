@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from mizan_lang.gen.python.layout import (
     INDENT,
+    Group,
     bracketed,
     call,
     comment_lines,
@@ -197,6 +198,21 @@ def _auth_fact(rule: plan_model.AuthRule) -> str:
     return f"Requires guard `{rule.level}` (claim `{rule.claim}` {check})."
 
 
+# The application's side of the auth endpoints (when the spec uses auth).
+AUTH_HOOKS = (
+    ("authenticate", "`POST auth/token/`: the identity the credentials (any JSON the client\n"
+                     "sent) belong to, or None to refuse them (401 `credentials`)."),
+    ("identity_of", "`POST auth/refresh/`: the subject's current identity (its claims may\n"
+                    "have changed since), or None when it is gone (401 `revoked`)."),
+)
+_HOOK_PARAMS = {"authenticate": "credentials: typing.Any", "identity_of": "subject: str"}
+
+
+def _hook_signature(name: str, returns: str) -> list[str]:
+    return bracketed(f"def {name}(", ["self", _HOOK_PARAMS[name]], f") -> {returns}:",
+                     INDENT)
+
+
 def service_view(plan: Plan) -> dict[str, object]:
     code = Code()
     methods = []
@@ -206,6 +222,10 @@ def service_view(plan: Plan) -> dict[str, object]:
     extra = {(0, "import abc"), (0, "import typing")}
     if plan.functions:
         extra.add((2, "from .dispatch import Caller"))
+    if plan.auth.used:
+        methods += [[*_hook_signature(name, "Result[Identity | None]"),
+                     *docstring(doc, INDENT * 2)] for name, doc in AUTH_HOOKS]
+        extra.add((2, "from .auth import Identity"))
     extra |= _plain_modules(code)
     class_doc = docstring("Implement every method (see the module docstring).", INDENT)
     return {"imports": code.imports(extra), "methods": methods, "class_doc": class_doc}
@@ -308,6 +328,11 @@ def scaffold_view(plan: Plan, package: str) -> dict[str, object]:
     extra = {(2, f"from {package}.service import Service")}
     if plan.functions:
         extra.add((2, f"from {package}.dispatch import Caller"))
+    if plan.auth.used:
+        for name, _ in AUTH_HOOKS:
+            methods += [*([""] if methods else []), *_hook_signature(name, "Identity | None"),
+                        f"{INDENT * 2}raise NotImplementedError({string(name)})"]
+        extra |= {(0, "import typing"), (2, f"from {package}.auth import Identity")}
     for group, line in _plain_modules(code):
         if line == "from . import models":
             line = f"from {package} import models"
@@ -315,3 +340,44 @@ def scaffold_view(plan: Plan, package: str) -> dict[str, object]:
             line = f"from {package}.wire import Upload"
         extra.add((group, line))
     return {"imports": import_lines(extra), "body": methods or [f"{INDENT}pass"]}
+
+
+# --- forms.py --------------------------------------------------------------------
+
+
+def forms_view(plan: Plan) -> dict[str, object]:
+    """One `formkit.Form` per form: a field per form field, typed as the
+    value validation gives (None when empty), checked by the protocol's rules."""
+    code = Code()
+    blocks = []
+    for form in plan.ir.forms:
+        lines = [code.use(f"class {form.name}(formkit.Form):")]
+        lines += _doc_head(form.doc)
+        lines += lay_out(call("_schema", string(form.name)), INDENT,
+                         prefix="schema_json = ")
+        lines.append("")
+        for field_ in form.fields:
+            lines += comment_lines(field_.doc, INDENT)
+            annotation = plain_annotation(field_.type, models="models.", upload="")
+            required = field_.validators.required
+            if not required:
+                annotation += " | None"
+            group = Group("typing.Annotated[", [annotation, call(
+                "_rule", string(form.name), string(field_.name))], "]")
+            lines += [code.use(line) for line in lay_out(
+                group, INDENT, prefix=f"{field_.name}: ", suffix="" if required else " = None")]
+        blocks.append("\n".join(lines))
+    names = [f"{string(form.name)}: {form.name}" for form in plan.ir.forms]
+    registry = bracketed("FORMS: dict[str, type[formkit.Form]] = {", names, "}", "",
+                         force_explode=bool(names))
+    if not names:
+        registry = ["FORMS: dict[str, type[formkit.Form]] = {}"]
+    joined = "\n".join(code.fragments)
+    extra = {(0, "import typing")}
+    extra |= {(0, f"import {module}") for module in ("datetime", "decimal", "uuid")
+              if re.search(rf"(?<![\w.]){module}\.", joined)}
+    local = ["formkit", "spec"]
+    if re.search(r"(?<![\w.])models\.", joined):
+        local.append("models")
+    extra.add((2, f"from . import {', '.join(sorted(local))}"))
+    return {"imports": import_lines(extra), "blocks": blocks, "registry": registry}

@@ -74,6 +74,7 @@ class _Unit:
     folder: str | None
     analysis: Analysis | None = None
     dirty: bool = True
+    unpublished: bool = False  # re-analysed since `dirty_analyses` last handed it out
     index_cache: IndexCache = field(default_factory=IndexCache)
     check_cache: CheckCache = field(default_factory=CheckCache)
 
@@ -204,6 +205,7 @@ class Session:
             versions = {p: d.version for p, d in self.documents.items() if p in workspace.files}
             unit.analysis = Analysis(result, workspace.files, versions, unit.index_cache)
             unit.dirty = False
+            unit.unpublished = True
             # The analysis lives until the next edit and is mostly acyclic:
             # move it out of the cycle collector's way, so a collection never
             # walks the whole workspace in the middle of a keystroke
@@ -218,8 +220,15 @@ class Session:
                    for unit in self._units.values())
 
     def dirty_analyses(self) -> list[Analysis]:
-        """Analyses of every unit that changed since it was last analysed."""
-        return [self._refresh(unit) for unit in list(self._units.values()) if unit.dirty]
+        """Analyses not handed out here yet: every dirty unit's, re-analysed now, and
+        those a request re-analysed meanwhile (their diagnostics are still due)."""
+        found = []
+        for unit in list(self._units.values()):
+            analysis = self._refresh(unit)
+            if unit.unpublished:
+                unit.unpublished = False
+                found.append(analysis)
+        return found
 
     def source(self, path: str) -> SourceFile | None:
         path = normalise(path)

@@ -30,13 +30,14 @@ def build_plan(workspace: ir.Workspace) -> plan.Plan:
     return plan.Plan(
         protocol=plan.PROTOCOL_VERSION,
         spec_version=workspace.version,
-        routes=build_routes(ctx_plans, workspace.forms, websocket=any(f.websocket for f in functions)),
+        routes=build_routes(ctx_plans, workspace.forms,
+                            websocket=any(f.websocket for f in functions), auth=auth.used),
         functions=functions,
         contexts=ctx_plans,
         auth=auth,
         manifest=manifest,
         manifest_json=canonical_json(manifest),
-        tables=build_tables(workspace, functions, ctx_plans),
+        tables=build_tables(workspace, functions, ctx_plans, auth),
         ir_kdl=to_kdl(workspace),
         ir=workspace,
     )

@@ -13,18 +13,23 @@ from __future__ import annotations
 from typing import Any
 
 from ..ir import model as ir
+from ..protocol.forms import form_schema
 from ..protocol.from_ir import default_to_wire, schema_from_ir
 from ..protocol.schema import Schema, type_to_json
-from .model import AuthRule, Context, Function, Param
+from .model import AuthRule, AuthTable, Context, Function, Param
 
 
 def build_tables(workspace: ir.Workspace, functions: tuple[Function, ...],
-                 contexts: tuple[Context, ...]) -> dict[str, Any]:
+                 contexts: tuple[Context, ...], auth: AuthTable) -> dict[str, Any]:
     schema = schema_from_ir(workspace)
+    enums = {enum.name: tuple(m.name for m in enum.members) for enum in workspace.enums}
     return {
         "schema": schema.to_json(),
         "functions": {fn.name: _function(fn, schema) for fn in functions},
         "contexts": {ctx.name: _context(ctx, schema) for ctx in contexts},
+        # The JSON of `GET form/<name>/`: what validation works from (13).
+        "forms": {form.name: form_schema(form, enums) for form in workspace.forms},
+        "auth": {"used": auth.used, "jwt": auth.jwt.model_dump(mode="json")},
     }
 
 

@@ -2,13 +2,14 @@
 
 Hypothesis draws sequences of insertions and deletions (braces, quotes, `/-`,
 comments, newlines, accents, emoji, whole declarations) and sends them as
-incremental didChange messages to one file of the shop example. After each
-burst the test waits for the publish of the burst's last version and compares
-every file's diagnostics (code, range, message) with those of a fresh
-in-process check (`load_workspace` + `check`) of the same texts, with ranges
-computed here independently: LSP lines (\\n, \\r\\n, \\r) and UTF-16 columns.
+incremental didChange messages to two files of the shop example. After each
+burst the test waits for the publish of each edited file's last version and
+compares the diagnostics of every file, open or not (code, range, message),
+with those of a fresh in-process check (`load_workspace` + `check`) of the
+same texts, with ranges computed here independently: LSP lines (\\n, \\r\\n,
+\\r) and UTF-16 columns.
 
-One server serves all examples (the document is reset between them), so the
+One server serves all examples (the documents are reset between them), so the
 test stays around half a minute.
 """
 
@@ -29,7 +30,9 @@ from mizan_lang.check import check
 from mizan_lang.workspace import load_workspace
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "shop"
-EDITED = "catalog.mizan"
+# Two open files: the shared vocabulary (types every other file uses) and one user
+# of it, so edits also change what the unopened files around them must report.
+EDITED = ("common.mizan", "catalog.mizan")
 _LSP_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
@@ -106,11 +109,12 @@ SNIPPETS = ["{", "}", '"', "'", "/-", "//", "/*", "*/", "\\", "\n", "\r\n", "\r"
             "doc \"Prix en € 😀\"", "fn ", "type ", "param p str", "field a int",
             "returns=Nope", "context=", "affects=", "list<", "\"\"\"", "r#\"", "\n}\n",
             "fn extra_thing returns=ProductCard { param id int64 }\n",
-            "type Extra {\n    field name str\n}\n"]
+            "type Extra {\n    field name str\n}\n", "Money", "type Money { }\n",
+            "enum Currency { EUR }\n", "import \"catalog.mizan\"\n"]
 
 snippet = st.one_of(st.sampled_from(SNIPPETS),
                     st.text(alphabet="ab_{}\"=\n é😀/-#;", min_size=1, max_size=6))
-edit = st.tuples(st.floats(0, 1), st.integers(0, 12), snippet)
+edit = st.tuples(st.sampled_from(EDITED), st.floats(0, 1), st.integers(0, 12), snippet)
 burst = st.lists(edit, min_size=1, max_size=6)
 
 
@@ -152,8 +156,8 @@ class Live:
     client: StdioClient
     root: Path
     reference: Path
-    document: Document
-    original: str
+    documents: dict[str, Document]
+    originals: dict[str, str]
     bursts: int = 0
     with_errors: int = 0  # bursts that ended with diagnostics: the comparison is not vacuous
 
@@ -167,10 +171,12 @@ def live(tmp_path_factory):
         shutil.copy(path, reference / path.name)
     client = StdioClient()
     client.initialize([root])
-    original = (root / EDITED).read_text("utf-8")
-    document = Document(client, (root / EDITED).as_uri(), original)
-    client.diagnostics(document.uri, 1)
-    live = Live(client, root, reference, document, original)
+    originals = {name: (root / name).read_text("utf-8") for name in EDITED}
+    documents = {name: Document(client, (root / name).as_uri(), text)
+                 for name, text in originals.items()}
+    for document in documents.values():
+        client.diagnostics(document.uri, 1)
+    live = Live(client, root, reference, documents, originals)
     yield live
     code = client.stop()
     assert live.with_errors >= live.bursts // 3 > 0
@@ -183,13 +189,15 @@ def live(tmp_path_factory):
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(bursts=st.lists(burst, min_size=1, max_size=3))
 def test_published_diagnostics_equal_a_fresh_check(live, bursts) -> None:
-    client, root, reference, document, original = (live.client, live.root, live.reference,
-                                                    live.document, live.original)
-    document.reset(original)
+    client, documents = live.client, live.documents
+    for name, document in documents.items():
+        document.reset(live.originals[name])
     for edits in bursts:
-        for where, length, insert in edits:
-            document.apply(where, length, insert)
-        client.diagnostics(document.uri, document.version, timeout=30)
-        found = assert_matches_fresh(client, root, reference, {EDITED: document.text})
+        for name, where, length, insert in edits:
+            documents[name].apply(where, length, insert)
+        for name in {name for name, *_ in edits}:
+            client.diagnostics(documents[name].uri, documents[name].version, timeout=30)
+        found = assert_matches_fresh(client, live.root, live.reference,
+                                     {name: d.text for name, d in documents.items()})
         live.bursts += 1
         live.with_errors += found > 0

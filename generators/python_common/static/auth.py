@@ -53,7 +53,9 @@ HookRunner = Callable[[str, Any], Awaitable[Identity | None]]
 def derived_secret(secret: bytes | str, purpose: str) -> bytes:
     """A key for one purpose (e.g. the MWT secret) derived from the app secret."""
     key = secret.encode("utf-8") if isinstance(secret, str) else secret
-    return hmac.new(key, b"mizan-derive-v1\x00" + purpose.encode(), hashlib.sha256).digest()
+    return hmac.new(
+        key, b"mizan-derive-v1\x00" + purpose.encode(), hashlib.sha256
+    ).digest()
 
 
 class Auth:

@@ -20,10 +20,10 @@ settings.configure(
     USE_TZ=True,
 )
 
-import impl  # noqa: E402
-from smallapi.django_app import DjangoServer  # noqa: E402
+import impl
+from smallapi.django_app import DjangoServer
 
-server = DjangoServer(impl.make_service("smallapi"), secret="test-secret",
-                      identify=impl.identify, max_body_size=4096)
+SECRET = "test-secret-long-enough-for-hs256-keys"
+server = DjangoServer(impl.make_service("smallapi"), secret=SECRET, max_body_size=4096)
 urlpatterns = server.urls
 application = server.asgi_application()

@@ -1,27 +1,25 @@
 """The implementation of the small spec, served by both generated servers.
 
 `make_service(package)` builds it against the generated package of that
-name; `identify(request)` reads the caller's claims from the test-only
-`X-Test-Claims` header (JSON), for FastAPI and Django requests alike.
+name. Callers prove who they are with access tokens the tests mint
+(`authenticate` accepts `{"user": name}` for the users below).
 """
 
 from __future__ import annotations
 
 import datetime
 import decimal
+import enum
 import importlib
-import json
 from typing import Any
 
-
-def identify(request: Any) -> Any:
-    claims = request.headers.get("x-test-claims")
-    return None if not claims else json.loads(claims)
+USERS = {"ada": {"is_staff": True}, "bob": {"is_staff": False}}
 
 
 def make_service(package: str) -> Any:
     models = importlib.import_module(f"{package}.models")
     service = importlib.import_module(f"{package}.service")
+    auth = importlib.import_module(f"{package}.auth")
 
     class Small(service.Service):
         def __init__(self) -> None:
@@ -63,5 +61,26 @@ def make_service(package: str) -> Any:
 
         def crash(self, caller: Any) -> None:
             raise RuntimeError("secret internals: password=hunter2")
+
+        def whoami(self, caller: Any) -> str:
+            return str(caller.claims["sub"])
+
+        def upload_avatar(self, caller: Any, *, user_id: int, file: Any, note: str) -> Any:
+            return {"user_id": str(user_id), "filename": file.filename, "note": note,
+                    "content_type": file.content_type, "size": len(file.data)}
+
+        def save_profile(self, caller: Any, **fields: Any) -> Any:
+            self.calls.append(("save_profile", fields))
+            return {name: None if value is None else value.name
+                    if isinstance(value, enum.Enum) else str(value)
+                    for name, value in fields.items()}
+
+        def authenticate(self, credentials: Any) -> Any:
+            user = credentials.get("user") if isinstance(credentials, dict) else None
+            return self.identity_of(user) if isinstance(user, str) else None
+
+        def identity_of(self, subject: str) -> Any:
+            claims = USERS.get(subject)
+            return None if claims is None else auth.Identity(subject, claims)
 
     return Small()

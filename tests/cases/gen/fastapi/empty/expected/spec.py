@@ -38,7 +38,12 @@ MANIFEST_JSON = (
 
 TABLES_JSON = (
     "{\n"
+    '  "auth": {\n'
+    '    "jwt": {"access_ttl":900,"algorithm":"HS256","audience":null,"issuer":null,"refresh_ttl":1209600},\n'
+    '    "used": false\n'
+    "  },\n"
     '  "contexts": {},\n'
+    '  "forms": {},\n'
     '  "functions": {},\n'
     '  "schema": {\n'
     '    "enums": {},\n'

@@ -8,7 +8,8 @@ Each web layer lives in its own module (`fastapi_app`, ...), so importing
 this package never imports a web framework.
 """
 
+from .auth import Identity
 from .dispatch import Caller, MizanError
 from .service import Service
 
-__all__ = ["Caller", "MizanError", "Service"]
+__all__ = ["Caller", "Identity", "MizanError", "Service"]

@@ -5,31 +5,32 @@
     from myapi.fastapi_app import create_app
     app = create_app(MyService(), secret=os.environ["MIZAN_SECRET"])
 
-`identify(request)` returns the verified claims of the caller (None when
-anonymous); until JWT support is generated, the application supplies it.
+Everything the protocol decides happens in `dispatch.Dispatcher`; this
+module only turns FastAPI requests into `http.Request`s and `http.Answer`s
+into responses, so the Django layer answers the same bytes.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import fastapi
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.websockets import WebSocketDisconnect
 
+from . import formkit, forms, registry, spec
 from . import mizan_runtime as runtime
-from . import registry, spec
-from .dispatch import Answer, Caller, Dispatcher, MizanError, body_bytes, error_bytes
+from .dispatch import Dispatcher, MizanError, Renderer
+from .http import Answer, Request, error_answer
+from .render import SubprocessRenderer
+from .ws import CLOSE_REFUSED, CLOSE_TOO_LARGE, FrameTooLarge, WsSession
 
-Identify = Callable[[fastapi.Request], Mapping[str, Any] | None]
 Endpoint = Callable[[fastapi.Request], Awaitable[fastapi.Response]]
 
-JSON = "application/json"
-DEFAULT_PREFIX = "/api/mizan/"
-# Every protocol response: browsers must not cache what the protocol invalidates.
-NO_STORE = {"Cache-Control": "no-store"}
+DEFAULT_PREFIX = runtime.DEFAULT_PREFIX
 
 # (method, path under the prefix, handler, subject): the routes of the plan.
 ROUTES: tuple[tuple[str, str, str, str | None], ...] = (
@@ -37,30 +38,37 @@ ROUTES: tuple[tuple[str, str, str, str | None], ...] = (
     ("POST", "call/", "call", None),
     ("GET", "manifest/", "manifest", None),
     ("GET", "ir/", "ir", None),
+    ("POST", "auth/logout/", "auth_logout", None),
+    ("POST", "auth/mwt/", "auth_mwt", None),
+    ("POST", "auth/refresh/", "auth_refresh", None),
+    ("POST", "auth/token/", "auth_token", None),
     ("GET", "ctx/feed/", "bundle", "feed"),
     ("GET", "ctx/stats/", "bundle", "stats"),
     ("GET", "ctx/user/", "bundle", "user"),
+    ("GET", "render/stats/", "render", "stats"),
+    ("GET", "render/user/", "render", "user"),
 )
+WEBSOCKET = False
 
 
 def respond(answer: Answer) -> fastapi.Response:
     response = fastapi.Response(
-        body_bytes(answer.body), media_type=JSON, headers=NO_STORE
+        answer.data(),
+        status_code=answer.status,
+        media_type=answer.media_type,
+        headers=answer.all_headers(),
     )
-    if answer.invalidate_header is not None:
-        response.headers[runtime.INVALIDATE_HEADER] = answer.invalidate_header
+    for cookie in answer.cookies:
+        response.set_cookie(
+            cookie.name,
+            cookie.value,
+            max_age=cookie.max_age,
+            path=cookie.path,
+            samesite=cookie.samesite,
+            httponly=cookie.httponly,
+            secure=cookie.secure,
+        )
     return response
-
-
-def error_response(
-    error: MizanError, headers: Mapping[str, str] | None = None
-) -> fastapi.Response:
-    return fastapi.Response(
-        error_bytes(error),
-        status_code=error.status,
-        media_type=JSON,
-        headers={**NO_STORE, **(headers or {})},
-    )
 
 
 def manifest_for(prefix: str) -> dict[str, Any]:
@@ -72,117 +80,154 @@ def manifest_for(prefix: str) -> dict[str, Any]:
     return manifest
 
 
+def request_of(request: fastapi.Request | fastapi.WebSocket) -> Request:
+    return Request(
+        headers=dict(request.headers),
+        cookies=dict(request.cookies),
+        query=request.scope.get("query_string", b""),
+        secure=request.url.scheme in ("https", "wss"),
+    )
+
+
 def create_app(
     service: object,
     *,
     secret: str | bytes,
     prefix: str = DEFAULT_PREFIX,
-    identify: Identify | None = None,
+    cache: runtime.BundleCache | None = None,
+    used_tokens: runtime.UsedTokens | None = None,
+    jwt_key: Any = None,
+    jwt_verify_key: Any = None,
+    mwt_secret: str | bytes | None = None,
+    renderer: Renderer | Sequence[str] | None = None,
     max_body_size: int = runtime.MAX_BODY_SIZE,
 ) -> fastapi.FastAPI:
     """The FastAPI app serving `service` (an implementation of
-    `service.Service`); raises `ServiceError` at once when a method is missing."""
-    if not secret:
-        raise ValueError("create_app needs a non-empty secret")
+    `service.Service`); raises `ServiceError` at once when a method is missing.
+
+    - `secret`: signs CSRF tokens and origin cache keys; also the JWT key
+      (HS* algorithms) unless `jwt_key` is given, and the source of the MWT
+      secret unless `mwt_secret` is (give it: the edge needs it).
+    - `cache`: the origin bundle cache; in memory by default,
+      `backends.RedisBundleCache(client)` for several processes (then also
+      `used_tokens=backends.RedisUsedTokens(client)`).
+    - `jwt_key`, `jwt_verify_key`: the signing and verifying keys (RS256 and
+      ES256: a private and a public key).
+    - `renderer`: the SSR bridge, a `Renderer` or a command such as
+      `["node", "render.mjs"]` (see render.py); without it `render/` is 404.
+    """
     base = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
+    if renderer is not None and not hasattr(renderer, "render"):
+        renderer = SubprocessRenderer(list(renderer))  # type: ignore[arg-type]
     dispatcher = Dispatcher(
-        service, spec.TABLES, registry.CONVERTERS, run_sync=run_in_threadpool
+        service,
+        spec.TABLES,
+        registry.CONVERTERS,
+        secret=secret,
+        prefix=base,
+        manifest=runtime.canonical_json(manifest_for(base)).encode("utf-8"),
+        ir_kdl=spec.IR_KDL,
+        run_sync=run_in_threadpool,
+        cache=cache,
+        forms={name: formkit.validator(form) for name, form in forms.FORMS.items()},
+        renderer=renderer,  # type: ignore[arg-type]
+        jwt_key=jwt_key,
+        jwt_verify_key=jwt_verify_key,
+        mwt_secret=mwt_secret,
+        used_tokens=used_tokens,
+        max_body_size=max_body_size,
     )
-    manifest = body_bytes(manifest_for(base))
     app = fastapi.FastAPI(
         openapi_url=None, docs_url=None, redoc_url=None, redirect_slashes=False
     )
+    app.state.mizan = dispatcher
 
-    def caller(request: fastapi.Request) -> Caller:
-        return Caller(claims=identify(request) if identify is not None else None)
-
-    async def session(request: fastapi.Request) -> fastapi.Response:
-        token = request.cookies.get(runtime.CSRF_COOKIE)
-        if not token or not runtime.csrf_token_valid(secret, token):
-            token = runtime.make_csrf_token(secret)
-        response = respond(Answer({"protocol": spec.PROTOCOL, "csrf": token}))
-        response.set_cookie(
-            runtime.CSRF_COOKIE,
-            token,
-            path="/",
-            samesite="lax",
-            httponly=True,
-            secure=request.url.scheme == "https",
-        )
-        return response
-
-    async def read_body(request: fastapi.Request) -> bytes:
-        too_large = MizanError("payload_too_large", {"limit": max_body_size})
+    async def read_body(request: fastapi.Request) -> bytes | None:
+        """The body within the request limit; None when it is over."""
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_body_size:
-            raise too_large
+            return None
         body = bytearray()
         async for chunk in request.stream():
             body += chunk
             if len(body) > max_body_size:
-                raise too_large
+                return None
         return bytes(body)
 
-    async def call(request: fastapi.Request) -> fastapi.Response:
-        raw = await read_body(request)
-        media = runtime.media_type(request.headers.get("content-type"))
-        if media != JSON:
-            raise MizanError("unsupported_media_type", {"content_type": media})
-        try:
-            body = runtime.parse_json(raw)
-        except runtime.MalformedJson:
-            raise MizanError("bad_request", {"reason": "json"}) from None
-        return respond(await dispatcher.call(body, caller(request)))
+    def endpoint(method: str, handler: str, subject: str | None) -> Endpoint:
+        async def serve(request: fastapi.Request) -> fastapi.Response:
+            body = b""
+            if method == "POST":
+                read = await read_body(request)
+                if read is None:
+                    return respond(error_answer(dispatcher.too_large()))
+                body = read
+            answer = await dispatcher.serve(handler, subject, request_of(request), body)
+            return respond(answer)
 
-    async def manifest_endpoint(request: fastapi.Request) -> fastapi.Response:
-        return fastapi.Response(manifest, media_type=JSON, headers=NO_STORE)
+        return serve
 
-    async def ir(request: fastapi.Request) -> fastapi.Response:
-        return fastapi.Response(
-            spec.IR_KDL, media_type="text/plain; charset=utf-8", headers=NO_STORE
+    for method, path, handler, subject in ROUTES:
+        app.add_api_route(
+            base + path, endpoint(method, handler, subject), methods=[method]
         )
 
-    def bundle(context: str) -> Endpoint:
-        async def endpoint(request: fastapi.Request) -> fastapi.Response:
-            query = request.scope.get("query_string", b"")
-            return respond(await dispatcher.bundle(context, query, caller(request)))
-
-        return endpoint
-
     async def unknown_context(request: fastapi.Request) -> fastapi.Response:
-        raise MizanError("not_found", {"context": request.path_params.get("name", "")})
+        name = request.path_params.get("name", "")
+        return respond(error_answer(MizanError("not_found", {"context": name})))
 
-    fixed: dict[str, Endpoint] = {
-        "session": session,
-        "call": call,
-        "manifest": manifest_endpoint,
-        "ir": ir,
-    }
-    for method, path, handler, subject in ROUTES:
-        endpoint = bundle(subject or "") if handler == "bundle" else fixed[handler]
-        app.add_api_route(base + path, endpoint, methods=[method])
+    async def unknown_form(request: fastapi.Request) -> fastapi.Response:
+        name = request.path_params.get("name", "")
+        return respond(error_answer(MizanError("not_found", {"form": name})))
+
     app.add_api_route(base + "ctx/{name}/", unknown_context, methods=["GET"])
+    app.add_api_route(base + "form/{name}/", unknown_form, methods=["GET"])
+    for action in ("validate", "submit"):
+        app.add_api_route(
+            base + "form/{name}/" + action + "/", unknown_form, methods=["POST"]
+        )
 
-    async def on_mizan_error(
-        request: fastapi.Request, error: Exception
-    ) -> fastapi.Response:
-        assert isinstance(error, MizanError)
-        return error_response(error)
+    async def websocket(socket: fastapi.WebSocket) -> None:
+        try:
+            session = WsSession.open(dispatcher, request_of(socket))
+        except MizanError:
+            await socket.close(code=CLOSE_REFUSED)
+            return
+        await socket.accept()
+        try:
+            while True:
+                message = await socket.receive()
+                if message["type"] == "websocket.disconnect":
+                    return
+                frame = message.get("text")
+                if frame is None:
+                    frame = message.get("bytes") or b""
+                try:
+                    reply = await session.answer(frame)
+                except FrameTooLarge:
+                    await socket.close(code=CLOSE_TOO_LARGE)
+                    return
+                await socket.send_text(runtime.canonical_json(reply))
+        except WebSocketDisconnect:
+            return
+
+    if WEBSOCKET:
+        app.add_api_websocket_route(base + "ws/", websocket)
 
     async def on_http_error(
         request: fastapi.Request, error: Exception
     ) -> fastapi.Response:
         assert isinstance(error, HTTPException)
         if error.status_code == 405:
-            return error_response(MizanError("method_not_allowed"), error.headers)
+            allow = (error.headers or {}).get("Allow")
+            return respond(error_answer(MizanError("method_not_allowed"), allow))
         if error.status_code == 404:
-            return error_response(MizanError("not_found"))
-        return error_response(MizanError("bad_request", {"reason": "shape"}))
+            return respond(error_answer(MizanError("not_found")))
+        return respond(error_answer(MizanError("bad_request", {"reason": "shape"})))
 
     async def on_crash(request: fastapi.Request, error: Exception) -> fastapi.Response:
-        return error_response(MizanError("internal"))
+        return respond(error_answer(MizanError("internal")))
 
-    app.add_exception_handler(MizanError, on_mizan_error)
     app.add_exception_handler(HTTPException, on_http_error)
     app.add_exception_handler(Exception, on_crash)
     return app

@@ -16,6 +16,7 @@ import typing
 import uuid
 
 from . import models
+from .auth import Identity
 from .dispatch import Caller
 
 T = typing.TypeVar("T")
@@ -111,3 +112,15 @@ class Service(abc.ABC):
     @abc.abstractmethod
     def visitor_count(self, caller: Caller) -> Result[int]:
         """Query, member of context `stats`. Open to anyone."""
+
+    @abc.abstractmethod
+    def authenticate(self, credentials: typing.Any) -> Result[Identity | None]:
+        """`POST auth/token/`: the identity the credentials (any JSON the client
+        sent) belong to, or None to refuse them (401 `credentials`).
+        """
+
+    @abc.abstractmethod
+    def identity_of(self, subject: str) -> Result[Identity | None]:
+        """`POST auth/refresh/`: the subject's current identity (its claims may
+        have changed since), or None when it is gone (401 `revoked`).
+        """

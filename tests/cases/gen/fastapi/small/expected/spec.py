@@ -126,11 +126,16 @@ MANIFEST_JSON = (
 
 TABLES_JSON = (
     "{\n"
+    '  "auth": {\n'
+    '    "jwt": {"access_ttl":900,"algorithm":"HS256","audience":null,"issuer":null,"refresh_ttl":1209600},\n'
+    '    "used": true\n'
+    "  },\n"
     '  "contexts": {\n'
     '    "feed": {"auth":{"kind":"public","level":"public"},"cache":{"ttl":0,"vary":"identity"},"keys":[{"name":"user_id","type":{"kind":"primitive","name":"int64"}},{"name":"page","type":{"kind":"primitive","name":"int"}}],"members":["feed_items","feed_staff_notes"],"render":"csr"},\n'
     '    "stats": {"auth":{"kind":"public","level":"public"},"cache":{"ttl":0,"vary":"identity"},"keys":[],"members":["visitor_count"],"render":"static"},\n'
     '    "user": {"auth":{"kind":"public","level":"public"},"cache":{"ttl":60,"vary":"public"},"keys":[{"name":"user_id","type":{"kind":"primitive","name":"int64"}}],"members":["user_badges","user_notes","user_profile"],"render":"psr"}\n'
     "  },\n"
+    '  "forms": {},\n'
     '  "functions": {\n'
     '    "crash": {"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[],"returns":null,"websocket":false},\n'
     '    "echo": {"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[{"name":"value","type":{"kind":"primitive","name":"json"}},{"default":null,"name":"when","type":{"inner":{"kind":"primitive","name":"datetime"},"kind":"nullable"}},{"default":0.5,"name":"ratio","type":{"kind":"primitive","name":"float"}},{"name":"id","type":{"inner":{"kind":"primitive","name":"uuid"},"kind":"nullable"}}],"returns":{"kind":"primitive","name":"json"},"websocket":false},\n'

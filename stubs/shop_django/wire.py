@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import pydantic
@@ -120,8 +120,16 @@ Url = Str
 
 @dataclass(frozen=True)
 class Upload:
-    """A file received in a multipart call."""
+    """A file received in a multipart call, already checked against the
+    param's `max-size` and `content-types`."""
 
-    filename: str
-    content_type: str
-    data: bytes
+    filename: str  # as the client sent it ("" when absent)
+    content_type: str  # the part's media type, lowercased, without parameters
+    data: bytes = field(repr=False)
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def read(self) -> bytes:
+        return self.data

@@ -1,0 +1,1 @@
+"""The probes: `*.json` data files and `sequences.py` (see README.md here)."""

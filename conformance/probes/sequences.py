@@ -1,0 +1,22 @@
+"""Probes that need several steps or computed values, as code.
+
+Each is a function of a `Session`, registered for its capability with
+`@probe`. Steps go through `session.exchange` / `session.expect`, so they
+are checked and recorded like the data probes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..probing import Probe, Session
+
+PROBES: list[Probe] = []
+
+
+def probe(capability: str, name: str) -> Callable[[Callable[[Session], None]], Callable[[Session], None]]:
+    def register(run: Callable[[Session], None]) -> Callable[[Session], None]:
+        PROBES.append(Probe(capability, name, run, "sequences.py"))
+        return run
+
+    return register

@@ -1,0 +1,174 @@
+"""Serving a target as a live process: generate, write an entry, start uvicorn.
+
+Each target is generated from the fixture by the real CLI
+(`mizan-lang gen`) into a temporary folder as the package `fixture_api`,
+next to a small entry module that builds the app around
+`conformance/impl.py`, and served by uvicorn (Django through its ASGI
+application) on a free port of the loopback interface.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import config
+
+STARTUP_TIMEOUT = 60.0
+
+# The options every server is started with, by the name of the factory's
+# keyword (`create_app` / `DjangoServer`). Only those the factory accepts
+# are passed: a capability whose option is missing shows as failing.
+OPTIONS = f"""
+OPTIONS = {{
+    "secret": config.SECRET,
+    "prefix": config.PREFIX,
+    "max_body_size": config.MAX_BODY_SIZE,
+    "jwt_key": config.JWT_SECRET,
+    "mwt_secret": config.MWT_SECRET,
+    "database": str(DATABASE),
+}}
+"""
+
+COMMON = (
+    '''"""Entry of the conformance server (written by conformance/targets.py)."""
+
+import inspect
+from pathlib import Path
+
+from conformance import config
+from conformance.impl import Fixture, seed_database
+
+DATABASE = Path(__file__).resolve().with_name("library.sqlite3")
+seed_database(DATABASE)
+'''
+    + OPTIONS
+    + '''
+
+def options_for(factory):
+    accepted = inspect.signature(factory).parameters
+    return {name: value for name, value in OPTIONS.items() if name in accepted}
+'''
+)
+
+FASTAPI_ENTRY = (
+    COMMON
+    + """
+from fixture_api.fastapi_app import create_app  # noqa: E402
+
+app = create_app(Fixture(DATABASE), **options_for(create_app))
+"""
+)
+
+DJANGO_ENTRY = (
+    COMMON
+    + """
+from django.conf import settings  # noqa: E402
+
+settings.configure(
+    DEBUG=False,
+    SECRET_KEY="conformance-django-key",
+    ALLOWED_HOSTS=["127.0.0.1", "localhost"],
+    ROOT_URLCONF="conformance_entry",
+    MIDDLEWARE=[
+        "django.middleware.security.SecurityMiddleware",
+        "django.middleware.common.CommonMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+    ],
+    INSTALLED_APPS=[],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATABASE)}},
+    USE_TZ=True,
+)
+
+from fixture_api.django_app import DjangoServer  # noqa: E402
+
+server = DjangoServer(Fixture(DATABASE), **options_for(DjangoServer))
+urlpatterns = server.urls
+app = server.asgi_application()
+"""
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str  # the `mizan-lang gen --target` name
+    title: str  # the column of the capability table
+    entry: str  # the entry module's source; it defines `app`
+
+
+TARGETS = (
+    Target("fastapi", "FastAPI", FASTAPI_ENTRY),
+    Target("django", "Django", DJANGO_ENTRY),
+)
+BY_NAME = {target.name: target for target in TARGETS}
+
+
+class StartupFailed(RuntimeError):
+    """The target could not be generated or did not start serving."""
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def generate(target: Target, folder: Path) -> None:
+    """`mizan-lang gen` of the fixture into `folder/fixture_api`, as a user runs it."""
+    command = [sys.executable, "-m", "mizan_lang", "gen", str(config.FIXTURE),
+               "--target", target.name, "--out", str(folder / config.PACKAGE)]
+    result = subprocess.run(command, cwd=config.REPO, capture_output=True, text=True,
+                            check=False)
+    if result.returncode != 0:
+        raise StartupFailed(f"mizan-lang gen --target {target.name} failed:\n"
+                            f"{result.stdout}{result.stderr}")
+    (folder / "conformance_entry.py").write_text(target.entry, "utf-8")
+
+
+def _wait_until_serving(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise StartupFailed(f"the server exited with {process.returncode}:\n"
+                                + log.read_text("utf-8", "replace")[-3000:])
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return
+        time.sleep(0.05)
+    raise StartupFailed("the server did not listen within "
+                        f"{STARTUP_TIMEOUT:.0f} s:\n" + log.read_text("utf-8", "replace")[-3000:])
+
+
+@contextlib.contextmanager
+def serve(target: Target) -> Iterator[str]:
+    """Generate and start `target`; yields its base URL (`http://127.0.0.1:<port>`)."""
+    with tempfile.TemporaryDirectory(prefix=f"mizan-conformance-{target.name}-") as tmp:
+        folder = Path(tmp)
+        generate(target, folder)
+        port = free_port()
+        log = folder / "server.log"
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), str(config.REPO)]),
+               "PYTHONDONTWRITEBYTECODE": "1"}
+        command = [sys.executable, "-m", "uvicorn", "conformance_entry:app", "--host",
+                   "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                   "--no-access-log"]
+        with open(log, "wb") as out:
+            process = subprocess.Popen(command, cwd=folder, env=env, stdout=out,
+                                       stderr=subprocess.STDOUT)
+        try:
+            _wait_until_serving(process, port, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
