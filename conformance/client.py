@@ -177,8 +177,7 @@ class WebSocket:
             head += bytes([0x80 | 126]) + struct.pack(">H", size)
         else:
             head += bytes([0x80 | 127]) + struct.pack(">Q", size)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(head + mask + masked)
+        self.sock.sendall(head + mask + _masked(payload, mask))
 
     def send_json(self, value: Any) -> None:
         self.send_text(json.dumps(value))
@@ -204,8 +203,8 @@ class WebSocket:
 
     def _control(self, opcode: int, payload: bytes) -> None:
         mask = os.urandom(4)
-        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-        self.sock.sendall(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked)
+        self.sock.sendall(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask
+                          + _masked(payload, mask))
 
     def close(self) -> None:
         try:
@@ -213,3 +212,12 @@ class WebSocket:
         except OSError:
             pass
         self.sock.close()
+
+
+def _masked(payload: bytes, mask: bytes) -> bytes:
+    """RFC 6455 masking, as one big-integer XOR (fast for 10 MB frames)."""
+    if not payload:
+        return b""
+    key = (mask * (len(payload) // 4 + 1))[: len(payload)]
+    value = int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")
+    return value.to_bytes(len(payload), "big")

@@ -8,6 +8,7 @@ so a guard can be probed without going through `auth/token/` first.
 from __future__ import annotations
 
 import functools
+import secrets
 import time
 from typing import Any
 
@@ -80,5 +81,7 @@ def token(who: str, variant: str = "valid", now: int | None = None) -> str:
 
 
 def refresh_token(who: str, now: int | None = None, jti: str | None = None) -> str:
+    """A fresh refresh token (a new random `jti` unless given)."""
     moment = int(time.time()) if now is None else now
-    return tokens.mint(jwt_settings(), config.JWT_SECRET, "refresh", who, moment, jti=jti)
+    spent = secrets.token_hex(16) if jti is None else jti
+    return tokens.mint(jwt_settings(), config.JWT_SECRET, "refresh", who, moment, jti=spent)

@@ -153,6 +153,25 @@ class Session:
         self.records.append(canonical_json(entry).encode("utf-8"))
 
 
+    def record_text(self, label: str, data: bytes) -> Any:
+        """Record a message that is not an HTTP response (a WebSocket frame);
+        returns it parsed. It must be canonical JSON."""
+        try:
+            parsed = parse_json(data)
+        except (MalformedJson, ValueError):
+            raise ProbeFailure(f"{label}: not JSON: {_short(data)}") from None
+        self.records.append(canonical_json({"label": label, "frame": parsed}).encode("utf-8"))
+        if data != canonical_json(parsed).encode("utf-8"):
+            raise ProbeFailure(f"{label}: the frame is not in canonical JSON: {_short(data)}")
+        return parsed
+
+    def check(self, label: str, got: Any, want: Any) -> None:
+        """Compare two JSON values in canonical form."""
+        if canonical_json(got) != canonical_json(want):
+            raise ProbeFailure(f"{label}: {canonical_json(got)[:600]}, expected "
+                               f"{canonical_json(want)[:600]}")
+
+
 # --- request bodies -----------------------------------------------------------------
 
 

@@ -38,7 +38,7 @@ class Outcome:
 
 def all_probes() -> list[Probe]:
     """Data probes, then sequences; each names a known capability."""
-    from .probes import sequences
+    from .probes import core, edge, extensions, sequences  # noqa: F401 (they register)
 
     probes = [*data_probes(), *sequences.PROBES]
     for probe in probes:

@@ -34,7 +34,7 @@ OPTIONS = {{
     "max_body_size": config.MAX_BODY_SIZE,
     "jwt_key": config.JWT_SECRET,
     "mwt_secret": config.MWT_SECRET,
-    "database": str(DATABASE),
+    "renderer": [sys.executable, str(config.HERE / "renderer.py")],
 }}
 """
 
@@ -42,6 +42,7 @@ COMMON = (
     '''"""Entry of the conformance server (written by conformance/targets.py)."""
 
 import inspect
+import sys
 from pathlib import Path
 
 from conformance import config

@@ -30,7 +30,6 @@ from pygls.exceptions import (
     JsonRpcMethodNotFound,
     JsonRpcParseError,
 )
-from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -338,34 +337,42 @@ _HEADER_INSIDE = re.compile(rb"content-length:[ \t]*\d{1,15}[ \t]*\r?\n", re.IGN
 class FrameReader:
     """Bodies of LSP frames (`Content-Length: N`, other headers, a blank line, N bytes)."""
 
-    def __init__(self, stream: BinaryIO) -> None:
-        self.stream = stream
-        self.pending = b""  # bytes given back after a body that swallowed the next frame
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self._read_some = read  # up to n bytes, b"" at the end of the stream
+        self.pending = bytearray()  # read ahead, or given back by `unread`
 
     def unread(self, data: bytes) -> None:
-        self.pending = data + self.pending
+        self.pending[0:0] = data
+
+    def _fill(self) -> bool:
+        try:
+            chunk = self._read_some(_CHUNK)
+        except OSError:
+            chunk = b""
+        self.pending += chunk
+        return bool(chunk)
 
     def _readline(self) -> bytes:
-        if not self.pending:
-            return self.stream.readline()
-        cut = self.pending.find(b"\n") + 1
-        if cut:
-            line, self.pending = self.pending[:cut], self.pending[cut:]
-            return line
-        line, self.pending = self.pending, b""
-        return line + self.stream.readline()
+        scanned = 0
+        while True:
+            cut = self.pending.find(b"\n", scanned) + 1
+            if cut:
+                break
+            scanned = len(self.pending)  # search only the new bytes next time
+            if not self._fill():
+                cut = len(self.pending)  # the last line, without its newline
+                break
+        line = bytes(self.pending[:cut])
+        del self.pending[:cut]
+        return line
 
     def _read(self, size: int) -> bytes:
-        parts = [self.pending[:size]]
-        self.pending = self.pending[size:]
-        left = size - len(parts[0])
-        while left > 0:  # in chunks: memory follows the bytes that arrive, not the header
-            chunk = self.stream.read(min(left, _CHUNK))
-            if not chunk:
-                break
-            parts.append(chunk)
-            left -= len(chunk)
-        return b"".join(parts)
+        # Memory follows the bytes that arrive, not what the header claims.
+        while len(self.pending) < size and self._fill():
+            pass
+        body = bytes(self.pending[:size])
+        del self.pending[:size]
+        return body
 
     def next_body(self) -> bytes | None:
         """The next frame's body; None at the end of the stream."""
@@ -445,6 +452,15 @@ def _receive(ls: MizanServer, body: bytes) -> None:
     protocol.handle_message(message)
 
 
+def _raw_reads(stream: BinaryIO) -> Callable[[int], bytes]:
+    """Reads that hold no lock of Python's buffered IO: the interpreter aborts at exit
+    when a (daemon) thread sits in a buffered read of stdin."""
+    try:
+        return functools.partial(os.read, stream.fileno())
+    except (AttributeError, OSError, ValueError):  # not a file (tests): read what is there
+        return getattr(stream, "read1", stream.read)
+
+
 def _read_ahead(frames: FrameReader, loop: asyncio.AbstractEventLoop,
                 queue: asyncio.Queue[bytes | None]) -> None:
     """Read frames as they come (a thread), so that messages pile up while a check runs."""
@@ -464,7 +480,8 @@ def _read_ahead(frames: FrameReader, loop: asyncio.AbstractEventLoop,
 async def _serve(ls: MizanServer, stdin: BinaryIO) -> None:
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[bytes | None] = asyncio.Queue()
-    threading.Thread(target=_read_ahead, args=(FrameReader(stdin), loop, queue),
+    frames = FrameReader(_raw_reads(stdin))
+    threading.Thread(target=_read_ahead, args=(frames, loop, queue),
                      name="mizan-stdin", daemon=True).start()
     while not ls._stop_event.is_set():
         # `get` only yields to the loop (and so to the scheduled diagnostics) once

@@ -105,3 +105,9 @@ def test_readme_table_is_generated(outcomes: dict) -> None:
         "`python -m conformance.run --write-readme`\n" + expected
     )
 
+
+
+def test_every_capability_has_probes() -> None:
+    covered = {probe.capability for probe in PROBES}
+    missing = [c.id for c in run.CAPABILITIES if c.id not in covered]
+    assert not missing, f"capabilities without probes: {missing}"

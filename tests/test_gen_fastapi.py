@@ -487,3 +487,15 @@ def test_the_shop_server_starts_and_serves(importable: Path) -> None:
     shipped = call(client, "receive_shipment", {"warehouse_id": "3", "reference": "R1"})
     assert shipped.status_code == 200
     assert shipped.headers["x-mizan-invalidate"] == "back_office,inventory;warehouse_id=3"
+
+
+def test_generated_packages_pass_mypy_strict(importable: Path) -> None:
+    pytest.importorskip("mypy")
+    pytest.importorskip("sqlalchemy")
+    packages = [import_package(plan_of(spec), importable)
+                for spec in (CASES / "full" / "main.mizan", REPO / "examples" / "shop" /
+                             "main.mizan")]
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+                             *packages], cwd=importable, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -354,7 +354,7 @@ def forms_view(plan: Plan) -> dict[str, object]:
         lines = [code.use(f"class {form.name}(formkit.Form):")]
         lines += _doc_head(form.doc)
         lines += lay_out(call("_schema", string(form.name)), INDENT,
-                         prefix="schema_json = ")
+                         prefix="mizan_schema = ")
         lines.append("")
         for field_ in form.fields:
             lines += comment_lines(field_.doc, INDENT)

@@ -28,7 +28,7 @@ def _rule(form: str, field: str) -> typing.Any:
 class ProfileForm(formkit.Form):
     """The profile editor."""
 
-    schema_json = _schema("ProfileForm")
+    mizan_schema = _schema("ProfileForm")
 
     user_id: typing.Annotated[int, _rule("ProfileForm", "user_id")]
     name: typing.Annotated[str, _rule("ProfileForm", "name")]
