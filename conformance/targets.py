@@ -27,15 +27,15 @@ STARTUP_TIMEOUT = 60.0
 # The options every server is started with, by the name of the factory's
 # keyword (`create_app` / `DjangoServer`). Only those the factory accepts
 # are passed: a capability whose option is missing shows as failing.
-OPTIONS = f"""
-OPTIONS = {{
+OPTIONS = """
+OPTIONS = {
     "secret": config.SECRET,
     "prefix": config.PREFIX,
     "max_body_size": config.MAX_BODY_SIZE,
     "jwt_key": config.JWT_SECRET,
     "mwt_secret": config.MWT_SECRET,
     "renderer": [sys.executable, str(config.HERE / "renderer.py")],
-}}
+}
 """
 
 COMMON = (

@@ -18,8 +18,8 @@ pytest.importorskip("fastapi")  # the test extra; CI installs it
 pytest.importorskip("django")
 pytest.importorskip("uvicorn")
 
-from conformance import run  # noqa: E402
-from conformance.targets import TARGETS  # noqa: E402
+from conformance import run
+from conformance.targets import TARGETS
 
 PROBES = run.all_probes()
 

@@ -27,7 +27,7 @@ class Form(pydantic.BaseModel):
     """A validated form: one attribute per field, None for an empty one."""
 
     model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
-    schema_json: ClassVar[dict[str, Any]]  # the JSON of `GET form/<name>/`
+    mizan_schema: ClassVar[dict[str, Any]]  # the JSON of `GET form/<name>/`
 
 
 def rule(field: dict[str, Any]) -> Any:
@@ -78,7 +78,7 @@ def validator(
     form: type[Form],
 ) -> Callable[[dict[str, Any]], tuple[dict[str, Any], Errors]]:
     """The dispatcher's validator of a form: (wire data, errors)."""
-    schema = form.schema_json
+    schema = form.mizan_schema
 
     def validate(data: dict[str, Any]) -> tuple[dict[str, Any], Errors]:
         try:

@@ -58,7 +58,7 @@ def parse(body: bytes, content_type: str | None) -> list[Part]:
     chunks = body[start:].split(b"\r\n" + delimiter)
     first = chunks[0][chunks[0].find(delimiter) + len(delimiter) :]
     chunks[0] = first
-    parts = []
+    parts: list[Part] = []
     for index, chunk in enumerate(chunks):
         if chunk.startswith(b"--"):
             if index == 0:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 from urllib.parse import parse_qsl
 
 import pydantic
@@ -42,14 +42,13 @@ class ServiceError(TypeError):
     """The service does not implement the interface (raised at startup)."""
 
 
-class FormValidator(Protocol):
-    """Validates a form's input: (data in canonical wire form, errors by field)."""
-
-    def __call__(
-        self, data: dict[str, Any]
-    ) -> tuple[dict[str, Any], dict[str, dict[str, str]]]: ...
+# Validates a form's input: (data in canonical wire form, errors by field).
+FormValidator = Callable[
+    [dict[str, Any]], tuple[dict[str, Any], dict[str, dict[str, str]]]
+]
 
 
+@runtime_checkable
 class Renderer(Protocol):
     """Turns a bundle (its canonical JSON bytes) into an HTML page."""
 

@@ -144,8 +144,11 @@ def create_app(
       `["node", "render.mjs"]` (see render.py); without it `render/` is 404.
     """
     base = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
-    if renderer is not None and not hasattr(renderer, "render"):
-        renderer = SubprocessRenderer(list(renderer))  # type: ignore[arg-type]
+    bridge = (
+        renderer
+        if renderer is None or isinstance(renderer, Renderer)
+        else SubprocessRenderer(renderer)
+    )
     dispatcher = Dispatcher(
         service,
         spec.TABLES,
@@ -157,7 +160,7 @@ def create_app(
         run_sync=run_in_threadpool,
         cache=cache,
         forms={name: formkit.validator(form) for name, form in forms.FORMS.items()},
-        renderer=renderer,  # type: ignore[arg-type]
+        renderer=bridge,
         jwt_key=jwt_key,
         jwt_verify_key=jwt_verify_key,
         mwt_secret=mwt_secret,

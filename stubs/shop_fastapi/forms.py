@@ -29,7 +29,7 @@ def _rule(form: str, field: str) -> typing.Any:
 
 
 class AddressForm(formkit.Form):
-    schema_json = _schema("AddressForm")
+    mizan_schema = _schema("AddressForm")
 
     customer_id: typing.Annotated[int, _rule("AddressForm", "customer_id")]
     recipient: typing.Annotated[str, _rule("AddressForm", "recipient")]
@@ -43,7 +43,7 @@ class AddressForm(formkit.Form):
 class CheckoutForm(formkit.Form):
     """The last step of the checkout: how to pay and where to ship."""
 
-    schema_json = _schema("CheckoutForm")
+    mizan_schema = _schema("CheckoutForm")
 
     cart_id: typing.Annotated[uuid.UUID, _rule("CheckoutForm", "cart_id")]
     customer_id: typing.Annotated[int, _rule("CheckoutForm", "customer_id")]
@@ -61,7 +61,7 @@ class CheckoutForm(formkit.Form):
 
 
 class NewsletterForm(formkit.Form):
-    schema_json = _schema("NewsletterForm")
+    mizan_schema = _schema("NewsletterForm")
 
     email: typing.Annotated[str, _rule("NewsletterForm", "email")]
 
@@ -69,7 +69,7 @@ class NewsletterForm(formkit.Form):
 class ProductForm(formkit.Form):
     """The product editor of the back office."""
 
-    schema_json = _schema("ProductForm")
+    mizan_schema = _schema("ProductForm")
 
     product_id: typing.Annotated[int, _rule("ProductForm", "product_id")]
     category_id: typing.Annotated[int, _rule("ProductForm", "category_id")]
@@ -81,7 +81,7 @@ class ProductForm(formkit.Form):
 class ProfileForm(formkit.Form):
     """Account settings page."""
 
-    schema_json = _schema("ProfileForm")
+    mizan_schema = _schema("ProfileForm")
 
     customer_id: typing.Annotated[int, _rule("ProfileForm", "customer_id")]
     display_name: typing.Annotated[str, _rule("ProfileForm", "display_name")]
@@ -93,7 +93,7 @@ class ProfileForm(formkit.Form):
 
 
 class ReviewForm(formkit.Form):
-    schema_json = _schema("ReviewForm")
+    mizan_schema = _schema("ReviewForm")
 
     product_id: typing.Annotated[int, _rule("ReviewForm", "product_id")]
     customer_id: typing.Annotated[int, _rule("ReviewForm", "customer_id")]

@@ -23,7 +23,7 @@ from .wire import Upload
 
 T = typing.TypeVar("T")
 # A method returns its result, or an awaitable of it (async def).
-Result = T | typing.Awaitable[T]
+Result: typing.TypeAlias = T | typing.Awaitable[T]
 
 
 class Service(abc.ABC):

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from . import mizan_runtime as runtime
-from .dispatch import JSON, Dispatcher
-from .http import Caller, Request
+from .dispatch import Dispatcher
+from .http import JSON, Caller, Request
 
 MizanError = runtime.MizanError
 MAX_ID = 2**53 - 1
