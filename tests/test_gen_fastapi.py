@@ -71,8 +71,12 @@ def importable_folder(folder: Path) -> Iterator[Path]:
         yield folder
     finally:
         sys.path.remove(str(folder))
+        # Only the generated modules: a library first imported meanwhile
+        # (say, a part of SQLAlchemy) must stay, or its classes would split.
         for name in set(sys.modules) - before:
-            del sys.modules[name]
+            origin = getattr(sys.modules[name], "__file__", None) or ""
+            if origin.startswith(str(folder)):
+                del sys.modules[name]
 
 
 @pytest.fixture
@@ -421,13 +425,14 @@ def test_the_scaffolded_module_implements_the_interface(importable: Path) -> Non
     package = import_package(plan, importable)
     target_module = importlib.import_module("mizan_lang.gen").get_target("fastapi")
     scaffold = target_module.scaffold(plan, package=package, path="impl.py")
-    (importable / "small_impl.py").write_bytes(scaffold.data)
+    module = f"{package}_impl"  # a name no other test module can have taken
+    (importable / f"{module}.py").write_bytes(scaffold.data)
     for command in (("format", "--check"), ("check",)):
         result = subprocess.run([sys.executable, "-m", "ruff", *command, "--isolated",
-                                 "small_impl.py"], cwd=importable, capture_output=True,
+                                 f"{module}.py"], cwd=importable, capture_output=True,
                                 text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
-    impl = importlib.import_module("small_impl")
+    impl = importlib.import_module(module)
     app = importlib.import_module(f"{package}.fastapi_app").create_app(
         impl.Implementation(), secret="s")
     response = TestClient(app).post(PREFIX + "call/", json={"fn": "visitor_count"})

@@ -8,6 +8,7 @@ Redis cache and a live uvicorn server in their own tests.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 from collections.abc import Iterator
@@ -292,9 +293,9 @@ def test_websocket_identity_from_the_upgrade_header(server: Server) -> None:
         assert exchange(socket, {"id": 2, "fn": "staff_only"})["result"] == "staff"
     # A presented header that does not verify refuses the upgrade.
     bad = {"authorization": "Bearer " + access_token(server.package, "8", now=1)}
-    with pytest.raises(WebSocketDisconnect) as refused:
-        with server.client.websocket_connect(PREFIX + "ws/", headers=bad):
-            pass
+    with pytest.raises(WebSocketDisconnect) as refused, server.client.websocket_connect(
+            PREFIX + "ws/", headers=bad):
+        pass
     assert refused.value.code == 1008
 
 
@@ -425,16 +426,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def wait_for(check: Any, what: str, timeout: float = 10.0) -> None:
+def wait_for(check: Any, what: str, errors: tuple[type[Exception], ...],
+             timeout: float = 10.0) -> None:
     import time
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
+        with contextlib.suppress(*errors):  # not up yet
             if check():
                 return
-        except Exception:  # not up yet
-            pass
         time.sleep(0.05)
     raise AssertionError(f"{what} did not start")
 
@@ -455,7 +455,8 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
          "no", "--dir", str(folder)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"redis://127.0.0.1:{port}/0"
     try:
-        wait_for(lambda: redis.Redis.from_url(url).ping(), "redis-server")
+        wait_for(lambda: redis.Redis.from_url(url).ping(), "redis-server",
+                 (redis.exceptions.ConnectionError,))
         yield url
     finally:
         process.terminate()
@@ -565,7 +566,7 @@ def live_servers(package: str, redis_url: str, tmp_path: Path) -> Iterator[list[
             urls.append(f"http://127.0.0.1:{port}")
         for url in urls:
             wait_for(lambda url=url: httpx.get(url + PREFIX + "session/").status_code == 200,
-                     "uvicorn")
+                     "uvicorn", (httpx.TransportError,))
         yield urls
     finally:
         for process in processes:

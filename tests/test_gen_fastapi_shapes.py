@@ -31,7 +31,9 @@ class Database:
     def __init__(self, package: str) -> None:
         self.orm: ModuleType = importlib.import_module(f"{package}.orm")
         self.shapes: ModuleType = importlib.import_module(f"{package}.shapes")
-        self.engine = sa.create_engine("sqlite://")
+        # One in-memory database, shared by the server's worker threads.
+        self.engine = sa.create_engine("sqlite://", poolclass=sa.pool.StaticPool,
+                                       connect_args={"check_same_thread": False})
         self.orm.Base.metadata.create_all(self.engine)
         self.statements: list[str] = []
         sa.event.listen(self.engine, "before_cursor_execute", self._capture)
@@ -135,3 +137,31 @@ def test_every_shape_of_the_shop_example_loads(tmp_path: Path) -> None:
             for shape in plan.ir.shapes:
                 name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", shape.name).lower()
                 assert getattr(db.shapes, f"load_{name}")(session) == []
+
+
+def test_a_service_serves_shapes_through_the_session_factory(package: str) -> None:
+    from fastapi.testclient import TestClient
+    from test_gen_fastapi import PREFIX, SECRET
+    from test_gen_fastapi_ext import full_service
+
+    db = Database(package)
+    service = full_service(package)
+    shapes = db.shapes
+
+    def user_cards(caller: Any) -> Any:
+        statement = sa.select(db.orm.User).order_by(db.orm.User.id.desc())
+        return shapes.load_user_card(caller.session, statement)
+
+    service.user_cards = user_cards
+    app = importlib.import_module(f"{package}.fastapi_app").create_app(
+        service, secret=SECRET, session_factory=sa.orm.sessionmaker(db.engine))
+    app.state.mizan._methods["user_cards"] = user_cards
+    response = TestClient(app).post(PREFIX + "call/", json={"fn": "user_cards"})
+    assert response.status_code == 200, response.text
+    assert response.json()["result"] == [
+        {"id": "2", "username": "bo", "joined": "2024-01-31T12:00:00.000000Z", "team": None,
+         "groups": [], "posts": []},
+        {"id": "1", "username": "ada", "joined": "2024-01-31T12:00:00.000000Z", "team": "1",
+         "groups": [{"name": "admins"}, {"name": "ops"}],
+         "posts": [{"id": "10", "title": "Hello"}, {"id": "11", "title": "Again"}]}]
+    assert not any("password_hash" in statement for statement in db.statements)

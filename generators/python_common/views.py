@@ -200,10 +200,10 @@ def _auth_fact(rule: plan_model.AuthRule) -> str:
 
 # The application's side of the auth endpoints (when the spec uses auth).
 AUTH_HOOKS = (
-    ("authenticate", "`POST auth/token/`: the identity the credentials (any JSON the client\n"
-                     "sent) belong to, or None to refuse them (401 `credentials`)."),
-    ("identity_of", "`POST auth/refresh/`: the subject's current identity (its claims may\n"
-                    "have changed since), or None when it is gone (401 `revoked`)."),
+    ("authenticate", ("`POST auth/token/`: the identity the credentials (any JSON the client\n"
+                      "sent) belong to, or None to refuse them (401 `credentials`).")),
+    ("identity_of", ("`POST auth/refresh/`: the subject's current identity (its claims may\n"
+                     "have changed since), or None when it is gone (401 `revoked`).")),
 )
 _HOOK_PARAMS = {"authenticate": "credentials: typing.Any", "identity_of": "subject: str"}
 

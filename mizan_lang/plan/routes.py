@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from ..ir import model as ir
 from .model import Context, Route
 
-
 # Contexts rendered through the SSR bridge (`render/<context>/`): every
 # render strategy but client-side rendering.
 SERVER_RENDERED = frozenset({"ssr", "psr", "static"})

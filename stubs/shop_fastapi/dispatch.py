@@ -13,6 +13,7 @@ answers the same bytes.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -33,6 +34,9 @@ log = logging.getLogger("mizan")
 
 MizanError = runtime.MizanError
 RunSync = Callable[..., Awaitable[Any]]
+# Makes a database session per call (SQLAlchemy's `sessionmaker(engine)`):
+# a context manager whose value has `begin()`.
+SessionFactory = Callable[[], Any]
 MULTIPART = "multipart/form-data"
 # Service methods the auth endpoints call (required when the spec uses auth).
 AUTH_HOOKS = ("authenticate", "identity_of")
@@ -114,6 +118,7 @@ class Dispatcher:
         jwt_verify_key: Any = None,
         mwt_secret: str | bytes | None = None,
         used_tokens: runtime.UsedTokens | None = None,
+        session_factory: SessionFactory | None = None,
         max_body_size: int = runtime.MAX_BODY_SIZE,
     ) -> None:
         if not secret:
@@ -133,6 +138,7 @@ class Dispatcher:
         self.max_body_size = max_body_size
         self.cache = cache if cache is not None else runtime.MemoryBundleCache()
         self.renderer = renderer
+        self.session_factory = session_factory
         self.codecs = codecs = runtime.Codecs(tables["schema"])
         key_types = {
             name: {key["name"]: key["type"] for key in ctx["keys"]}
@@ -370,8 +376,12 @@ class Dispatcher:
             key: converters[key].validate_python(value) if key in converters else value
             for key, value in args.items()
         }
+        method = self._methods[name]
         try:
-            value = await self._run(self._methods[name], caller, **kwargs)
+            if self.session_factory is None:
+                value = await self._run(method, caller, **kwargs)
+            else:
+                value = await self._run(self._in_session, method, caller, kwargs)
             encode = self.encoders[name]
             return None if encode is None else encode(value)
         except MizanError:
@@ -379,6 +389,19 @@ class Dispatcher:
         except Exception:
             log.exception("mizan: function %r failed", name)
             raise MizanError("internal") from None
+
+    def _in_session(
+        self, method: Callable[..., Any], caller: Caller, kwargs: dict[str, Any]
+    ) -> Any:
+        """One call in its own session and transaction (`caller.session`):
+        committed when the method returns, rolled back when it raises."""
+        assert self.session_factory is not None
+        with self.session_factory() as session, session.begin():
+            extra = {**caller.extra, "session": session}
+            value = method(dataclasses.replace(caller, extra=extra), **kwargs)
+            if inspect.isawaitable(value):
+                raise TypeError("with a session factory, service methods are plain def")
+            return value
 
     async def _run(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if inspect.iscoroutinefunction(method):

@@ -23,7 +23,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from . import formkit, forms, registry, spec
 from . import mizan_runtime as runtime
-from .dispatch import Dispatcher, MizanError, Renderer
+from .dispatch import Dispatcher, MizanError, Renderer, SessionFactory
 from .http import Answer, Request, error_answer
 from .render import SubprocessRenderer
 from .ws import CLOSE_REFUSED, CLOSE_TOO_LARGE, FrameTooLarge, WsSession
@@ -127,6 +127,7 @@ def create_app(
     jwt_verify_key: Any = None,
     mwt_secret: str | bytes | None = None,
     renderer: Renderer | Sequence[str] | None = None,
+    session_factory: SessionFactory | None = None,
     max_body_size: int = runtime.MAX_BODY_SIZE,
 ) -> fastapi.FastAPI:
     """The FastAPI app serving `service` (an implementation of
@@ -142,6 +143,9 @@ def create_app(
       ES256: a private and a public key).
     - `renderer`: the SSR bridge, a `Renderer` or a command such as
       `["node", "render.mjs"]` (see render.py); without it `render/` is 404.
+    - `session_factory`: e.g. SQLAlchemy's `sessionmaker(engine)`: each call
+      then runs in its own session and transaction, as `caller.session`
+      (what `shapes.load_*` take).
     """
     base = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     bridge = (
@@ -165,6 +169,7 @@ def create_app(
         jwt_verify_key=jwt_verify_key,
         mwt_secret=mwt_secret,
         used_tokens=used_tokens,
+        session_factory=session_factory,
         max_body_size=max_body_size,
     )
     app = fastapi.FastAPI(

@@ -48,6 +48,11 @@ class Caller:
     def subject(self) -> str | None:
         return None if self.claims is None else str(self.claims["sub"])
 
+    @property
+    def session(self) -> Any:
+        """The call's database session, when the app has a session factory."""
+        return self.extra.get("session")
+
 
 @dataclass(frozen=True)
 class Cookie:
