@@ -198,6 +198,9 @@ def _chunks(tokens: list[Tok], lo: int, hi: int, diags: list[Diagnostic]) -> lis
         elif depth == 0 and ttype in (NL, SEMI):
             if start < i:
                 out.append((start, i))
+            elif ttype == SEMI:  # a `;` that ends no node
+                diags.append(make("K009", Span(tokens[i].start_pos, tokens[i].end_pos),
+                                  detail="unexpected ';'"))
             start = i + 1
     if start < hi:
         out.append((start, hi))
@@ -223,7 +226,6 @@ def _parse_list(tokens: list[Tok], lo: int, hi: int, end_pos: int, diags: list[D
     if not isinstance(result, _SyntaxError):
         return result
     nodes: list[Node] = []
-    before = len(diags)
     for start, stop in _chunks(tokens, lo, hi, diags):
         stop_pos = _start_of(tokens, stop, end_pos)
         one = _run(tokens, start, stop, stop_pos)
@@ -233,10 +235,6 @@ def _parse_list(tokens: list[Tok], lo: int, hi: int, end_pos: int, diags: list[D
                 nodes.append(node)
         else:
             nodes.extend(one)
-    if len(diags) == before:
-        # Every node parses alone, so what failed is how they fit together
-        # (e.g. a `;` that ends no node): the whole-list error says it.
-        diags.append(_error_diagnostic(result))
     return nodes
 
 
