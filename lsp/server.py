@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import itertools
 import json
 import logging
@@ -534,6 +535,7 @@ def _profiled(run: Callable[[], int]) -> int:
 
 
 def main() -> None:
+    gc.enable()  # `mizan-lang` turns the collector off for one-shot commands
     level = os.environ.get("MIZAN_LSP_LOG", "warning").upper()
     logging.basicConfig(level=getattr(logging, level, logging.WARNING))  # stderr, never stdout
     _register_features()

@@ -16,6 +16,12 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(f"mizan-lang {__version__}\n")
         return 0
+    # A command runs once and exits: the cycle collector would only re-scan
+    # the spec's many small objects (reference counting frees what is freed).
+    # The long-running language server switches it back on.
+    import gc
+
+    gc.disable()
     from .cli import run
 
     return run(args)

@@ -15,7 +15,6 @@ Speed comes from caching at three levels:
 
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import dataclass, field, replace
 
@@ -199,18 +198,17 @@ class Session:
 
     def _refresh(self, unit: _Unit) -> Analysis:
         if unit.analysis is None or unit.dirty:
-            with paused_gc():
+            # The analysis lives until the next edit and is mostly acyclic:
+            # keep it out of the cycle collector's way, so a collection never
+            # walks the whole workspace in the middle of a keystroke
+            # (reference counting still frees it when it is replaced).
+            with paused_gc(freeze=True):
                 workspace = load_workspace(unit.roots, read=self._read)
                 result = check(workspace, unit.check_cache)
             versions = {p: d.version for p, d in self.documents.items() if p in workspace.files}
             unit.analysis = Analysis(result, workspace.files, versions, unit.index_cache)
             unit.dirty = False
             unit.unpublished = True
-            # The analysis lives until the next edit and is mostly acyclic:
-            # move it out of the cycle collector's way, so a collection never
-            # walks the whole workspace in the middle of a keystroke
-            # (reference counting still frees it when it is replaced).
-            gc.freeze()
         return unit.analysis
 
     def holds(self, path: str) -> bool:
