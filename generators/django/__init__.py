@@ -3,7 +3,9 @@
 Writes the shared Python server modules (`generators/python_common`, the
 same bytes the FastAPI target writes) and `django_app.py`, whose
 `DjangoServer(service, secret=...)` serves the protocol's routes as Django
-URL patterns (`.urls`) and Django's ASGI application (`.asgi_application()`).
+URL patterns (`.urls`) and Django's ASGI application (`.asgi_application()`),
+and, when the spec has models, `django_models.py` (Django models) and
+`django_shapes.py` (the shapes as django-readers specs).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from mizan_lang.plan import Plan
 
 from ..python_common import LABEL, common_files, scaffold_file
 from .forms_view import forms_view
+from .orm_view import orm_view, shapes_view
 from .view import app_view
 
 # Modules of this target copied as they are: no spec-specific content.
@@ -37,6 +40,11 @@ class DjangoTarget:
             render_file(__name__, "django_forms.py.j2", forms_view(plan),
                         path="django_forms.py", target=self.name, syntax="python"),
         ]
+        if plan.ir.models:  # Django models, and the shapes loaded from them
+            own.append(render_file(__name__, "django_models.py.j2", orm_view(plan),
+                                   path="django_models.py", target=self.name, syntax="python"))
+            own.append(render_file(__name__, "django_shapes.py.j2", shapes_view(plan),
+                                   path="django_shapes.py", target=self.name, syntax="python"))
         for name in STATIC:
             text = resources.files(__name__).joinpath("static", name).read_text("utf-8")
             own.append(GeneratedFile(name, with_header(format_text(text, "python"),
