@@ -13,10 +13,24 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     difflib's ratio decides. Candidates are sorted first so ties break the
     same way whatever order the declarations came in.
     """
-    pool = sorted(set(candidates) - {name})
-    if not pool or not name:
+    if not name:
         return None
     folded = name.casefold()
+    pool = []
+    # difflib's ratio is 2*matches/(len(a)+len(b)), so a candidate whose
+    # length is too far from the name's can never reach the 0.6 cutoff:
+    # skip it before the (slow) matcher sees it. Same answers, less work.
+    size = len(name)
+    for candidate in set(candidates):
+        if candidate == name:
+            continue
+        other = len(candidate)
+        # 2 * min / (size + other) >= 0.6, in integers
+        if candidate.casefold() == folded or 20 * min(size, other) >= 6 * (size + other):
+            pool.append(candidate)
+    if not pool:
+        return None
+    pool.sort()
     for candidate in pool:
         if candidate.casefold() == folded:
             return candidate
