@@ -10,7 +10,7 @@ name once a generator converts their case (`user_id` and `userId`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import lru_cache
 
 from ..decls import Name
@@ -53,19 +53,30 @@ def collect_symbols(state: CheckState) -> None:
             article = "an" if first.kind[0] in "aeiou" else "a"
             state.report("M150", path, name.span, name=name.text, kind=f"{article} {first.kind}",
                          related=[Related(first.path, first.span, "first declared here")])
-        if namespace == "type" and name.text in BUILTIN_TYPES:
-            state.report("M155", path, name.span, name=name.text)
-        else:
-            _check_identifier(state, path, name, for_type=kind in TYPE_KINDS)
+        state.memo("name", decl, path, _check_declared_name, state, path, namespace, kind, name)
     for namespace in state.symbols:
         _case_collisions(state, ((s.path, Name(s.name, s.span))
                                  for s in state.symbols[namespace].values()))
 
 
+def _check_declared_name(state: CheckState, path: str, namespace: str, kind: str,
+                         name: Name) -> None:
+    if namespace == "type" and name.text in BUILTIN_TYPES:
+        state.report("M155", path, name.span, name=name.text)
+    else:
+        _check_identifier(state, path, name, for_type=kind in TYPE_KINDS)
+
+
 def check_members(state: CheckState) -> None:
     """Unique, usable member names inside each declaration."""
-    for path, decl, label, members in _member_scopes(state):
-        state.memo("members", decl, path, _check_member_names, state, path, label, members)
+    for attr, describe in _MEMBER_SCOPES:
+        for path, decl in state.each(attr):
+            state.memo("members", decl, path, _check_scope, state, path, decl, describe)
+
+
+def _check_scope(state: CheckState, path: str, decl: object, describe) -> None:
+    label, members = describe(decl)
+    _check_member_names(state, path, label, members)
 
 
 def _check_member_names(state: CheckState, path: str, label: str,
@@ -82,24 +93,23 @@ def _check_member_names(state: CheckState, path: str, label: str,
     _case_collisions(state, ((path, name) for name in seen.values()))
 
 
-def _member_scopes(state: CheckState) -> Iterator[tuple[str, object, str, list[tuple[str, Name]]]]:
-    for path, decl in state.each("types"):
-        yield path, decl, f"type '{decl.name.text}'", [("field", f.name) for f in decl.fields]
-    for path, decl in state.each("enums"):
-        yield path, decl, f"enum '{decl.name.text}'", [("member", m.name) for m in decl.members]
-    for path, decl in state.each("contexts"):
-        yield path, decl, f"context '{decl.name.text}'", [("param", p.name) for p in decl.params]
-    for path, decl in state.each("functions"):
-        yield path, decl, f"function '{decl.name.text}'", [("param", p.name) for p in decl.params]
-    for path, decl in state.each("models"):
-        members = [("column", c.name) for c in decl.columns]
-        members += [("relation", r.name) for r in decl.relations]
-        members.sort(key=lambda item: item[1].span.start)
-        yield path, decl, f"model '{decl.name.text}'", members
-    for path, decl in state.each("shapes"):
-        yield path, decl, f"shape '{decl.name.text}'", [("field", f.name) for f in decl.fields]
-    for path, decl in state.each("forms"):
-        yield path, decl, f"form '{decl.name.text}'", [("field", f.name) for f in decl.fields]
+def _model_members(decl) -> tuple[str, list[tuple[str, Name]]]:
+    members = [("column", c.name) for c in decl.columns]
+    members += [("relation", r.name) for r in decl.relations]
+    members.sort(key=lambda item: item[1].span.start)
+    return f"model '{decl.name.text}'", members
+
+
+# Each kind of declaration: what its members are called and where they are.
+_MEMBER_SCOPES = (
+    ("types", lambda d: (f"type '{d.name.text}'", [("field", f.name) for f in d.fields])),
+    ("enums", lambda d: (f"enum '{d.name.text}'", [("member", m.name) for m in d.members])),
+    ("contexts", lambda d: (f"context '{d.name.text}'", [("param", p.name) for p in d.params])),
+    ("functions", lambda d: (f"function '{d.name.text}'", [("param", p.name) for p in d.params])),
+    ("models", _model_members),
+    ("shapes", lambda d: (f"shape '{d.name.text}'", [("field", f.name) for f in d.fields])),
+    ("forms", lambda d: (f"form '{d.name.text}'", [("field", f.name) for f in d.fields])),
+)
 
 
 def _check_identifier(state: CheckState, path: str, name: Name, *, for_type: bool) -> None:
