@@ -144,6 +144,19 @@ def test_generated_files_match_expected(case: Path, tmp_path: Path) -> None:
         assert (produced / name).read_bytes() == (expected / name).read_bytes(), name
 
 
+def test_generated_django_packages_pass_mypy_strict(tmp_path: Path) -> None:
+    # Typed with or without django-stubs: the ignores on untyped imports and
+    # on subclasses of untyped bases also allow being unused.
+    pytest.importorskip("mypy")
+    packages = []
+    for index, spec in enumerate((SMALL, REPO / "examples" / "shop" / "main.mizan")):
+        packages.append(write_package(plan_of(spec), tmp_path / f"generated_{index}").name)
+    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental",
+                             *packages], cwd=tmp_path, capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_cli_lists_and_writes_the_django_target(tmp_path: Path) -> None:
     out = tmp_path / "api"
     command = [sys.executable, "-m", "mizan_lang", "gen", str(SMALL), "--target", "django",

@@ -21,6 +21,10 @@ from mizan_lang.ir import model as ir
 from mizan_lang.plan import Plan
 from mizan_lang.plan.orm import Storage, snake, storage
 
+# Without django-stubs `models.Model` is Any (mypy: misc); with them the
+# ignore is unused, which `unused-ignore` allows under --strict.
+_MODEL_BASE = "(models.Model):  # type: ignore[misc, unused-ignore]"
+
 FIELDS = {
     "bool": "models.BooleanField()",
     "int": "models.IntegerField()",
@@ -73,7 +77,7 @@ def orm_view(plan: Plan) -> dict[str, object]:
     for model in plan.ir.models:
         keys = {stored[(model.name, r.name)].fk_column: r for r in model.relations
                 if not r.many}
-        lines = [f"class {model.name}(models.Model):", *_doc_lines(model.doc)]
+        lines = [_class_line(model.name), *_doc_lines(model.doc)]
         for column in model.columns:
             if column.name in keys:  # the key of a relation: Django's ForeignKey holds it
                 continue
@@ -122,9 +126,13 @@ def _through_name(info: Storage) -> str:
     return f"{info.model}{''.join(p.title() for p in info.relation.split('_'))}Link"
 
 
+def _class_line(name: str) -> str:
+    return f"class {name}{_MODEL_BASE}"
+
+
 def _through(info: Storage, model: ir.Model, target: ir.Model) -> list[str]:
     """The join table's model: a key of its two foreign keys, as on SQLAlchemy."""
-    lines = [f"class {_through_name(info)}(models.Model):"]
+    lines = [_class_line(_through_name(info))]
     lines += docstring(f"The join table of `{model.name}.{info.relation}`.", INDENT)
     lines += [""]
     ends = ((info.join_from, model), (info.join_to, target))

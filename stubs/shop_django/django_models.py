@@ -17,13 +17,13 @@ precision and Django needs one). Datetimes need `USE_TZ = True`.
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.db import models
+from django.conf import settings  # type: ignore[import-untyped, unused-ignore]
+from django.db import models  # type: ignore[import-untyped, unused-ignore]
 
 APP_LABEL: str = getattr(settings, "MIZAN_MODELS_APP_LABEL", "mizan")
 
 
-class Category(models.Model):
+class Category(models.Model):  # type: ignore[misc, unused-ignore]
     """A node of the catalog tree."""
 
     id = models.BigAutoField(primary_key=True)
@@ -39,7 +39,7 @@ class Category(models.Model):
         db_table = "shop_category"
 
 
-class Customer(models.Model):
+class Customer(models.Model):  # type: ignore[misc, unused-ignore]
     """A registered customer."""
 
     id = models.BigAutoField(primary_key=True)
@@ -55,7 +55,7 @@ class Customer(models.Model):
         db_table = "shop_customer"
 
 
-class Order(models.Model):
+class Order(models.Model):  # type: ignore[misc, unused-ignore]
     id = models.BigAutoField(primary_key=True)
     status = models.TextField()
     placed_at = models.DateTimeField()
@@ -70,7 +70,7 @@ class Order(models.Model):
         db_table = "shop_order"
 
 
-class OrderItem(models.Model):
+class OrderItem(models.Model):  # type: ignore[misc, unused-ignore]
     id = models.BigAutoField(primary_key=True)
     quantity = models.IntegerField()
     unit_price = models.DecimalField(max_digits=30, decimal_places=10)
@@ -86,7 +86,7 @@ class OrderItem(models.Model):
         db_table = "shop_order_item"
 
 
-class Product(models.Model):
+class Product(models.Model):  # type: ignore[misc, unused-ignore]
     id = models.BigAutoField(primary_key=True)
     slug = models.TextField(unique=True)
     name = models.TextField()
@@ -104,7 +104,7 @@ class Product(models.Model):
         db_table = "shop_product"
 
 
-class ProductImage(models.Model):
+class ProductImage(models.Model):  # type: ignore[misc, unused-ignore]
     id = models.BigAutoField(primary_key=True)
     url = models.TextField()
     width = models.IntegerField()
@@ -120,7 +120,7 @@ class ProductImage(models.Model):
         db_table = "shop_product_image"
 
 
-class Review(models.Model):
+class Review(models.Model):  # type: ignore[misc, unused-ignore]
     id = models.BigAutoField(primary_key=True)
     rating = models.IntegerField()
     title = models.TextField()

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import typing
 
-from django.db.models import QuerySet
-from django_readers import specs
+from django.db.models import QuerySet  # type: ignore[import-untyped, unused-ignore]
+from django_readers import specs  # type: ignore[import-untyped]
 
 from . import django_models, models
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from django import forms
-from django.core.exceptions import ValidationError
+from django import forms  # type: ignore[import-untyped, unused-ignore]
+from django.core.exceptions import ValidationError  # type: ignore[import-untyped, unused-ignore]
 
 from . import mizan_runtime as runtime
 
@@ -22,13 +22,13 @@ Errors = dict[str, dict[str, str]]
 Spec = dict[str, Any]  # one field of the form's schema (`GET form/<name>/`)
 
 
-class Form(forms.Form):
+class Form(forms.Form):  # type: ignore[misc, unused-ignore]
     """A form of the spec; `schema_json` is its schema."""
 
     schema_json: ClassVar[dict[str, Any]]
 
 
-class ProtocolField(forms.Field):
+class ProtocolField(forms.Field):  # type: ignore[misc, unused-ignore]
     """Empty (absent, null, "") is `required` or None; otherwise the first
     failing check of 13.2, else the cleaned value."""
 
@@ -57,7 +57,7 @@ class ProtocolField(forms.Field):
             raise ValidationError(problem["message"], code=problem["code"]) from None
 
 
-class RawCheckboxInput(forms.CheckboxInput):
+class RawCheckboxInput(forms.CheckboxInput):  # type: ignore[misc, unused-ignore]
     """The submitted value as it is: the protocol decides what a bool is."""
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
@@ -68,25 +68,25 @@ def _lengths(spec: Spec) -> dict[str, Any]:
     return {"max_length": spec["max_length"], "min_length": spec["min_length"]}
 
 
-class BooleanField(ProtocolField, forms.BooleanField):
+class BooleanField(ProtocolField, forms.BooleanField):  # type: ignore[misc, unused-ignore]
     widget = RawCheckboxInput
 
 
-class IntegerField(ProtocolField, forms.IntegerField):
+class IntegerField(ProtocolField, forms.IntegerField):  # type: ignore[misc, unused-ignore]
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec, min_value=spec["min"], max_value=spec["max"])
 
 
-class FloatField(ProtocolField, forms.FloatField):
+class FloatField(ProtocolField, forms.FloatField):  # type: ignore[misc, unused-ignore]
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec, min_value=spec["min"], max_value=spec["max"])
 
 
-class DecimalField(ProtocolField, forms.DecimalField):
+class DecimalField(ProtocolField, forms.DecimalField):  # type: ignore[misc, unused-ignore]
     pass
 
 
-class CharField(ProtocolField, forms.CharField):
+class CharField(ProtocolField, forms.CharField):  # type: ignore[misc, unused-ignore]
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec, strip=False, **_lengths(spec))
 
@@ -99,19 +99,19 @@ class URLField(CharField):
     widget = forms.URLInput
 
 
-class DateField(ProtocolField, forms.DateField):
+class DateField(ProtocolField, forms.DateField):  # type: ignore[misc, unused-ignore]
     pass
 
 
-class DateTimeField(ProtocolField, forms.DateTimeField):
+class DateTimeField(ProtocolField, forms.DateTimeField):  # type: ignore[misc, unused-ignore]
     pass
 
 
-class UUIDField(ProtocolField, forms.UUIDField):
+class UUIDField(ProtocolField, forms.UUIDField):  # type: ignore[misc, unused-ignore]
     pass
 
 
-class ChoiceField(ProtocolField, forms.ChoiceField):
+class ChoiceField(ProtocolField, forms.ChoiceField):  # type: ignore[misc, unused-ignore]
     def __init__(self, spec: Spec) -> None:
         super().__init__(spec, choices=[(name, name) for name in spec["choices"]])
 

@@ -37,8 +37,8 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from asgiref.sync import sync_to_async
-from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, path, re_path
+from django.http import HttpRequest, HttpResponse  # type: ignore[import-untyped, unused-ignore]
+from django.urls import URLPattern, path, re_path  # type: ignore[import-untyped, unused-ignore]
 
 from . import django_formkit, django_forms, registry, spec
 from . import mizan_runtime as runtime
@@ -75,9 +75,11 @@ def manifest_for(prefix: str) -> dict[str, Any]:
 def query_bytes(request: HttpRequest) -> bytes:
     """The raw query string: the ASGI scope's bytes, or WSGI's latin-1 text."""
     scope = getattr(request, "scope", None)
-    if isinstance(scope, dict) and isinstance(scope.get("query_string"), bytes):
-        return scope["query_string"]
-    return request.META.get("QUERY_STRING", "").encode("latin-1", "replace")
+    query = scope.get("query_string") if isinstance(scope, dict) else None
+    if isinstance(query, bytes):
+        return query
+    text: str = request.META.get("QUERY_STRING", "")
+    return text.encode("latin-1", "replace")
 
 
 def mizan_request(request: HttpRequest) -> Request:
@@ -169,8 +171,11 @@ class DjangoServer:
         renderer: Renderer | Sequence[str] | None = None,
     ) -> None:
         self.prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
-        if renderer is not None and not hasattr(renderer, "render"):
-            renderer = SubprocessRenderer(list(renderer))  # type: ignore[arg-type]
+        bridge = (
+            renderer
+            if renderer is None or isinstance(renderer, Renderer)
+            else SubprocessRenderer(list(renderer))
+        )
         self.dispatcher = Dispatcher(
             service,
             spec.TABLES,
@@ -185,7 +190,7 @@ class DjangoServer:
             jwt_verify_key=jwt_verify_key,
             mwt_secret=mwt_secret,
             used_tokens=used_tokens,
-            renderer=renderer,  # type: ignore[arg-type]
+            renderer=bridge,
             forms={
                 name: django_formkit.validator(form)
                 for name, form in django_forms.FORMS.items()
@@ -224,23 +229,23 @@ class DjangoServer:
         """Django's ASGI application, and the WebSocket route through
         Channels when the spec has one: call it from `asgi.py`, where the
         settings are configured (the URLconf includes `urls`)."""
-        from django.core.asgi import get_asgi_application
+        from django.core.asgi import get_asgi_application  # type: ignore[import-untyped, unused-ignore]
 
         http = get_asgi_application()
         if WEBSOCKET is None:
             return http
-        from channels.routing import ProtocolTypeRouter, URLRouter
+        from channels.routing import ProtocolTypeRouter, URLRouter  # type: ignore[import-untyped, unused-ignore]
 
         route = path(self.prefix[1:] + WEBSOCKET, self.websocket_consumer())
         return ProtocolTypeRouter({"http": http, "websocket": URLRouter([route])})
 
     def websocket_consumer(self) -> Any:
         """The Channels consumer of the WebSocket transport, as an ASGI app."""
-        from channels.generic.websocket import AsyncWebsocketConsumer
+        from channels.generic.websocket import AsyncWebsocketConsumer  # type: ignore[import-untyped, unused-ignore]
 
         dispatcher = self.dispatcher
 
-        class MizanConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
+        class MizanConsumer(AsyncWebsocketConsumer):  # type: ignore[misc, unused-ignore]
             session: WsSession
 
             async def connect(self) -> None:
