@@ -82,7 +82,9 @@ def configure_django() -> None:
     """Django configured in code, once per process: no project needed."""
     if not settings.configured:
         settings.configure(DEBUG=False, SECRET_KEY="django-test-key", ALLOWED_HOSTS=["*"],
-                           ROOT_URLCONF=None, MIDDLEWARE=[], INSTALLED_APPS=[], USE_TZ=True)
+                           ROOT_URLCONF=None, MIDDLEWARE=[], USE_TZ=True,
+                           # django-readers (generated shapes) imports its models.
+                           INSTALLED_APPS=["django.contrib.contenttypes"])
         django.setup()
 
 

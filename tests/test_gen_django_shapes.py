@@ -73,7 +73,7 @@ def generated(plan: Plan, tmp_path: Path) -> tuple[ModuleType, ModuleType]:
         # As a project would: the package is an installed app, the models'
         # app; django-readers imports contenttypes' models.
         override = override_settings(
-            INSTALLED_APPS=[*settings.INSTALLED_APPS, CONTENTTYPES, package],
+            INSTALLED_APPS=[*dict.fromkeys([*settings.INSTALLED_APPS, CONTENTTYPES, package])],
             MIZAN_MODELS_APP_LABEL=package)
         override.enable()
         _overrides.append(override)
