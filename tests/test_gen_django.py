@@ -102,9 +102,11 @@ def importable(tmp_path: Path) -> Iterator[Path]:
 def import_package(plan: Plan, root: Path, *targets: str) -> str:
     """Generate into one package for every target given (shared modules are
     the same bytes) and import it."""
-    name = f"generated_api_{next(_names)}"
+    # A prefix of this module's own: other test modules count their packages too.
+    name = f"django_api_{next(_names)}"
     for target in targets or ("django",):
         write_package(plan, root / name, target)
+    importlib.invalidate_caches()  # the folder's listing may be cached from before
     importlib.import_module(name)
     return name
 

@@ -86,8 +86,10 @@ def importable(tmp_path: Path) -> Iterator[Path]:
 
 
 def import_package(plan: Plan, root: Path) -> str:
-    name = f"generated_api_{next(_names)}"
+    # A prefix of this module's own: other test modules count their packages too.
+    name = f"fastapi_api_{next(_names)}"
     write_package(plan, root / name)
+    importlib.invalidate_caches()  # the folder's listing may be cached from before
     importlib.import_module(f"{name}.fastapi_app")
     return name
 
