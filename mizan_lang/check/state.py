@@ -49,6 +49,7 @@ class CheckState:
         self.resolve_log: list[tuple[Any, Any]] | None = None  # see types.check_types
         # Set by the types pass: what type resolution depended on (see `memo`).
         self.type_env: object = None
+        self.suggestions: dict[tuple[str, bool], str | None] = {}  # see types._named
 
     # --- reporting ---------------------------------------------------------
     def report(self, code: str, path: str, span: Span, *,

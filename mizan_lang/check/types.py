@@ -151,10 +151,16 @@ def _named(state: CheckState, path: str, expr: TypeExpr, where: str, top: bool) 
         state.report("M204", path, expr.span, data=fix(suggestion), name=name,
                      shape=f" such as '{suggestion}'" if suggestion else "")
         return None
-    candidates = [*state.symbols["type"], *PRIMITIVES, "list", "map"]
-    if where == "param":
-        candidates.append(UPLOAD)
-    suggestion = closest(name, candidates)
+    # One unknown name is often written in many places (a type being renamed):
+    # find its suggestion once per check.
+    key = (name, where == "param")
+    if key in state.suggestions:
+        suggestion = state.suggestions[key]
+    else:
+        candidates = [*state.symbols["type"], *PRIMITIVES, "list", "map"]
+        if where == "param":
+            candidates.append(UPLOAD)
+        suggestion = state.suggestions[key] = closest(name, candidates)
     state.report("M201", path, expr.span, data=fix(suggestion), name=name,
                  hint=hint(suggestion))
     return None
