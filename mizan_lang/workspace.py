@@ -129,7 +129,8 @@ def read_source(path: str) -> tuple[str, list[Diagnostic]] | Unreadable:
 
 
 # --- the workspace -----------------------------------------------------------------
-def _mizan_files(folder: str) -> list[str]:
+def mizan_files(folder: str) -> list[str]:
+    """Every *.mizan file under `folder` (hidden folders skipped), normalised and sorted."""
     found = []
     for directory, subdirs, names in os.walk(folder):
         subdirs[:] = [name for name in subdirs if not name.startswith(".")]
@@ -212,7 +213,7 @@ class _Loader:
     def root(self, root: str | Path) -> list[str]:
         path = normalise(root)
         if os.path.isdir(path):
-            found = _mizan_files(path)
+            found = mizan_files(path)
             if not found:
                 self.report("M007", path, Span(0, 0), folder=path)
             return found

@@ -26,7 +26,14 @@ from ..kdl.incremental import IncrementalDocument
 from ..lower import LoweredPart, assemble, lower_part
 from ..perf import paused_gc
 from ..source import LineIndex, anchored
-from ..workspace import EXTENSION, SourceFile, load_workspace, normalise, read_source
+from ..workspace import (
+    EXTENSION,
+    SourceFile,
+    load_workspace,
+    mizan_files,
+    normalise,
+    read_source,
+)
 from .index import Index, IndexCache, build_index
 
 
@@ -107,7 +114,7 @@ class Session:
         self.folders = sorted({normalise(folder) for folder in folders})
         self._units = {}
         for folder in self.folders:
-            files = _mizan_files(folder)
+            files = mizan_files(folder)
             self._units[folder] = _Unit(files, folder)
         for path in self.documents:  # open files outside every folder keep their own unit
             self._unit_for(path)
@@ -232,11 +239,3 @@ class Session:
         path = normalise(path)
         analysis = self.analysis_for(path)
         return analysis.files.get(path)
-
-
-def _mizan_files(folder: str) -> list[str]:
-    found = []
-    for directory, subdirs, names in os.walk(folder):
-        subdirs[:] = [name for name in subdirs if not name.startswith(".")]
-        found.extend(os.path.join(directory, name) for name in names if name.endswith(EXTENSION))
-    return sorted(normalise(path) for path in found)
