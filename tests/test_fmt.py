@@ -155,9 +155,10 @@ def test_multiline_strings_round_trip(value: str) -> None:
 
 _IDENTS = st.sampled_from(["a", "node", "foo-bar", "-x", ".md", "ü", "x.y", "+", "Ω2", "mizan"])
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+# Characters KDL forbids anywhere in a document, even inside strings.
+_DISALLOWED = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\x85"
 _RAW_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"),
-                                  blacklist_characters='"#\u200e\u200f\u202a\u202b\u202c'
-                                  '\u202d\u202e\u2066\u2067\u2068\u2069\ufeff\x85'),
+                                  blacklist_characters='"#' + _DISALLOWED),
                     max_size=10)
 _NUMBERS = st.sampled_from(["0", "1", "-2", "+3", "1.5", "-0.25", "1e10", "2.5E-3", "0x1F",
                             "0o17", "0b1010", "1_000", "#inf", "#-inf", "#nan"])
@@ -175,7 +176,8 @@ def _quote(text: str) -> str:
 
 @st.composite
 def _multiline(draw: st.DrawFn) -> str:
-    lines = draw(st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")),
+    lines = draw(st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"),
+                                                blacklist_characters=_DISALLOWED),
                                   max_size=8), max_size=3))
     indent = draw(st.sampled_from(["", "  ", "\t"]))
     body = "".join(indent + line.replace("\\", "\\\\").replace('"', '\\"') + "\n"
