@@ -118,6 +118,12 @@ def test_extension_packages_into_a_vsix_with_grammar_and_client(built: str, tmp_
     assert contributes["languages"][0]["extensions"] == [".mizan"]
     assert contributes["grammars"][0]["scopeName"] == "source.mizan"
     assert {c["command"] for c in contributes["commands"]} >= {"mizan.restartServer"}
+    # Every command the language server puts in code lenses is one the extension runs.
+    from mizan_lang.lsp.features.hints import SHOW_USERS
+
+    assert SHOW_USERS in {c["command"] for c in contributes["commands"]}
+    compiled = (EXTENSION / "out" / "extension.js").read_text()
+    assert f"registerCommand('{SHOW_USERS}'" in compiled or f'registerCommand("{SHOW_USERS}"' in compiled
     assert set(contributes["configuration"]["properties"]) == {
         "mizan.server.path", "mizan.server.args", "mizan.trace.server"}
     assert manifest["activationEvents"] == ["onLanguage:mizan"]

@@ -33,6 +33,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     status,
     vscode.commands.registerCommand('mizan.restartServer', () => server?.restart()),
     vscode.commands.registerCommand('mizan.showOutput', () => output.show(true)),
+    // The command of the server's context code lenses: its arguments are LSP JSON
+    // (uri, position, locations), shown in VS Code's references peek.
+    vscode.commands.registerCommand('mizan.showContextUsers', (uri: unknown, position: unknown, locations: unknown) =>
+      server?.showReferences(uri, position, locations),
+    ),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('mizan.server')) {
         void server?.restart();
@@ -72,6 +77,21 @@ class ServerProcess {
       await this.doStop();
       await this.doStart();
     });
+  }
+
+  /** Shows LSP locations (as sent in a code lens command) in the references peek. */
+  async showReferences(uri: unknown, position: unknown, locations: unknown): Promise<void> {
+    const client = this.client;
+    if (client === undefined || typeof uri !== 'string' || !Array.isArray(locations)) {
+      return;
+    }
+    const convert = client.protocol2CodeConverter;
+    await vscode.commands.executeCommand(
+      'editor.action.showReferences',
+      convert.asUri(uri),
+      convert.asPosition(position as Parameters<typeof convert.asPosition>[0]),
+      locations.map((location) => convert.asLocation(location as Parameters<typeof convert.asLocation>[0])),
+    );
   }
 
   private enqueue(step: () => Promise<void>): Promise<void> {
