@@ -31,7 +31,6 @@ the ASGI server or proxy as well.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -97,15 +96,6 @@ ROUTES: tuple[tuple[str, str, str, str | None], ...] = (
     ("POST", "form/ReviewForm/validate/", "form_validate", "ReviewForm"),
     ("POST", "form/ReviewForm/submit/", "form_submit", "ReviewForm"),
 )
-
-
-def manifest_for(prefix: str) -> dict[str, Any]:
-    """The edge manifest of a server mounted at `prefix`."""
-    manifest = copy.deepcopy(spec.MANIFEST)
-    manifest["prefix"] = prefix
-    for name, context in manifest["contexts"].items():
-        context["path"] = f"{prefix}ctx/{name}/"
-    return manifest
 
 
 def query_bytes(request: HttpRequest) -> bytes:
@@ -218,7 +208,7 @@ class DjangoServer:
             registry.CONVERTERS,
             secret=secret,
             prefix=self.prefix,
-            manifest=body_bytes(manifest_for(self.prefix)),
+            manifest=body_bytes(spec.manifest_for(self.prefix)),
             ir_kdl=spec.IR_KDL,
             run_sync=run_sync,
             cache=cache,

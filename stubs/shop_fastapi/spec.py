@@ -7,6 +7,7 @@ dispatcher interprets (types, params, auth, invalidation).
 
 from __future__ import annotations
 
+import copy
 import json
 import typing
 
@@ -820,3 +821,12 @@ TABLES_JSON = (
 
 MANIFEST: dict[str, typing.Any] = json.loads(MANIFEST_JSON)
 TABLES: dict[str, typing.Any] = json.loads(TABLES_JSON)
+
+
+def manifest_for(prefix: str) -> dict[str, typing.Any]:
+    """The edge manifest of a server mounted at `prefix`."""
+    manifest = copy.deepcopy(MANIFEST)
+    manifest["prefix"] = prefix
+    for name, context in manifest["contexts"].items():
+        context["path"] = f"{prefix}ctx/{name}/"
+    return manifest

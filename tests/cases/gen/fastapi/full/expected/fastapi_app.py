@@ -12,7 +12,6 @@ into responses, so the Django layer answers the same bytes.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -74,15 +73,6 @@ def respond(answer: Answer) -> fastapi.Response:
     return response
 
 
-def manifest_for(prefix: str) -> dict[str, Any]:
-    """The edge manifest of a server mounted at `prefix`."""
-    manifest = copy.deepcopy(spec.MANIFEST)
-    manifest["prefix"] = prefix
-    for name, context in manifest["contexts"].items():
-        context["path"] = f"{prefix}ctx/{name}/"
-    return manifest
-
-
 def request_of(request: fastapi.Request | fastapi.WebSocket) -> Request:
     return Request(
         headers=dict(request.headers),
@@ -135,7 +125,7 @@ def create_app(
         registry.CONVERTERS,
         secret=secret,
         prefix=base,
-        manifest=runtime.canonical_json(manifest_for(base)).encode("utf-8"),
+        manifest=runtime.canonical_json(spec.manifest_for(base)).encode("utf-8"),
         ir_kdl=spec.IR_KDL,
         run_sync=run_in_threadpool,
         cache=cache,
