@@ -11,7 +11,9 @@ A target module (under `generators/<name>/`, importable as
 - `scaffold(plan, *, package, path) -> GeneratedFile`: the user's implementation
   module (owner "user"), created once by `mizan-lang scaffold`.
 
-Modules are imported only when asked for, so the CLI stays fast.
+A registry entry is `module` (its `TARGET`) or `module:NAME` (its
+`TARGETS[NAME]`, for a module serving several targets). Modules are
+imported only when asked for, so the CLI stays fast.
 """
 
 from __future__ import annotations
@@ -23,10 +25,14 @@ if TYPE_CHECKING:
     from ..plan import Plan
     from .files import GeneratedFile
 
-# name -> module; sorted by name.
+# name -> module (or module:NAME); sorted by name.
 TARGETS = {
     "django": "mizan_lang.generators.django",
     "fastapi": "mizan_lang.generators.fastapi",
+    "react": "mizan_lang.generators.ts:react",
+    "svelte": "mizan_lang.generators.ts:svelte",
+    "ts": "mizan_lang.generators.ts",
+    "vue": "mizan_lang.generators.ts:vue",
 }
 
 
@@ -47,7 +53,9 @@ class UnknownTarget(LookupError):
 
 
 def get_target(name: str) -> Target:
-    module = TARGETS.get(name)
-    if module is None:
+    entry = TARGETS.get(name)
+    if entry is None:
         raise UnknownTarget(name)
-    return importlib.import_module(module).TARGET
+    module, _, key = entry.partition(":")
+    loaded = importlib.import_module(module)
+    return loaded.TARGETS[key] if key else loaded.TARGET

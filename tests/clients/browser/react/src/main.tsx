@@ -1,0 +1,19 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./App.js";
+import { createClient } from "./mizan/client.js";
+import { MizanProvider } from "./mizan/react.js";
+
+const client = createClient();
+const queryClient = new QueryClient();
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <QueryClientProvider client={queryClient}>
+      <MizanProvider client={client}>
+        <App />
+      </MizanProvider>
+    </QueryClientProvider>
+  </StrictMode>,
+);
