@@ -1652,7 +1652,10 @@ class Socket {
   private readonly pending = new Map<number, (reply: Reply) => void>();
   private nextId = 1;
   private readonly ready: Promise<void>;
-  private authAnswer: ((ok: boolean) => void) | null = null;
+  private authAnswer: ((error: unknown) => void) | null = null;
+  // The server's refusal of our token: later calls answer with it as a 401, so
+  // the runtime refreshes and reconnects instead of calling anonymously.
+  private refusal: JsonValue | null = null;
   private closed = false;
 
   constructor(
@@ -1663,7 +1666,12 @@ class Socket {
     this.ready = new Promise((resolve, reject) => {
       socket.addEventListener("open", () => {
         if (token === null) return resolve();
-        this.authAnswer = () => resolve(); // a refused token leaves it anonymous
+        this.authAnswer = (error) => {
+          if (error !== undefined) {
+            this.refusal = isObject(error) ? (error as JsonValue) : {};
+          }
+          resolve();
+        };
         socket.send(canonicalJson({ auth: token }));
       });
       socket.addEventListener("error", () =>
@@ -1686,7 +1694,7 @@ class Socket {
     }
     if (!isObject(frame)) return;
     if ("auth" in frame && !("id" in frame)) {
-      this.authAnswer?.(frame["auth"] === true);
+      this.authAnswer?.(frame["auth"] === true ? undefined : frame["error"]);
       this.authAnswer = null;
       return;
     }
@@ -1722,6 +1730,9 @@ class Socket {
   ): Promise<Reply> {
     await this.ready;
     if (this.closed) return { status: 0, body: null, header: null };
+    if (this.refusal !== null) {
+      return { status: 401, body: { error: this.refusal }, header: null };
+    }
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, resolve);
