@@ -144,7 +144,7 @@ export function useMizanClient(): Client {
   return client;
 }
 
-function values(input: object | undefined): Record<string, unknown> {
+function values(input: unknown): Record<string, unknown> {
   return (input ?? {}) as Record<string, unknown>;
 }
 
@@ -180,7 +180,7 @@ function useCall<F extends FunctionName>(
 }
 
 /** A standalone query's key: its arguments in canonical wire JSON. */
-function callKey(client: Client, fn: string, args: object | undefined) {
+function callKey(client: Client, fn: string, args: unknown) {
   const { schema, functions } = client.runtime.table;
   const given = values(args);
   const wire: Record<string, JsonValue> = {};

@@ -82,7 +82,7 @@ export function getMizanClient(): Client {
   return client;
 }
 
-function values(input: object | undefined): Record<string, unknown> {
+function values(input: unknown): Record<string, unknown> {
   return (input ?? {}) as Record<string, unknown>;
 }
 
@@ -102,7 +102,7 @@ function isStore<T>(source: Source<T>): source is Readable<T> {
 /** A store that loads once it has a subscriber, again when `source`
  * changes or `covered` says an invalidation covers what it loaded, and on
  * `refetch()`. Only the latest load sets the state. */
-function fetchStore<A extends object | undefined, T>(
+function fetchStore<A, T>(
   client: Client,
   source: Source<A>,
   load: (given: Record<string, unknown>, reload: boolean) => Promise<T>,

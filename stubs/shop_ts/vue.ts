@@ -95,7 +95,7 @@ export function useMizanClient(): Client {
   return client;
 }
 
-function values(input: object | undefined): Record<string, unknown> {
+function values(input: unknown): Record<string, unknown> {
   return (input ?? {}) as Record<string, unknown>;
 }
 

@@ -123,7 +123,8 @@ def test_edge_specs() -> None:
     (tests/cases/gen-ts/edge/), still compile and are prettier-formatted."""
     root = fresh_dir("gen_ts_edge")
     for spec in sorted((CASES / "edge").glob("*.mizan")):
-        generate(spec, "ts", root / spec.stem)
+        for target in ("ts", "react", "vue", "svelte"):
+            generate(spec, target, root / spec.stem)
     client = (root / "clash" / "client.ts").read_text(encoding="utf-8")
     assert "  contexts: Call<T.ContextsArgs2, T.Client>;" in client
     tsc_strict(root)
