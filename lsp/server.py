@@ -9,6 +9,8 @@ Nothing is printed: stdout belongs to the JSON-RPC stream.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import functools
 import gc
 import itertools
@@ -16,11 +18,14 @@ import json
 import logging
 import os
 import re
+import signal
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from types import FrameType
 from typing import Any, BinaryIO
 
 from lsprotocol import types as lsp
@@ -36,6 +41,9 @@ from pygls.protocol import JsonRPCProtocol, LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from mizan_lang import __version__
+from mizan_lang import check as _check_package
+from mizan_lang import source as _source
+from mizan_lang.ide import session as _session
 from mizan_lang.ide.session import Analysis, Session
 from mizan_lang.source import LineIndex
 from mizan_lang.workspace import SourceFile
@@ -67,6 +75,13 @@ class MizanServer(LanguageServer):
         # Latency of the last edit -> publish, for the benchmark ($/mizan/stats).
         self.last_change_at: float | None = None
         self.publish_times: list[float] = []
+        # Message bodies read from stdin, not handled yet (None: end of input).
+        self.inbox: deque[bytes | None] = deque()
+        self.analysing = 0  # > 0 while the session may be checking (see `_preempt`)
+        self.preempting = False  # answering requests in the middle of a check
+        self.main_thread: int | None = None  # its ident, once requests may preempt checks
+        # Requests answered without waiting for a check (for tests and the benchmark).
+        self.quick_answers = {"provisional": 0, "during_check": 0}
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Protocol-level trouble (a client mistake, e.g. a change to a document it
@@ -90,14 +105,41 @@ class MizanServer(LanguageServer):
         except Exception:  # the client may be gone; nothing else to do
             pass
 
-    def analysis(self, uri: str) -> tuple[Analysis, SourceFile] | None:
-        """The analysis holding this document, and its SourceFile (None if unknown)."""
+    def analysis(self, uri: str, quick: str | None = None) -> tuple[Analysis, SourceFile] | None:
+        """The analysis holding this document, and its SourceFile (None if unknown).
+
+        `quick` ("names" or "facts") lets a request be answered at once while the
+        check of the latest edit is still due or running: from the fresh parse of
+        the edited documents and the last finished check (`Session.provisional_for`).
+        "names" needs declarations, symbol tables and the name index to be exact;
+        "facts" also the checker's derived facts (scopings, effective auth).
+        """
         path = convert.path_of(uri)
-        analysis = self.session.analysis_for(path)
+        analysis = None
+        if quick is not None:
+            analysis = self.session.provisional_for(path, exact=quick == "facts")
+        if analysis is not None and analysis.provisional:
+            self.quick_answers["provisional"] += 1
+            if self.preempting:
+                self.quick_answers["during_check"] += 1
+        if analysis is None:
+            if self.preempting:  # never start a check inside the one we interrupted
+                raise RuntimeError("no provisional analysis during a check")
+            with self.checking():
+                analysis = self.session.analysis_for(path)
         source = analysis.files.get(path)
         if source is None:
             return None
         return analysis, source
+
+    @contextlib.contextmanager
+    def checking(self) -> Iterator[None]:
+        """Mark a call that may check a unit: requests arriving meanwhile may preempt it."""
+        self.analysing += 1
+        try:
+            yield
+        finally:
+            self.analysing -= 1
 
     def indexes(self, analysis: Analysis) -> dict[str, LineIndex]:
         return {path: source.index for path, source in analysis.files.items()}
@@ -121,7 +163,9 @@ class MizanServer(LanguageServer):
             return
         log.debug("publishing diagnostics")
         try:
-            for analysis in self.session.dirty_analyses():
+            with self.checking():
+                analyses = self.session.dirty_analyses()
+            for analysis in analyses:
                 self._publish(analysis)
             self._clear_gone()
         except Exception as err:  # keep serving whatever happened
@@ -316,6 +360,14 @@ def stats(ls: MizanServer, *args: Any) -> dict[str, Any]:
     return {"publishes": len(times), "latencies_ms": [round(t * 1000, 3) for t in times]}
 
 
+@server.command("mizan.quickStats")
+@guarded()
+def quick_stats(ls: MizanServer, *args: Any) -> dict[str, int]:
+    """Requests answered without waiting for a check: from a provisional analysis, and
+    of those, while a check was running (used by tests/lsp/test_responsiveness.py)."""
+    return dict(ls.quick_answers)
+
+
 def _register_features() -> None:
     # Each feature module registers its handlers on import.
     from .features import ALL  # noqa: F401
@@ -462,9 +514,10 @@ def _raw_reads(stream: BinaryIO) -> Callable[[int], bytes]:
         return getattr(stream, "read1", stream.read)
 
 
-def _read_ahead(frames: FrameReader, loop: asyncio.AbstractEventLoop,
-                queue: asyncio.Queue[bytes | None]) -> None:
-    """Read frames as they come (a thread), so that messages pile up while a check runs."""
+def _read_ahead(frames: FrameReader, loop: asyncio.AbstractEventLoop, ls: MizanServer,
+                wake: Callable[[], None]) -> None:
+    """Read frames as they come (a thread), so that messages pile up while a check runs;
+    a request that arrives during a check interrupts it (`_preempt`)."""
     body: bytes | None = b""
     while body is not None:
         try:
@@ -472,23 +525,134 @@ def _read_ahead(frames: FrameReader, loop: asyncio.AbstractEventLoop,
         except Exception as err:  # an unreadable stdin ends the session like EOF
             log.warning("stdin failed: %s", err)
             body = None
+        ls.inbox.append(body)
+        if ls.analysing and ls.main_thread is not None:
+            try:
+                signal.pthread_kill(ls.main_thread, signal.SIGUSR1)
+            except (OSError, ValueError):  # the main thread is gone: the server is exiting
+                pass
         try:
-            loop.call_soon_threadsafe(queue.put_nowait, body)
+            loop.call_soon_threadsafe(wake)
         except RuntimeError:  # the loop is gone: the server is exiting
             return
 
 
+# --- requests during a check -------------------------------------------------------------
+# A check of a big workspace is one long synchronous call. A request arriving
+# meanwhile (hover, completion, ...) need not wait for it: the reader thread
+# signals the main thread, whose handler runs between two bytecodes of the
+# check and answers the requests at the head of the inbox from a provisional
+# analysis (the last finished check plus the fresh parse of the edited
+# documents; `Session.provisional_for`), then lets the check go on. Only
+# requests that read are answered there; an edit, or a request that needs the
+# check's result, waits (and so does everything after it: order is kept).
+# The handler reads only what the running check does not write: the last
+# finished analysis, the open documents and the index cache.
+
+# Requests answerable from a provisional analysis, and how exact it must be.
+QUICK = {
+    lsp.TEXT_DOCUMENT_COMPLETION: "names",
+    lsp.TEXT_DOCUMENT_DEFINITION: "names",
+    lsp.TEXT_DOCUMENT_REFERENCES: "names",
+    lsp.TEXT_DOCUMENT_DOCUMENT_HIGHLIGHT: "names",
+    lsp.TEXT_DOCUMENT_HOVER: "facts",
+}
+RETRY_SECONDS = 0.001  # the check is not interruptible yet (loading files): try again soon
+_CHECK_DIR = os.path.dirname(_check_package.__file__) + os.sep
+# While these run, spans of an open document are half made: no request may look.
+_UNSAFE_CODES = frozenset({getattr(_source.anchored, "__wrapped__", _source.anchored).__code__,
+                           _session.source_from_document.__code__})
+_REFRESH_CODE = _session.Session._refresh.__code__
+
+
+def _quick_request(body: bytes) -> tuple[str, str] | None:
+    """(path, exactness) of a request `QUICK` lists; None for anything else."""
+    try:
+        raw = json.loads(body)
+        if not isinstance(raw, dict) or "id" not in raw or raw.get("method") not in QUICK:
+            return None
+        uri = raw["params"]["textDocument"]["uri"]
+        return convert.path_of(uri), QUICK[raw["method"]]
+    except Exception:  # anything odd is left to the usual path, which answers it
+        return None
+
+
+def _interruptible(frame: FrameType | None) -> bool:
+    """Whether the main thread stands inside a unit's analysis (loading its files or
+    checking them) but not where spans are being anchored (lowering an open document)."""
+    inside = False
+    while frame is not None:
+        code = frame.f_code
+        if code in _UNSAFE_CODES:
+            return False
+        if code is _REFRESH_CODE or code.co_filename.startswith(_CHECK_DIR):
+            inside = True
+        frame = frame.f_back
+    return inside and _source._current[0] is None
+
+
+def _preempt(ls: MizanServer, signum: int, frame: FrameType | None) -> None:
+    if not ls.analysing or ls.preempting or not ls.inbox:
+        return
+    head = ls.inbox[0]
+    quick = _quick_request(head) if head is not None else None
+    if quick is None:
+        return
+    if not _interruptible(frame):
+        signal.setitimer(signal.ITIMER_REAL, RETRY_SECONDS)
+        return
+    ls.preempting = True
+    try:
+        while ls.inbox:
+            head = ls.inbox[0]
+            quick = _quick_request(head) if head is not None else None
+            if quick is None or ls.session.provisional_for(
+                    quick[0], exact=quick[1] == "facts") is None:
+                break
+            ls.inbox.popleft()
+            # pygls keeps the current request id in a context variable: not the
+            # interrupted handler's.
+            contextvars.copy_context().run(_receive, ls, head)
+    except (BrokenPipeError, SystemExit):
+        raise
+    except Exception as err:  # whatever happens, the check goes on
+        ls.log_error("request during a check", err)
+    finally:
+        ls.preempting = False
+
+
+def _allow_preemption(ls: MizanServer) -> None:
+    """Let requests interrupt checks (only possible on the main thread, and where
+    the platform has the signals: not on Windows, where requests wait instead)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if not all(hasattr(signal, name) for name in ("SIGUSR1", "SIGALRM", "pthread_kill",
+                                                   "setitimer")):
+        return
+    handler = functools.partial(_preempt, ls)
+    signal.signal(signal.SIGUSR1, handler)
+    signal.signal(signal.SIGALRM, handler)
+    ls.main_thread = threading.main_thread().ident
+
+
 async def _serve(ls: MizanServer, stdin: BinaryIO) -> None:
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[bytes | None] = asyncio.Queue()
+    arrived = asyncio.Event()
     frames = FrameReader(_raw_reads(stdin))
-    threading.Thread(target=_read_ahead, args=(frames, loop, queue),
+    _allow_preemption(ls)
+    threading.Thread(target=_read_ahead, args=(frames, loop, ls, arrived.set),
                      name="mizan-stdin", daemon=True).start()
+    inbox = ls.inbox
     while not ls._stop_event.is_set():
-        # `get` only yields to the loop (and so to the scheduled diagnostics) once
-        # the queue is empty: edits that arrived during a check are all applied
-        # before the next one starts.
-        body = await queue.get()
+        # Wait (and so yield to the scheduled diagnostics) only once the inbox is
+        # empty: edits that arrived during a check are all applied before the
+        # next one starts.
+        if not inbox:
+            arrived.clear()
+            if not inbox:
+                await arrived.wait()
+            continue
+        body = inbox.popleft()
         if body is None:  # the client closed our stdin: leave quietly
             break
         try:
@@ -505,6 +669,7 @@ def serve_stdio(ls: MizanServer, stdin: BinaryIO | None = None,
     from pygls.io_ import StdoutWriter
 
     ls._stop_event = threading.Event()
+    sys.setswitchinterval(0.001)  # the stdin thread gets its turn quickly during a check
     ls.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
     code = 0
     try:

@@ -62,7 +62,7 @@ def _item(index: LineIndex, item: complete.Item, markdown: bool) -> lsp.Completi
                 lsp.CompletionOptions(trigger_characters=TRIGGERS, resolve_provider=False))
 @guarded()
 def completion(ls: MizanServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
-    found = ls.analysis(params.text_document.uri)
+    found = ls.analysis(params.text_document.uri, quick="names")
     if found is None:
         return None
     analysis, source = found

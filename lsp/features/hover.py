@@ -13,7 +13,7 @@ from ..server import MizanServer, guarded, server
 @server.feature(lsp.TEXT_DOCUMENT_HOVER)
 @guarded()
 def hover(ls: MizanServer, params: lsp.HoverParams) -> lsp.Hover | None:
-    found = ls.analysis(params.text_document.uri)
+    found = ls.analysis(params.text_document.uri, quick="facts")
     if found is None:
         return None
     analysis, source = found

@@ -13,7 +13,7 @@ from ..server import MizanServer, guarded, server
 @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
 @guarded()
 def definition(ls: MizanServer, params: lsp.DefinitionParams) -> list[lsp.Location] | None:
-    found = ls.analysis(params.text_document.uri)
+    found = ls.analysis(params.text_document.uri, quick="names")
     if found is None:
         return None
     analysis, source = found
@@ -27,7 +27,7 @@ def definition(ls: MizanServer, params: lsp.DefinitionParams) -> list[lsp.Locati
 @server.feature(lsp.TEXT_DOCUMENT_REFERENCES)
 @guarded()
 def references(ls: MizanServer, params: lsp.ReferenceParams) -> list[lsp.Location] | None:
-    found = ls.analysis(params.text_document.uri)
+    found = ls.analysis(params.text_document.uri, quick="names")
     if found is None:
         return None
     analysis, source = found
@@ -42,7 +42,7 @@ def references(ls: MizanServer, params: lsp.ReferenceParams) -> list[lsp.Locatio
 @guarded()
 def document_highlight(ls: MizanServer,
                        params: lsp.DocumentHighlightParams) -> list[lsp.DocumentHighlight] | None:
-    found = ls.analysis(params.text_document.uri)
+    found = ls.analysis(params.text_document.uri, quick="names")
     if found is None:
         return None
     analysis, source = found

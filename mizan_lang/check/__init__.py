@@ -49,8 +49,9 @@ PASSES = (
 def check(ws: LoadedWorkspace, cache: CheckCache | None = None) -> CheckResult:
     """Check a `LoadedWorkspace`: every file's own diagnostics plus the checker's.
 
-    `cache` (an editor session's) lets unchanged declarations replay their
-    results; the outcome is the same with or without it.
+    `cache` (an editor session's) lets the files and declarations an edit
+    cannot have changed replay their results (see `state`); the outcome is
+    the same with or without it.
     """
     files: dict[str, FileDecls] = {}
     earlier: list[Diagnostic] = []
@@ -69,13 +70,16 @@ def check_decls(files: dict[str, FileDecls], earlier: list[Diagnostic] | None = 
                 cache: CheckCache | None = None) -> CheckResult:
     """Check declarations directly (tests, tools that lower on their own)."""
     state = CheckState(files, cache)
-    for run in PASSES:
-        run(state)
-    state.finish()
+    try:
+        for run in PASSES:
+            run(state)
+    except BaseException:
+        state.cache.clear()  # half-patched tables must not meet the next check
+        raise
     return CheckResult(
         files=dict(sorted(files.items())),
         diagnostics=_sorted_unique([*(earlier or ()), *_past_syntax(earlier, state.diagnostics)]),
-        symbols={kind: dict(sorted(table.items())) for kind, table in state.symbols.items()},
+        symbols=state.cache.tables.sorted_symbols(),
         scopings=state.scopings,
         function_kinds=state.function_kinds,
         effective_auth=state.effective_auth,

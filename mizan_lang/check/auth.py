@@ -22,7 +22,11 @@ def check_auth(state: CheckState) -> None:
     """Validate auth blocks and every `auth=`; fill `state.effective_auth`."""
     default = _check_blocks(state)
     _check_guards(state)
-    _fill_effective(state, default)
+    facts = state.cache.facts
+    if facts.get("auth:default", default) != default:
+        state.changed.add(("auth-default",))
+    facts["auth:default"] = default
+    _fill_effective(state)
 
 
 def _check_blocks(state: CheckState) -> str:
@@ -81,7 +85,7 @@ def resolve_level(state: CheckState, path: str, name: Name) -> str | None:
     """The auth level `name` refers to, or None (reported) when unknown."""
     if name.text in BUILTIN_LEVELS or state.lookup("guard", name.text) is not None:
         return name.text
-    suggestion = closest(name.text, [*BUILTIN_LEVELS, *state.names("guard")])
+    suggestion = state.suggest("guard", name.text, BUILTIN_LEVELS)
     state.report("M321", path, name.span, data=fix(suggestion),
                  name=name.text, hint=hint(suggestion))
     return None
@@ -91,28 +95,70 @@ def rank(level: str) -> int:
     return BUILTIN_LEVELS.index(level) if level in BUILTIN_LEVELS else 2
 
 
-def _fill_effective(state: CheckState, default: str) -> None:
-    # Context name -> its level as written or inherited (an unknown guard
-    # stays as written: it was reported and is not compared with members).
-    contexts: dict[str, str] = {}
-    known: dict[str, bool] = {}
-    for path, ctx in state.each("contexts"):
-        level = resolve_level(state, path, ctx.auth) if ctx.auth is not None else default
-        if state.decl("context", ctx.name.text) is ctx:
-            contexts[ctx.name.text] = level or ctx.auth.text
-            known[ctx.name.text] = level is not None
-    for path, fn in state.each("functions"):
-        own = resolve_level(state, path, fn.auth) if fn.auth is not None else None
-        ctx_name = fn.context.text if fn.context is not None else None
-        ctx_level = contexts.get(ctx_name) if ctx_name is not None else None
-        if own is not None and ctx_level is not None and known[ctx_name]:
-            _compare_member(state, path, fn, own, ctx_level)
-        if state.decl("function", fn.name.text) is fn:
-            written = fn.auth.text if fn.auth is not None else None
-            state.effective_auth[f"fn:{fn.name.text}"] = own or written or ctx_level or default
-    for name, level in contexts.items():
-        state.effective_auth[f"ctx:{name}"] = level
-    state.effective_auth = dict(sorted(state.effective_auth.items()))
+def _fill_effective(state: CheckState) -> None:
+    # Context name -> (its level as written or inherited, whether it is a
+    # known level); an unknown guard stays as written: it was reported and
+    # is not compared with members.
+    levels = state.merged("auth:contexts", fact="ctx-level")
+    effective = state.merged("auth:effective")  # "fn:<name>" and "ctx:<name>" -> level
+    for path, summary, fresh in state.file_pass("auth:contexts", _file_contexts):
+        if fresh:
+            state.contribute(levels, path, summary)
+            state.contribute(effective, ("ctx", path),
+                             {f"ctx:{name}": level for name, (level, _) in summary.items()})
+    for path, summary, fresh in state.file_pass("auth:functions", _file_functions):
+        if fresh:
+            state.contribute(effective, ("fn", path), summary)
+    state.effective_auth = effective.sorted()
+
+
+def _file_contexts(state: CheckState, path: str, decls) -> dict[str, tuple[str, bool]]:
+    found = {}
+    for ctx in decls.contexts:
+        level = state.memo("auth:context", ctx, _context_level, state, path, ctx)
+        if level is not None:
+            found[ctx.name.text] = level
+    return found
+
+
+def _context_level(state: CheckState, path: str, ctx) -> tuple[str, bool] | None:
+    """(level, whether it is a known one) of a context declared first, else None."""
+    if ctx.auth is not None:
+        level = resolve_level(state, path, ctx.auth)
+    else:
+        state.depend(("auth-default",))
+        level = state.cache.facts["auth:default"]
+    if state.decl("context", ctx.name.text) is not ctx:
+        return None
+    return (level or ctx.auth.text, level is not None)
+
+
+def _file_functions(state: CheckState, path: str, decls) -> dict[str, str]:
+    found = {}
+    for fn in decls.functions:
+        level = state.memo("auth:function", fn, _function_level, state, path, fn)
+        if level is not None:
+            found[f"fn:{fn.name.text}"] = level
+    return found
+
+
+def _function_level(state: CheckState, path: str, fn) -> str | None:
+    """Check a function's auth= against its context's; its effective level when it is
+    the first declaration of its name."""
+    own = resolve_level(state, path, fn.auth) if fn.auth is not None else None
+    ctx_name = fn.context.text if fn.context is not None else None
+    ctx_level = known = None
+    if ctx_name is not None:
+        state.depend(("ctx-level", ctx_name))
+        ctx_level, known = state.cache.merged["auth:contexts"].items.get(ctx_name, (None, None))
+    if own is not None and ctx_level is not None and known:
+        _compare_member(state, path, fn, own, ctx_level)
+    if state.decl("function", fn.name.text) is not fn:
+        return None
+    written = fn.auth.text if fn.auth is not None else None
+    if not (own or written or ctx_level):
+        state.depend(("auth-default",))
+    return own or written or ctx_level or state.cache.facts["auth:default"]
 
 
 def _compare_member(state: CheckState, path: str, fn, own: str, ctx_level: str) -> None:

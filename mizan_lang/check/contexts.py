@@ -19,22 +19,69 @@ RENDER = ("csr", "ssr", "psr", "static")
 
 
 def check_contexts(state: CheckState) -> None:
-    members: dict[str, list[str]] = {}
-    for path, fn in state.each("functions"):
+    facts = state.cache.facts
+    members: dict[str, dict[str, int]] = facts.setdefault("contexts:members", {})
+    counts: dict[str, int] = facts.setdefault("contexts:counts", {})
+    for path, summary, fresh in state.file_pass("contexts:members", _file_members):
+        if fresh and members.get(path) != summary:
+            _count(state, counts, members.pop(path, {}), -1)
+            _count(state, counts, summary, 1)
+            members[path] = summary
+    for path in [path for path in members if path not in state.files]:
+        _count(state, counts, members.pop(path), -1)
+    for _ in state.file_pass("contexts", _file_contexts):
+        pass
+
+
+def _count(state: CheckState, counts: dict[str, int], summary: dict[str, int], sign: int) -> None:
+    """Add (or take away) one file's members per context; a context that gains
+    its first member or loses its last one changes ("members", name)."""
+    for name, count in summary.items():
+        before = counts.get(name, 0)
+        after = before + sign * count
+        if after:
+            counts[name] = after
+        else:
+            counts.pop(name, None)
+        if (before > 0) != (after > 0):
+            state.changed.add(("members", name))
+
+
+def _file_members(state: CheckState, path: str, decls) -> dict[str, int]:
+    """Check one file's query members; return how many each context has here."""
+    found: dict[str, int] = {}
+    for fn in decls.functions:
         if fn.context is None:
             continue
-        ctx = state.decl("context", fn.context.text)
-        if ctx is None:
-            report_unknown_context(state, path, fn.context)
-            continue
-        members.setdefault(ctx.name.text, []).append(fn.name.text)
-        ctx_path = state.lookup("context", ctx.name.text).path
-        state.memo("member", fn, (path, ctx, ctx_path, state.type_env), _check_member,
-                   state, path, fn, ctx, ctx_path)
-    for path, ctx in state.each("contexts"):
-        _check_settings(state, path, ctx)
-        _check_keys(state, path, ctx)
-        if state.decl("context", ctx.name.text) is ctx and not members.get(ctx.name.text):
+        name = state.memo("member", fn, _member, state, path, fn)
+        if name is not None:
+            found[name] = found.get(name, 0) + 1
+    return found
+
+
+def _member(state: CheckState, path: str, fn: FunctionDecl) -> str | None:
+    ctx = state.decl("context", fn.context.text)
+    if ctx is None:
+        report_unknown_context(state, path, fn.context)
+        return None
+    ctx_path = state.lookup("context", ctx.name.text).path
+    state.types_of("context", ctx.name.text)
+    state.types_of("function", fn.name.text)
+    _check_member(state, path, fn, ctx, ctx_path)
+    return ctx.name.text
+
+
+def _file_contexts(state: CheckState, path: str, decls) -> None:
+    for ctx in decls.contexts:
+        state.memo("context", ctx, _context, state, path, ctx)
+
+
+def _context(state: CheckState, path: str, ctx: ContextDecl) -> None:
+    _check_settings(state, path, ctx)
+    _check_keys(state, path, ctx)
+    if state.decl("context", ctx.name.text) is ctx:
+        state.depend(("members", ctx.name.text))
+        if not state.cache.facts["contexts:counts"].get(ctx.name.text):
             state.report("M305", path, ctx.name.span, name=ctx.name.text)
 
 
@@ -53,6 +100,7 @@ def _check_settings(state: CheckState, path: str, ctx: ContextDecl) -> None:
     if cache.ttl is not None and not (is_int(cache.ttl.value) and cache.ttl.value >= 0):
         state.report("M306", path, cache.ttl.span, value=cache.ttl.raw or str(cache.ttl.value))
     _choice(state, path, cache.vary, VARY, "M307")
+    state.depend(("ctx-level", ctx.name.text))
     level = state.effective_auth.get(f"ctx:{ctx.name.text}", "public")
     is_first = state.decl("context", ctx.name.text) is ctx
     if cache.vary is not None and cache.vary.text == "public" and is_first and level != "public":
@@ -60,6 +108,7 @@ def _check_settings(state: CheckState, path: str, ctx: ContextDecl) -> None:
 
 
 def _check_keys(state: CheckState, path: str, ctx: ContextDecl) -> None:
+    state.types_of("context", ctx.name.text)
     for param in ctx.params:
         resolved = state.type_of(path, param.type)
         # Upload keys are reported by the types pass already.

@@ -25,15 +25,24 @@ APPLIES_TO = {"required": None, "min": NUMERIC + DATES, "max": NUMERIC + DATES,
 
 
 def check_forms(state: CheckState) -> None:
-    for path, form in state.each("forms"):
-        types: dict[int, tuple[str, RType]] = {}
-        for item in form.fields:
-            resolved = _field_type(state, path, item)
-            if resolved is not None:
-                types[id(item)] = resolved
-                _check_validators(state, path, item, resolved[0])
-        if form.submit is not None and form.submit.text:
-            _check_submit(state, path, form, types)
+    for _ in state.file_pass("forms", _file_forms):
+        pass
+
+
+def _file_forms(state: CheckState, path: str, decls) -> None:
+    for form in decls.forms:
+        state.memo("forms", form, _form, state, path, form)
+
+
+def _form(state: CheckState, path: str, form: FormDecl) -> None:
+    types: dict[int, tuple[str, RType]] = {}
+    for item in form.fields:
+        resolved = _field_type(state, path, item)
+        if resolved is not None:
+            types[id(item)] = resolved
+            _check_validators(state, path, item, resolved[0])
+    if form.submit is not None and form.submit.text:
+        _check_submit(state, path, form, types)
 
 
 def _field_type(state: CheckState, path: str, item: FormField) -> tuple[str, RType] | None:
@@ -46,8 +55,8 @@ def _field_type(state: CheckState, path: str, item: FormField) -> tuple[str, RTy
         return expr.name, RType("primitive", expr.name)
     if expr.kind == "named" and expr.name in TEXT_TYPES:
         return expr.name, RType("primitive", "str")
-    if expr.kind == "named" and expr.name not in state.symbols["type"] and expr.name != "Upload":
-        enums = [n for n, s in state.symbols["type"].items() if s.kind == "enum"]
+    if expr.kind == "named" and state.lookup("type", expr.name) is None and expr.name != "Upload":
+        enums = [n for n, s in state.table("type").items() if s.kind == "enum"]
         suggestion = closest(expr.name, [*FORM_PRIMITIVES, *TEXT_TYPES, *enums])
         state.report("M201", path, expr.span, data=fix(suggestion), name=expr.name,
                      hint=hint(suggestion))
@@ -121,6 +130,7 @@ def _check_submit(state: CheckState, path: str, form: FormDecl,
                   types: dict[int, tuple[str, RType]]) -> None:
     fn_symbol = state.lookup("function", form.submit.text)
     if fn_symbol is None:
+        state.depend(("names", "function"))
         suggestion = closest(form.submit.text, [name for name, kind in
                                                 state.function_kinds.items() if kind == "mutation"]
                              or state.names("function"))
@@ -128,6 +138,7 @@ def _check_submit(state: CheckState, path: str, form: FormDecl,
                      hint=hint(suggestion))
         return
     fn, fn_path = fn_symbol.decl, fn_symbol.path
+    state.types_of("function", fn.name.text)
     if state.function_kinds.get(fn.name.text) != "mutation":
         state.report("M426", path, form.submit.span, name=fn.name.text)
         return

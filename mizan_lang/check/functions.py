@@ -16,13 +16,29 @@ KINDS = ("query", "mutation")
 
 
 def check_functions(state: CheckState) -> None:
-    for path, fn in state.each("functions"):
-        kind = _kind(state, path, fn)
-        if state.decl("function", fn.name.text) is fn:
-            state.function_kinds[fn.name.text] = kind
-        _check_affects(state, path, fn)
-        _check_websocket(state, path, fn)
-    state.function_kinds = dict(sorted(state.function_kinds.items()))
+    kinds = state.merged("functions")
+    for path, summary, fresh in state.file_pass("functions", _file_functions):
+        if fresh:
+            state.contribute(kinds, path, summary)
+    state.function_kinds = kinds.sorted()
+
+
+def _file_functions(state: CheckState, path: str, decls) -> dict[str, str]:
+    """Check one file's functions; return the kinds of those declared first."""
+    found = {}
+    for fn in decls.functions:
+        kind = state.memo("functions", fn, _function, state, path, fn)
+        if kind is not None:
+            found[fn.name.text] = kind
+    return found
+
+
+def _function(state: CheckState, path: str, fn: FunctionDecl) -> str | None:
+    """Check one function; its kind when it is the first of its name."""
+    kind = _kind(state, path, fn)
+    _check_affects(state, path, fn)
+    _check_websocket(state, path, fn)
+    return kind if state.decl("function", fn.name.text) is fn else None
 
 
 def _kind(state: CheckState, path: str, fn: FunctionDecl) -> str:
@@ -57,7 +73,7 @@ def _check_affects(state: CheckState, path: str, fn: FunctionDecl) -> None:
 
 
 def report_unknown_context(state: CheckState, path: str, name) -> None:
-    suggestion = closest(name.text, state.names("context"))
+    suggestion = state.suggest("context", name.text)
     state.report("M301", path, name.span, data=fix(suggestion), name=name.text,
                  hint=hint(suggestion))
 
@@ -65,6 +81,7 @@ def report_unknown_context(state: CheckState, path: str, name) -> None:
 def _check_websocket(state: CheckState, path: str, fn: FunctionDecl) -> None:
     if fn.websocket is None or fn.websocket.value is not True:
         return
+    state.types_of("function", fn.name.text)
     for param in fn.params:
         resolved = state.type_of(path, param.type)
         if resolved is not None and resolved.kind == "upload":

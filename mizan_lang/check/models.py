@@ -5,31 +5,60 @@ from __future__ import annotations
 from ..decls import ModelDecl
 from ..diagnostics import Related
 from .state import CheckState
-from .suggest import closest, fix, hint
+from .suggest import fix, hint
 
 
 def check_models(state: CheckState) -> None:
+    files: dict[str, list] = {}
+    for path, summary, _ in state.file_pass("models", _file_models):
+        files[path] = summary
+    facts = state.cache.facts
+    last = facts.get("models:tables")
+    if last is not None and len(last) == len(files) and all(
+            last.get(path) is found for path, found in files.items()):
+        state.diagnostics.extend(facts["models:reports"])
+        return
+    start = len(state.diagnostics)
     tables: dict[str, tuple[str, object]] = {}
-    for path, model in state.each("models"):
-        _check_columns(state, path, model)
-        _check_primary(state, path, model)
-        for relation in model.relations:
-            if relation.target.text and state.lookup("model", relation.target.text) is None:
-                report_unknown_model(state, path, relation.target)
-        if state.decl("model", model.name.text) is not model:
-            continue  # a duplicate model: M150 says enough
-        table = model.table.text if model.table is not None else model.name.text
-        span = model.table.span if model.table is not None else model.name.span
-        if table in tables:
-            first_path, first_span = tables[table]
-            state.report("M411", path, span, table=table,
-                         related=[Related(first_path, first_span, "also mapped here")])
-        else:
-            tables[table] = (path, span)
+    for path, found in files.items():
+        for table, span in found:
+            if table in tables:
+                first_path, first_span = tables[table]
+                state.report("M411", path, span, table=table,
+                             related=[Related(first_path, first_span, "also mapped here")])
+            else:
+                tables[table] = (path, span)
+    facts["models:tables"] = files
+    facts["models:reports"] = state.diagnostics[start:]
+
+
+def _file_models(state: CheckState, path: str, decls) -> list[tuple[str, object]]:
+    """Check one file's models; return (table, span) of those declared first."""
+    found = []
+    for model in decls.models:
+        table = state.memo("models", model, _model, state, path, model)
+        if table is not None:
+            found.append(table)
+    return found
+
+
+def _model(state: CheckState, path: str, model: ModelDecl) -> tuple[str, object] | None:
+    """Check one model; (table, span) when it is the first of its name."""
+    state.types_of("model", model.name.text)
+    _check_columns(state, path, model)
+    _check_primary(state, path, model)
+    for relation in model.relations:
+        if relation.target.text and state.lookup("model", relation.target.text) is None:
+            report_unknown_model(state, path, relation.target)
+    if state.decl("model", model.name.text) is not model:
+        return None  # a duplicate model: M150 says enough
+    if model.table is not None:
+        return model.table.text, model.table.span
+    return model.name.text, model.name.span
 
 
 def report_unknown_model(state: CheckState, path: str, name) -> None:
-    suggestion = closest(name.text, state.names("model"))
+    suggestion = state.suggest("model", name.text)
     state.report("M404", path, name.span, data=fix(suggestion), name=name.text,
                  hint=hint(suggestion))
 

@@ -16,47 +16,30 @@ from functools import lru_cache
 from ..decls import Name
 from ..diagnostics import Related
 from ..identifiers import is_valid_identifier, reserved_in
-from .result import Symbol
 from .rtypes import PRIMITIVES, UPLOAD
 from .state import CheckState
+from .tables import fold
 
-# decls attribute -> (namespace, symbol kind)
-TOP_LEVEL = (
-    ("types", "type", "type"),
-    ("enums", "type", "enum"),
-    ("shapes", "type", "shape"),
-    ("contexts", "context", "context"),
-    ("functions", "function", "function"),
-    ("models", "model", "model"),
-    ("forms", "form", "form"),
-)
 TYPE_KINDS = ("type", "enum", "shape", "model", "form")
 BUILTIN_TYPES = frozenset((*PRIMITIVES, UPLOAD, "list", "map"))
 LANGUAGE_NAMES = {"python": "Python", "rust": "Rust", "typescript": "TypeScript"}
 
 
 def collect_symbols(state: CheckState) -> None:
-    """Fill the symbol tables (first declaration wins) and report duplicates."""
-    declared: list[tuple[str, str, str, object]] = []
-    for attr, namespace, kind in TOP_LEVEL:
-        declared.extend((path, namespace, kind, decl) for path, decl in state.each(attr))
-    declared.extend((path, "guard", "guard", guard) for path, guard in state.guards())
-    # Sorted by place so "first" means the same whatever the kinds' order.
-    declared.sort(key=lambda item: (item[0], item[3].name.span.start))
-    for path, namespace, kind, decl in declared:
-        name = decl.name
-        table = state.symbols[namespace]
-        first = table.get(name.text)
-        if first is None:
-            table[name.text] = Symbol(kind, name.text, path, name.span, decl)
-        else:
-            article = "an" if first.kind[0] in "aeiou" else "a"
-            state.report("M150", path, name.span, name=name.text, kind=f"{article} {first.kind}",
-                         related=[Related(first.path, first.span, "first declared here")])
-        state.memo("name", decl, path, _check_declared_name, state, path, namespace, kind, name)
-    for namespace in state.symbols:
-        _case_collisions(state, ((s.path, Name(s.name, s.span))
-                                 for s in state.symbols[namespace].values()))
+    """Fill the symbol tables (first declaration wins) and report duplicates
+    and names that collide once their case is converted."""
+    tables = state.cache.tables
+    tables.update(state.files, state.changed)
+    state.symbols = tables.symbols
+    state.diagnostics.extend(tables.diagnostics())
+    for _ in state.file_pass("names", _declared_names):
+        pass
+
+
+def _declared_names(state: CheckState, path: str, decls) -> None:
+    # The symbol tables have just listed the file's declarations.
+    for namespace, kind, _, decl in state.cache.tables.files[path][1]:
+        state.memo("name", decl, _check_declared_name, state, path, namespace, kind, decl.name)
 
 
 def _check_declared_name(state: CheckState, path: str, namespace: str, kind: str,
@@ -69,9 +52,14 @@ def _check_declared_name(state: CheckState, path: str, namespace: str, kind: str
 
 def check_members(state: CheckState) -> None:
     """Unique, usable member names inside each declaration."""
+    for _ in state.file_pass("members", _file_members):
+        pass
+
+
+def _file_members(state: CheckState, path: str, decls) -> None:
     for attr, describe in _MEMBER_SCOPES:
-        for path, decl in state.each(attr):
-            state.memo("members", decl, path, _check_scope, state, path, decl, describe)
+        for decl in getattr(decls, attr):
+            state.memo("members", decl, _check_scope, state, path, decl, describe)
 
 
 def _check_scope(state: CheckState, path: str, decl: object, describe) -> None:
@@ -144,11 +132,6 @@ def sanitize(text: str) -> str:
 
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def fold(name: str) -> str:
-    """What survives every case conversion: letters and digits, case-folded."""
-    return name.replace("_", "").casefold()
 
 
 def _case_collisions(state: CheckState, names: Iterable[tuple[str, Name]]) -> None:

@@ -20,21 +20,37 @@ TIERS = ("exact", "partial", "global")
 
 
 def compute_scopings(state: CheckState) -> None:
-    for path, fn in state.each("functions"):
+    table = state.merged("scopings")
+    for path, summary, fresh in state.file_pass("scopings", _file_scopings):
+        if fresh:
+            state.contribute(table, path, summary)
+    state.scopings = list(table.sorted().values())
+
+
+def _file_scopings(state: CheckState, path: str, decls) -> dict[tuple[str, str], Scoping]:
+    """Scope one file's mutations; return the scopings of those declared first."""
+    found = {}
+    for fn in decls.functions:
         if fn.context is not None or not fn.affects:
             continue  # members may not affect (reported by the contexts pass)
-        seen: set[str] = set()
-        for affect in fn.affects:
-            ctx_symbol = state.lookup("context", affect.context.text)
-            if ctx_symbol is None or affect.context.text in seen:
-                continue
-            seen.add(affect.context.text)
-            scoping = state.memo("scope", affect,
-                                 (path, fn, ctx_symbol.decl, ctx_symbol.path, state.type_env),
-                                 _scope, state, path, fn, affect, ctx_symbol.path, ctx_symbol.decl)
-            if state.decl("function", fn.name.text) is fn:
-                state.scopings.append(scoping)
-    state.scopings.sort(key=lambda s: (s.mutation, s.context))
+        for scoping in state.memo("scope", fn, _mutation, state, path, fn):
+            found[(scoping.mutation, scoping.context)] = scoping
+    return found
+
+
+def _mutation(state: CheckState, path: str, fn: FunctionDecl) -> list[Scoping]:
+    found = []
+    seen: set[str] = set()
+    state.types_of("function", fn.name.text)
+    for affect in fn.affects:
+        ctx_symbol = state.lookup("context", affect.context.text)
+        if ctx_symbol is None or affect.context.text in seen:
+            continue
+        seen.add(affect.context.text)
+        state.types_of("context", affect.context.text)
+        scoping = _scope(state, path, fn, affect, ctx_symbol.path, ctx_symbol.decl)
+        found.append(scoping)
+    return found if state.decl("function", fn.name.text) is fn else []
 
 
 def _scope(state: CheckState, path: str, fn: FunctionDecl, affect: Affect, ctx_path: str,

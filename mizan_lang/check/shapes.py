@@ -10,13 +10,22 @@ from .suggest import closest, fix, hint
 
 
 def check_shapes(state: CheckState) -> None:
+    files: dict[str, list] = {}
+    for path, summary, _ in state.file_pass("shapes", _file_shapes):
+        files[path] = summary
+    facts = state.cache.facts
+    last = facts.get("shapes:graph")
+    if last is not None and len(last) == len(files) and all(
+            last.get(path) is found for path, found in files.items()):
+        state.diagnostics.extend(facts["shapes:reports"])
+        return
+    start = len(state.diagnostics)
     graph: dict[str, list[str]] = {}
     edges: list[tuple[str, str, object]] = []
-    for path, shape in state.each("shapes"):
-        nested = _check_shape(state, path, shape)
-        if state.decl("type", shape.name.text) is shape:
-            graph[shape.name.text] = [target for target, _ in nested]
-            edges.extend((path, shape.name.text, ref) for _, ref in nested)
+    for path, found in files.items():
+        for name, nested in found:
+            graph[name] = [target for target, _ in nested]
+            edges.extend((path, name, ref) for _, ref in nested)
     component = strongly_connected(graph)
     reported: set[int] = set()
     for path, owner, ref in edges:
@@ -25,6 +34,24 @@ def check_shapes(state: CheckState) -> None:
             reported.add(component[owner])
             cycle = [owner, *path_between(graph, ref.text, owner)]
             state.report("M409", path, ref.span, cycle=" -> ".join(cycle))
+    facts["shapes:graph"] = files
+    facts["shapes:reports"] = state.diagnostics[start:]
+
+
+def _file_shapes(state: CheckState, path: str, decls) -> list[tuple[str, list]]:
+    """Check one file's shapes; return the nested shapes of those declared first."""
+    found = []
+    for shape in decls.shapes:
+        nested = state.memo("shapes", shape, _shape, state, path, shape)
+        if nested is not None:
+            found.append((shape.name.text, nested))
+    return found
+
+
+def _shape(state: CheckState, path: str, shape: ShapeDecl) -> list[tuple[str, object]] | None:
+    """Check one shape; its valid nested shapes when it is the first of its name."""
+    nested = _check_shape(state, path, shape)
+    return nested if state.decl("type", shape.name.text) is shape else None
 
 
 def _check_shape(state: CheckState, path: str, shape: ShapeDecl) -> list[tuple[str, object]]:
@@ -61,7 +88,7 @@ def _check_shape(state: CheckState, path: str, shape: ShapeDecl) -> list[tuple[s
 def _nested_target(state: CheckState, path: str, ref, relation) -> str | None:
     symbol = state.lookup("type", ref.text)
     if symbol is None or symbol.kind != "shape":
-        shapes = [name for name, s in state.symbols["type"].items() if s.kind == "shape"]
+        shapes = [name for name, s in state.table("type").items() if s.kind == "shape"]
         suggestion = closest(ref.text, shapes)
         state.report("M408", path, ref.span, data=fix(suggestion), name=ref.text,
                      hint=hint(suggestion))
@@ -69,7 +96,7 @@ def _nested_target(state: CheckState, path: str, ref, relation) -> str | None:
     projected = symbol.decl.model.text if symbol.decl.model is not None else ""
     target = relation.target.text
     if projected and state.lookup("model", target) is not None and projected != target:
-        matching = sorted(name for name, s in state.symbols["type"].items()
+        matching = sorted(name for name, s in state.table("type").items()
                           if s.kind == "shape" and s.decl.model is not None
                           and s.decl.model.text == target)
         suggestion = closest(ref.text, matching) or (matching[0] if len(matching) == 1 else None)

@@ -1,9 +1,24 @@
-"""The checker's working state: declarations, symbol tables and the report.
+"""The checker's working state: declarations, symbol tables, the report, and
+what an editor session keeps between checks.
 
 Files are visited in sorted path order and declarations in source order, so
 "the first declaration" of a duplicated name means the same thing on every
 run, and every table the checker builds is independent of how the
 declarations happen to be split across files.
+
+Incremental checking. Every pass works file by file (`file_pass`), and inside
+a file declaration by declaration (`memo`). While one runs, every global fact
+it reads is recorded as a key: ("sym", namespace, name) for a symbol lookup,
+("names", namespace) for a look at all names of a namespace (did-you-mean),
+("rtypes", namespace, name) for the resolved types of a declaration, and a
+few more (auth levels, context membership). A check starts by patching the
+symbol tables with the files that changed (`tables.SymbolTables`), which says
+which keys changed; each pass adds the keys whose facts it changed. A file is
+walked again only when its declarations changed or it read a changed key, and
+in a walked file a declaration replays its last diagnostics and value unless
+it changed or read a changed key. A check without a cache runs the same
+passes with nothing to replay and keeps nothing; tests/test_check_incremental.py
+holds both to the same result after random edits.
 """
 
 from __future__ import annotations
@@ -14,42 +29,96 @@ from typing import Any
 from ..decls import FileDecls
 from ..diagnostics import Diagnostic, Related, make
 from ..source import Span
-from .result import KINDS, Scoping, Symbol
+from .result import KINDS, Symbol
+from .suggest import closest
+from .tables import SortedTable, SymbolTables
+
+
+def cover(first: Span, last: Span) -> Span:
+    """`first.cover(last)` that moves with its text like its parts do: a cached
+    diagnostic keeps the span while an edit above shifts the declaration."""
+    span = first.cover(last)
+    anchor = first.anchor
+    if anchor is not None and last.anchor is anchor:
+        span = Span(span.start - anchor.base, span.end - anchor.base)
+        span.anchor = anchor
+    return span
+
+
+_NONE: frozenset = frozenset()  # no keys read, no diagnostics (shared by most units)
+
+
+class Unit:
+    """One declaration's work in one pass: what it read, reported and returned."""
+
+    __slots__ = ("decl", "deps", "diagnostics", "value")
+
+    def __init__(self, decl: object, deps: frozenset, diagnostics: list[Diagnostic],
+                 value: object) -> None:
+        self.decl = decl
+        self.deps = deps
+        self.diagnostics = diagnostics
+        self.value = value
+
+
+class FilePass:
+    """One file's results in one pass (the `summary` is the pass's own)."""
+
+    __slots__ = ("decls", "deps", "diagnostics", "stale", "summary", "units")
+
+    def __init__(self, decls: FileDecls, units: dict, deps: frozenset,
+                 diagnostics: list[Diagnostic], summary: object, stale: int) -> None:
+        self.decls = decls
+        self.units = units
+        self.deps = deps  # every key its units read (and maybe a few more: `stale`)
+        self.diagnostics = diagnostics
+        self.summary = summary
+        self.stale = stale  # units re-run since `deps` was last computed exactly
 
 
 class CheckCache:
-    """Per-declaration results kept between checks of one editor session.
-
-    An editor re-lowers only the chunk an edit touched, so every other
-    declaration is the very same object as last time. A pass that depends
-    only on its declaration and a small "environment" (e.g. the set of type
-    names) replays what it reported last time instead of redoing the work.
-    """
-
-    __slots__ = ("entries", "environments")
+    """Everything kept between checks of one editor session (see the module doc)."""
 
     def __init__(self) -> None:
-        self.entries: dict[tuple[str, int], tuple[object, object, list[Diagnostic], object]] = {}
-        self.environments: dict[str, object] = {}
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget everything (after a check that did not finish)."""
+        self.tables = SymbolTables()
+        self.passes: dict[tuple[str, str], FilePass] = {}
+        self.merged: dict[str, SortedTable] = {}
+        # id() of a TypeRef -> (the TypeRef, its resolved type); holding the
+        # TypeRef keeps its id from being reused while the entry lives.
+        self.resolved: dict[int, tuple[Any, Any]] = {}
+        self.facts: dict[str, Any] = {}  # small global results of passes (see their modules)
+        self.paths: list[str] = []
 
 
 class CheckState:
     def __init__(self, files: dict[str, FileDecls], cache: CheckCache | None = None) -> None:
-        self.cache = cache
-        self._fresh: dict[tuple[str, int], tuple[object, object, list[Diagnostic], object]] = {}
+        # Without a cache nothing is kept for next time: the same passes run
+        # without recording their units (a one-off check, e.g. the CLI's).
+        self.keep = cache is not None
+        self.cache = cache if cache is not None else CheckCache()
         self.files = files
         self.paths = sorted(files)
         self.diagnostics: list[Diagnostic] = []
+        self.changed: set = set()
         self.symbols: dict[str, dict[str, Symbol]] = {kind: {} for kind in KINDS}
+        self.scopings: list = []
         self.function_kinds: dict[str, str] = {}
         self.effective_auth: dict[str, str] = {}
-        self.scopings: list[Scoping] = []
-        # Filled by the types pass: id() of a TypeRef (alive in `files`) -> resolved type.
-        self.resolved: dict[int, Any] = {}
+        self.suggestions: dict[tuple, str | None] = {}  # see `suggest`
         self.resolve_log: list[tuple[Any, Any]] | None = None  # see types.check_types
-        # Set by the types pass: what type resolution depended on (see `memo`).
-        self.type_env: object = None
-        self.suggestions: dict[tuple[str, bool], str | None] = {}  # see types._named
+        self._deps: set = set()  # the keys read by the work under way
+        self._old_units: dict = {}
+        self._new_units: dict = {}
+        self._quick = False  # see `file_pass`
+        self._collected: list[frozenset] = []
+        self._ran = 0
+        self.last_old: Unit | None = None  # see `memo`
+        self.last_ran = False
+        self.forget_gone_files()
 
     # --- reporting ---------------------------------------------------------
     def report(self, code: str, path: str, span: Span, *,
@@ -57,41 +126,134 @@ class CheckState:
                data: dict[str, object] | None = None, **fields: object) -> None:
         self.diagnostics.append(make(code, span, path=path, related=related, data=data, **fields))
 
-    def memo(self, task: str, decl: object, env: object, run: Callable[..., Any],
-             *args: Any) -> Any:
+    # --- incremental work ----------------------------------------------------
+    def depend(self, key: tuple) -> None:
+        """The work under way read the global fact `key`."""
+        self._deps.add(key)
+
+    def file_pass(self, name: str, run: Callable[[CheckState, str, FileDecls], Any]
+                  ) -> Iterator[tuple[str, Any, bool]]:
+        """`run(state, path, decls)` for every file, or a replay of its last run.
+
+        Yields (path, summary, fresh) per file in path order, `fresh` when the
+        file was walked again (its summary may differ from last time's).
+        """
+        passes = self.cache.passes
+        changed = self.changed
+        for path in self.paths:
+            decls = self.files[path]
+            record = passes.get((name, path))
+            if record is not None and record.deps.isdisjoint(changed):
+                if record.decls is decls:
+                    self.diagnostics.extend(record.diagnostics)
+                    yield path, record.summary, False
+                    continue
+                # Only some declarations changed, and no unchanged one read a
+                # changed fact: those replay without looking at their keys.
+                self._quick = True
+                self._collected = [record.deps]
+            else:
+                self._quick = False
+                self._collected = []
+            self._old_units = record.units if record is not None else {}
+            self._new_units = units = {}
+            self._deps = set()  # read outside the units
+            self._ran = 0
+            start = len(self.diagnostics)
+            summary = run(self, path, decls)
+            if not self.keep:
+                self._deps = set()
+                yield path, summary, True
+                continue
+            deps = frozenset(self._deps).union(*self._collected)
+            # Quick walks keep the keys of the units they replaced: a superset,
+            # so at worst a file is walked once more than needed. Recount now and then.
+            stale = record.stale + self._ran if self._quick else 0
+            if stale > max(64, len(units) // 2):
+                deps = frozenset(self._deps).union(*(unit.deps for unit in units.values()))
+                stale = 0
+            passes[(name, path)] = FilePass(decls, units, deps, self.diagnostics[start:],
+                                            summary, stale)
+            self._old_units = self._new_units = {}
+            self._deps = set()
+            self._collected = []
+            yield path, summary, True
+
+    def memo(self, task: str, decl: object, run: Callable[..., Any], *args: Any) -> Any:
         """`run(*args)` for one declaration, or a replay of its last run.
 
-        `run` must depend only on `decl` and `env` and affect the state only by
-        reporting diagnostics and returning a value (the caller applies it).
+        `run` must depend only on `decl` and the global facts it reads through
+        the state, and affect the state only by reporting diagnostics and
+        returning a value (the caller applies it). After the call `last_ran`
+        says whether it ran and `last_old` holds the unit it replaced.
         """
-        if self.cache is None:
+        if not self.keep:
+            self.last_ran, self.last_old = True, None
             return run(*args)
         key = (task, id(decl))
-        hit = self.cache.entries.get(key)
-        if hit is not None and hit[0] is decl and hit[1] == env:
-            self.diagnostics.extend(hit[2])
-            self._fresh[key] = hit
-            return hit[3]
+        unit = self._old_units.get(key)
+        if unit is not None and unit.decl is decl and (
+                self._quick or unit.deps.isdisjoint(self.changed)):
+            self.diagnostics.extend(unit.diagnostics)
+            self._new_units[key] = unit
+            if not self._quick and unit.deps:
+                self._collected.append(unit.deps)
+            self.last_ran = False
+            return unit.value
+        outer = self._deps
+        self._deps = set()
         start = len(self.diagnostics)
-        value = run(*args)
-        self._fresh[key] = (decl, env, self.diagnostics[start:], value)
+        try:
+            value = run(*args)
+        finally:
+            deps = frozenset(self._deps) if self._deps else _NONE
+            self._deps = outer
+        if deps:
+            self._collected.append(deps)
+        self._ran += 1
+        found = self.diagnostics[start:] if len(self.diagnostics) > start else _NONE
+        self._new_units[key] = Unit(decl, deps, found, value)
+        self.last_old = unit if unit is not None and unit.decl is decl else None
+        self.last_ran = True
         return value
 
-    def intern(self, name: str, env: object) -> object:
-        """The environment object of last time when it is equal, so that the
-        per-declaration comparisons in `memo` succeed on identity at once."""
-        if self.cache is None:
-            return env
-        previous = self.cache.environments.get(name)
-        if previous is not None and previous == env:
-            return previous
-        self.cache.environments[name] = env
-        return env
+    def dropped_units(self, tasks: frozenset[str]) -> list[Unit]:
+        """In a file pass's `run`, after its `memo` calls for `tasks`: the units
+        of those tasks that this run did not keep (their declarations are gone)."""
+        return [unit for key, unit in self._old_units.items()
+                if key[0] in tasks and key not in self._new_units]
 
-    def finish(self) -> None:
-        """Keep in the cache exactly what this check used."""
-        if self.cache is not None:
-            self.cache.entries = self._fresh
+    def merged(self, name: str, fact: str | None = None) -> SortedTable:
+        """A table built from per-file contributions (see `tables.SortedTable`);
+        with `fact`, its keys are facts units read as (fact, key)."""
+        table = self.cache.merged.get(name)
+        if table is None:
+            table = self.cache.merged[name] = SortedTable(fact)
+        return table
+
+    def contribute(self, table: SortedTable, owner: str | tuple, contribution: dict) -> None:
+        """Replace one file's part of `table`, marking the facts that changed."""
+        changed = table.update(owner, contribution)
+        if table.fact is not None:
+            self.changed.update((table.fact, key) for key in changed)
+
+    def forget_gone_files(self) -> None:
+        """Forget the files that left the workspace since the last check."""
+        if self.cache.paths != self.paths:
+            alive = set(self.paths)
+            for key in [key for key in self.cache.passes if key[1] not in alive]:
+                record = self.cache.passes.pop(key)
+                if key[0] == "types":  # see types.py: resolved TypeRefs
+                    for task, unit in record.units.items():
+                        if task[0] == "records":
+                            continue
+                        for ref, _ in unit.value:
+                            self.cache.resolved.pop(id(ref), None)
+            for table in self.cache.merged.values():
+                gone = table.forget(alive)
+                if table.fact is not None:
+                    self.changed.update((table.fact, key) for key in gone)
+            self.cache.paths = self.paths
 
     # --- iteration ---------------------------------------------------------
     def each(self, attr: str) -> Iterator[tuple[str, Any]]:
@@ -105,19 +267,43 @@ class CheckState:
             for guard in block.guards:
                 yield path, guard
 
-    # --- lookups (first declaration wins) ------------------------------------
+    # --- lookups (first declaration wins); each records what it read ---------
     def lookup(self, kind: str, name: str) -> Symbol | None:
+        self._deps.add(("sym", kind, name))
         return self.symbols[kind].get(name)
 
     def decl(self, kind: str, name: str) -> Any:
+        self._deps.add(("sym", kind, name))
         symbol = self.symbols[kind].get(name)
         return symbol.decl if symbol else None
 
+    def table(self, kind: str) -> dict[str, Symbol]:
+        """All symbols of a namespace (unsorted): for suggestions and searches."""
+        self._deps.add(("names", kind))
+        return self.symbols[kind]
+
     def names(self, kind: str) -> list[str]:
-        return sorted(self.symbols[kind])
+        return sorted(self.table(kind))
+
+    def suggest(self, kind: str, name: str, extra: tuple[str, ...] = ()) -> str | None:
+        """The did-you-mean for an unknown `name` among the names of `kind`
+        (and `extra`); one search per check, however often the name is written."""
+        self._deps.add(("names", kind))
+        key = (kind, name, extra)
+        if key not in self.suggestions:
+            self.suggestions[key] = closest(name, [*self.symbols[kind], *extra])
+        return self.suggestions[key]
+
+    def types_of(self, kind: str, name: str) -> None:
+        """The work under way reads the resolved types of declaration `name`."""
+        self._deps.add(("rtypes", kind, name))
 
     def type_of(self, path: str, ref: Any) -> Any:
-        """The resolved type of a TypeRef (None when absent or unresolvable)."""
+        """The resolved type of a TypeRef (None when absent or unresolvable).
+
+        The caller records which declaration's types it reads (`types_of`).
+        """
         if ref is None:
             return None
-        return self.resolved.get(id(ref))
+        entry = self.cache.resolved.get(id(ref))
+        return entry[1] if entry is not None and entry[0] is ref else None

@@ -15,8 +15,8 @@ from ..typeexpr import TypeExpr
 from .defaults import check_default
 from .graph import in_cycle, path_between, strongly_connected
 from .rtypes import PRIMITIVES, UPLOAD, RType
-from .state import CheckState
-from .suggest import closest, fix, hint
+from .state import CheckState, cover
+from .suggest import fix, hint
 
 # Where a type expression sits; only "param" may be `Upload`.
 WHERE = {
@@ -29,25 +29,33 @@ WHERE = {
 
 
 def check_types(state: CheckState) -> None:
-    env = state.type_env = state.intern("types", _type_environment(state))
-    for task, decl_kind, check in _DECL_CHECKS:
-        for path, decl in state.each(decl_kind):
-            resolved = state.memo(task, decl, (path, env), _logged, state, check, path, decl)
-            for ref, rtype in resolved:
-                state.resolved[id(ref)] = rtype
-    _check_infinite(state)
+    graphs: dict[str, dict] = {}
+    for path, summary, _ in state.file_pass("types", _file_types):
+        graphs[path] = summary
+    _check_infinite(state, graphs)
 
 
-def _type_environment(state: CheckState) -> tuple:
-    """Everything resolving a declaration's types may look at: the type
-    namespace (with enum members, for defaults) and the models (with the
-    shapes projecting each)."""
-    types = tuple(
-        (name, symbol.kind,
-         tuple(m.name.text for m in symbol.decl.members) if symbol.kind == "enum" else
-         (symbol.decl.model.text if symbol.kind == "shape" and symbol.decl.model else None))
-        for name, symbol in sorted(state.symbols["type"].items()))
-    return types, tuple(sorted(state.symbols["model"]))
+def _file_types(state: CheckState, path: str, decls) -> dict:
+    """Resolve one file's type expressions; return its part of the record graph."""
+    resolved = state.cache.resolved
+    for task, attr, namespace, check in _DECL_CHECKS:
+        for decl in getattr(decls, attr):
+            found = state.memo(task, decl, _logged, state, check, path, decl)
+            if not state.last_ran:
+                continue
+            old = state.last_old.value if state.last_old is not None else None
+            if old is not None:
+                for ref, _ in old:
+                    resolved.pop(id(ref), None)
+            for ref, rtype in found:
+                resolved[id(ref)] = (ref, rtype)
+            if old is None or [(id(r), t) for r, t in old] != [(id(r), t) for r, t in found]:
+                state.changed.add(("rtypes", namespace, decl.name.text))
+    for unit in state.dropped_units(_TASKS):
+        for ref, _ in unit.value:
+            resolved.pop(id(ref), None)
+        state.changed.add(("rtypes", _NAMESPACE[type(unit.decl).__name__], unit.decl.name.text))
+    return _record_edges(state, path, decls)
 
 
 def _logged(state: CheckState, check, path: str, decl) -> list:
@@ -85,11 +93,14 @@ def _model(state: CheckState, path: str, model) -> None:
 
 
 _DECL_CHECKS = (
-    ("types:type", "types", _type_decl),
-    ("types:context", "contexts", _context),
-    ("types:function", "functions", _function),
-    ("types:model", "models", _model),
+    ("types:type", "types", "type", _type_decl),
+    ("types:context", "contexts", "context", _context),
+    ("types:function", "functions", "function", _function),
+    ("types:model", "models", "model", _model),
 )
+_TASKS = frozenset(task for task, *_ in _DECL_CHECKS)
+_NAMESPACE = {"TypeDecl": "type", "ContextDecl": "context", "FunctionDecl": "function",
+              "ModelDecl": "model"}
 
 
 def resolve(state: CheckState, path: str, ref: TypeRef, where: str) -> RType | None:
@@ -99,10 +110,8 @@ def resolve(state: CheckState, path: str, ref: TypeRef, where: str) -> RType | N
     if expr is None:
         return None
     resolved = _convert(state, path, expr, where, top=True)
-    if resolved is not None:
-        state.resolved[id(ref)] = resolved
-        if state.resolve_log is not None:
-            state.resolve_log.append((ref, resolved))
+    if resolved is not None and state.resolve_log is not None:
+        state.resolve_log.append((ref, resolved))
     return resolved
 
 
@@ -145,22 +154,16 @@ def _named(state: CheckState, path: str, expr: TypeExpr, where: str, top: bool) 
     if symbol is not None:
         return RType(symbol.kind, name)
     if state.lookup("model", name) is not None:
-        shapes = sorted(s.name for s in state.symbols["type"].values()
+        shapes = sorted(s.name for s in state.table("type").values()
                         if s.kind == "shape" and getattr(s.decl.model, "text", None) == name)
         suggestion = shapes[0] if shapes else None
         state.report("M204", path, expr.span, data=fix(suggestion), name=name,
                      shape=f" such as '{suggestion}'" if suggestion else "")
         return None
     # One unknown name is often written in many places (a type being renamed):
-    # find its suggestion once per check.
-    key = (name, where == "param")
-    if key in state.suggestions:
-        suggestion = state.suggestions[key]
-    else:
-        candidates = [*state.symbols["type"], *PRIMITIVES, "list", "map"]
-        if where == "param":
-            candidates.append(UPLOAD)
-        suggestion = state.suggestions[key] = closest(name, candidates)
+    # `suggest` searches once per check.
+    extra = (*PRIMITIVES, "list", "map", *((UPLOAD,) if where == "param" else ()))
+    suggestion = state.suggest("type", name, extra)
     state.report("M201", path, expr.span, data=fix(suggestion), name=name,
                  hint=hint(suggestion))
     return None
@@ -181,7 +184,7 @@ def _param(state: CheckState, path: str, param: Param, where: str) -> None:
                          value=param.max_size.raw or str(param.max_size.value))
     if param.content_types and not is_upload:
         first, last = param.content_types[0], param.content_types[-1]
-        state.report("M209", path, first.span.cover(last.span), option="content-types")
+        state.report("M209", path, cover(first.span, last.span), option="content-types")
     elif is_upload:
         for media in param.content_types:
             if not _MEDIA_TYPE.fullmatch(media.text):
@@ -195,19 +198,46 @@ def _positive_int(value: object) -> bool:
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w!#$&^.+-]*/(\*|[A-Za-z0-9][\w!#$&^.+-]*)")
 
 
-def _check_infinite(state: CheckState) -> None:
+def _record_edges(state: CheckState, path: str, decls) -> list:
+    """(record, target, field) for every required field of a first-declared
+    record whose type is a record: the edges of the graph `_check_infinite` searches."""
+    edges = []
+    for decl in decls.types:
+        edges += state.memo("records", decl, _edges, state, path, decl)
+    return edges
+
+
+def _edges(state: CheckState, path: str, decl) -> list:
+    if state.decl("type", decl.name.text) is not decl:
+        return []
+    state.types_of("type", decl.name.text)
+    edges = []
+    for item in decl.fields:
+        resolved = state.type_of(path, item.type)
+        if resolved is not None and resolved.kind == "type" and not resolved.nullable:
+            edges.append((decl.name.text, resolved.name, item))
+    return edges
+
+
+def _check_infinite(state: CheckState, files: dict[str, list]) -> None:
     """A record that holds itself through required fields has no finite value."""
+    facts = state.cache.facts
+    last = facts.get("records:items")
+    same = last is not None and len(last) == len(files) and all(
+        last.get(path) is found for path, found in files.items())
+    key = None if same else [(path, [(owner, target, id(item)) for owner, target, item in found])
+                             for path, found in files.items()]
+    if same or facts.get("records") == key:
+        facts["records:items"] = files
+        state.diagnostics.extend(facts["records:reports"])
+        return
+    start = len(state.diagnostics)
     graph: dict[str, list[str]] = {}
     edges: list[tuple[str, str, str, object]] = []
-    for path, decl in state.each("types"):
-        if state.decl("type", decl.name.text) is not decl:
-            continue
-        targets = graph.setdefault(decl.name.text, [])
-        for item in decl.fields:
-            resolved = state.type_of(path, item.type)
-            if resolved is not None and resolved.kind == "type" and not resolved.nullable:
-                targets.append(resolved.name)
-                edges.append((path, decl.name.text, resolved.name, item))
+    for path, found in files.items():
+        for owner, target, item in found:
+            graph.setdefault(owner, []).append(target)
+            edges.append((path, owner, target, item))
     component = strongly_connected(graph)
     reported: set[int] = set()
     for path, owner, target, item in edges:
@@ -217,3 +247,7 @@ def _check_infinite(state: CheckState) -> None:
             cycle = [owner, *path_between(graph, target, owner)]
             state.report("M211", path, item.type.span, field=item.name.text, type=owner,
                          cycle=" -> ".join(cycle))
+    facts["records"] = key or [(path, [(owner, target, id(item)) for owner, target, item in found])
+                               for path, found in files.items()]
+    facts["records:items"] = files  # keeps the items (and so their ids) alive
+    facts["records:reports"] = state.diagnostics[start:]

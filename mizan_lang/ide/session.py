@@ -35,6 +35,7 @@ from ..workspace import (
     read_source,
 )
 from .index import Index, IndexCache, build_index
+from .provisional import provisional_result
 
 
 @dataclass(slots=True)
@@ -51,6 +52,8 @@ class OpenDocument:
 
 class Analysis:
     """One checked unit: its result, its files and (built on first use) the name index."""
+
+    provisional = False  # True: not checked, see `Session.provisional_for`
 
     def __init__(self, result: CheckResult, files: dict[str, SourceFile],
                  versions: dict[str, int], cache: IndexCache) -> None:
@@ -83,6 +86,11 @@ class _Unit:
     unpublished: bool = False  # re-analysed since `dirty_analyses` last handed it out
     index_cache: IndexCache = field(default_factory=IndexCache)
     check_cache: CheckCache = field(default_factory=CheckCache)
+    # The analysis that was current when something other than an edit to an open
+    # document (open, close, files on disk, folders) touched the unit: until a newer
+    # analysis exists, no provisional answer (`Session.provisional_for`) is sound.
+    stale_base: Analysis | None = None
+    provisional: tuple[object, Analysis, bool] | None = None  # (key, analysis, exact)
 
 
 def source_from_document(path: str, doc: IncrementalDocument) -> SourceFile:
@@ -136,11 +144,13 @@ class Session:
             unit.roots = sorted([*unit.roots, path])
         return unit
 
-    def _touch(self, path: str) -> None:
+    def _touch(self, path: str, edit: bool = False) -> None:
         """Mark every unit that contains `path` (or may import it) for re-analysis."""
         for unit in self._units.values():
             if unit.analysis is None or path in unit.analysis.files or path in unit.roots:
                 unit.dirty = True
+                if not edit:
+                    unit.stale_base = unit.analysis
 
     # --- document events -----------------------------------------------------
     def open(self, path: str, text: str, version: int) -> None:
@@ -158,7 +168,7 @@ class Session:
         document.doc.update(text)
         document.version = version
         document.source = None
-        self._touch(path)
+        self._touch(path, edit=True)
 
     def close(self, path: str) -> None:
         path = normalise(path)
@@ -217,6 +227,48 @@ class Session:
             unit.dirty = False
             unit.unpublished = True
         return unit.analysis
+
+    # --- provisional analyses (answers while a check is due) -------------------
+    def provisional_for(self, path: str, exact: bool) -> Analysis | None:
+        """An analysis to answer a request about `path` at once, without checking.
+
+        The unit's current analysis when it is up to date; while its check is due
+        (or running), the last finished analysis with the fresh declarations of the
+        open documents edited since (see `provisional.py`). With `exact`, only if it
+        equals what the check will find; else its names and declarations are exact
+        but derived facts (scopings, effective auth) may be stale. None: not sound
+        now (no analysis yet, files changed on disk, imports edited, ...).
+        """
+        unit = self._units.get(self.unit_key(normalise(path)))
+        if unit is None or unit.analysis is None:
+            return None
+        with paused_gc():  # short-lived objects only: no reason to scan the heap
+            return self._provisional(unit, unit.analysis, exact)
+
+    def _provisional(self, unit: _Unit, base: Analysis, exact: bool) -> Analysis | None:
+        if not unit.dirty:
+            unit.provisional = None
+            return base
+        if unit.stale_base is base:
+            return None
+        edited = sorted(p for p, d in self.documents.items()
+                        if p in base.files and base.versions.get(p) != d.version)
+        key = (base, tuple((p, self.documents[p].version) for p in edited))
+        if unit.provisional is None or unit.provisional[0] != key:
+            unit.provisional = None
+            fresh = {p: self._read(p) for p in edited}
+            if not all(isinstance(f, SourceFile) for f in fresh.values()):
+                return None
+            found = provisional_result(base.result, {p: f.decls for p, f in fresh.items()})
+            if found is None:
+                return None
+            files = {**base.files, **fresh}
+            versions = {p: d.version for p, d in self.documents.items() if p in files}
+            analysis = Analysis(found.result, files, versions, unit.index_cache)
+            analysis.provisional = True
+            unit.provisional = (key, analysis, found.exact)
+        _, analysis, is_exact = unit.provisional
+        return analysis if is_exact or not exact else None
 
     def holds(self, path: str) -> bool:
         """Whether a current analysis includes the file (False once it was closed

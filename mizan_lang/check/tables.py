@@ -1,0 +1,273 @@
+"""Global tables kept between checks and patched file by file.
+
+`SymbolTables` holds every declared name (first declaration wins) with the
+duplicate (M150) and case-collision (M154) reports; a check patches it with
+the files whose declarations changed and learns which names changed.
+`SortedTable` merges per-file contributions (function kinds, effective auth,
+scopings) into one table sorted by key, re-sorting only when keys changed.
+"""
+
+from __future__ import annotations
+
+import bisect
+from typing import Any
+
+from ..decls import FileDecls
+from ..diagnostics import Diagnostic, Related, make
+from .result import KINDS, Symbol
+
+# decls attribute -> (namespace, symbol kind)
+TOP_LEVEL = (
+    ("types", "type", "type"),
+    ("enums", "type", "enum"),
+    ("shapes", "type", "shape"),
+    ("contexts", "context", "context"),
+    ("functions", "function", "function"),
+    ("models", "model", "model"),
+    ("forms", "form", "form"),
+)
+
+_MISSING = object()
+
+
+class SortedView:
+    """A dict sorted by key, handed out as a new dict after each change (an
+    earlier result may still be in use) without sorting everything again."""
+
+    def __init__(self) -> None:
+        self.keys: list = []
+        self.view: dict = {}
+        self.added: set = set()
+        self.removed: set = set()
+        self.values: set = set()
+
+    def add(self, key: Any) -> None:
+        if key in self.removed:
+            self.removed.discard(key)
+            self.values.add(key)
+        else:
+            self.added.add(key)
+
+    def remove(self, key: Any) -> None:
+        if key in self.added:
+            self.added.discard(key)
+        else:
+            self.values.discard(key)
+            self.removed.add(key)
+
+    def set(self, key: Any) -> None:
+        if key not in self.added:
+            self.values.add(key)
+
+    def build(self, items: dict) -> dict:
+        if self.added or self.removed:
+            if len(self.added) + len(self.removed) > 64:
+                self.keys = sorted(items)
+            else:
+                for key in self.removed:
+                    del self.keys[bisect.bisect_left(self.keys, key)]
+                for key in self.added:
+                    bisect.insort(self.keys, key)
+            self.view = {key: items[key] for key in self.keys}
+        elif self.values:
+            view = dict(self.view)
+            for key in self.values:
+                view[key] = items[key]
+            self.view = view
+        self.added, self.removed, self.values = set(), set(), set()
+        return self.view
+
+
+def declared(decls: FileDecls) -> list[tuple[str, str, str, Any]]:
+    """(namespace, kind, name, decl) of one file, in source order of the names."""
+    found = [(decl.name.span.start, namespace, kind, decl)
+             for attr, namespace, kind in TOP_LEVEL for decl in getattr(decls, attr)]
+    found += [(guard.name.span.start, "guard", "guard", guard)
+              for block in decls.auth for guard in block.guards]
+    found.sort(key=lambda item: item[0])  # stable: ties keep the kinds' order
+    return [(namespace, kind, decl.name.text, decl) for _, namespace, kind, decl in found]
+
+
+def _differing(old: list, new: list) -> set[tuple[str, str]]:
+    """The (namespace, name) of the declarations between the first and the
+    last that differ (an edit replaces one run of declarations)."""
+    size = min(len(old), len(new))
+    head = 0
+    while head < size and old[head][3] is new[head][3]:
+        head += 1
+    tail = 0
+    while tail < size - head and old[-1 - tail][3] is new[-1 - tail][3]:
+        tail += 1
+    return {(namespace, name) for namespace, _, name, _ in
+            (*old[head:len(old) - tail], *new[head:len(new) - tail])}
+
+
+def fold(name: str) -> str:
+    """What survives every case conversion: letters and digits, case-folded."""
+    return name.replace("_", "").casefold()
+
+
+class SymbolTables:
+    def __init__(self) -> None:
+        self.files: dict[str, tuple[FileDecls, list]] = {}
+        # (namespace, name) -> [(path, index in the file, kind, decl)], in order
+        self.entries: dict[tuple[str, str], list[tuple[str, int, str, Any]]] = {}
+        self.symbols: dict[str, dict[str, Symbol]] = {kind: {} for kind in KINDS}
+        self.duplicates: dict[tuple[str, str], list[Diagnostic]] = {}
+        self.folds: dict[tuple[str, str], set[str]] = {}
+        self.collisions: dict[tuple[str, str], list[Diagnostic]] = {}
+        self._sorted = {kind: SortedView() for kind in KINDS}
+
+    def update(self, files: dict[str, FileDecls], changed: set) -> None:
+        """Patch the tables with `files` (the whole workspace); add the keys
+        of the names whose symbol changed to `changed`."""
+        touched: set[tuple[str, str]] = set()
+        rewritten: dict[str, list] = {}  # path -> its new declared list ([] when gone)
+        for path in [path for path in self.files if path not in files]:
+            old = self.files.pop(path)[1]
+            touched.update((namespace, name) for namespace, _, name, _ in old)
+            rewritten[path] = []
+        for path, decls in files.items():
+            previous = self.files.get(path)
+            if previous is not None and previous[0] is decls:
+                continue
+            new = declared(decls)
+            old = previous[1] if previous is not None else []
+            self.files[path] = (decls, new)
+            names = _differing(old, new)
+            if names:
+                touched |= names
+                rewritten[path] = new
+        if not touched:
+            return
+        # The rewritten files' entries of every touched name, with fresh indexes.
+        mine: dict[tuple[str, str], list[tuple[str, int, str, Any]]] = {}
+        for path, new in rewritten.items():
+            for index, (namespace, kind, name, decl) in enumerate(new):
+                if (namespace, name) in touched:
+                    mine.setdefault((namespace, name), []).append((path, index, kind, decl))
+        groups: set[tuple[str, str]] = set()
+        for key in touched:
+            namespace, name = key
+            entries = [entry for entry in self.entries.get(key, ()) if entry[0] not in rewritten]
+            entries += mine.get(key, ())
+            if len(entries) > 1:
+                entries.sort(key=lambda entry: (entry[0], entry[1]))
+            table = self.symbols[namespace]
+            old = table.get(name)
+            if entries:
+                self.entries[key] = entries
+                path, _, kind, decl = entries[0]
+                if old is None or old.decl is not decl or old.path != path or old.kind != kind:
+                    table[name] = Symbol(kind, name, path, decl.name.span, decl)
+            else:
+                self.entries.pop(key, None)
+                table.pop(name, None)
+            symbol = table.get(name)
+            if symbol is not old:
+                changed.add(("sym", namespace, name))
+                changed.add(("names", namespace))
+                view = self._sorted[namespace]
+                if old is None:
+                    view.add(name)
+                elif symbol is None:
+                    view.remove(name)
+                else:
+                    view.set(name)
+                group = (namespace, fold(name))
+                members = self.folds.setdefault(group, set())
+                members.add(name) if symbol is not None else members.discard(name)
+                if not members:
+                    del self.folds[group]
+                groups.add(group)
+            self._report_duplicates(key, entries)
+        for group in groups:
+            self._report_collisions(group)
+
+    def _report_duplicates(self, key: tuple[str, str], entries: list) -> None:
+        if len(entries) < 2:
+            self.duplicates.pop(key, None)
+            return
+        first = self.symbols[key[0]][key[1]]
+        article = "an" if first.kind[0] in "aeiou" else "a"
+        self.duplicates[key] = [
+            make("M150", decl.name.span, path=path, name=key[1], kind=f"{article} {first.kind}",
+                 related=[Related(first.path, first.span, "first declared here")])
+            for path, _, _, decl in entries[1:]]
+
+    def _report_collisions(self, group: tuple[str, str]) -> None:
+        names = self.folds.get(group, ())
+        if len(names) < 2:
+            self.collisions.pop(group, None)
+            return
+        table = self.symbols[group[0]]
+        members = sorted((table[name] for name in names), key=lambda s: (s.path, s.span.start))
+        first = members[0]
+        self.collisions[group] = [
+            make("M154", symbol.span, path=symbol.path, name=symbol.name, other=first.name,
+                 related=[Related(first.path, first.span, "the other name")])
+            for symbol in members[1:] if symbol.name != first.name]
+
+    def diagnostics(self) -> list[Diagnostic]:
+        found = [d for found in self.duplicates.values() for d in found]
+        found += [d for found in self.collisions.values() for d in found]
+        return found
+
+    def sorted_symbols(self) -> dict[str, dict[str, Symbol]]:
+        """kind -> name -> Symbol, sorted by name (new dicts only where something changed)."""
+        return {kind: self._sorted[kind].build(self.symbols[kind]) for kind in KINDS}
+
+
+class SortedTable:
+    """A table merged from per-file contributions; each key comes from one file
+    at a time (the file of the first declaration of a name)."""
+
+    def __init__(self, fact: str | None = None) -> None:
+        self.fact = fact  # when set, a changed key `k` is the changed fact (fact, k)
+        self.items: dict[Any, Any] = {}
+        self.owner: dict[Any, str] = {}
+        self.by_path: dict[str, dict] = {}
+        self._sorted = SortedView()
+
+    def update(self, path: str, contribution: dict) -> list:
+        """Replace `path`'s contribution; return the keys whose value changed."""
+        old = self.by_path.get(path, {})
+        if old == contribution:
+            if contribution:
+                self.by_path[path] = contribution
+            return []
+        changed = []
+        for key in old:
+            if key not in contribution and self.owner.get(key) == path:
+                del self.items[key]
+                del self.owner[key]
+                changed.append(key)
+                self._sorted.remove(key)
+        for key, value in contribution.items():
+            current = self.items.get(key, _MISSING)
+            if current is _MISSING or current != value or self.owner[key] != path:
+                if current is _MISSING:
+                    self._sorted.add(key)
+                else:
+                    self._sorted.set(key)
+                self.items[key] = value
+                self.owner[key] = path
+                changed.append(key)
+        if contribution:
+            self.by_path[path] = contribution
+        else:
+            self.by_path.pop(path, None)
+        return changed
+
+    def forget(self, alive: set[str]) -> list:
+        """Drop the contributions of files no longer in the workspace (a
+        contribution's owner is a path, or a tuple ending with one); return
+        the keys whose value changed."""
+        changed = []
+        for owner in [owner for owner in self.by_path
+                      if (owner if isinstance(owner, str) else owner[-1]) not in alive]:
+            changed += self.update(owner, {})
+        return changed
+
+    def sorted(self) -> dict:
+        return self._sorted.build(self.items)
