@@ -66,7 +66,8 @@ class Unreadable:
 
 def normalise(path: str | Path) -> str:
     """Absolute, symlinks resolved, POSIX spelling: the one key of a file."""
-    return Path(os.path.realpath(os.fspath(path))).as_posix()
+    real = os.path.realpath(os.fspath(path))
+    return real if os.sep == "/" else Path(real).as_posix()
 
 
 # --- one file ------------------------------------------------------------------
@@ -168,6 +169,17 @@ class _Loader:
         self.files: dict[str, SourceFile] = {}
         self.diagnostics: list[Diagnostic] = []
         self.done: set[str] = set()
+        # (folder, written path) -> file key: files of one folder import the same
+        # few files, and resolving symlinks is the costly part of loading.
+        self.targets: dict[tuple[str, str], str] = {}
+
+    def target(self, path: str, imp: Import) -> str:
+        """The file key an import of file `path` names."""
+        key = (os.path.dirname(path), imp.path)
+        found = self.targets.get(key)
+        if found is None:
+            found = self.targets[key] = normalise(os.path.join(*key))
+        return found
 
     def report(self, code: str, path: str, span: Span, **fields: object) -> None:
         data = fields.pop("data", None)
@@ -219,10 +231,11 @@ class _Loader:
             return found
         return [path]
 
-    def follow(self, source: SourceFile, imp: Import, trail: list[str]) -> str | None:
-        """The file an import names, loaded; None when it cannot or must not be followed."""
+    def follow(self, source: SourceFile, imp: Import, target: str,
+               trail: list[str]) -> str | None:
+        """The file an import names (`target`), loaded; None when it cannot or must not
+        be followed."""
         base = os.path.dirname(source.path)
-        target = normalise(os.path.join(base, imp.path))
         span = imp.path_span or imp.span
         if target in trail:
             cycle = trail[trail.index(target):] + [target]
@@ -254,14 +267,14 @@ class _Loader:
                 self.done.add(path)
                 continue
             source = self.files[path]
-            target = normalise(os.path.join(os.path.dirname(path), imp.path))
+            target = self.target(path, imp)
             if target in seen:
                 first = seen[target]
                 self.report("M005", path, imp.span, file=imp.path,
                             line=source.index.position(first.span.start).line + 1)
                 continue
             seen[target] = imp
-            followed = self.follow(source, imp, trail)
+            followed = self.follow(source, imp, target, trail)
             if followed is not None and followed not in self.done:
                 stack.append((followed, iter(self.files[followed].decls.imports), {}))
                 trail.append(followed)
