@@ -212,7 +212,8 @@ _RULES: list[Rule] = [
          "A name that is a keyword (or breaks generated code, like `self` or "
          "`constructor`) in one of the target languages would generate code that does "
          "not compile. Type-like names also may not shadow a builtin type (`String`, "
-         "`str`, `number`).",
+         "`str`, `number`), and functions may not take the names of the methods a "
+         "generated Python service has besides them (`authenticate`, `identity_of`).",
          "type Order { field type str }"),
     Rule("M154", "case-collision", W,
          "'{name}' and '{other}' become the same name in generated code",

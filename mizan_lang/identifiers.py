@@ -69,6 +69,10 @@ TYPESCRIPT_TYPE_NAMES = frozenset((
     "boolean", "never", "number", "object", "string", "symbol", "unknown", "void"
 ))
 
+# Names a *function* cannot take: generated Python services have methods of
+# these names beside the spec's functions (the auth hooks).
+PYTHON_SERVICE_HOOKS = frozenset({"authenticate", "identity_of"})
+
 _RESERVED = {
     "python": PYTHON_KEYWORDS | PYTHON_BREAKING,
     "rust": RUST_KEYWORDS,
@@ -86,14 +90,16 @@ def is_valid_identifier(name: str) -> bool:
     return _IDENTIFIER.fullmatch(name) is not None
 
 
-def reserved_in(name: str, *, for_type: bool = False) -> list[str]:
+def reserved_in(name: str, *, for_type: bool = False, for_function: bool = False) -> list[str]:
     """The languages (in `LANGUAGES` order) where `name` cannot be used.
 
     `for_type=True` also checks the builtin type names a generated type must
-    not shadow (`str`, `String`, `string`, ...).
+    not shadow (`str`, `String`, `string`, ...); `for_function=True` the
+    methods generated services have besides the spec's functions.
     """
     found = []
     for language in LANGUAGES:
-        if name in _RESERVED[language] or (for_type and name in _TYPE_RESERVED[language]):
+        if (name in _RESERVED[language] or (for_type and name in _TYPE_RESERVED[language])
+                or (for_function and language == "python" and name in PYTHON_SERVICE_HOOKS)):
             found.append(language)
     return found

@@ -47,7 +47,8 @@ def _check_declared_name(state: CheckState, path: str, namespace: str, kind: str
     if namespace == "type" and name.text in BUILTIN_TYPES:
         state.report("M155", path, name.span, name=name.text)
     else:
-        _check_identifier(state, path, name, for_type=kind in TYPE_KINDS)
+        _check_identifier(state, path, name, for_type=kind in TYPE_KINDS,
+                          for_function=kind == "function")
 
 
 def check_members(state: CheckState) -> None:
@@ -100,7 +101,8 @@ _MEMBER_SCOPES = (
 )
 
 
-def _check_identifier(state: CheckState, path: str, name: Name, *, for_type: bool) -> None:
+def _check_identifier(state: CheckState, path: str, name: Name, *, for_type: bool,
+                      for_function: bool = False) -> None:
     if not name.text:
         return  # a missing name is the lowering's report
     if not is_valid_identifier(name.text):
@@ -108,7 +110,7 @@ def _check_identifier(state: CheckState, path: str, name: Name, *, for_type: boo
         state.report("M152", path, name.span, data={"replace": suggestion}, name=name.text,
                      suggestion=suggestion)
         return
-    languages = _reserved(name.text, for_type)
+    languages = _reserved(name.text, for_type, for_function)
     if languages:
         suggestion = name.text + "_"
         state.report("M153", path, name.span, data={"replace": suggestion}, name=name.text,
@@ -117,9 +119,9 @@ def _check_identifier(state: CheckState, path: str, name: Name, *, for_type: boo
 
 
 @lru_cache(maxsize=8192)
-def _reserved(name: str, for_type: bool) -> tuple[str, ...]:
+def _reserved(name: str, for_type: bool, for_function: bool) -> tuple[str, ...]:
     # The same member names (ids, keys) recur across a spec: look each up once.
-    return tuple(reserved_in(name, for_type=for_type))
+    return tuple(reserved_in(name, for_type=for_type, for_function=for_function))
 
 
 def sanitize(text: str) -> str:

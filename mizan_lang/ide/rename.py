@@ -128,7 +128,7 @@ def _refuse_name(analysis: Analysis, key: Key, new: str,
         return Refusal(f"'{new}' is a built-in type name")
     if kind == "guard" and new in AUTH_LEVELS:
         return Refusal(f"'{new}' is a built-in auth level")
-    languages = reserved_in(new, for_type=kind in _TYPE_KEYS)
+    languages = reserved_in(new, for_type=kind in _TYPE_KEYS, for_function=kind == "function")
     if languages:
         names = [LANGUAGE_NAMES.get(lang, lang) for lang in languages]
         shown = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
