@@ -148,28 +148,36 @@ def _wait_until_serving(process: subprocess.Popen[bytes], port: int, log: Path) 
 
 
 @contextlib.contextmanager
+def run_uvicorn(app: str, folder: Path, env: dict[str, str]) -> Iterator[str]:
+    """Serve the ASGI `app` ("module:attribute", importable from `folder`) with
+    uvicorn on a free loopback port until the block ends; yields the base URL.
+    Raises StartupFailed (with the server's log) when it does not come up."""
+    port = free_port()
+    log = folder / f"server-{port}.log"
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port",
+               str(port), "--log-level", "warning", "--no-access-log"]
+    with open(log, "wb") as out:
+        process = subprocess.Popen(command, cwd=folder, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    try:
+        _wait_until_serving(process, port, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
 def serve(target: Target) -> Iterator[str]:
     """Generate and start `target`; yields its base URL (`http://127.0.0.1:<port>`)."""
     with tempfile.TemporaryDirectory(prefix=f"mizan-conformance-{target.name}-") as tmp:
         folder = Path(tmp)
         generate(target, folder)
-        port = free_port()
-        log = folder / "server.log"
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), str(config.REPO)]),
                "PYTHONDONTWRITEBYTECODE": "1"}
-        command = [sys.executable, "-m", "uvicorn", "conformance_entry:app", "--host",
-                   "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                   "--no-access-log"]
-        with open(log, "wb") as out:
-            process = subprocess.Popen(command, cwd=folder, env=env, stdout=out,
-                                       stderr=subprocess.STDOUT)
-        try:
-            _wait_until_serving(process, port, log)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        with run_uvicorn("conformance_entry:app", folder, env) as base:
+            yield base

@@ -23,19 +23,10 @@ from __future__ import annotations
 import dataclasses
 
 from ..check.result import CheckResult, Symbol
+from ..check.tables import TOP_LEVEL
 from ..decls import Doc, FileDecls, FunctionDecl
 from ..source import Span
 
-# FileDecls attribute -> (symbol namespace, symbol kind), as the checker fills them.
-TOP_LEVEL = (
-    ("types", "type", "type"),
-    ("enums", "type", "enum"),
-    ("shapes", "type", "shape"),
-    ("contexts", "context", "context"),
-    ("functions", "function", "function"),
-    ("models", "model", "model"),
-    ("forms", "form", "form"),
-)
 _LISTS = ("auth", "enums", "types", "contexts", "functions", "models", "shapes", "forms")
 DUPLICATE = "M150"  # the checker's "declared twice" code
 

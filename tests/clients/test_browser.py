@@ -21,14 +21,13 @@ import gzip
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from conformance.targets import StartupFailed, run_uvicorn
 
 from . import toolchain
 
@@ -39,7 +38,6 @@ HERE = Path(__file__).resolve().parent / "browser"
 SPEC = HERE / "app.mizan"
 PACKAGE = "browser_api"
 ARTIFACTS = toolchain.CACHE / "artifacts"
-STARTUP_TIMEOUT = 60.0
 
 # What the apps show and do (kept in step with impl.py and the app sources).
 OLD_NAME = "Ada Lovelace"
@@ -68,44 +66,16 @@ def server_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serve(folder: Path, dist: Path) -> Iterator[str]:
-    """uvicorn on a free loopback port serving entry.py; yields the base URL."""
-    port = _free_port()
-    log = folder / f"server-{port}.log"
+    """uvicorn serving entry.py (the API and the built app); yields the base URL."""
     env = {**os.environ, "PYTHONPATH": str(folder), "PYTHONDONTWRITEBYTECODE": "1",
            "MIZAN_BROWSER_DIST": str(dist)}
-    command = [sys.executable, "-m", "uvicorn", "entry:app", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning", "--no-access-log"]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=folder, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"the server exited with {process.returncode}:\n"
-                            + log.read_text("utf-8", "replace")[-3000:], pytrace=False)
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if time.monotonic() > deadline:
-                pytest.fail("the server did not listen in time:\n"
-                            + log.read_text("utf-8", "replace")[-3000:], pytrace=False)
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        with run_uvicorn("entry:app", folder, env) as base:
+            yield base
+    except StartupFailed as failure:
+        pytest.fail(str(failure), pytrace=False)
 
 
 def build_app(framework: str) -> Path:
