@@ -246,15 +246,7 @@ def _plain_modules(code: Code) -> set[tuple[int, str]]:
 
 
 def _mentions_named(ref: ir.TypeRef) -> bool:
-    if isinstance(ref, ir.NamedType):
-        return True
-    if isinstance(ref, ir.ListType):
-        return _mentions_named(ref.item)
-    if isinstance(ref, ir.MapType):
-        return _mentions_named(ref.value)
-    if isinstance(ref, ir.NullableType):
-        return _mentions_named(ref.inner)
-    return False
+    return isinstance(ir.leaf_type(ref), ir.NamedType)
 
 
 def registry_view(plan: Plan) -> dict[str, object]:

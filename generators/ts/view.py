@@ -151,17 +151,8 @@ def type_text(ref: ir.TypeRef, names: Names, *, inputs: bool, prefix: str = "") 
 
 
 def _uses(refs: Iterable[ir.TypeRef], primitive: str) -> bool:
-    def walk(ref: ir.TypeRef) -> bool:
-        if isinstance(ref, ir.PrimitiveType):
-            return ref.name == primitive
-        if isinstance(ref, ir.ListType):
-            return walk(ref.item)
-        if isinstance(ref, ir.MapType):
-            return walk(ref.value)
-        if isinstance(ref, ir.NullableType):
-            return walk(ref.inner)
-        return False
-    return any(walk(ref) for ref in refs)
+    return any(isinstance(leaf := ir.leaf_type(ref), ir.PrimitiveType) and leaf.name == primitive
+               for ref in refs)
 
 
 # --- types.ts ------------------------------------------------------------------------

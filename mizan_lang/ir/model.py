@@ -95,6 +95,14 @@ def type_text(ref: TypeRef) -> str:
     return "Upload"
 
 
+def leaf_type(ref: TypeRef) -> PrimitiveType | NamedType | UploadType:
+    """The type a type is built around: `Profile` for `list<Profile>?`."""
+    while isinstance(ref, (ListType, MapType, NullableType)):
+        ref = ref.item if isinstance(ref, ListType) else (
+            ref.value if isinstance(ref, MapType) else ref.inner)
+    return ref
+
+
 class Default(IrModel):
     """A default value. Wrapped, so "no default" (None) and "defaults to null"
     (`Default(value=None)`) stay different things."""
