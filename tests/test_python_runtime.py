@@ -416,3 +416,31 @@ def test_records_decode_through_factories_and_encode_from_objects() -> None:
     assert codecs.encode(node, points) == [{"x": 1, "y": 0}, {"x": 2, "y": 3}]
     with pytest.raises(rt.EncodeError):
         codecs.encode(node, [{"x": 1}])
+
+
+# --- canonical JSON: the json.dumps fast path writes what the careful writer does ----------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_KEYS = st.text(st.sampled_from(["a", "B", "é", "\ue000", "\uffff", "😀", "\U00010000", "~"]),
+                max_size=3)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5)
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+def test_canonical_json_fast_path_equals_the_careful_writer(value: Any) -> None:
+    careful: list[str] = []
+    rt._write_json(value, careful)
+    assert rt.canonical_json(value) == "".join(careful)
+
+
+def test_canonical_json_sorts_astral_keys_by_utf16_units() -> None:
+    # U+10000 is D800 DC00 in UTF-16, before U+E000; code point order says the opposite.
+    assert rt.canonical_json({"\ue000": 1, "\U00010000": 2}) == '{"𐀀":2,"\ue000":1}'
+    assert rt.canonical_json({"b": 1.0, "a": [1e21, 5e-07]}) == '{"a":[1e+21,5e-7],"b":1}'

@@ -120,9 +120,36 @@ def format_float(value: float) -> str:
 
 def canonical_json(value: Any) -> str:
     """No whitespace, keys sorted by UTF-16 code units, ECMAScript floats."""
+    if _dumps_is_canonical(value):
+        # The common case, ~10x faster: json's C encoder writes the same text
+        # when there are no floats (Python and ECMAScript spell them
+        # differently) and no key outside the BMP (UTF-16 order differs from
+        # code point order only there).
+        return json.dumps(
+            value, ensure_ascii=False, separators=(",", ":"), sort_keys=True
+        )
     out: list[str] = []
     _write_json(value, out)
     return "".join(out)
+
+
+def _dumps_is_canonical(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if kind is list or kind is tuple:
+            stack.extend(item)
+        elif kind is dict:
+            for key in item:
+                if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
+                    return False
+            stack.extend(item.values())
+        else:  # floats, subclasses, anything else: the careful writer decides
+            return False
+    return True
 
 
 def _write_json(value: Any, out: list[str]) -> None:
