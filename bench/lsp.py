@@ -767,8 +767,9 @@ def replace_section(current: str, markdown: str) -> str:
         base = current.rstrip("\n")
         return (base + "\n\n" if base else "") + markdown.rstrip("\n") + "\n"
     start = lines.index(SECTION + "\n")
-    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
-               len(lines))
+    # The section ends at the next heading or at another benchmark's marker comment.
+    end = next((i for i in range(start + 1, len(lines))
+                if lines[i].startswith(("## ", "<!-- "))), len(lines))
     tail = "".join(lines[end:])
     return "".join(lines[:start]) + markdown.rstrip("\n") + "\n" + ("\n" + tail if tail else "")
 
