@@ -186,6 +186,7 @@ class Column:
     primary: Literal | None = None
     unique: Literal | None = None
     doc: Doc | None = None
+    scale: Literal | None = None  # decimal columns: digits after the point
 
 
 @dataclass(slots=True)

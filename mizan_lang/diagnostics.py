@@ -458,6 +458,14 @@ _RULES: list[Rule] = [
          "Two models mapped to one table usually means a copy-paste slip (the table "
          "defaults to the model name).",
          "model A table=users { }\nmodel B table=users { }"),
+    Rule("M412", "scale-not-decimal", E, "scale= only applies to decimal columns, not {type}",
+         "The scale is the number of digits a decimal column keeps after the point; "
+         "other types have none.",
+         "column quantity int scale=2"),
+    Rule("M413", "scale-out-of-range", E, "scale must be from 0 to {max}, not {value}",
+         "A decimal column keeps 0 to 30 digits after the point (and 20 before it), "
+         "so a stored value never exceeds the 50 digits a wire decimal may have.",
+         "column price decimal scale=40"),
     Rule("M420", "invalid-form-field-type", E, "form field type must be {allowed}, not {type}{hint}",
          "Form fields are single inputs: bool, int, float, decimal, str, date, datetime, "
          "uuid, email, url or an enum. A field is optional unless `required=#true`.",

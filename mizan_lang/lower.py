@@ -108,7 +108,7 @@ FN = NodeSpec("fn", args=(NAME,), doc=True, children={"param": PARAM, "affects":
 })
 
 COLUMN = NodeSpec("column", args=(NAME, TYPE), doc=True,
-                  props={"primary": read_bool, "unique": read_bool})
+                  props={"primary": read_bool, "unique": read_bool, "scale": read_int})
 RELATION = NodeSpec("relation", args=(NAME,), doc=True, required_props=("to",),
                     props={"to": read_name, "many": read_bool})
 MODEL = NodeSpec("model", args=(NAME,), doc=True, props={"table": read_name},
@@ -246,7 +246,8 @@ def _model(reader: Reader, node: Node, out: FileDecls) -> None:
             continue
         if spec is COLUMN:
             decl.columns.append(Column(name, _type(sub, child), child.span,
-                                       sub.props.get("primary"), sub.props.get("unique"), sub.doc))
+                                       sub.props.get("primary"), sub.props.get("unique"), sub.doc,
+                                       sub.props.get("scale")))
         elif isinstance(target := sub.props.get("to"), Name):
             decl.relations.append(Relation(name, target, child.span, sub.props.get("many"),
                                            sub.doc))

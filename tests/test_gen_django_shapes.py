@@ -20,7 +20,8 @@ from django.conf import settings
 from django.db import connection, connections
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from test_gen_django import configure_django, import_package, plan_of
+from test_gen_django import SECRET, configure_django, import_package, plan_of, urlconf
+from test_gen_fastapi_shapes import TEAM_PRICES
 
 from mizan_lang.plan import Plan
 from mizan_lang.plan.orm import snake
@@ -90,7 +91,10 @@ def generated(plan: Plan, tmp_path: Path) -> tuple[ModuleType, ModuleType]:
 
 
 def fill(orm: ModuleType) -> None:
-    team = orm.Team.objects.create(id=1, name="Core", budget=decimal.Decimal("10.5"))
+    team = orm.Team.objects.create(id=1, name="Core", budget=decimal.Decimal("10.5"),
+                                   price=decimal.Decimal("9.90"))
+    orm.Team.objects.create(id=2, name="Ops", budget=decimal.Decimal(0),
+                            price=decimal.Decimal("12.5"))
     admins = orm.Group.objects.create(id=1, name="admins", secret_code="s1")
     ops = orm.Group.objects.create(id=2, name="ops", secret_code="s2")
     ada = orm.User.objects.create(id=1, username="ada", email="ada@example.com",
@@ -174,3 +178,29 @@ def test_every_shape_of_the_shop_example_loads(database: Path, tmp_path: Path) -
     _, shapes = generated(plan, tmp_path)
     for shape in plan.ir.shapes:
         assert getattr(shapes, f"load_{snake(shape.name)}")() == []
+
+
+def test_a_scaled_decimal_column_comes_back_with_its_scale(
+        database: Path, tmp_path: Path) -> None:
+    """The same bytes as the FastAPI side (tests/test_gen_fastapi_shapes.py)."""
+    from django.test import Client
+    from test_gen_django import PREFIX
+    from test_gen_fastapi_ext import full_service
+
+    plan = plan_of(FULL)
+    orm, shapes = generated(plan, tmp_path)
+    fill(orm)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        package = shapes.__name__.rpartition(".")[0]
+        service = full_service(package)
+        app = importlib.import_module(f"{package}.django_app")
+    finally:
+        sys.path.remove(str(tmp_path))
+    service.team_prices = lambda caller: shapes.load_team_price(orm.Team.objects.order_by("id"))
+    server = app.DjangoServer(service, secret=SECRET)
+    with override_settings(ROOT_URLCONF=urlconf(server.urls)):
+        response = Client().post(PREFIX + "call/", {"fn": "team_prices"},
+                                 content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert response.content == TEAM_PRICES

@@ -94,6 +94,9 @@ def full_service(package: str) -> Any:
         def user_cards(self, caller: Any) -> list[Any]:
             return []
 
+        def team_prices(self, caller: Any) -> list[Any]:
+            return []
+
         def authenticate(self, credentials: Any) -> Any:
             return auth.Identity(str(credentials), {"is_staff": credentials == "boss"})
 

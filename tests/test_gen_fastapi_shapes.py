@@ -19,6 +19,10 @@ from test_gen_fastapi import CASES, import_package, importable_folder, plan_of
 
 FULL = CASES / "full" / "main.mizan"
 JOINED = datetime.datetime(2024, 1, 31, 12, 0, tzinfo=datetime.UTC)
+PRICE = decimal.Decimal("9.90")
+# `team_prices` on the wire: `price decimal scale=2` answers its scale, however
+# the value was written (12.5 -> "12.50"); the Django side answers the same bytes.
+TEAM_PRICES = b'{"invalidate":[],"result":[{"id":"1","price":"9.90"},{"id":"2","price":"12.50"}]}'
 
 
 @pytest.fixture
@@ -49,7 +53,9 @@ class Database:
     def _fill(self) -> None:
         orm = self.orm
         with self.session() as session, session.begin():
-            team = orm.Team(id=1, name="Core", budget=decimal.Decimal("10.5"))
+            team = orm.Team(id=1, name="Core", budget=decimal.Decimal("10.5"), price=PRICE)
+            session.add(orm.Team(id=2, name="Ops", budget=decimal.Decimal(0),
+                                 price=decimal.Decimal("12.5")))
             admins, ops = orm.Group(id=1, name="admins", secret_code="s1"), orm.Group(
                 id=2, name="ops", secret_code="s2")
             ada = orm.User(id=1, username="ada", email="ada@example.com", password_hash="x",
@@ -165,3 +171,23 @@ def test_a_service_serves_shapes_through_the_session_factory(package: str) -> No
          "groups": [{"name": "admins"}, {"name": "ops"}],
          "posts": [{"id": "10", "title": "Hello"}, {"id": "11", "title": "Again"}]}]
     assert not any("password_hash" in statement for statement in db.statements)
+
+
+def test_a_scaled_decimal_column_comes_back_with_its_scale(package: str) -> None:
+    from fastapi.testclient import TestClient
+    from test_gen_fastapi import PREFIX, SECRET
+    from test_gen_fastapi_ext import full_service
+
+    db = Database(package)
+    service = full_service(package)
+
+    def team_prices(caller: Any) -> Any:
+        statement = sa.select(db.orm.Team).order_by(db.orm.Team.id)
+        return db.shapes.load_team_price(caller.session, statement)
+
+    app = importlib.import_module(f"{package}.fastapi_app").create_app(
+        service, secret=SECRET, session_factory=sa.orm.sessionmaker(db.engine))
+    app.state.mizan._methods["team_prices"] = team_prices
+    response = TestClient(app).post(PREFIX + "call/", json={"fn": "team_prices"})
+    assert response.status_code == 200, response.text
+    assert response.content == TEAM_PRICES

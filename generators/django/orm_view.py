@@ -19,7 +19,7 @@ from mizan_lang.gen.python.layout import (
 )
 from mizan_lang.ir import model as ir
 from mizan_lang.plan import Plan
-from mizan_lang.plan.orm import Storage, snake, storage
+from mizan_lang.plan.orm import Storage, decimal_digits, snake, storage
 
 # Without django-stubs `models.Model` is Any (mypy: misc); with them the
 # ignore is unused, which `unused-ignore` allows under --strict.
@@ -30,7 +30,7 @@ FIELDS = {
     "int": "models.IntegerField()",
     "int64": "models.BigIntegerField()",
     "float": "models.FloatField()",
-    # The spec declares no precision; Django needs one (see the module doc).
+    # Without a declared scale= Django still needs one (see plan.orm).
     "decimal": "models.DecimalField(max_digits=30, decimal_places=10)",
     "str": "models.TextField()",
     "date": "models.DateField()",
@@ -83,6 +83,9 @@ def orm_view(plan: Plan) -> dict[str, object]:
                 continue
             kind, nullable = _base(column.type)
             spelling = AUTO_KEYS.get(kind, FIELDS[kind]) if column.primary else FIELDS[kind]
+            if (digits := decimal_digits(column)) is not None:
+                precision, scale = digits
+                spelling = f"models.DecimalField(max_digits={precision}, decimal_places={scale})"
             extra = [item for item, on in (("primary_key=True", column.primary),
                                            ("unique=True", column.unique),
                                            ("null=True", nullable)) if on]

@@ -18,7 +18,7 @@ from mizan_lang.gen.python.layout import (
 from mizan_lang.gen.python.types import plain_annotation
 from mizan_lang.ir import model as ir
 from mizan_lang.plan import Plan
-from mizan_lang.plan.orm import Storage, primary_key, snake, storage
+from mizan_lang.plan.orm import Storage, decimal_digits, primary_key, snake, storage
 
 SA_TYPES = {
     "bool": "sa.Boolean()",
@@ -82,7 +82,10 @@ def orm_view(plan: Plan) -> dict[str, object]:
 
 def _column(column: ir.Column, references: ir.Model | None) -> list[str]:
     kind, _ = _base(column.type)
-    items: list[Expr] = [SA_TYPES[kind]]
+    digits = decimal_digits(column)
+    # A declared scale is the exact scale values come back with (on SQLite too).
+    numeric = f"sa.Numeric({digits[0]}, {digits[1]})" if digits else SA_TYPES[kind]
+    items: list[Expr] = [numeric]
     if references is not None:
         key = primary_key(references)
         items.append(call("sa.ForeignKey", string(f"{references.table}.{key.name}")))

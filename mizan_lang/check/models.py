@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from ..decls import ModelDecl
+from typing import Any
+
+from ..decls import Literal, ModelDecl
 from ..diagnostics import Related
 from .state import CheckState
 from .suggest import fix, hint
@@ -63,11 +65,26 @@ def report_unknown_model(state: CheckState, path: str, name) -> None:
                  hint=hint(suggestion))
 
 
+# Digits after the point a decimal column may keep; the integer part always
+# keeps 20 digits, so at most 50 in all, the wire's limit (protocol 4.2).
+MAX_SCALE = 30
+
+
 def _check_columns(state: CheckState, path: str, model: ModelDecl) -> None:
     for column in model.columns:
         resolved = state.type_of(path, column.type)
         if resolved is not None and resolved.base.kind != "primitive":
             state.report("M401", path, column.type.span, type=resolved.text)
+        if column.scale is not None:
+            _check_scale(state, path, column.scale, resolved)
+
+
+def _check_scale(state: CheckState, path: str, scale: Literal, resolved: Any) -> None:
+    if resolved is not None and not (resolved.base.kind == "primitive"
+                                     and resolved.base.name == "decimal"):
+        state.report("M412", path, scale.span, type=resolved.text)
+    elif isinstance(scale.value, int) and not 0 <= scale.value <= MAX_SCALE:
+        state.report("M413", path, scale.span, value=scale.raw, max=MAX_SCALE)
 
 
 def _is_true(literal) -> bool:

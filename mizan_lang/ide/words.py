@@ -67,6 +67,7 @@ PROPS = {
     ("model", "table"): "The table the rows live in (default: the name in snake_case).",
     ("column", "primary"): "The primary key (exactly one column per model).",
     ("column", "unique"): "Values are unique.",
+    ("column", "scale"): "Decimal columns: the digits kept after the point (0 to 30).",
     ("relation", "to"): "The related model.",
     ("relation", "many"): "#true: many related rows; #false: one.",
     ("shape", "model"): "The projected model.",

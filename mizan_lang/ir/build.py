@@ -209,7 +209,7 @@ class _Builder:
             return built
         columns = [
             ir.Column(name=c.name.text, type=self.type_ref(c.type), primary=_flag(c.primary),
-                      unique=_flag(c.unique), doc=_doc(c.doc))
+                      unique=_flag(c.unique), doc=_doc(c.doc), scale=_int(c.scale))
             for c in model.columns
         ]
         relations = [
@@ -328,6 +328,10 @@ def _text(name: decls.Name | None) -> str | None:
 
 def _doc(doc: decls.Doc | None) -> str | None:
     return doc.text if doc is not None else None
+
+
+def _int(literal: decls.Literal | None) -> int | None:
+    return literal.value if literal is not None and _is_int(literal.value) else None
 
 
 def _flag(literal: decls.Literal | None) -> bool:

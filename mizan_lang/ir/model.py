@@ -15,9 +15,15 @@ Plain pydantic models, frozen. Rules that make the IR byte-stable:
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+)
 
 # A literal from the source: a default value or a guard's claim value.
 # Decimal is kept for `decimal` defaults so `9.90` keeps its scale.
@@ -220,6 +226,17 @@ class Column(IrModel):
     primary: bool = False
     unique: bool = False
     doc: str | None = None
+    # Digits a decimal column keeps after the point; None: not declared.
+    scale: int | None = None
+
+    @model_serializer(mode="wrap")
+    def _leave_out_unset_scale(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # An undeclared scale is not printed, so IR texts of specs without one
+        # stay as they were before scales existed.
+        data = handler(self)
+        if data.get("scale") is None:
+            data.pop("scale", None)
+        return data
 
 
 class Relation(IrModel):

@@ -52,6 +52,18 @@ def primary_key(model: ir.Model) -> ir.Column:
     return next(column for column in model.columns if column.primary)
 
 
+# A scaled decimal column keeps this many digits before the point, whatever
+# its scale (as the unscaled default, 30 digits of which 10 after the point).
+INTEGER_DIGITS = 20
+
+
+def decimal_digits(column: ir.Column) -> tuple[int, int] | None:
+    """(precision, scale) a declared `scale=` stores a decimal column with."""
+    if column.scale is None:
+        return None
+    return INTEGER_DIGITS + column.scale, column.scale
+
+
 def storage(workspace: ir.Workspace) -> dict[tuple[str, str], Storage]:
     """(model, relation) -> its storage, for every relation of every model."""
     models = {model.name: model for model in workspace.models}

@@ -59,7 +59,7 @@ class Order(models.Model):  # type: ignore[misc, unused-ignore]
     id = models.BigAutoField(primary_key=True)
     status = models.TextField()
     placed_at = models.DateTimeField()
-    total = models.DecimalField(max_digits=30, decimal_places=10)
+    total = models.DecimalField(max_digits=22, decimal_places=2)
     currency = models.TextField()
     customer = models.ForeignKey(
         "Customer", models.DO_NOTHING, null=True, related_name="+"
@@ -73,7 +73,7 @@ class Order(models.Model):  # type: ignore[misc, unused-ignore]
 class OrderItem(models.Model):  # type: ignore[misc, unused-ignore]
     id = models.BigAutoField(primary_key=True)
     quantity = models.IntegerField()
-    unit_price = models.DecimalField(max_digits=30, decimal_places=10)
+    unit_price = models.DecimalField(max_digits=22, decimal_places=2)
     order = models.ForeignKey(
         "Order", models.DO_NOTHING, null=True, related_name="items"
     )
@@ -91,7 +91,7 @@ class Product(models.Model):  # type: ignore[misc, unused-ignore]
     slug = models.TextField(unique=True)
     name = models.TextField()
     description = models.TextField()
-    price = models.DecimalField(max_digits=30, decimal_places=10)
+    price = models.DecimalField(max_digits=22, decimal_places=2)
     currency = models.TextField()
     stock = models.IntegerField()
     published_at = models.DateTimeField(null=True)

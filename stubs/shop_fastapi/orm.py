@@ -101,7 +101,7 @@ class Order(Base):
     id: sa_orm.Mapped[int] = sa_orm.mapped_column(Int64, primary_key=True)
     status: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String())
     placed_at: sa_orm.Mapped[datetime.datetime] = sa_orm.mapped_column(UTCDateTime())
-    total: sa_orm.Mapped[decimal.Decimal] = sa_orm.mapped_column(sa.Numeric())
+    total: sa_orm.Mapped[decimal.Decimal] = sa_orm.mapped_column(sa.Numeric(22, 2))
     currency: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String())
     customer_id: sa_orm.Mapped[int | None] = sa_orm.mapped_column(
         Int64, sa.ForeignKey("shop_customer.id")
@@ -119,7 +119,7 @@ class OrderItem(Base):
 
     id: sa_orm.Mapped[int] = sa_orm.mapped_column(Int64, primary_key=True)
     quantity: sa_orm.Mapped[int] = sa_orm.mapped_column(sa.Integer())
-    unit_price: sa_orm.Mapped[decimal.Decimal] = sa_orm.mapped_column(sa.Numeric())
+    unit_price: sa_orm.Mapped[decimal.Decimal] = sa_orm.mapped_column(sa.Numeric(22, 2))
     order_id: sa_orm.Mapped[int | None] = sa_orm.mapped_column(
         Int64, sa.ForeignKey("shop_order.id")
     )
@@ -141,7 +141,7 @@ class Product(Base):
     slug: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String(), unique=True)
     name: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String())
     description: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String())
-    price: sa_orm.Mapped[decimal.Decimal] = sa_orm.mapped_column(sa.Numeric())
+    price: sa_orm.Mapped[decimal.Decimal] = sa_orm.mapped_column(sa.Numeric(22, 2))
     currency: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String())
     stock: sa_orm.Mapped[int] = sa_orm.mapped_column(sa.Integer())
     published_at: sa_orm.Mapped[datetime.datetime | None] = sa_orm.mapped_column(

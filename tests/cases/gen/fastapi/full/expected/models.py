@@ -34,6 +34,13 @@ class PostTitle(_pydantic.BaseModel):
     title: _wire.Str
 
 
+class TeamPrice(_pydantic.BaseModel):
+    model_config = _pydantic.ConfigDict(extra="forbid")
+
+    id: _wire.Int64
+    price: _wire.Decimal
+
+
 class UserCard(_pydantic.BaseModel):
     model_config = _pydantic.ConfigDict(extra="forbid")
 
@@ -47,4 +54,5 @@ class UserCard(_pydantic.BaseModel):
 
 GroupName.model_rebuild()
 PostTitle.model_rebuild()
+TeamPrice.model_rebuild()
 UserCard.model_rebuild()

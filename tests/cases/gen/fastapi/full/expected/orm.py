@@ -94,6 +94,7 @@ class Team(Base):
     id: sa_orm.Mapped[int] = sa_orm.mapped_column(Int64, primary_key=True)
     name: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String())
     budget: sa_orm.Mapped[decimal.Decimal] = sa_orm.mapped_column(sa.Numeric())
+    price: sa_orm.Mapped[decimal.Decimal] = sa_orm.mapped_column(sa.Numeric(22, 2))
 
 
 class User(Base):

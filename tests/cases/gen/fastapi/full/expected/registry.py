@@ -24,6 +24,7 @@ FUNCTIONS: tuple[str, ...] = (
     "save_profile",
     "send_files",
     "staff_only",
+    "team_prices",
     "user_cards",
     "whoami",
 )

@@ -93,6 +93,10 @@ class Service(abc.ABC):
         """Query. Requires guard `staff` (claim `is_staff` truthy)."""
 
     @abc.abstractmethod
+    def team_prices(self, caller: Caller) -> Result[list[models.TeamPrice]]:
+        """Query. Open to anyone."""
+
+    @abc.abstractmethod
     def user_cards(self, caller: Caller) -> Result[list[models.UserCard]]:
         """Query. Open to anyone."""
 

@@ -86,6 +86,34 @@ def load_post_title(
     return [post_title_from(row) for row in rows]
 
 
+def team_price_options() -> list[Option]:
+    """Load exactly what `TeamPrice` declares; touching anything else raises."""
+    return [
+        sa_orm.load_only(orm.Team.id, orm.Team.price, raiseload=True),
+        sa_orm.raiseload("*"),
+    ]
+
+
+def team_price_from(row: orm.Team) -> models.TeamPrice:
+    return models.TeamPrice(
+        id=row.id,
+        price=row.price,
+    )
+
+
+def load_team_price(
+    session: sa_orm.Session,
+    statement: sa.Select[typing.Any] | None = None,
+) -> list[models.TeamPrice]:
+    """`TeamPrice` of every row `statement` selects (default: every `Team`);
+    add your where, order and limit to the statement.
+    """
+    if statement is None:
+        statement = sa.select(orm.Team)
+    rows = session.scalars(statement.options(*team_price_options()))
+    return [team_price_from(row) for row in rows]
+
+
 def user_card_options() -> list[Option]:
     """Load exactly what `UserCard` declares; touching anything else raises."""
     return [

@@ -44,6 +44,7 @@ IR_KDL = (
     "    column id int64 primary=#true unique=#false\n"
     "    column name str primary=#false unique=#false\n"
     "    column budget decimal primary=#false unique=#false\n"
+    "    column price decimal primary=#false scale=2 unique=#false\n"
     "}\n"
     "\n"
     "model User table=app_user {\n"
@@ -64,6 +65,11 @@ IR_KDL = (
     "shape PostTitle model=Post {\n"
     "    field id\n"
     "    field title\n"
+    "}\n"
+    "\n"
+    "shape TeamPrice model=Team {\n"
+    "    field id\n"
+    "    field price\n"
     "}\n"
     "\n"
     "shape UserCard model=User {\n"
@@ -140,6 +146,8 @@ IR_KDL = (
     "\n"
     "fn staff_only auth=staff kind=query returns=str websocket=#true\n"
     "\n"
+    "fn team_prices auth=public kind=query returns=list<TeamPrice> websocket=#false\n"
+    "\n"
     "fn user_cards auth=public kind=query returns=list<UserCard> websocket=#false\n"
     "\n"
     "fn whoami auth=user kind=query returns=str websocket=#true\n"
@@ -198,12 +206,13 @@ TABLES_JSON = (
     '    "save_profile": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"user_id":"user_id"},"context":"profile","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"user_id","type":{"kind":"primitive","name":"int64"}},{"name":"name","type":{"kind":"primitive","name":"str"}},{"name":"email","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}},{"default":"member","name":"role","type":{"kind":"named","name":"Role","ref":"enum"}},{"default":30,"name":"age","type":{"kind":"primitive","name":"int"}}],"returns":{"kind":"primitive","name":"str"},"websocket":false},\n'
     '    "send_files": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[],"kind":"query","multipart":true,"params":[{"name":"user_id","type":{"kind":"primitive","name":"int64"}},{"name":"avatar","type":{"kind":"upload"},"upload":{"content_types":["image/png","text/*"],"max_size":1000}},{"name":"attachment","type":{"kind":"upload"},"upload":{"content_types":[],"max_size":null}}],"returns":{"kind":"primitive","name":"str"},"websocket":false},\n'
     '    "staff_only": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"kind":"primitive","name":"str"},"websocket":true},\n'
+    '    "team_prices": {"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"item":{"kind":"named","name":"TeamPrice","ref":"shape"},"kind":"list"},"websocket":false},\n'
     '    "user_cards": {"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"item":{"kind":"named","name":"UserCard","ref":"shape"},"kind":"list"},"websocket":false},\n'
     '    "whoami": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"kind":"primitive","name":"str"},"websocket":true}\n'
     "  },\n"
     '  "schema": {\n'
     '    "enums": {"Role":["member","staff"]},\n'
-    '    "records": {"GroupName":[{"name":"name","type":{"kind":"primitive","name":"str"}}],"PostTitle":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"title","type":{"kind":"primitive","name":"str"}}],"UserCard":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"username","type":{"kind":"primitive","name":"str"}},{"name":"joined","type":{"kind":"primitive","name":"datetime"}},{"name":"team","type":{"inner":{"kind":"primitive","name":"int64"},"kind":"nullable"}},{"name":"groups","type":{"item":{"kind":"named","name":"GroupName","ref":"shape"},"kind":"list"}},{"name":"posts","type":{"item":{"kind":"named","name":"PostTitle","ref":"shape"},"kind":"list"}}]}\n'
+    '    "records": {"GroupName":[{"name":"name","type":{"kind":"primitive","name":"str"}}],"PostTitle":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"title","type":{"kind":"primitive","name":"str"}}],"TeamPrice":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"price","type":{"kind":"primitive","name":"decimal"}}],"UserCard":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"username","type":{"kind":"primitive","name":"str"}},{"name":"joined","type":{"kind":"primitive","name":"datetime"}},{"name":"team","type":{"inner":{"kind":"primitive","name":"int64"},"kind":"nullable"}},{"name":"groups","type":{"item":{"kind":"named","name":"GroupName","ref":"shape"},"kind":"list"}},{"name":"posts","type":{"item":{"kind":"named","name":"PostTitle","ref":"shape"},"kind":"list"}}]}\n'
     "  }\n"
     "}\n"
 )
