@@ -10,7 +10,6 @@ from pathlib import Path
 
 from django.test import Client, override_settings
 from fastapi.testclient import TestClient
-
 from test_gen_django import configure_django, urlconf
 
 REPO = Path(__file__).resolve().parents[1]

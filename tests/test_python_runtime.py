@@ -19,6 +19,8 @@ from typing import Any
 
 import jwt as pyjwt
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parent.parent
 RUNTIME_PATH = REPO / "generators" / "python_runtime" / "mizan_runtime.py"
@@ -419,9 +421,6 @@ def test_records_decode_through_factories_and_encode_from_objects() -> None:
 
 
 # --- canonical JSON: the json.dumps fast path writes what the careful writer does ----------
-
-from hypothesis import given  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 _KEYS = st.text(st.sampled_from(["a", "B", "é", "\ue000", "\uffff", "😀", "\U00010000", "~"]),
                 max_size=3)

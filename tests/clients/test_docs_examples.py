@@ -11,7 +11,7 @@ from . import toolchain
 
 DOC = toolchain.ROOT / "docs" / "clients.md"
 EXAMPLE = toolchain.ROOT / "examples" / "shop"
-BLOCK = re.compile(r"```(ts|tsx)\n(.*?)```", re.S)
+BLOCK = re.compile(r"```(ts|tsx)\n(.*?)```", re.DOTALL)
 
 
 def test_docs_examples_compile_against_the_shop_client() -> None:

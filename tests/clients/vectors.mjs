@@ -20,14 +20,21 @@ function replay(file, label, items, check) {
       const problem = check(item);
       if (problem) entry.failures.push({ label, index, problem, item });
     } catch (error) {
-      entry.failures.push({ label, index, problem: String(error?.stack ?? error), item });
+      entry.failures.push({
+        label,
+        index,
+        problem: String(error?.stack ?? error),
+        item,
+      });
     }
   });
 }
 
 const same = (a, b) => rt.canonicalJson(a) === rt.canonicalJson(b);
 const differ = (got, want) =>
-  same(got, want) ? null : `got ${rt.canonicalJson(got)}, want ${rt.canonicalJson(want)}`;
+  same(got, want)
+    ? null
+    : `got ${rt.canonicalJson(got)}, want ${rt.canonicalJson(want)}`;
 const problemOf = (fn) => {
   try {
     fn();
@@ -50,17 +57,23 @@ const problemOf = (fn) => {
       if (problem?.code === "choice") {
         // A client keeps unknown members (no throw) and sends them back as is.
         const kept = rt.decodeValue(v.schema, c.type, json);
-        if (!same(rt.encodeValue(v.schema, c.type, kept), json)) return "enum fallback";
+        if (!same(rt.encodeValue(v.schema, c.type, kept), json))
+          return "enum fallback";
       }
       return differ(problem, c.error);
     }
-    const decoded = rt.decodeValue(v.schema, c.type, json, { unknownEnum: "reject" });
+    const decoded = rt.decodeValue(v.schema, c.type, json, {
+      unknownEnum: "reject",
+    });
     const text = rt.canonicalJson(rt.encodeValue(v.schema, c.type, decoded));
     return text === c.output ? null : `got ${text}, want ${c.output}`;
   });
   replay("values.json", "keys", v.keys, (c) => {
     if (!c.valid) {
-      return differ(problemOf(() => rt.parseKeyText(v.schema, c.type, c.text, "k")), c.error);
+      return differ(
+        problemOf(() => rt.parseKeyText(v.schema, c.type, c.text, "k")),
+        c.error,
+      );
     }
     const key = rt.parseKeyText(v.schema, c.type, c.text, "k");
     if (key !== c.key) return `got ${key}, want ${c.key}`;
@@ -86,33 +99,50 @@ const problemOf = (fn) => {
 // args.json: what a client sends decodes to the same args (encode is canonical).
 {
   const a = load("args.json");
-  replay("args.json", "calls", a.calls.filter((c) => c.valid), (c) => {
-    const params = a.functions[c.fn];
-    const args = JSON.parse(c.args);
-    const decoded = JSON.parse(c.decoded);
-    const out = {};
-    for (const param of params) {
-      if (!(param.name in decoded)) continue;
-      const value = rt.decodeValue(a.schema, param.type, decoded[param.name]);
-      out[param.name] = rt.encodeValue(a.schema, param.type, value);
-    }
-    for (const [name, value] of Object.entries(args)) {
-      const param = params.find((p) => p.name === name);
-      const mine = rt.encodeValue(a.schema, param.type, rt.decodeValue(a.schema, param.type, value));
-      if (!same(mine, decoded[name])) return `arg ${name}: ${rt.canonicalJson(mine)}`;
-    }
-    return differ(out, decoded);
-  });
-  replay("args.json", "queries", a.queries.filter((c) => c.valid), (c) => {
-    const keys = a.contexts[c.context];
-    const given = Object.fromEntries(c.query);
-    const params = {};
-    for (const key of keys) {
-      params[key.name] =
-        key.name in given ? rt.parseKeyText(a.schema, key.type, given[key.name], key.name) : null;
-    }
-    return differ(params, c.params);
-  });
+  replay(
+    "args.json",
+    "calls",
+    a.calls.filter((c) => c.valid),
+    (c) => {
+      const params = a.functions[c.fn];
+      const args = JSON.parse(c.args);
+      const decoded = JSON.parse(c.decoded);
+      const out = {};
+      for (const param of params) {
+        if (!(param.name in decoded)) continue;
+        const value = rt.decodeValue(a.schema, param.type, decoded[param.name]);
+        out[param.name] = rt.encodeValue(a.schema, param.type, value);
+      }
+      for (const [name, value] of Object.entries(args)) {
+        const param = params.find((p) => p.name === name);
+        const mine = rt.encodeValue(
+          a.schema,
+          param.type,
+          rt.decodeValue(a.schema, param.type, value),
+        );
+        if (!same(mine, decoded[name]))
+          return `arg ${name}: ${rt.canonicalJson(mine)}`;
+      }
+      return differ(out, decoded);
+    },
+  );
+  replay(
+    "args.json",
+    "queries",
+    a.queries.filter((c) => c.valid),
+    (c) => {
+      const keys = a.contexts[c.context];
+      const given = Object.fromEntries(c.query);
+      const params = {};
+      for (const key of keys) {
+        params[key.name] =
+          key.name in given
+            ? rt.parseKeyText(a.schema, key.type, given[key.name], key.name)
+            : null;
+      }
+      return differ(params, c.params);
+    },
+  );
 }
 
 // invalidation.json: entries from scopings, header text, parse back, tiers.
@@ -128,23 +158,32 @@ const problemOf = (fn) => {
     );
     const wrong = differ(entries, c.invalidate);
     if (wrong) return `entries: ${wrong}`;
-    if (!same(rt.normalizeInvalidation(c.invalidate), c.invalidate)) return "not normalized";
+    if (!same(rt.normalizeInvalidation(c.invalidate), c.invalidate))
+      return "not normalized";
     const header = rt.formatInvalidateHeader(entries);
     if (header !== c.header) return `header ${header}, want ${c.header}`;
-    if (header !== null && !same(rt.parseInvalidateHeader(header), c.invalidate)) {
+    if (
+      header !== null &&
+      !same(rt.parseInvalidateHeader(header), c.invalidate)
+    ) {
       return "header does not read back";
     }
     // Tiers: each entry covers its own instance; an instance differing in a
     // bound key is not covered unless the entry is global.
     for (const entry of entries) {
-      const params = Object.fromEntries(inv.plan.contexts[entry.context].map((k) => [k.name, "x"]));
+      const params = Object.fromEntries(
+        inv.plan.contexts[entry.context].map((k) => [k.name, "x"]),
+      );
       Object.assign(params, entry.params);
-      if (!rt.coversParams(entry, entry.context, params)) return "does not cover its own";
+      if (!rt.coversParams(entry, entry.context, params))
+        return "does not cover its own";
       for (const key of Object.keys(entry.params)) {
         const other = { ...params, [key]: `${params[key]}-other` };
-        if (rt.coversParams(entry, entry.context, other)) return `covers other ${key}`;
+        if (rt.coversParams(entry, entry.context, other))
+          return `covers other ${key}`;
       }
-      if (rt.coversParams(entry, `${entry.context}-other`, params)) return "covers other context";
+      if (rt.coversParams(entry, `${entry.context}-other`, params))
+        return "covers other context";
     }
     return null;
   });
@@ -162,8 +201,10 @@ const problemOf = (fn) => {
   });
   replay("header.json", "parse", h.parse, (c) => {
     const read = rt.parseInvalidateHeader(c.header);
-    if (!c.valid) return read === null ? null : `accepted: ${JSON.stringify(read)}`;
-    if (c.everything) return read === "*" ? null : `got ${JSON.stringify(read)}`;
+    if (!c.valid)
+      return read === null ? null : `accepted: ${JSON.stringify(read)}`;
+    if (c.everything)
+      return read === "*" ? null : `got ${JSON.stringify(read)}`;
     return differ(read, c.invalidate);
   });
 }
@@ -173,7 +214,9 @@ const problemOf = (fn) => {
   const f = load("forms.json");
   replay("forms.json", "cases", f.cases, (c) => {
     const result = rt.validateForm(f.schema, c.input);
-    const want = c.valid ? { data: c.data, valid: true } : { errors: c.errors, valid: false };
+    const want = c.valid
+      ? { data: c.data, valid: true }
+      : { errors: c.errors, valid: false };
     return differ(result, want);
   });
 }
@@ -188,8 +231,10 @@ const problemOf = (fn) => {
   replay("errors.json", "situations", e.situations, (c) => {
     const error = rt.errorFromBody(c.status, c.body);
     const want = c.body.error;
-    if (!(error instanceof rt.MizanError) || !error.is(want.code)) return `code ${error.code}`;
-    if (error.status !== c.status || error.message !== want.message) return "status/message";
+    if (!(error instanceof rt.MizanError) || !error.is(want.code))
+      return `code ${error.code}`;
+    if (error.status !== c.status || error.message !== want.message)
+      return "status/message";
     if (error.failure !== null) return "marked as a client failure";
     return differ(error.details, want.details);
   });
@@ -198,7 +243,9 @@ const problemOf = (fn) => {
 // tokens.json: the client reads claims (for `exp`) from minted tokens.
 {
   const t = load("tokens.json");
-  replay("tokens.json", "mint", t.mint, (c) => differ(rt.jwtClaims(c.token), JSON.parse(c.claims_json)));
+  replay("tokens.json", "mint", t.mint, (c) =>
+    differ(rt.jwtClaims(c.token), JSON.parse(c.claims_json)),
+  );
 }
 
 process.stdout.write(JSON.stringify(summary));

@@ -13,11 +13,10 @@ the check it stands in for, and a request answered in the middle of a check.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
-import signal
 import shutil
+import signal
 from pathlib import Path
 
 import pytest

@@ -2,19 +2,32 @@
 
 The test generates the FastAPI server into a temporary folder as the
 package `browser_api` and serves `entry.py` with uvicorn; this module
-implements the generated `Service` once, with deterministic data.
+implements the generated `Service` once, with deterministic data. One
+account (ACCOUNT) signs in through `auth/token/` for the cookie scenario.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
+from typing import Any
 
 from browser_api import models
+from browser_api.auth import Identity
 from browser_api.dispatch import Caller, MizanError
 from browser_api.service import Service
 
 HEADLINE = "Mizan clients reach the browser"
 NAMES = {1: "Ada Lovelace", 2: "Grace Hopper"}
+# The one account: its credentials, and the caller's name `my_name` shows.
+ACCOUNT = {"username": "ada", "password": "ada-password"}
+MY_NAME = "Ada Lovelace"
+
+
+def subject(caller: Caller) -> str:
+    if caller.subject is None:  # auth=user already refused anonymous callers
+        raise MizanError("unauthenticated", {"reason": "missing"})
+    return caller.subject
 
 
 class BrowserApp(Service):
@@ -23,6 +36,24 @@ class BrowserApp(Service):
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.names = dict(NAMES)
+        self.my_names = {ACCOUNT["username"]: MY_NAME}
+
+    def authenticate(self, credentials: Any) -> Identity | None:
+        if not isinstance(credentials, Mapping) or dict(credentials) != ACCOUNT:
+            return None
+        return Identity(ACCOUNT["username"])
+
+    def identity_of(self, subject: str) -> Identity | None:
+        return Identity(subject) if subject in self.my_names else None
+
+    def my_name(self, caller: Caller) -> str:
+        with self.lock:
+            return self.my_names[subject(caller)]
+
+    def set_my_name(self, caller: Caller, *, name: str) -> str:
+        with self.lock:
+            self.my_names[subject(caller)] = name
+        return name
 
     def profile_card(self, caller: Caller, *, user_id: int) -> models.Profile:
         with self.lock:

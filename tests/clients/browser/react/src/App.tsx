@@ -1,11 +1,7 @@
 // The browser proof's page: the `profile` and `news` bundles through the
 // generated hooks, and a button that runs the `rename` mutation. The new
 // name appears because the call's invalidation refetches `profile` only.
-import {
-  useNewsContext,
-  useProfileContext,
-  useRename,
-} from "./mizan/react.js";
+import { useNewsContext, useProfileContext, useRename } from "./mizan/react.js";
 
 const USER_ID = 1n;
 export const NEW_NAME = "Ada King";

@@ -1,11 +1,7 @@
 // The page's state through the generated composables (typed, so tsc --strict
 // checks it; App.vue only places it).
 import { computed } from "vue";
-import {
-  useNewsContext,
-  useProfileContext,
-  useRename,
-} from "./mizan/vue.js";
+import { useNewsContext, useProfileContext, useRename } from "./mizan/vue.js";
 
 const USER_ID = 1n;
 export const NEW_NAME = "Ada King";
