@@ -102,11 +102,23 @@ class Http:
         path: str,
         *,
         body: bytes | None = None,
-        headers: dict[str, str] | None = None,
+        headers: dict[str, str | list[str]] | None = None,
     ) -> Response:
+        """A header whose value is a list is sent as that many header lines."""
         connection = http.client.HTTPConnection(self.host, self.port, timeout=TIMEOUT)
         try:
-            connection.request(method, self.base_path + path, body=body, headers=headers or {})
+            headers = headers or {}
+            if any(isinstance(value, list) for value in headers.values()):
+                connection.putrequest(method, self.base_path + path)
+                for name, value in headers.items():
+                    for line in value if isinstance(value, list) else [value]:
+                        connection.putheader(name, line)
+                if body is not None:
+                    connection.putheader("Content-Length", str(len(body)))
+                connection.endheaders(body)
+            else:
+                connection.request(method, self.base_path + path, body=body,
+                                   headers=headers)  # type: ignore[arg-type]
             answer = connection.getresponse()
             data = answer.read()
             pairs = [(k.lower(), v) for k, v in answer.getheaders()]

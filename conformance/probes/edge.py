@@ -56,6 +56,18 @@ def _staff(session: Session) -> None:
                      "no claims")
 
 
+@probe("guards", "hostile: a doubled Authorization header is malformed on every target")
+def _doubled_authorization(session: Session) -> None:
+    # HTTP reads a repeated field as one list ("a,b"): not a token, whichever
+    # line a framework would otherwise have kept.
+    bearer = f"Bearer {identities.token('bob')}"
+    session.exchange(call("whoami", headers={"Authorization": [bearer, bearer]}), {
+        "status": 401, "pointers": error("unauthenticated", {"reason": "malformed"})},
+        "the same token twice")
+    session.exchange(call("whoami", headers={"Authorization": [bearer]}), {
+        "status": 200, "pointers": {"/result": "bob"}}, "once")
+
+
 @probe("guards", "a value guard compares the claim exactly")
 def _admin(session: Session) -> None:
     session.exchange(call("admin_only", **{"as": "cy"}), {"status": 403, "pointers": FORBIDDEN},
@@ -261,6 +273,20 @@ def _csrf_ok(session: Session) -> None:
                      {"status": 200, "pointers": {"/result": "bob"}}, "a query needs none")
     session.exchange(call("send_message", {"owner": "bob", "text": "b"}, **{"as": "bob"}),
                      {"status": 200}, "a bearer mutation needs none")
+
+
+@probe("session", "a Cookie header split over several lines is read as one")
+def _split_cookie_lines(session: Session) -> None:
+    # HTTP/2 proxies may send each cookie on a line of its own.
+    token = session.session_token()
+    cookies = [f"mizan_access={identities.token('bob')}", f"mizan_csrf={token}"]
+    send = call("send_message", {"owner": "bob", "text": "split"},
+                headers={"Cookie": cookies, "X-Mizan-CSRF": token})
+    session.exchange(send, {"status": 200}, "two cookie lines")
+    doubled = call("send_message", {"owner": "bob", "text": "doubled"},
+                   headers={"Cookie": "; ".join(cookies), "X-Mizan-CSRF": [token, token]})
+    session.exchange(doubled, {"status": 403, "pointers": error(
+        "csrf_failed", {"reason": "mismatch"})}, "a doubled CSRF header")
 
 
 @probe("session", "hostile: a cookie-authenticated mutation without a valid CSRF token")

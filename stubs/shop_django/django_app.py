@@ -42,7 +42,7 @@ from django.urls import URLPattern, path, re_path  # type: ignore[import-untyped
 from . import django_formkit, django_forms, registry, spec
 from . import mizan_runtime as runtime
 from .dispatch import Answer, Dispatcher, MizanError, Renderer, Request, body_bytes
-from .http import error_answer
+from .http import error_answer, request_from
 from .render import SubprocessRenderer
 from .ws import CLOSE_REFUSED, CLOSE_TOO_LARGE, FrameTooLarge, WsSession
 
@@ -109,9 +109,11 @@ def query_bytes(request: HttpRequest) -> bytes:
 
 
 def mizan_request(request: HttpRequest) -> Request:
-    return Request(
-        headers={name.lower(): value for name, value in request.headers.items()},
-        cookies=dict(request.COOKIES),
+    # Under ASGI the raw header lines; under WSGI the server has joined them.
+    scope = getattr(request, "scope", None)
+    pairs = scope.get("headers") if isinstance(scope, dict) else None
+    return request_from(
+        pairs if pairs is not None else request.headers.items(),
         query=query_bytes(request),
         secure=request.is_secure(),
     )
@@ -119,12 +121,8 @@ def mizan_request(request: HttpRequest) -> Request:
 
 def ws_request(scope: Mapping[str, Any]) -> Request:
     """The upgrade request of a WebSocket (cookies are not used there)."""
-    headers = {
-        name.decode("latin-1").lower(): value.decode("latin-1")
-        for name, value in scope.get("headers", ())
-    }
-    return Request(
-        headers=headers,
+    return request_from(
+        scope.get("headers", ()),
         query=scope.get("query_string", b""),
         secure=scope.get("scheme") == "wss",
     )

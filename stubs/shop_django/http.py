@@ -10,7 +10,7 @@ in between, so every framework sends the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -32,6 +32,50 @@ class Request:
     cookies: Mapping[str, str] = field(default_factory=dict)
     query: bytes = b""
     secure: bool = False
+
+
+def header_map(pairs: Iterable[tuple[bytes | str, bytes | str]]) -> dict[str, str]:
+    """Header names in lower case. A header sent more than once is one value,
+    its lines joined with "," as HTTP reads a repeated field (cookies with
+    "; "), whatever the framework: a doubled `Authorization` is malformed on
+    every target, not the first line on one and the last on another."""
+    found: dict[str, str] = {}
+    for raw_name, raw_value in pairs:
+        name = _latin1(raw_name).lower()
+        value = _latin1(raw_value)
+        if name in found:
+            value = found[name] + ("; " if name == "cookie" else ",") + value
+        found[name] = value
+    return found
+
+
+def cookie_map(header: str) -> dict[str, str]:
+    """The cookies of a `Cookie` header. A name given twice keeps its first
+    value (browsers send the cookie of the most specific path first)."""
+    found: dict[str, str] = {}
+    for part in header.split(";"):
+        name, has_value, value = part.partition("=")
+        name = name.strip()
+        if has_value and name and name not in found:
+            found[name] = value.strip()
+    return found
+
+
+def request_from(
+    pairs: Iterable[tuple[bytes | str, bytes | str]], *, query: bytes, secure: bool
+) -> Request:
+    """A `Request` from the raw header lines of the framework's request."""
+    headers = header_map(pairs)
+    return Request(
+        headers=headers,
+        cookies=cookie_map(headers.get("cookie", "")),
+        query=query,
+        secure=secure,
+    )
+
+
+def _latin1(text: bytes | str) -> str:
+    return text.decode("latin-1") if isinstance(text, bytes) else text
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from starlette.websockets import WebSocketDisconnect
 from . import formkit, forms, registry, spec
 from . import mizan_runtime as runtime
 from .dispatch import Dispatcher, MizanError, Renderer, SessionFactory
-from .http import Answer, Request, error_answer
+from .http import Answer, Request, error_answer, request_from
 from .render import SubprocessRenderer
 from .ws import CLOSE_REFUSED, CLOSE_TOO_LARGE, FrameTooLarge, WsSession
 
@@ -71,9 +71,8 @@ def respond(answer: Answer) -> fastapi.Response:
 
 
 def request_of(request: fastapi.Request | fastapi.WebSocket) -> Request:
-    return Request(
-        headers=dict(request.headers),
-        cookies=dict(request.cookies),
+    return request_from(
+        request.headers.raw,
         query=request.scope.get("query_string", b""),
         secure=request.url.scheme in ("https", "wss"),
     )
