@@ -6,33 +6,20 @@
 // one JSON line with what it saw and the server's request log.
 //
 // usage: node drive-cookie.mjs <base url> <screenshot path> <old name> <new name>
-import { chromium } from "playwright-core";
+import { SETTLE_MS, openPage } from "./chromium.mjs";
 
 const [base, screenshot, oldName, newName] = process.argv.slice(2);
-// Long enough for a stray refetch (a too-wide invalidation) to be counted.
-const SETTLE_MS = 750;
 
 async function fromServer(path) {
   const response = await fetch(`${base}${path}`);
   return await response.json();
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.MIZAN_CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox"],
-});
-const problems = [];
+const { browser, page, problems, state } = await openPage(
+  // The forged POSTs below answer 403 on purpose; Chromium logs those.
+  (text) => text.includes("403"),
+);
 try {
-  const page = await browser.newPage({ viewport: { width: 640, height: 360 } });
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  page.on("console", (message) => {
-    // The forged POSTs below answer 403 on purpose; Chromium logs those.
-    if (message.type() === "error" && !message.text().includes("403"))
-      problems.push(`console: ${message.text()}`);
-  });
-  let loads = 0;
-  page.on("load", () => (loads += 1));
-
   await page.goto(`${base}/`);
   await page.getByRole("button", { name: "Sign in" }).click();
   const name = page.getByTestId("profile-name");
@@ -70,7 +57,7 @@ try {
     JSON.stringify({
       before,
       after,
-      loads,
+      loads: state.loads,
       problems,
       documentCookie,
       forged,

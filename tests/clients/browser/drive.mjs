@@ -4,32 +4,18 @@
 // line with what it saw; the Python test asserts on it.
 //
 // usage: node drive.mjs <base url> <screenshot path> <old name> <new name>
-import { chromium } from "playwright-core";
+import { SETTLE_MS, openPage } from "./chromium.mjs";
 
 const [base, screenshot, oldName, newName] = process.argv.slice(2);
 const COUNTS = `${base}/_test/requests`;
-// Long enough for a stray refetch (a too-wide invalidation) to be counted.
-const SETTLE_MS = 750;
 
 async function counts() {
   const response = await fetch(COUNTS);
   return await response.json();
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.MIZAN_CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox"],
-});
-const problems = [];
+const { browser, page, problems, state } = await openPage();
 try {
-  const page = await browser.newPage({ viewport: { width: 640, height: 360 } });
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  page.on("console", (message) => {
-    if (message.type() === "error") problems.push(`console: ${message.text()}`);
-  });
-  let loads = 0;
-  page.on("load", () => (loads += 1));
-
   await page.goto(`${base}/`);
   const name = page.getByTestId("profile-name");
   const headline = page.getByTestId("headline");
@@ -48,7 +34,7 @@ try {
     JSON.stringify({
       before,
       after,
-      loads,
+      loads: state.loads,
       problems,
       name: await name.textContent(),
       headline: await headline.textContent(),
