@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,9 +19,15 @@ from .cli_common import (
 
 if TYPE_CHECKING:
     from .check.result import CheckResult
+    from .diagnostics import Diagnostic
+    from .result_cache import Entry
+    from .workspace import LoadedWorkspace
 
 PATHS_HELP = "Files or folders (every *.mizan under a folder); together they form one workspace."
 Paths = Annotated[list[Path], typer.Argument(help=PATHS_HELP, show_default=False, metavar="PATH")]
+NoCache = Annotated[bool, typer.Option(
+    "--no-cache", help="Check from scratch: neither read nor write the result cache "
+    "(~/.cache/mizan-lang; MIZAN_CACHE_DIR moves it, MIZAN_CACHE=off disables it).")]
 
 CHECK_EPILOG = """\
 Output: one `path:line:col: severity code: message` line per diagnostic
@@ -43,19 +50,51 @@ def analyze(paths: list[Path]) -> tuple[CheckResult, SourceCache, int]:
 
     Returns the check result, a source lookup for rendering, and the number
     of files in the workspace."""
+    checked = check_paths(paths, cache=False)
+    assert checked.result is not None
+    return checked.result, checked.lookup, checked.file_count
+
+
+@dataclass(slots=True)
+class Checked:
+    """The outcome of checking some paths, fresh or from the result cache."""
+
+    diagnostics: list[Diagnostic]
+    lookup: SourceCache
+    file_count: int
+    roots: list[str]
+    result: CheckResult | None = None  # None: answered from the cache
+    workspace: LoadedWorkspace | None = None
+    entry: Entry | None = None  # the cache entry this came from (or None)
+
+
+def check_paths(paths: list[Path], *, cache: bool = True, reuse: bool = True) -> Checked:
+    """Check the workspace of `paths`; with `cache`, answer from the on-disk
+    result cache when the files did not change (`mizan_lang.result_cache`) and
+    store a fresh result there (`reuse=False`: store only)."""
+    from . import result_cache
+
+    roots = [str(path) for path in require_paths(paths)]
+    if cache and reuse:
+        entry = result_cache.lookup(roots)
+        if entry is not None:
+            lookup = SourceCache(entry.texts)
+            return Checked(entry.diagnostics, lookup, entry.file_count, roots, entry=entry)
     from .check import check
     from .workspace import load_workspace
 
     # The workspace expands folders itself (and reports an empty one).
-    workspace = load_workspace([str(path) for path in require_paths(paths)])
+    workspace = load_workspace(roots)
     result = check(workspace)
     lookup = SourceCache()
     for path, source in workspace.files.items():
         lookup.add(path, source.index)
-    return result, lookup, len(workspace.files)
+    if cache:
+        result_cache.store(roots, workspace, result.diagnostics)
+    return Checked(result.diagnostics, lookup, len(workspace.files), roots, result, workspace)
 
 
-def report(result: CheckResult, lookup: SourceCache, file_count: int, *,
+def report(result: CheckResult | Checked, lookup: SourceCache, file_count: int, *,
            output: OutputFormat, excerpt: bool, to_stderr: bool = False) -> bool:
     """Print diagnostics and the summary; True when there were errors."""
     from .render import summary
@@ -77,8 +116,10 @@ def register(app: typer.Typer) -> None:
         no_excerpt: Annotated[bool, typer.Option(
             "--no-excerpt", help="Only the one-line form of each diagnostic (grep-friendly).")
         ] = False,
+        no_cache: NoCache = False,
     ) -> None:
         """Check .mizan files and report coded diagnostics."""
-        result, lookup, count = analyze(paths)
-        failed = report(result, lookup, count, output=output, excerpt=not no_excerpt)
+        checked = check_paths(paths, cache=not no_cache)
+        failed = report(checked, checked.lookup, checked.file_count, output=output,
+                        excerpt=not no_excerpt)
         raise typer.Exit(1 if failed else 0)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .cli_check import Paths, analyze, report
+from .cli_check import NoCache, Paths, check_paths, report
 from .cli_common import OutputFormat, write_stderr, write_stdout
+
+if TYPE_CHECKING:
+    from .cli_check import Checked
 
 IR_EPILOG = """\
 The IR is the resolved, canonical model every generator starts from; its
@@ -30,6 +33,25 @@ class IrFormat(str, enum.Enum):
     json = "json"
 
 
+def _ir_text(checked: Checked, output: IrFormat, *, cache: bool) -> str:
+    """The IR in `output`'s format: from the result cache, else built from the
+    fresh check (and remembered in the cache)."""
+    from . import result_cache
+
+    if checked.entry is not None:
+        return checked.entry.ir[output.value]
+    assert checked.result is not None
+    from .ir import build_ir, to_json, to_kdl
+
+    model = build_ir(checked.result)
+    text = to_json(model) if output == IrFormat.json else to_kdl(model)
+    if cache:
+        entry = result_cache.lookup(checked.roots)  # the entry check_paths just stored
+        if entry is not None:
+            result_cache.add_ir(entry, output.value, text)
+    return text
+
+
 def register(app: typer.Typer) -> None:
     @app.command(epilog=IR_EPILOG)
     def ir(
@@ -41,18 +63,19 @@ def register(app: typer.Typer) -> None:
         ] = None,
         no_excerpt: Annotated[bool, typer.Option(
             "--no-excerpt", help="Show diagnostics without source excerpts.")] = False,
+        no_cache: NoCache = False,
     ) -> None:
         """Print the canonical IR (the resolved model) of .mizan files."""
-        result, lookup, count = analyze(paths)
-        if result.diagnostics:
-            failed = report(result, lookup, count, output=OutputFormat.text,
-                            excerpt=not no_excerpt, to_stderr=True)
+        checked = check_paths(paths, cache=not no_cache)
+        if checked.entry is not None and output.value not in checked.entry.ir:
+            # Cached diagnostics but not this IR: check afresh to build it.
+            checked = check_paths(paths, cache=not no_cache, reuse=False)
+        if checked.diagnostics:
+            failed = report(checked, checked.lookup, checked.file_count,
+                            output=OutputFormat.text, excerpt=not no_excerpt, to_stderr=True)
             if failed:
                 raise typer.Exit(1)
-        from .ir import build_ir, to_json, to_kdl
-
-        model = build_ir(result)
-        text = to_json(model) if output == IrFormat.json else to_kdl(model)
+        text = _ir_text(checked, output, cache=not no_cache)
         if out is None:
             write_stdout(text)
         else:

@@ -22,10 +22,10 @@ from .diagnostics import Diagnostic, make
 from .kdl import parse
 from .kdl.model import ParseResult
 from .lower import lower
+from .paths import EXTENSION, mizan_files, normalise
 from .perf import paused_gc
 from .source import LineIndex, Span, decode_source
 
-EXTENSION = ".mizan"
 CACHE_SIZE = 1024
 MAX_BYTE_PROBLEMS = 10  # invalid bytes reported one by one; the rest are summed up
 
@@ -62,12 +62,6 @@ class Unreadable:
 
     code: str
     reason: str = ""
-
-
-def normalise(path: str | Path) -> str:
-    """Absolute, symlinks resolved, POSIX spelling: the one key of a file."""
-    real = os.path.realpath(os.fspath(path))
-    return real if os.sep == "/" else Path(real).as_posix()
 
 
 # --- one file ------------------------------------------------------------------
@@ -130,15 +124,6 @@ def read_source(path: str) -> tuple[str, list[Diagnostic]] | Unreadable:
 
 
 # --- the workspace -----------------------------------------------------------------
-def mizan_files(folder: str) -> list[str]:
-    """Every *.mizan file under `folder` (hidden folders skipped), normalised and sorted."""
-    found = []
-    for directory, subdirs, names in os.walk(folder):
-        subdirs[:] = [name for name in subdirs if not name.startswith(".")]
-        found.extend(os.path.join(directory, name) for name in names if name.endswith(EXTENSION))
-    return sorted(normalise(path) for path in found)
-
-
 def _similar_file(path: str) -> str | None:
     """A .mizan file next to `path` whose name looks like it (compared without
     the extension, which every candidate shares)."""

@@ -12,3 +12,14 @@ from hypothesis import settings
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.register_profile("dev", print_blob=True)
 settings.load_profile(os.environ.get("MIZAN_HYPOTHESIS_PROFILE", "dev"))
+
+
+# The on-disk result cache of `check`/`ir` (mizan_lang/result_cache.py) goes to
+# a fresh folder for the session, never the developer's ~/.cache: a test run
+# neither reads results a previous run left nor leaves any behind. Tests that
+# exercise the cache point it elsewhere themselves.
+def pytest_configure(config):
+    import tempfile
+
+    if "MIZAN_CACHE_DIR" not in os.environ:
+        os.environ["MIZAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="mizan-test-cache-")

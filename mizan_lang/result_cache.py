@@ -1,0 +1,292 @@
+"""An on-disk cache of check results, keyed by the workspace's file contents.
+
+A cold `mizan-lang check` (or `ir`) of a workspace whose files did not change
+since the last run answers from here instead of parsing and checking again.
+An entry is found by the command's roots (normalised) and the tool's
+fingerprint (its version plus the size and mtime of every module of the
+package, so an edited or upgraded checker never reads an older checker's
+results). It is used only when it still describes the workspace exactly:
+
+- a folder root still expands to the same list of `.mizan` files;
+- every file the workspace loaded has the same bytes (a content hash);
+- every import still resolves to the same file (symlinks are resolved again).
+
+Workspaces with file problems (missing, unreadable or directory imports,
+empty folders) are not stored: those results depend on what is absent from
+the disk, which no hash of the loaded files covers. A missing, corrupt or
+foreign entry is a miss, never an error: the caller checks from scratch.
+
+Where: `$MIZAN_CACHE_DIR`, else `$XDG_CACHE_HOME/mizan-lang/results`, else
+`~/.cache/mizan-lang/results`. `MIZAN_CACHE=off` (or `check --no-cache`)
+turns it off. Entries are JSON (never pickle: a cache directory must not be
+a way to run code).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic
+    from .paths import LoadedWorkspace
+
+FORMAT = 1
+MAX_ENTRIES = 64  # oldest entries are removed beyond this many
+# Workspace diagnostics that depend on files being absent or unreadable.
+_UNCACHEABLE = frozenset({"M001", "M002", "M004", "M007"})
+
+
+def enabled() -> bool:
+    return os.environ.get("MIZAN_CACHE", "").strip().lower() not in ("off", "0", "no", "false")
+
+
+def cache_dir() -> str:
+    configured = os.environ.get("MIZAN_CACHE_DIR")
+    if configured:
+        return configured
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "mizan-lang", "results")
+
+
+_fingerprint: list[str] = []
+
+
+def tool_fingerprint() -> str:
+    """The version plus (size, mtime) of every module of the package."""
+    if not _fingerprint:
+        from . import __path__ as package_path
+        from . import __version__
+
+        digest = hashlib.blake2b(__version__.encode(), digest_size=16)
+        for folder in package_path:
+            for directory, subdirs, names in os.walk(folder):
+                subdirs[:] = sorted(d for d in subdirs if not d.startswith((".", "__")))
+                for name in sorted(names):
+                    if name.endswith((".py", ".lark")):
+                        try:
+                            info = os.stat(os.path.join(directory, name))
+                        except OSError:
+                            continue
+                        digest.update(f"{directory}/{name}:{info.st_size}:{info.st_mtime_ns};"
+                                      .encode("utf-8", "surrogateescape"))
+        _fingerprint.append(digest.hexdigest())
+    return _fingerprint[0]
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=20).hexdigest()
+
+
+@dataclass(slots=True)
+class Entry:
+    """A stored result: the diagnostics (as JSON objects), the file count, and
+    the texts of the files (read while validating, for rendering)."""
+
+    key: str
+    diagnostics: list[Diagnostic]
+    file_count: int
+    texts: dict[str, str] = field(default_factory=dict)
+    ir: dict[str, str] = field(default_factory=dict)  # format -> IR text
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+def _key(roots: list[str]) -> str:
+    from .paths import normalise
+
+    text = json.dumps([FORMAT, tool_fingerprint(), [normalise(r) for r in roots]])
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+
+
+def _entry_path(key: str) -> str:
+    return os.path.join(cache_dir(), key + ".json")
+
+
+def _expand(roots: list[str]) -> list[str]:
+    from .paths import mizan_files, normalise
+
+    found: list[str] = []
+    for root in roots:
+        path = normalise(root)
+        found.extend(mizan_files(path) if os.path.isdir(path) else [path])
+    return list(dict.fromkeys(found))
+
+
+def lookup(roots: list[str]) -> Entry | None:
+    """The stored result of checking `roots`, if it still holds; else None."""
+    if not enabled():
+        return None
+    try:
+        key = _key(roots)
+        with open(_entry_path(key), "rb") as handle:
+            raw = json.loads(handle.read())
+        return _validate(key, roots, raw)
+    except Exception:  # missing, unreadable, corrupt, foreign: check from scratch
+        return None
+
+
+def _validate(key: str, roots: list[str], raw: Any) -> Entry | None:
+    from .source import decode_source
+
+    if not isinstance(raw, dict) or raw.get("format") != FORMAT or raw.get("key") != key:
+        return None
+    if raw.get("tool") != tool_fingerprint() or raw.get("roots") != _expand(roots):
+        return None
+    texts: dict[str, str] = {}
+    for path, digest in raw["files"].items():
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return None
+        if content_hash(data) != digest:
+            return None
+        texts[path] = decode_source(data)[0]
+    for folder, written, target in raw["targets"]:
+        from .paths import normalise
+
+        if normalise(os.path.join(folder, written)) != target:
+            return None
+    diagnostics = [_diagnostic_from(item) for item in raw["diagnostics"]]
+    ir = raw.get("ir") or {}
+    return Entry(key, diagnostics, int(raw["file_count"]), texts,
+                 {k: v for k, v in ir.items() if isinstance(v, str)}, raw)
+
+
+def _diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
+    return {
+        "code": diagnostic.code,
+        "severity": str(getattr(diagnostic.severity, "value", diagnostic.severity)),
+        "message": diagnostic.message,
+        "span": [diagnostic.span.start, diagnostic.span.end],
+        "path": diagnostic.path,
+        "related": [[r.path, r.span.start, r.span.end, r.message] for r in diagnostic.related],
+        "data": diagnostic.data,
+    }
+
+
+def _diagnostic_from(item: dict[str, Any]) -> Diagnostic:
+    from .diagnostics import Diagnostic, Related, Severity
+    from .source import Span
+
+    def text(value: object) -> str:
+        if not isinstance(value, str):
+            raise TypeError("not a string")
+        return value
+
+    def offset(value: object) -> int:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError("not an offset")
+        return value
+
+    start, end = item["span"]
+    data = item["data"]
+    if not isinstance(data, dict):
+        raise TypeError("not an object")
+    return Diagnostic(
+        code=text(item["code"]), severity=Severity(item["severity"]),
+        message=text(item["message"]), span=Span(offset(start), offset(end)),
+        path=text(item["path"]),
+        related=[Related(text(path), Span(offset(a), offset(b)), text(message))
+                 for path, a, b, message in item["related"]],
+        data=data)
+
+
+def _targets(ws: LoadedWorkspace) -> list[list[str]] | None:
+    """(folder, written path, resolved file) of every import the workspace followed."""
+    from .paths import normalise
+
+    found = []
+    for path, source in ws.files.items():
+        folder = os.path.dirname(path)
+        for imp in source.decls.imports if source.decls is not None else ():
+            found.append([folder, imp.path, normalise(os.path.join(folder, imp.path))])
+    return found
+
+
+def store(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
+          ir: dict[str, str] | None = None) -> None:
+    """Remember the result of checking `roots` (a no-op when it cannot be cached)."""
+    if not enabled():
+        return
+    try:
+        _store(roots, ws, diagnostics, ir or {})
+    except Exception:  # a read-only or full disk must not fail the command
+        pass
+
+
+def _store(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
+           ir: dict[str, str]) -> None:
+    if any(d.code in _UNCACHEABLE for d in ws.diagnostics):
+        return
+    items = [_diagnostic_json(d) for d in diagnostics]
+    # Only what survives JSON unchanged (quick-fix data is plain JSON today).
+    if json.loads(json.dumps(items)) != items:
+        return
+    files = {}
+    for path, source in ws.files.items():
+        # The text the workspace checked, as the bytes on disk now: a file
+        # edited during the check gets another hash, so the entry never matches.
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return
+        from .source import decode_source
+
+        if decode_source(data)[0] != source.text:
+            return
+        files[path] = content_hash(data)
+    key = _key(roots)
+    raw = {"format": FORMAT, "key": key, "tool": tool_fingerprint(), "roots": _expand(roots),
+           "files": files, "targets": _targets(ws), "file_count": len(ws.files),
+           "diagnostics": items, "ir": ir}
+    _write(key, raw)
+
+
+def add_ir(entry: Entry, fmt: str, text: str) -> None:
+    """Add the IR in one format to an entry that was just validated."""
+    if not enabled():
+        return
+    try:
+        raw = dict(entry.raw)
+        raw["ir"] = {**(raw.get("ir") or {}), fmt: text}
+        _write(entry.key, raw)
+    except Exception:
+        pass
+
+
+def _write(key: str, raw: dict[str, Any]) -> None:
+    folder = cache_dir()
+    os.makedirs(folder, exist_ok=True)
+    data = json.dumps(raw, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8", "surrogateescape")
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, _entry_path(key))
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+    _prune(folder)
+
+
+def _prune(folder: str) -> None:
+    entries = [e for e in os.scandir(folder) if e.name.endswith(".json")
+               and not e.name.startswith(".")]
+    if len(entries) <= MAX_ENTRIES:
+        return
+    entries.sort(key=lambda e: e.stat().st_mtime_ns)
+    for entry in entries[: len(entries) - MAX_ENTRIES]:
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            pass

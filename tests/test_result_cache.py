@@ -1,0 +1,238 @@
+"""The on-disk result cache (`mizan_lang/result_cache.py`) never changes an answer.
+
+Every test checks a workspace through the command line's own path
+(`cli_check.check_paths`, and the real `mizan-lang` command) with the cache and
+without it, and requires the same diagnostics, the same rendered output and
+the same IR bytes: on a first run (stored), a second (answered from the
+cache), after edits, added, removed and re-pointed files, a corrupt or
+foreign cache file, and another tool version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mizan_lang import result_cache
+from mizan_lang.cli_check import check_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "cases" / "check"
+EXAMPLES = ROOT / "examples"
+
+COMMON = """mizan 1
+type Profile {
+    field name str
+    field age int
+}
+"""
+MAIN = """mizan 1
+import "common.mizan"
+context profile auth=public {
+    param user_id int
+}
+fn profile_card context=profile returns=Profile {
+    param user_id int
+}
+"""
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("MIZAN_CACHE_DIR", str(folder))
+    monkeypatch.delenv("MIZAN_CACHE", raising=False)
+    return folder
+
+
+def _json(diagnostics) -> list[dict]:
+    return [result_cache._diagnostic_json(d) for d in diagnostics]
+
+
+def _fresh(paths: list[Path]) -> list[dict]:
+    return _json(check_paths(paths, cache=False).diagnostics)
+
+
+def _cached(paths: list[Path]):
+    return check_paths(paths, cache=True)
+
+
+def _same_twice(paths: list[Path]) -> list[dict]:
+    """Check with the cache twice (store, then hit) and without; all equal."""
+    fresh = _fresh(paths)
+    first = _cached(paths)
+    assert _json(first.diagnostics) == fresh
+    second = _cached(paths)
+    if {d["code"] for d in fresh} & result_cache._UNCACHEABLE:
+        assert second.entry is None, "results that depend on absent files are not stored"
+    else:
+        assert second.entry is not None, "the second run should be answered from the cache"
+    assert _json(second.diagnostics) == fresh
+    assert second.file_count == first.file_count
+    return fresh
+
+
+def _cases() -> list[Path]:
+    return sorted(p for p in CASES.iterdir() if (p / "main.mizan").is_file())
+
+
+@pytest.mark.parametrize("case", _cases(), ids=lambda p: p.name)
+def test_check_cases_cached_equal_fresh(cache, case):
+    _same_twice([case / "main.mizan"])
+
+
+@pytest.mark.parametrize("example", sorted(p for p in EXAMPLES.iterdir() if p.is_dir()),
+                         ids=lambda p: p.name)
+def test_examples_cached_equal_fresh(cache, example):
+    _same_twice([example])
+
+
+def _write(folder: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def test_edits_added_and_removed_files(cache, tmp_path):
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    _write(ws, {"main.mizan": MAIN, "common.mizan": COMMON})
+    clean = _same_twice([ws])
+    assert clean == []
+    # An edit in the imported file breaks the root file's context.
+    _write(ws, {"common.mizan": COMMON.replace("type Profile", "type Person")})
+    broken = _same_twice([ws])
+    assert broken and any(d["code"].startswith("M2") for d in broken)
+    # Same size, other bytes: still seen.
+    _write(ws, {"common.mizan": COMMON.replace("age int", "agf int")})
+    _same_twice([ws])
+    # A new file in the folder joins the workspace.
+    _write(ws, {"extra.mizan": "mizan 1\ntype Profile {\n    field x str\n}\n"})
+    with_extra = _same_twice([ws])
+    assert any(d["path"].endswith("extra.mizan") for d in with_extra)
+    (ws / "extra.mizan").unlink()
+    _same_twice([ws])
+    # Invalid UTF-8 bytes and a syntax error.
+    (ws / "main.mizan").write_bytes(MAIN.encode() + b"type Bad {\n  field \xff str\n")
+    bad = _same_twice([ws])
+    assert {"K001"} <= {d["code"] for d in bad}
+
+
+def test_missing_import_then_created(cache, tmp_path):
+    (tmp_path / "main.mizan").write_text(MAIN, encoding="utf-8")
+    missing = _fresh([tmp_path / "main.mizan"])
+    assert any(d["code"] == "M002" for d in missing)
+    assert _json(_cached([tmp_path / "main.mizan"]).diagnostics) == missing
+    (tmp_path / "common.mizan").write_text(COMMON, encoding="utf-8")
+    assert _json(_cached([tmp_path / "main.mizan"]).diagnostics) == [] == _fresh(
+        [tmp_path / "main.mizan"])
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symbolic links")
+def test_import_through_a_symlink_that_moves(cache, tmp_path):
+    (tmp_path / "main.mizan").write_text(MAIN, encoding="utf-8")
+    (tmp_path / "good.mizan").write_text(COMMON, encoding="utf-8")
+    (tmp_path / "bad.mizan").write_text(COMMON.replace("Profile", "Other"), encoding="utf-8")
+    (tmp_path / "common.mizan").symlink_to(tmp_path / "good.mizan")
+    assert _same_twice([tmp_path / "main.mizan"]) == []
+    (tmp_path / "common.mizan").unlink()
+    (tmp_path / "common.mizan").symlink_to(tmp_path / "bad.mizan")
+    assert _same_twice([tmp_path / "main.mizan"]) != []
+
+
+def test_corrupt_and_foreign_entries_are_misses(cache, tmp_path):
+    case = CASES / "duplicate_names"
+    fresh = _same_twice([case / "main.mizan"])
+    entries = list(cache.glob("*.json"))
+    assert len(entries) == 1
+    entry = entries[0]
+    good = entry.read_bytes()
+    raw = json.loads(good)
+    bad_variants = [
+        b"", b"\x00\xff garbage", good[: len(good) // 2], b"[]", b"null",
+        json.dumps({**raw, "format": 999}).encode(),
+        json.dumps({**raw, "diagnostics": "nope"}).encode(),
+        json.dumps({**raw, "diagnostics": [{"code": 1}]}).encode(),
+        json.dumps({**raw, "files": {p: "0" * 40 for p in raw["files"]}}).encode(),
+        json.dumps({**raw, "key": "another"}).encode(),
+    ]
+    for variant in bad_variants:
+        entry.write_bytes(variant)
+        got = _cached([case / "main.mizan"])
+        assert _json(got.diagnostics) == fresh
+    # A forged entry that passes validation but lies is what the key and the
+    # hashes guard against; a planted file under another key is never read.
+    (cache / ("0" * 40 + ".json")).write_text(json.dumps({**raw, "diagnostics": []}))
+    assert _json(_cached([case / "main.mizan"]).diagnostics) == fresh
+
+
+def test_tool_version_change_is_a_miss(cache, monkeypatch):
+    case = CASES / "duplicate_names"
+    _same_twice([case / "main.mizan"])
+    monkeypatch.setattr(result_cache, "_fingerprint", ["another checker"])
+    assert result_cache.lookup([str(case / "main.mizan")]) is None
+    got = _cached([case / "main.mizan"])
+    assert got.entry is None and got.result is not None
+    assert _cached([case / "main.mizan"]).entry is not None
+
+
+def test_fingerprint_follows_the_code(monkeypatch, tmp_path):
+    """The fingerprint covers the package's modules: editing one changes it."""
+    package = tmp_path / "pkg"
+    shutil.copytree(ROOT / "mizan_lang" / "kdl", package)
+    monkeypatch.setattr("mizan_lang.__path__", [str(package)])
+    monkeypatch.setattr(result_cache, "_fingerprint", [])
+    before = result_cache.tool_fingerprint()
+    monkeypatch.setattr(result_cache, "_fingerprint", [])
+    with open(package / "parser.py", "a", encoding="utf-8") as handle:
+        handle.write("\n# changed\n")
+    assert result_cache.tool_fingerprint() != before
+
+
+def test_disabled(cache, monkeypatch):
+    case = CASES / "duplicate_names"
+    monkeypatch.setenv("MIZAN_CACHE", "off")
+    _cached([case / "main.mizan"])
+    assert not cache.exists() or not list(cache.glob("*.json"))
+    monkeypatch.delenv("MIZAN_CACHE")
+    check_paths([case / "main.mizan"], cache=False)  # --no-cache
+    assert not cache.exists() or not list(cache.glob("*.json"))
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mizan_lang", *args], cwd=ROOT, env=env,
+                          capture_output=True, check=False)
+
+
+@pytest.mark.parametrize("fmt", ["kdl", "json"])
+def test_command_line_output_and_ir_equal(cache, tmp_path, fmt):
+    """The real commands: output, exit code and IR bytes the same, cached or not."""
+    env = {**os.environ, "MIZAN_CACHE_DIR": str(cache)}
+    ws = tmp_path / "ws"
+    shutil.copytree(EXAMPLES / "shop", ws)
+    runs = []
+    for args in (["check", str(ws), "--no-cache"], ["check", str(ws)], ["check", str(ws)]):
+        got = _cli(*args, env=env)
+        runs.append((got.returncode, got.stdout, got.stderr))
+    assert runs[0] == runs[1] == runs[2]
+    irs = [_cli("ir", str(ws), "-f", fmt, *extra, env=env)
+           for extra in (["--no-cache"], [], [])]
+    assert irs[0].returncode == 0, irs[0].stderr
+    assert irs[0].stdout == irs[1].stdout == irs[2].stdout
+    entry = json.loads(next(cache.glob("*.json")).read_text(encoding="utf-8"))
+    assert fmt in entry["ir"]
+    # An edit that breaks the spec: errors, the same with and without the cache.
+    main = next(ws.glob("*.mizan"))
+    main.write_text(main.read_text(encoding="utf-8") + "\ntype {\n", encoding="utf-8")
+    broken = [_cli("check", str(ws), *extra, env=env) for extra in (["--no-cache"], [], [])]
+    assert broken[0].returncode == 1
+    assert {(b.returncode, b.stdout, b.stderr) for b in broken} == {
+        (broken[0].returncode, broken[0].stdout, broken[0].stderr)}
+    ir_broken = [_cli("ir", str(ws), *extra, env=env) for extra in (["--no-cache"], [])]
+    assert ir_broken[0].returncode == ir_broken[1].returncode == 1
+    assert ir_broken[0].stderr == ir_broken[1].stderr
