@@ -8,9 +8,11 @@ checkout, so imports of the framework libraries resolve to the root
 node_modules), an entry module that re-exports everything the target emits
 is written beside it (for a binding target: its binding file and the whole
 `ts` client it builds on), and Vite's library build (ES module, minified,
-the framework libraries external) bundles it. The table gives the bundle's
-bytes, minified and then gzip (level 9) measured here in Python; a first
-row bundles the spec-independent `runtime.ts` alone, for scale.
+the framework libraries external) bundles it, with the runtime package
+`@mizan-lang/runtime` it imports (built from runtimes/ts first). The table
+gives the bundle's bytes, minified and then gzip (level 9) measured here in
+Python; a first row bundles the spec-independent runtime package's client
+entry point alone, for scale.
 `--write-docs` puts the table in docs/performance.md between
 `<!-- clients:start -->` and `<!-- clients:end -->` (after the servers section).
 """
@@ -29,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+RUNTIME = ROOT / "runtimes" / "ts"
+RUNTIME_SOURCES = ("index.ts", "client.ts")  # what @mizan-lang/runtime/client holds
 EXAMPLE = ROOT / "examples" / "shop" / "main.mizan"
 CACHE = ROOT / ".cache" / "clients"
 DOCS = ROOT / "docs" / "performance.md"
@@ -45,7 +49,7 @@ EXTERNAL = ["react", "react-dom", "react/jsx-runtime", "@tanstack/react-query", 
 # `index` re-exports every module of the `ts` client; the first row is the
 # spec-independent runtime alone, for scale.
 ROWS = {
-    "runtime": ("ts", ["runtime"]),
+    "runtime": ("ts", []),
     "ts": ("ts", ["index"]),
     "react": ("react", ["index", "react"]),
     "vue": ("vue", ["index", "vue"]),
@@ -107,7 +111,8 @@ def measure(row: str) -> Size:
     source = folder / "src"
     generate(target, source)
     entry = folder / "entry.ts"
-    entry.write_text("".join(f'export * from "./src/{name}.js";\n' for name in modules), "utf-8")
+    entry.write_text("".join(f'export * from "./src/{name}.js";\n' for name in modules)
+                     or 'export * from "@mizan-lang/runtime/client";\n', "utf-8")
     config = folder / "vite.config.mjs"
     out = folder / "dist"
     config.write_text(vite_config(entry, out), "utf-8")
@@ -115,11 +120,12 @@ def measure(row: str) -> Size:
          str(config)], folder)
     bundle = out / "bundle.js"
     data = bundle.read_bytes()
-    if modules == ["runtime"]:
-        files: tuple[str, ...] = ("runtime.ts",)
+    if not modules:
+        files: tuple[str, ...] = RUNTIME_SOURCES
+        total = sum((RUNTIME / "src" / name).stat().st_size for name in files)
     else:
         files = tuple(sorted(p.name for p in source.glob("*.ts")))
-    total = sum((source / name).stat().st_size for name in files)
+        total = sum((source / name).stat().st_size for name in files)
     return Size(row, files, total, len(data), len(gzip.compress(data, 9, mtime=0)))
 
 
@@ -134,7 +140,8 @@ def table(sizes: list[Size]) -> str:
         "|---|---|---:|---:|---:|---:|",
     ]
     for size in sizes:
-        label = "`runtime.ts` alone" if size.row == "runtime" else f"`{size.row}`"
+        label = ("`@mizan-lang/runtime/client` alone" if size.row == "runtime"
+                 else f"`{size.row}`")
         files = ", ".join(f"`{name}`" for name in size.files)
         extra = "-"
         if base is not None and size.row not in ("ts", "runtime"):
@@ -154,8 +161,9 @@ def section(sizes: list[Size]) -> str:
         "(`examples/shop`, 6 files) is bundled by Vite's library build (ES module, minified by "
         "oxc) from an entry that re-exports every generated module, so nothing is "
         "tree-shaken away: an application that imports part of it ships less. A binding "
-        "target's bundle holds its binding file and the whole `ts` client (runtime, spec table, "
-        "client); the framework libraries (React, TanStack Query, Vue, Svelte) are external. "
+        "target's bundle holds its binding file and the whole `ts` client (spec table, "
+        "client, and the runtime package it imports: the `source` column counts the generated "
+        "files only, and for the first row the package's `src/index.ts` and `src/client.ts`); the framework libraries (React, TanStack Query, Vue, Svelte) are external. "
         "gzip is level 9 (Python's `gzip`). `types.ts` holds only types, so it adds nothing "
         "to a bundle; most of what `ts` adds over the runtime is the spec table (`spec.ts`).\n\n"
         + table(sizes)
@@ -187,6 +195,8 @@ def main() -> None:
     parser.add_argument("--rows", default=",".join(ROWS),
                         help=f"comma-separated rows (default: all of {', '.join(ROWS)})")
     args = parser.parse_args()
+    run([node(), str(ROOT / "node_modules" / "typescript" / "bin" / "tsc"), "-p",
+         str(RUNTIME / "tsconfig.json")], RUNTIME)
     sizes = []
     for row in args.rows.split(","):
         print(f"bundling {row} ...", file=sys.stderr)

@@ -15,7 +15,7 @@ import string
 import sys
 from pathlib import Path
 
-from .diagnostics import RULES
+from .diagnostics import RULES, Rule
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
 
@@ -27,7 +27,6 @@ GROUPS = (
     ("M2", "Types and references"),
     ("M3", "Contexts, functions, invalidation and auth"),
     ("M4", "Models, shapes and forms"),
-    ("M5", "Project config"),
 )
 
 INTRO = """\
@@ -45,24 +44,24 @@ diagnostic carries it for the editor's quick fix.
 """
 
 
-def template_text(template: str) -> str:
+def _template(rule: Rule) -> str:
     """The message template with `{{`/`}}` unescaped and fields kept as `{name}`."""
     parts = []
-    for literal, field, _, _ in string.Formatter().parse(template):
+    for literal, field, _, _ in string.Formatter().parse(rule.template):
         parts.append(literal)
         if field is not None:
             parts.append("{" + field + "}")
     return "".join(parts)
 
 
-def code_span(text: str) -> str:
+def _code_span(text: str) -> str:
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def cell(text: str) -> str:
+def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
@@ -79,7 +78,7 @@ def render() -> str:
     out.append("| Code | Name | Severity | Message |\n|---|---|---|---|\n")
     for rule in rules:
         out.append(f"| [{rule.code}](#{rule.code.lower()}) | {rule.name} | "
-                   f"{rule.severity.value} | {cell(code_span(template_text(rule.template)))} |\n")
+                   f"{rule.severity.value} | {_cell(_code_span(_template(rule)))} |\n")
     current = None
     for rule in rules:
         group = _group(rule.code)
@@ -87,32 +86,25 @@ def render() -> str:
             out.append(f"\n## {group}\n")
             current = group
         out.append(f"\n### {rule.code}\n\n**{rule.name}** ({rule.severity.value}): "
-                   f"{code_span(template_text(rule.template))}\n\n{rule.explanation}\n")
+                   f"{_code_span(_template(rule))}\n\n{rule.explanation}\n")
         if rule.example:
             longest = max((len(run) for run in re.findall(r"`{3,}", rule.example)), default=2)
             fence = "`" * (longest + 1)
-            language = "toml" if rule.code.startswith("M5") else "kdl"
-            out.append(f"\n{fence}{language}\n{rule.example}\n{fence}\n")
+            out.append(f"\n{fence}kdl\n{rule.example}\n{fence}\n")
     return "".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run("python -m mizan_lang.docgen", __doc__ or "", render, DEFAULT_OUTPUT, argv)
-
-
-def run(prog: str, description: str, render_page, default_output: Path,
-        argv: list[str] | None) -> int:
-    """Write (or with --check, compare) a generated documentation page."""
-    parser = argparse.ArgumentParser(prog=prog, description=description,
+    parser = argparse.ArgumentParser(prog="python -m mizan_lang.docgen", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="exit 1 when the file is stale")
-    parser.add_argument("--output", type=Path, default=default_output, help="file to write")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="file to write")
     args = parser.parse_args(argv)
-    text = render_page()
+    text = render()
     current = args.output.read_text(encoding="utf-8") if args.output.is_file() else None
     if args.check:
         if current != text:
-            sys.stderr.write(f"{args.output} is stale; run {prog}\n")
+            sys.stderr.write(f"{args.output} is stale; run python -m mizan_lang.docgen\n")
             return 1
         return 0
     if current != text:

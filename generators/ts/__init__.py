@@ -1,10 +1,13 @@
 """The TypeScript client targets: `ts`, and `react`, `vue`, `svelte`.
 
 Every target writes the framework-free client (header label `ts`: the same
-bytes whichever target writes them, so several can share one folder):
+bytes whichever target writes them, so several can share one folder). The
+protocol runtime is the package `@mizan-lang/runtime` (runtimes/ts/), which
+they import from `@mizan-lang/runtime/client`: the folder holds only code
+derived from the spec.
 
-- `runtime.ts`: the protocol runtime, copied as it is from `static/`;
-- `spec.ts`: the client table the runtime interprets;
+- `spec.ts`: the client table the runtime interprets (with the range of
+  runtime versions it needs, checked by `createRuntime`);
 - `types.ts`: the spec's types, and per function, context and form the
   types of its arguments, keys, bundle and values;
 - `client.ts`: `createClient(options)`, typed from types.ts;
@@ -18,11 +21,7 @@ a short usage example instead (`example.ts`).
 
 from __future__ import annotations
 
-from importlib import resources
-
 from mizan_lang.gen.files import GeneratedFile
-from mizan_lang.gen.format import format_text
-from mizan_lang.gen.header import with_header
 from mizan_lang.gen.templates import render_file
 from mizan_lang.plan import Plan
 
@@ -40,14 +39,8 @@ def common_files(plan: Plan) -> list[GeneratedFile]:
         _render("types.ts", view.types_view(plan)),
         _render("client.ts", view.client_view(plan)),
         _render("index.ts", view.index_view(plan)),
-        GeneratedFile("runtime.ts", with_header(format_text(runtime_text(), SYNTAX),
-                                                target=LABEL, syntax=SYNTAX)),
     ]
     return sorted(files, key=lambda f: f.path)
-
-
-def runtime_text() -> str:
-    return resources.files(__name__).joinpath("static", "runtime.ts").read_text("utf-8")
 
 
 def _render(path: str, data: object) -> GeneratedFile:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from mizan_lang.gen import ts_format as ts
 from mizan_lang.plan import Plan
 
+from .view import RUNTIME_MODULE
+
 
 def _call(head: str, params: list[str]) -> str:
     return f"{head}({{ {', '.join(params)} }})" if params else f"{head}()"
@@ -20,7 +22,7 @@ def example_view(plan: Plan, package: str) -> dict[str, object]:
                for ctx in plan.contexts]
     return {
         "client_module": ts.string(f"{folder}/client.js"),
-        "runtime_module": ts.string(f"{folder}/runtime.js"),
+        "runtime_module": ts.string(RUNTIME_MODULE),
         "calls": calls,
         "fetches": fetches,
         "forms": [form.name for form in plan.ir.forms],

@@ -18,6 +18,13 @@ from mizan_lang.protocol.schema import type_from_json
 
 from .bindings import pascal
 
+# The runtime package generated code imports, and the range of its versions
+# this generator writes for (checked by createRuntime; the package's version
+# is runtimes/ts/package.json).
+RUNTIME_PACKAGE = "@mizan-lang/runtime"
+RUNTIME_MODULE = f"{RUNTIME_PACKAGE}/client"
+RUNTIME_RANGE = "^0.1.0"
+
 # TS value mapping (notes: clients.md); form-only `email` and `url` are strings.
 PRIMITIVES = {
     "bool": "boolean", "int": "number", "int64": "bigint", "float": "number",
@@ -29,7 +36,7 @@ PRIMITIVES = {
 # reachable as `client.functions.<name>`.
 CLIENT_MEMBERS = ("contexts", "forms", "functions", "runtime")
 # Runtime exports index.ts re-exports by name (value?, name), unless a spec
-# or client name takes the name; everything stays importable from runtime.js.
+# or client name takes the name; everything stays importable from the package.
 RUNTIME_EXPORTS = (
     (True, "ContextCache"), (True, "MizanError"), (True, "ValueError"),
     (True, "createRuntime"), (True, "localStorageTokenStore"), (True, "memoryTokenStore"),
@@ -240,7 +247,7 @@ def types_view(plan: Plan) -> dict[str, object]:
     if _uses(refs, "json") or any(_uses([type_from_json(f["type"]) for f in fields], "json")
                                   for fields in records.values()):
         imports.append(_import_name("JsonValue", names.json_value))
-    import_line = (ts.print_doc(named_imports("import type ", sorted(imports), "./runtime.js"))
+    import_line = (ts.print_doc(named_imports("import type ", sorted(imports), RUNTIME_MODULE))
                    if imports else None)
     return {"import_line": import_line, "blocks": blocks}
 
@@ -296,7 +303,8 @@ def named_imports(head: str, names: Sequence[str], module: str) -> ts.Doc:
 
 
 def client_table(plan: Plan) -> dict[str, Any]:
-    """The server table minus what only servers use (`auth.used`)."""
+    """The server table minus what only servers use (`auth.used`), plus the
+    runtime range the generated code needs."""
     tables = plan.tables
     return {
         "schema": tables["schema"],
@@ -304,6 +312,7 @@ def client_table(plan: Plan) -> dict[str, Any]:
         "contexts": tables["contexts"],
         "forms": tables["forms"],
         "auth": {"jwt": tables["auth"]["jwt"]},
+        "runtime": RUNTIME_RANGE,
     }
 
 
@@ -382,7 +391,7 @@ def index_view(plan: Plan) -> dict[str, object]:
     if type_names:
         lines.append(ts.print_doc(named_imports("export type ", sorted(type_names),
                                                 "./types.js")))
-    for module, exports in (("./client.js", CLIENT_EXPORTS), ("./runtime.js", RUNTIME_EXPORTS)):
+    for module, exports in (("./client.js", CLIENT_EXPORTS), (RUNTIME_MODULE, RUNTIME_EXPORTS)):
         chosen = []
         for is_value, name in exports:
             if name not in taken:

@@ -16,7 +16,7 @@ import {
   type FormSchema,
   type JsonValue,
   type Runtime,
-} from "./runtime.js";
+} from "@mizan-lang/runtime/client";
 import { table } from "./spec.js";
 import type * as T from "./types.js";
 

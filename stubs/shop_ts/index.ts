@@ -2,8 +2,8 @@
 // Change the .mizan spec and run `mizan-lang gen` again.
 // Everything a program imports: the spec's types, `createClient`, the table
 // and the runtime's public names. A name taken twice is exported once, first
-// from types.js, then client.js, then runtime.js; each module exports all of
-// its own names too.
+// from types.js, then client.js, then @mizan-lang/runtime/client; each
+// module exports all of its own names too.
 
 export type {
   AddAddressArgs,
@@ -150,5 +150,5 @@ export {
   type TokenStore,
   type Tokens,
   type UnknownMember,
-} from "./runtime.js";
+} from "@mizan-lang/runtime/client";
 export { table } from "./spec.js";

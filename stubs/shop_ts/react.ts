@@ -32,7 +32,7 @@ import {
   type Invalidation,
   type JsonValue,
   type MizanError,
-} from "./runtime.js";
+} from "@mizan-lang/runtime/client";
 
 /** The name of a context of the spec. */
 export type ContextName = keyof Contexts & string;

@@ -3,7 +3,7 @@
 // The client table: the spec as the runtime interprets it (types for the
 // codecs, functions, contexts, forms, JWT settings), fixed at generation time.
 
-import type { ClientTable } from "./runtime.js";
+import type { ClientTable } from "@mizan-lang/runtime/client";
 
 export const table: ClientTable = {
   schema: {
@@ -1718,4 +1718,5 @@ export const table: ClientTable = {
       refresh_ttl: 1209600,
     },
   },
+  runtime: "^0.1.0",
 };

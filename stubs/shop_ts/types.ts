@@ -6,7 +6,7 @@
 // and per function, context and form the types of its arguments, keys,
 // bundle and field values.
 
-import type { UnknownMember } from "./runtime.js";
+import type { UnknownMember } from "@mizan-lang/runtime/client";
 
 /**
  * ISO 4217 codes the shop sells in.

@@ -26,7 +26,7 @@ import {
   MizanError,
   invalidationCovers,
   type Invalidation,
-} from "./runtime.js";
+} from "@mizan-lang/runtime/client";
 
 /** The name of a context of the spec. */
 export type ContextName = keyof Contexts & string;

@@ -22,7 +22,7 @@ SPECS = {
 }
 TARGETS = ("ts", "react", "vue", "svelte")
 CASES = ROOT / "tests" / "cases" / "gen-ts"
-SHARED = ("client.ts", "index.ts", "runtime.ts", "spec.ts", "types.ts")
+SHARED = ("client.ts", "index.ts", "spec.ts", "types.ts")
 
 
 def gen(spec: Path, target: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -1,77 +1,64 @@
-"""The hand-written TypeScript client runtime (generators/ts/static/runtime.ts).
+"""The TypeScript runtime package, `@mizan-lang/runtime` (runtimes/ts/).
 
-It is copied as is into every generated client, so it must pass `tsc --strict`
-and prettier on its own. Compiled to JavaScript, it replays the protocol
-vectors a client needs (tests/clients/vectors.mjs) and focused checks of the
-cache tiers and the transport with a fake fetch and WebSocket
-(tests/clients/runtime_calls.mjs).
+Its own tests (`npm test` in runtimes/ts: a strict tsc build, then node:test)
+replay every file of protocol/vectors/ against the built package, client and
+server entry points, and check the client's cache tiers and transport with a
+fake fetch and WebSocket. This module runs them so CI covers them, and checks
+what ties the package to the generators: its sources are as prettier writes
+them, and its version satisfies the range generated code declares.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
-from pathlib import Path
-from typing import Any
 
-import pytest
+from mizan_lang.generators.ts.view import RUNTIME_PACKAGE, RUNTIME_RANGE
 
-from .toolchain import ROOT, ensure_node_modules, fresh_dir, node, prettier_check, tsc_strict
+from .toolchain import NODE_MODULES, ROOT, RUNTIME, ensure_node_modules, prettier_check, run, tool
 
-RUNTIME = ROOT / "generators" / "ts" / "static" / "runtime.ts"
 VECTORS = ROOT / "protocol" / "vectors"
-HERE = Path(__file__).resolve().parent
-
-# The vector files a client replays; the others (cache_keys, csrf, mwt,
-# manifest) hold server-side computations a client never makes.
-CLIENT_VECTORS = ("values.json", "args.json", "invalidation.json", "header.json",
-                  "forms.json", "errors.json", "tokens.json")
 
 
-@pytest.fixture(scope="module")
-def compiled() -> Path:
-    """runtime.ts type-checked, prettier-checked and compiled; the runtime.js path."""
+def test_package_tests_pass() -> None:
     ensure_node_modules()
-    folder = fresh_dir("ts_runtime")
-    source = folder / "src"
-    source.mkdir()
-    shutil.copy(RUNTIME, source / "runtime.ts")
-    prettier_check(source)
-    tsc_strict(source, out_dir=folder / "out")
-    return folder / "out" / "runtime.js"
+    result = run([tool("npm"), "test"], cwd=RUNTIME)
+    output = result.stdout + result.stderr
+    counts = {key: int(value) for key, value in re.findall(r"^# (pass|fail) (\d+)$", output,
+                                                             re.MULTILINE)}
+    assert counts.get("fail") == 0, output[-4000:]
+    # One test per group of cases: every vector file has at least one, plus
+    # the transport checks; the last test compares the folder's file list.
+    assert counts.get("pass", 0) >= 40, output[-4000:]
+    for path in sorted(VECTORS.glob("*.json")):
+        assert re.search(rf"^ok \d+ - {re.escape(path.name)} ", output, re.MULTILINE), path.name
+    assert "ok" in re.findall(r"^(\w+(?: \w+)?) \d+ - every vector file is replayed$", output,
+                              re.MULTILINE)
 
 
-def _run(script: str, *args: str) -> Any:
-    result = node(HERE / script, *args)
-    return json.loads(result.stdout)
+def test_sources_are_prettier_formatted() -> None:
+    ensure_node_modules()
+    prettier_check(RUNTIME / "src")
 
 
-@pytest.fixture(scope="module")
-def vector_summary(compiled: Path) -> dict[str, Any]:
-    return _run("vectors.mjs", str(compiled), str(VECTORS))
+def test_generated_range_accepts_the_package() -> None:
+    package = json.loads((RUNTIME / "package.json").read_text(encoding="utf-8"))
+    assert package["name"] == RUNTIME_PACKAGE
+    major, minor, _patch = (int(part) for part in package["version"].split("."))
+    wanted = re.fullmatch(r"\^(\d+)\.(\d+)\.(\d+)", RUNTIME_RANGE)
+    assert wanted is not None
+    # A 0.x caret range pins the minor version; the package must be in it.
+    assert (major, minor) == (int(wanted[1]), int(wanted[2]))
+    assert (RUNTIME / "src" / "index.ts").read_text().count(
+        f'export const VERSION = "{package["version"]}";') == 1
 
 
-def test_runtime_imports_nothing() -> None:
-    text = RUNTIME.read_text()
-    assert not re.search(r"^\s*import\b|\brequire\(", text, re.MULTILINE)
-
-
-@pytest.mark.parametrize("name", CLIENT_VECTORS)
-def test_vectors(vector_summary: dict[str, Any], name: str) -> None:
-    entry = vector_summary.get(name)
-    assert entry is not None, f"{name} was not replayed"
-    assert entry["cases"] > 0
-    assert entry["failures"] == [], json.dumps(entry["failures"][:5], indent=2)
-
-
-def test_every_client_vector_file_is_replayed(vector_summary: dict[str, Any]) -> None:
-    assert sorted(vector_summary) == sorted(CLIENT_VECTORS)
-    assert {path.name for path in VECTORS.glob("*.json")} >= set(CLIENT_VECTORS)
-
-
-def test_cache_tiers_and_transport(compiled: Path) -> None:
-    summary = _run("runtime_calls.mjs", str(compiled))
-    assert summary["tests"] >= 14
-    assert summary["failures"] == [], "\n\n".join(
-        f"{f['name']}\n{f['error']}" for f in summary["failures"])
+def test_workspace_links_the_package() -> None:
+    ensure_node_modules()
+    root = json.loads((ROOT / "package.json").read_text(encoding="utf-8"))
+    assert root["workspaces"] == ["runtimes/ts"]
+    linked = NODE_MODULES / "@mizan-lang" / "runtime"
+    assert linked.resolve() == RUNTIME.resolve()
+    for entry in ("index", "client", "server"):
+        assert (RUNTIME / "dist" / f"{entry}.js").is_file()
+        assert (RUNTIME / "dist" / f"{entry}.d.ts").is_file()

@@ -2,9 +2,13 @@
 
 The packages are pinned in the repository's package.json (installed with
 `npm ci` at the root when node_modules is missing or older than the lock).
-Generated clients are written under `.cache/clients/<name>/` inside the
-checkout so that their imports of react, vue or svelte resolve to the root
-node_modules. Without Node.js the tests fail with a message saying so
+The root package.json has the TypeScript runtime package (runtimes/ts,
+`@mizan-lang/runtime`) as its workspace: `npm ci` links it into
+node_modules, and ensure_node_modules() builds its dist/ (with its own
+tsc config) when it is missing or older than its sources. Generated
+clients are written under `.cache/clients/<name>/` inside the checkout so
+that their imports of the runtime, react, vue or svelte resolve to the
+root node_modules. Without Node.js the tests fail with a message saying so
 rather than skip: CI has it.
 """
 
@@ -19,6 +23,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+RUNTIME = ROOT / "runtimes" / "ts"
 NODE_MODULES = ROOT / "node_modules"
 BIN = NODE_MODULES / ".bin"
 CACHE = ROOT / ".cache" / "clients"
@@ -64,11 +69,23 @@ def run(args: list[str], *, cwd: Path = ROOT, timeout: float = 600,
 
 
 def ensure_node_modules() -> None:
-    """`npm ci` at the root unless node_modules matches package-lock.json."""
+    """`npm ci` at the root unless node_modules matches package-lock.json;
+    then the runtime package's dist/ built unless current."""
     installed = NODE_MODULES / ".package-lock.json"
     lock = ROOT / "package-lock.json"
     if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
         run([tool("npm"), "ci", "--no-audit", "--no-fund"])
+    ensure_runtime_built()
+
+
+def ensure_runtime_built() -> None:
+    """`tsc -p runtimes/ts` when dist/ is older than a source or its config."""
+    built = RUNTIME / "dist" / "server.js"
+    sources = [*(RUNTIME / "src").glob("*.ts"), RUNTIME / "tsconfig.json",
+               RUNTIME / "package.json"]
+    newest = max(path.stat().st_mtime for path in sources)
+    if not built.exists() or built.stat().st_mtime < newest:
+        run([tool("node"), str(BIN / "tsc"), "-p", str(RUNTIME / "tsconfig.json")], cwd=RUNTIME)
 
 
 def fresh_dir(name: str) -> Path:

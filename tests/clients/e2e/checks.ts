@@ -2,7 +2,7 @@
 // values (bigint, Date with micros, Uint8Array), and a fetch that records
 // every request it passes on, so the scenario can count round trips.
 
-import { datetimeMicros } from "./runtime.js";
+import { datetimeMicros } from "@mizan-lang/runtime/client";
 
 export interface Outcome {
   name: string;

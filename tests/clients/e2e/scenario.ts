@@ -1,6 +1,6 @@
 // The end-to-end scenario of the generated `ts` client against a live
 // generated server serving conformance/fixture.mizan. Copied beside the
-// generated client (client.ts, spec.ts, runtime.ts) with checks.ts and a
+// generated client (client.ts, spec.ts, types.ts) with checks.ts and a
 // settings.ts that tests/clients/test_e2e_live.py writes; compiled with
 // `tsc --strict` and run under Node with `--experimental-websocket`.
 // Prints one JSON line: {"checks": [{name, ok, detail}, ...]}.
@@ -28,7 +28,7 @@ import {
   type Invalidation,
   type Runtime,
   type Tokens,
-} from "./runtime.js";
+} from "@mizan-lang/runtime/client";
 import { settings } from "./settings.js";
 
 type Client = ReturnType<typeof createClient>;
