@@ -17,7 +17,8 @@ import typer
 from . import __version__
 
 # Order here is the order in `--help`.
-COMMANDS = ("cli_check", "cli_ir", "cli_fmt", "cli_gen", "cli_scaffold", "cli_lsp")
+COMMANDS = ("cli_check", "cli_ir", "cli_fmt", "cli_gen", "cli_review", "cli_scaffold",
+            "cli_lsp")
 
 HELP = """\
 Authoring toolchain for Mizan API specs (.mizan files, KDL v2 syntax).

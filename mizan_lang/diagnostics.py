@@ -9,6 +9,7 @@ and an explanation that feeds `docs/diagnostics.md`. Code ranges:
 - ``M2xx`` types and references
 - ``M3xx`` contexts, functions, invalidation and auth
 - ``M4xx`` models, shapes and forms
+- ``M5xx`` the project config (`mizan.toml`)
 """
 
 from __future__ import annotations
@@ -509,6 +510,34 @@ _RULES: list[Rule] = [
          "An empty optional field is left out of the submission, and the mutation "
          "would reject it.",
          "field name str  // update_profile has param name str"),
+    # --- M5xx: the project config ---------------------------------------------
+    Rule("M501", "config-syntax", E, "mizan.toml is not valid TOML: {detail}",
+         "The project config must be TOML (https://toml.io). The position is where "
+         "the TOML reader gave up.",
+         'roots = ["api"  # missing ]'),
+    Rule("M502", "config-unknown-key", E, "unknown key '{key}' in {table}{hint}",
+         "The config knows `roots`, `[targets.NAME]` tables with `out`, and "
+         "`[[acknowledge]]` entries with `code`, `subject` and `reason`.",
+         'root = ["api"]  # roots'),
+    Rule("M503", "config-invalid-value", E, "'{key}' must be {expected}",
+         "A config value has the wrong type: `roots` is a list of folder or file "
+         "paths, `out` a folder path, acknowledgement fields strings.",
+         'roots = "api"  # a list: ["api"]'),
+    Rule("M504", "config-unknown-target", E, "unknown target '{name}'{hint}",
+         "`[targets.NAME]` names a target of `mizan-lang gen` (see `gen --help`).",
+         '[targets.fast-api]  # fastapi'),
+    Rule("M505", "config-missing-key", E, "{table} needs '{key}'",
+         "A required key is missing: every target needs its `out` folder, every "
+         "acknowledgement its `code` and `subject`.",
+         "[targets.fastapi]  # out = \"gen/api\" missing"),
+    Rule("M506", "config-missing-root", E, "root '{path}' does not exist",
+         "A configured spec root is neither a file nor a folder (paths are relative "
+         "to the folder of mizan.toml).",
+         'roots = ["spec"]  # no such folder'),
+    Rule("M507", "config-invalid-code", E, "'{code}' is not a review rule code{hint}",
+         "An acknowledgement names a rule of `mizan-lang breaking` (docs/breaking.md), "
+         "B101 to B405.",
+         'code = "B999"'),
 ]
 
 RULES: dict[str, Rule] = {rule.code: rule for rule in _RULES}

@@ -15,7 +15,7 @@ import string
 import sys
 from pathlib import Path
 
-from .diagnostics import RULES, Rule
+from .diagnostics import RULES
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
 
@@ -27,6 +27,7 @@ GROUPS = (
     ("M2", "Types and references"),
     ("M3", "Contexts, functions, invalidation and auth"),
     ("M4", "Models, shapes and forms"),
+    ("M5", "Project config"),
 )
 
 INTRO = """\
@@ -44,24 +45,24 @@ diagnostic carries it for the editor's quick fix.
 """
 
 
-def _template(rule: Rule) -> str:
+def template_text(template: str) -> str:
     """The message template with `{{`/`}}` unescaped and fields kept as `{name}`."""
     parts = []
-    for literal, field, _, _ in string.Formatter().parse(rule.template):
+    for literal, field, _, _ in string.Formatter().parse(template):
         parts.append(literal)
         if field is not None:
             parts.append("{" + field + "}")
     return "".join(parts)
 
 
-def _code_span(text: str) -> str:
+def code_span(text: str) -> str:
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _cell(text: str) -> str:
+def cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
@@ -78,7 +79,7 @@ def render() -> str:
     out.append("| Code | Name | Severity | Message |\n|---|---|---|---|\n")
     for rule in rules:
         out.append(f"| [{rule.code}](#{rule.code.lower()}) | {rule.name} | "
-                   f"{rule.severity.value} | {_cell(_code_span(_template(rule)))} |\n")
+                   f"{rule.severity.value} | {cell(code_span(template_text(rule.template)))} |\n")
     current = None
     for rule in rules:
         group = _group(rule.code)
@@ -86,25 +87,32 @@ def render() -> str:
             out.append(f"\n## {group}\n")
             current = group
         out.append(f"\n### {rule.code}\n\n**{rule.name}** ({rule.severity.value}): "
-                   f"{_code_span(_template(rule))}\n\n{rule.explanation}\n")
+                   f"{code_span(template_text(rule.template))}\n\n{rule.explanation}\n")
         if rule.example:
             longest = max((len(run) for run in re.findall(r"`{3,}", rule.example)), default=2)
             fence = "`" * (longest + 1)
-            out.append(f"\n{fence}kdl\n{rule.example}\n{fence}\n")
+            language = "toml" if rule.code.startswith("M5") else "kdl"
+            out.append(f"\n{fence}{language}\n{rule.example}\n{fence}\n")
     return "".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mizan_lang.docgen", description=__doc__,
+    return run("python -m mizan_lang.docgen", __doc__ or "", render, DEFAULT_OUTPUT, argv)
+
+
+def run(prog: str, description: str, render_page, default_output: Path,
+        argv: list[str] | None) -> int:
+    """Write (or with --check, compare) a generated documentation page."""
+    parser = argparse.ArgumentParser(prog=prog, description=description,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--check", action="store_true", help="exit 1 when the file is stale")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="file to write")
+    parser.add_argument("--output", type=Path, default=default_output, help="file to write")
     args = parser.parse_args(argv)
-    text = render()
+    text = render_page()
     current = args.output.read_text(encoding="utf-8") if args.output.is_file() else None
     if args.check:
         if current != text:
-            sys.stderr.write(f"{args.output} is stale; run python -m mizan_lang.docgen\n")
+            sys.stderr.write(f"{args.output} is stale; run {prog}\n")
             return 1
         return 0
     if current != text:

@@ -1,0 +1,90 @@
+"""Where a change is in a spec: location keys -> `path:line:col`.
+
+The IR has no spans, so each side keeps its check result; a key like
+`("function", "adjust_stock", "param", "delta")` is looked up in the checker's
+symbol tables and the declaration's own spans. A key that cannot be found
+(a saved IR has no sources) falls back to its owner, then to nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..check.result import CheckResult
+from ..source import LineIndex, Span
+
+Key = tuple[str, ...]
+
+
+class Locator:
+    def __init__(self, result: CheckResult, indexes: dict[str, LineIndex],
+                 shown: Callable[[str], str] = lambda path: path) -> None:
+        self.symbols = result.symbols
+        self.files = result.files
+        self.indexes = indexes
+        self.shown = shown
+
+    def __call__(self, key: Key) -> tuple[str, int, int] | None:
+        for size in range(len(key), 1, -1):
+            found = self._span(key[:size])
+            if found is not None:
+                path, span = found
+                index = self.indexes.get(path)
+                if index is None:
+                    return (self.shown(path), 0, 0)
+                where = index.position(span.start)
+                return (self.shown(path), where.line + 1, where.column + 1)
+        return None
+
+    def _span(self, key: Key) -> tuple[str, Span] | None:
+        kind, name = key[0], key[1]
+        if kind == "auth":
+            for path in sorted(self.files):
+                for block in self.files[path].auth:
+                    if block.jwt is not None:
+                        return path, block.jwt.span
+            return None
+        symbol = self.symbols.get(kind, {}).get(name)
+        if symbol is None:
+            return None
+        if len(key) == 2:
+            return symbol.path, symbol.span
+        span = _member(symbol.decl, key[2:])
+        return None if span is None else (symbol.path, span)
+
+
+def _named(items: list, name: str) -> Span | None:
+    for item in items:
+        if item.name.text == name:
+            return item.name.span
+    return None
+
+
+def _member(decl: object, rest: Key) -> Span | None:
+    what = rest[0]
+    if len(rest) == 2:
+        name = rest[1]
+        if what == "param":
+            return _named(getattr(decl, "params", []), name)
+        if what == "field":
+            return _named(getattr(decl, "fields", []), name)
+        if what == "member":
+            return _named(getattr(decl, "members", []), name)
+        if what == "column":
+            return _named(getattr(decl, "columns", []), name)
+        if what == "relation":
+            return _named(getattr(decl, "relations", []), name)
+        return None
+    if what == "param":  # a context's key: its first param
+        params = getattr(decl, "params", [])
+        return params[0].name.span if params else None
+    if what == "affects":
+        affects = getattr(decl, "affects", [])
+        return affects[0].span if affects else None
+    if what == "websocket":
+        value = getattr(decl, "websocket", None)
+        return value.span if value is not None else None
+    if what in ("auth", "returns", "context", "kind", "table", "cache"):
+        value = getattr(decl, what, None)
+        return value.span if value is not None else None
+    return None
