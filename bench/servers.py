@@ -472,7 +472,7 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        pythonpath = os.pathsep.join([str(package), str(REPO)])
+        pythonpath = os.pathsep.join([str(package), str(REPO), str(REPO / "runtimes" / "python")])
         factories = {
             "hand-written": "bench.servers_hand:create_app",
             "generated": "bench.servers_app:generated_app",

@@ -12,7 +12,7 @@ import importlib
 from typing import Any
 
 PACKAGE = "mizan_bench_api"
-SECRET = "bench-secret-not-for-production"
+SECRET = "bench-secret-not-for-production-32-bytes"
 
 SPEC = """\
 mizan 1

@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from fixture_api import models
-from fixture_api.auth import Identity
-from fixture_api.dispatch import Caller, MizanError
 from fixture_api.service import Service
-from fixture_api.wire import Upload
+from mizan_runtime.auth import Identity
+from mizan_runtime.dispatch import Caller, MizanError
+from mizan_runtime.wire import Upload
 
 EPOCH = datetime.datetime(2024, 1, 31, 12, 0, tzinfo=datetime.UTC)
 

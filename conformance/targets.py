@@ -154,6 +154,9 @@ def run_uvicorn(app: str, folder: Path, env: dict[str, str]) -> Iterator[str]:
     Raises StartupFailed (with the server's log) when it does not come up."""
     port = free_port()
     log = folder / f"server-{port}.log"
+    # The checkout's runtime package, whatever else the caller put on the path.
+    env = {**env, "PYTHONPATH": os.pathsep.join(
+        filter(None, [env.get("PYTHONPATH"), str(config.REPO / "runtimes" / "python")]))}
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port",
                str(port), "--log-level", "warning", "--no-access-log"]
     with open(log, "wb") as out:

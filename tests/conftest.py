@@ -23,3 +23,11 @@ def pytest_configure(config):
 
     if "MIZAN_CACHE_DIR" not in os.environ:
         os.environ["MIZAN_CACHE_DIR"] = tempfile.mkdtemp(prefix="mizan-test-cache-")
+
+
+# Servers the tests start in subprocesses import the checkout's runtime
+# package (mizan-runtime), as pytest's own `pythonpath` makes this process do.
+RUNTIME = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                       "runtimes", "python")
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    filter(None, [RUNTIME, os.environ.get("PYTHONPATH")]))

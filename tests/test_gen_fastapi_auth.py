@@ -32,7 +32,7 @@ from test_gen_fastapi import (
     small_service,
 )
 
-MWT_SECRET = "edge-secret"
+MWT_SECRET = "edge-secret-of-at-least-32-bytes-long"
 LOGIN = {"credentials": {"user": "ada", "password": "pw"}}
 
 
@@ -123,7 +123,7 @@ def forged_tokens(package: str) -> dict[str, str]:
     now = int(time.time())
     valid = access_token(package, "1")
     claims = {"exp": now + 900, "iat": now, "sub": "1", "typ": "access"}
-    runtime = importlib.import_module(f"{package}.mizan_runtime")
+    runtime = importlib.import_module("mizan_runtime.core")
     jwt = importlib.import_module(f"{package}.spec").TABLES["auth"]["jwt"]
     return {
         "expired": access_token(package, "1", now=now - 1000),

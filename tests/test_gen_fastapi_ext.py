@@ -39,8 +39,8 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def full_service(package: str) -> Any:
     service = importlib.import_module(f"{package}.service")
-    auth = importlib.import_module(f"{package}.auth")
-    errors = importlib.import_module(f"{package}.dispatch")
+    auth = importlib.import_module("mizan_runtime.auth")
+    errors = importlib.import_module("mizan_runtime.dispatch")
 
     class Full(service.Service):
         def __init__(self) -> None:
@@ -469,7 +469,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def redis_options(package: str, url: str, namespace: str) -> dict[str, Any]:
     import redis
 
-    backends = importlib.import_module(f"{package}.backends")
+    backends = importlib.import_module("mizan_runtime.backends")
     client = redis.Redis.from_url(url)
     return {"cache": backends.RedisBundleCache(client, namespace),
             "used_tokens": backends.RedisUsedTokens(client, namespace)}
@@ -558,7 +558,8 @@ def live_servers(package: str, redis_url: str, tmp_path: Path) -> Iterator[list[
     (tmp_path / "live_app.py").write_text(LIVE_APP, "utf-8")
     env = {**os.environ, "MIZAN_TESTS": str(Path(__file__).parent), "MIZAN_PACKAGE": package,
            "MIZAN_REDIS": redis_url,
-           "PYTHONPATH": os.pathsep.join([str(tmp_path), str(Path(__file__).parent.parent)])}
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), str(Path(__file__).parent.parent),
+                                           str(Path(__file__).parent.parent / "runtimes" / "python")])}
     processes, urls = [], []
     try:
         for _ in range(2):
@@ -682,7 +683,7 @@ def test_the_pydantic_forms_reproduce_the_protocol_vectors(tmp_path: Path) -> No
     with importable_folder(tmp_path):
         package = import_package(plan_of(fixture), tmp_path)
         forms = importlib.import_module(f"{package}.forms")
-        formkit = importlib.import_module(f"{package}.formkit")
+        formkit = importlib.import_module("mizan_runtime.formkit")
         form = forms.FORMS[vectors["schema"]["form"]]
         assert form.mizan_schema == vectors["schema"]
         validate = formkit.validator(form)

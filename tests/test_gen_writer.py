@@ -34,7 +34,7 @@ def test_gen_writes_every_file_with_the_header(tmp_path: Path, capsys) -> None:
     out = tmp_path / "api"
     assert gen(SMALL, out) == 0
     files = tree(out)
-    assert "fastapi_app.py" in files and "service.py" in files and "mizan_runtime.py" in files
+    assert "fastapi_app.py" in files and "service.py" in files and "spec.py" in files
     for path, data in files.items():
         first = data.split(b"\n", 1)[0].decode()
         if path.endswith(".json"):  # no comments in JSON: the first member holds the header

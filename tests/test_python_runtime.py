@@ -1,4 +1,4 @@
-"""The runtime generated Python servers carry (generators/python_runtime/mizan_runtime.py).
+"""The protocol core of the runtime generated Python servers import (mizan_runtime.core).
 
 It replays every protocol vector from the data alone, the way another
 target would, so the runtime and the reference implementation cannot drift.
@@ -23,7 +23,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 REPO = Path(__file__).resolve().parent.parent
-RUNTIME_PATH = REPO / "generators" / "python_runtime" / "mizan_runtime.py"
+RUNTIME_PATH = REPO / "runtimes" / "python" / "mizan_runtime" / "core.py"
 VECTORS = REPO / "protocol" / "vectors"
 
 
@@ -309,11 +309,10 @@ def test_runtime_imports_only_the_standard_library_and_pyjwt() -> None:
 
 
 def test_runtime_is_formatted_and_lint_clean() -> None:
-    """It is copied into generated servers, whose files must pass ruff with its
-    defaults (a generated package carries no ruff settings of its own)."""
+    """The whole runtime package passes ruff with its defaults."""
     ruff = [sys.executable, "-m", "ruff"]
     for command in (["format", "--check", "--isolated"], ["check", "--isolated"]):
-        done = subprocess.run([*ruff, *command, str(RUNTIME_PATH)], check=False,
+        done = subprocess.run([*ruff, *command, str(RUNTIME_PATH.parent)], check=False,
                               capture_output=True, text=True, cwd=REPO)
         assert done.returncode == 0, done.stdout + done.stderr
 

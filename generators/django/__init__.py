@@ -10,11 +10,7 @@ and, when the spec has models, `django_models.py` (Django models) and
 
 from __future__ import annotations
 
-from importlib import resources
-
 from mizan_lang.gen.files import GeneratedFile
-from mizan_lang.gen.format import format_text
-from mizan_lang.gen.header import with_header
 from mizan_lang.gen.templates import render_file
 from mizan_lang.plan import Plan
 
@@ -22,10 +18,6 @@ from ..python_common import LABEL, common_files, scaffold_file
 from .forms_view import forms_view
 from .orm_view import orm_view, shapes_view
 from .view import app_view
-
-# Modules of this target copied as they are: no spec-specific content.
-STATIC = ("django_formkit.py",)
-
 
 class DjangoTarget:
     name = "django"
@@ -45,10 +37,6 @@ class DjangoTarget:
                                    path="django_models.py", target=self.name, syntax="python"))
             own.append(render_file(__name__, "django_shapes.py.j2", shapes_view(plan),
                                    path="django_shapes.py", target=self.name, syntax="python"))
-        for name in STATIC:
-            text = resources.files(__name__).joinpath("static", name).read_text("utf-8")
-            own.append(GeneratedFile(name, with_header(format_text(text, "python"),
-                                                       target=self.name, syntax="python")))
         return sorted([*common_files(plan), *own], key=lambda f: f.path)
 
     def scaffold(self, plan: Plan, *, package: str, path: str) -> GeneratedFile:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-from importlib import resources
 
 from mizan_lang.gen.files import GeneratedFile
-from mizan_lang.gen.format import format_text
-from mizan_lang.gen.header import header_lines, with_header
+from mizan_lang.gen.header import header_lines
 from mizan_lang.gen.templates import render_file
 from mizan_lang.plan import Plan
 
@@ -17,27 +15,17 @@ PACKAGE = __name__.rsplit(".", 1)[0]
 # The header label of the shared modules: the same bytes whichever Python
 # target writes them, so several targets can share one output package.
 LABEL = "python"
-# Modules copied as they are: no spec-specific content.
-STATIC = (
-    "auth.py",
-    "backends.py",
-    "dispatch.py",
-    "formkit.py",
-    "http.py",
-    "multipart.py",
-    "render.py",
-    "wire.py",
-    "ws.py",
-)
-# The protocol runtime every Python server includes, copied as it is.
-RUNTIME = ("python_runtime", "mizan_runtime.py")
+# The mizan-runtime versions the generated code is written for: checked
+# when the package is imported (`mizan_runtime.require`).
+RUNTIME_RANGE = ">=0.1.0,<0.2.0"
 
 
 def common_files(plan: Plan) -> list[GeneratedFile]:
     target = LABEL
     files = [
-        render_file(PACKAGE, "__init__.py.j2", {}, path="__init__.py", target=target,
-                    syntax="python"),
+        render_file(PACKAGE, "__init__.py.j2",
+                    {"range": RUNTIME_RANGE, "range_literal": json.dumps(RUNTIME_RANGE)},
+                    path="__init__.py", target=target, syntax="python"),
         render_file(PACKAGE, "models.py.j2", views.models_view(plan), path="models.py",
                     target=target, syntax="python"),
         render_file(PACKAGE, "service.py.j2", views.service_view(plan), path="service.py",
@@ -49,10 +37,6 @@ def common_files(plan: Plan) -> list[GeneratedFile]:
         render_file(PACKAGE, "forms.py.j2", views.forms_view(plan), path="forms.py",
                     target=target, syntax="python"),
     ]
-    for name in STATIC:
-        text = resources.files(PACKAGE).joinpath("static", name).read_text("utf-8")
-        files.append(_copied(name, text))
-    files.append(_copied("mizan_runtime.py", runtime_text()))
     files.append(manifest_file(plan))
     return sorted(files, key=lambda f: f.path)
 
@@ -68,16 +52,6 @@ def manifest_file(plan: Plan) -> GeneratedFile:
     if body == "{}":
         return GeneratedFile("manifest.json", first[:-1] + "}\n")
     return GeneratedFile("manifest.json", first + body[1:] + "\n")
-
-
-def runtime_text() -> str:
-    generators = resources.files(PACKAGE.rsplit(".", 1)[0])
-    return generators.joinpath(*RUNTIME).read_text("utf-8")
-
-
-def _copied(path: str, text: str) -> GeneratedFile:
-    return GeneratedFile(path, with_header(format_text(text, "python"), target=LABEL,
-                                           syntax="python"))
 
 
 def scaffold_file(plan: Plan, *, package: str, path: str) -> GeneratedFile:

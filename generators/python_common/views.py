@@ -38,7 +38,7 @@ _ALIASES = {
     "_enum.": (0, "import enum as _enum"),
     "_uuid.": (0, "import uuid as _uuid"),
     "_pydantic.": (1, "import pydantic as _pydantic"),
-    "_wire.": (2, "from . import wire as _wire"),
+    "_wire.": (1, "from mizan_runtime import wire as _wire"),
     "models.": (2, "from . import models"),
 }
 
@@ -221,11 +221,11 @@ def service_view(plan: Plan) -> dict[str, object]:
         methods.append([*lines, *docstring(_method_doc(fn), INDENT * 2)])
     extra = {(0, "import abc"), (0, "import typing")}
     if plan.functions:
-        extra.add((2, "from .dispatch import Caller"))
+        extra.add((1, "from mizan_runtime.dispatch import Caller"))
     if plan.auth.used:
         methods += [[*_hook_signature(name, "Result[Identity | None]"),
                      *docstring(doc, INDENT * 2)] for name, doc in AUTH_HOOKS]
-        extra.add((2, "from .auth import Identity"))
+        extra.add((1, "from mizan_runtime.auth import Identity"))
     extra |= _plain_modules(code)
     class_doc = docstring("Implement every method (see the module docstring).", INDENT)
     return {"imports": code.imports(extra), "methods": methods, "class_doc": class_doc}
@@ -236,7 +236,7 @@ def _plain_modules(code: Code) -> set[tuple[int, str]]:
     needed = {(0, f"import {module}") for module in ("datetime", "decimal", "typing", "uuid")
               if re.search(rf"(?<![\w.]){module}\.", joined)}
     if re.search(r"\bUpload\b", joined):
-        needed.add((2, "from .wire import Upload"))
+        needed.add((1, "from mizan_runtime.wire import Upload"))
     if re.search(r"(?<![\w.])models\.", joined):
         needed.add((2, "from . import models"))
     return needed
@@ -319,17 +319,15 @@ def scaffold_view(plan: Plan, package: str) -> dict[str, object]:
         methods += [*lines, f"{INDENT * 2}raise NotImplementedError({string(fn.name)})"]
     extra = {(2, f"from {package}.service import Service")}
     if plan.functions:
-        extra.add((2, f"from {package}.dispatch import Caller"))
+        extra.add((1, "from mizan_runtime.dispatch import Caller"))
     if plan.auth.used:
         for name, _ in AUTH_HOOKS:
             methods += [*([""] if methods else []), *_hook_signature(name, "Identity | None"),
                         f"{INDENT * 2}raise NotImplementedError({string(name)})"]
-        extra |= {(0, "import typing"), (2, f"from {package}.auth import Identity")}
+        extra |= {(0, "import typing"), (1, "from mizan_runtime.auth import Identity")}
     for group, line in _plain_modules(code):
         if line == "from . import models":
             line = f"from {package} import models"
-        elif line == "from .wire import Upload":
-            line = f"from {package}.wire import Upload"
         extra.add((group, line))
     return {"imports": import_lines(extra), "body": methods or [f"{INDENT}pass"]}
 
@@ -368,8 +366,9 @@ def forms_view(plan: Plan) -> dict[str, object]:
     extra = {(0, "import typing")}
     extra |= {(0, f"import {module}") for module in ("datetime", "decimal", "uuid")
               if re.search(rf"(?<![\w.]){module}\.", joined)}
-    local = ["formkit", "spec"]
+    local = ["spec"]
     if re.search(r"(?<![\w.])models\.", joined):
         local.append("models")
+    extra.add((1, "from mizan_runtime import formkit"))
     extra.add((2, f"from . import {', '.join(sorted(local))}"))
     return {"imports": import_lines(extra), "blocks": blocks, "registry": registry}

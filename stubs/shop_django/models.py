@@ -12,8 +12,7 @@ from __future__ import annotations
 import enum as _enum
 
 import pydantic as _pydantic
-
-from . import wire as _wire
+from mizan_runtime import wire as _wire
 
 
 class Currency(_enum.Enum):

@@ -16,10 +16,11 @@ import decimal
 import typing
 import uuid
 
+from mizan_runtime.auth import Identity
+from mizan_runtime.dispatch import Caller
+from mizan_runtime.wire import Upload
+
 from . import models
-from .auth import Identity
-from .dispatch import Caller
-from .wire import Upload
 
 T = typing.TypeVar("T")
 # A method returns its result, or an awaitable of it (async def).

@@ -15,7 +15,9 @@ import decimal
 import typing
 import uuid
 
-from . import formkit, models, spec
+from mizan_runtime import formkit
+
+from . import models, spec
 
 
 def _schema(form: str) -> dict[str, typing.Any]:

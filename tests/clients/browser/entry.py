@@ -26,7 +26,7 @@ COUNTS_PATH = "/_test/requests"
 LOG_PATH = "/_test/log"
 API_PREFIX = "/api/mizan/"
 
-api = create_app(BrowserApp(), secret="browser-proof-secret")
+api = create_app(BrowserApp(), secret="browser-proof-secret-of-at-least-32-bytes")
 api.mount("/", StaticFiles(directory=os.environ["MIZAN_BROWSER_DIST"], html=True))
 counts: collections.Counter[str] = collections.Counter()
 log: list[dict[str, Any]] = []

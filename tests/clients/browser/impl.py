@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from browser_api import models
-from browser_api.auth import Identity
-from browser_api.dispatch import Caller, MizanError
 from browser_api.service import Service
+from mizan_runtime.auth import Identity
+from mizan_runtime.dispatch import Caller, MizanError
 
 HEADLINE = "Mizan clients reach the browser"
 NAMES = {1: "Ada Lovelace", 2: "Grace Hopper"}

@@ -19,7 +19,7 @@ USERS = {"ada": {"is_staff": True}, "bob": {"is_staff": False}}
 def make_service(package: str) -> Any:
     models = importlib.import_module(f"{package}.models")
     service = importlib.import_module(f"{package}.service")
-    auth = importlib.import_module(f"{package}.auth")
+    auth = importlib.import_module("mizan_runtime.auth")
 
     class Small(service.Service):
         def __init__(self) -> None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import typing
 
-from . import django_formkit, spec
+from mizan_runtime import django_formkit
+
+from . import spec
 
 
 def _schema(form: str) -> dict[str, typing.Any]:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import typing
 
-from . import formkit, spec
+from mizan_runtime import formkit
+
+from . import spec
 
 
 def _schema(form: str) -> dict[str, typing.Any]:

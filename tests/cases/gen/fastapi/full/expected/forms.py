@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import typing
 
-from . import formkit, models, spec
+from mizan_runtime import formkit
+
+from . import models, spec
 
 
 def _schema(form: str) -> dict[str, typing.Any]:

@@ -3,13 +3,24 @@
 """A Mizan API server package, generated from a .mizan spec.
 
 The framework-neutral part: the service interface to implement
-(`service.Service`), its types (`models`), the registry and dispatcher.
-Each web layer lives in its own module (`fastapi_app`, ...), so importing
-this package never imports a web framework.
+(`service.Service`) and its types (`models`); the protocol itself is the
+`mizan-runtime` package. Each web layer lives in its own module
+(`fastapi_app`, ...), so importing this package never imports a web framework.
 """
 
-from .auth import Identity
-from .dispatch import Caller, MizanError
+try:
+    import mizan_runtime
+except ModuleNotFoundError as missing:  # pragma: no cover - the message is the point
+    raise ModuleNotFoundError(
+        "this package needs mizan-runtime: pip install 'mizan-runtime>=0.1.0,<0.2.0'",
+        name="mizan_runtime",
+    ) from missing
+
+mizan_runtime.require(">=0.1.0,<0.2.0", package=__name__)
+
+from mizan_runtime.auth import Identity
+from mizan_runtime.dispatch import Caller, MizanError
+
 from .service import Service
 
 __all__ = ["Caller", "Identity", "MizanError", "Service"]

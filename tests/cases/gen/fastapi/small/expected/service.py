@@ -15,9 +15,10 @@ import datetime
 import typing
 import uuid
 
+from mizan_runtime.auth import Identity
+from mizan_runtime.dispatch import Caller
+
 from . import models
-from .auth import Identity
-from .dispatch import Caller
 
 T = typing.TypeVar("T")
 # A method returns its result, or an awaitable of it (async def).

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import pydantic
 from pydantic_core import PydanticCustomError
 
-from . import mizan_runtime as runtime
+from . import core as runtime
 
 Errors = dict[str, dict[str, str]]
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import mizan_runtime as runtime
+from . import core as runtime
 
 JSON = "application/json"
 HTML = "text/html; charset=utf-8"
@@ -30,6 +30,16 @@ class Request:
     cookies: Mapping[str, str] = field(default_factory=dict)
     query: bytes = b""
     secure: bool = False
+    # The client's address ("host" or "host:port"), when the server knows it.
+    client: str | None = None
+    # Where the routes are mounted for this request (root path and include
+    # prefix, ending in "/"); None: the prefix the server was built with.
+    base: str | None = None
+    # Claims the application's own auth gave (`auth_hook`): the caller when
+    # no Mizan token is presented.
+    app_claims: Mapping[str, Any] | None = None
+    # The framework's own request object (FastAPI's, Django's HttpRequest).
+    native: Any = field(default=None, compare=False, repr=False)
 
 
 def header_map(pairs: Iterable[tuple[bytes | str, bytes | str]]) -> dict[str, str]:
@@ -60,7 +70,14 @@ def cookie_map(header: str) -> dict[str, str]:
 
 
 def request_from(
-    pairs: Iterable[tuple[bytes | str, bytes | str]], *, query: bytes, secure: bool
+    pairs: Iterable[tuple[bytes | str, bytes | str]],
+    *,
+    query: bytes,
+    secure: bool,
+    client: str | None = None,
+    base: str | None = None,
+    app_claims: Mapping[str, Any] | None = None,
+    native: Any = None,
 ) -> Request:
     """A `Request` from the raw header lines of the framework's request."""
     headers = header_map(pairs)
@@ -69,6 +86,10 @@ def request_from(
         cookies=cookie_map(headers.get("cookie", "")),
         query=query,
         secure=secure,
+        client=client,
+        base=base,
+        app_claims=app_claims,
+        native=native,
     )
 
 
@@ -87,6 +108,23 @@ class Caller:
     transport: str = "http"
     extra: Mapping[str, Any] = field(default_factory=dict)
     via_cookie: bool = False
+    # The request of the call (None for calls made without one, e.g. tests).
+    request: Request | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The request's headers, names in lower case."""
+        return {} if self.request is None else self.request.headers
+
+    @property
+    def client(self) -> str | None:
+        """The client's address, when the server knows it."""
+        return None if self.request is None else self.request.client
+
+    @property
+    def native(self) -> Any:
+        """The framework's request object (FastAPI's Request, Django's HttpRequest)."""
+        return None if self.request is None else self.request.native
 
     @property
     def subject(self) -> str | None:

@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 
 import pydantic
 
-from . import mizan_runtime as runtime
+from . import core as runtime
 from . import multipart
 from .auth import Auth, Identity
 from .http import HTML, JSON, TEXT, Answer, Caller, Request, error_answer
@@ -95,6 +95,25 @@ def runtime_form_validator(schema: dict[str, Any]) -> FormValidator:
     return validate
 
 
+# The shortest signing secret each HMAC algorithm is safe with (RFC 7518
+# 3.2: a key at least as long as the hash); CSRF tokens, cache keys and
+# MWTs are HMAC-SHA256.
+MIN_SECRET_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+
+
+def check_secret(name: str, secret: str | bytes, algorithm: str | None) -> None:
+    """Refuse a signing secret too short for what it signs."""
+    size = len(secret.encode("utf-8") if isinstance(secret, str) else secret)
+    need = max(32, MIN_SECRET_BYTES.get(algorithm or "", 32))
+    if size < need:
+        what = f"{algorithm} tokens" if algorithm in MIN_SECRET_BYTES else "HMAC-SHA256"
+        raise ValueError(
+            f"{name} is {size} bytes; {what} need at least {need} random bytes. "
+            "Make one with: python -c 'import secrets; print(secrets.token_urlsafe("
+            f"{need}))'"
+        )
+
+
 class Dispatcher:
     """Serves one service from the server table: the protocol's endpoints."""
 
@@ -107,6 +126,7 @@ class Dispatcher:
         secret: str | bytes,
         prefix: str = runtime.DEFAULT_PREFIX,
         manifest: bytes = b"{}",
+        manifest_for: Callable[[str], Any] | None = None,
         ir_kdl: str = "",
         run_sync: RunSync = _run_inline,
         cache: runtime.BundleCache | None = None,
@@ -119,12 +139,14 @@ class Dispatcher:
         session_factory: SessionFactory | None = None,
         max_body_size: int = runtime.MAX_BODY_SIZE,
     ) -> None:
-        if not secret:
-            raise ValueError("a non-empty secret is needed")
+        auth_table = tables.get("auth", {"used": False, "jwt": None})
+        algorithm = (auth_table.get("jwt") or {}).get("algorithm", "HS256")
+        check_secret("secret", secret, algorithm if jwt_key is None else None)
+        if mwt_secret is not None:
+            check_secret("mwt_secret", mwt_secret, None)
         self.functions: Mapping[str, Any] = tables["functions"]
         self.contexts: Mapping[str, Any] = tables["contexts"]
         self.form_schemas: Mapping[str, Any] = tables.get("forms", {})
-        auth_table = tables.get("auth", {"used": False, "jwt": None})
         self.auth_used = bool(auth_table["used"])
         check_service(
             service, [*self.functions, *(AUTH_HOOKS if self.auth_used else ())]
@@ -132,6 +154,8 @@ class Dispatcher:
         self.secret = secret
         self.prefix = prefix
         self.manifest = manifest
+        self.manifest_for = manifest_for
+        self._manifests: dict[str, bytes] = {prefix: manifest}
         self.ir_kdl = ir_kdl.encode("utf-8")
         self.max_body_size = max_body_size
         self.cache = cache if cache is not None else runtime.MemoryBundleCache()
@@ -217,7 +241,7 @@ class Dispatcher:
         if handler == "bundle":
             return await self.bundle(subject, request)
         if handler == "manifest":
-            return Answer(content=self.manifest)
+            return Answer(content=self.manifest_at(request.base or self.prefix))
         if handler == "ir":
             return Answer(content=self.ir_kdl, media_type=TEXT)
         if handler == "form_schema":
@@ -232,6 +256,18 @@ class Dispatcher:
         if handler.startswith("auth_"):
             return await self.auth_endpoint(handler, request, body)
         raise MizanError("not_found")
+
+    def manifest_at(self, base: str) -> bytes:
+        """The manifest of the routes as mounted at `base` (root path and
+        include prefix): its paths are the ones a client reaches."""
+        found = self._manifests.get(base)
+        if found is None:
+            if self.manifest_for is None:
+                return self.manifest
+            found = body_bytes(self.manifest_for(base))
+            if len(self._manifests) < 64:  # a handful of mounts, not per request
+                self._manifests[base] = found
+        return found
 
     def too_large(self) -> MizanError:
         return MizanError("payload_too_large", {"limit": self.max_body_size})
