@@ -19,6 +19,7 @@ from .forms_view import forms_view
 from .orm_view import orm_view, shapes_view
 from .view import app_view
 
+
 class DjangoTarget:
     name = "django"
     description = "Django server package (URL patterns, async views, ASGI application)"

@@ -6,6 +6,7 @@ import json
 
 from mizan_lang.gen.files import GeneratedFile
 from mizan_lang.gen.header import header_lines
+from mizan_lang.gen.openapi import build_openapi
 from mizan_lang.gen.templates import render_file
 from mizan_lang.plan import Plan
 
@@ -38,20 +39,30 @@ def common_files(plan: Plan) -> list[GeneratedFile]:
                     target=target, syntax="python"),
     ]
     files.append(manifest_file(plan))
+    # One line per path and per schema: readable diffs, a third of the bytes.
+    files.append(json_file("openapi.json", build_openapi(plan), "x-generated", depth=3))
     return sorted(files, key=lambda f: f.path)
 
 
 def manifest_file(plan: Plan) -> GeneratedFile:
     """`manifest.json`: the edge manifest of `GET manifest/` (default prefix)
-    for edges configured at deploy time. JSON has no comments, so the
-    do-not-edit header is the first member, `_generated`, on the first line,
-    where the writer looks for its marker; readers ignore `_` members."""
+    for edges configured at deploy time (readers ignore `_` members)."""
+    return json_file("manifest.json", plan.manifest, "_generated")
+
+
+def json_file(path: str, value: object, note_key: str, depth: int | None = None) -> GeneratedFile:
+    """A JSON file. JSON has no comments, so the do-not-edit header is the
+    first member, `note_key`, on the first line, where the writer looks for
+    its marker (`x-generated` in OpenAPI, whose readers ignore `x-` members)."""
     note = " ".join(header_lines(LABEL))
-    body = json.dumps(plan.manifest, sort_keys=True, indent=2, ensure_ascii=False)
-    first = "{" + json.dumps("_generated") + ": " + json.dumps(note) + ","
+    if depth is None:
+        body = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
+    else:
+        body = views.review_json(value, depth).rstrip("\n")
+    first = "{" + json.dumps(note_key) + ": " + json.dumps(note) + ","
     if body == "{}":
-        return GeneratedFile("manifest.json", first[:-1] + "}\n")
-    return GeneratedFile("manifest.json", first + body[1:] + "\n")
+        return GeneratedFile(path, first[:-1] + "}\n")
+    return GeneratedFile(path, first + body[1:] + "\n")
 
 
 def scaffold_file(plan: Plan, *, package: str, path: str) -> GeneratedFile:

@@ -10,7 +10,8 @@ or, in an existing app, under any prefix (the manifest follows the mount):
     from myapi.fastapi_app import create_router
     app.include_router(create_router(MyService(), secret=...), prefix="/shop")
 
-The options (the
+`create_app` serves the spec's OpenAPI 3.1 document (openapi.json) at
+`/openapi.json` and Swagger UI at `/docs`; `docs=False` turns both off. The options (the
 secret of at least 32 random bytes, `cache`, `jwt_key`, `renderer`,
 `session_factory`, `auth_hook`, ...) are described in
 `mizan_runtime.fastapi_web.create_router`.
@@ -19,6 +20,9 @@ secret of at least 32 random bytes, `cache`, `jwt_key`, `renderer`,
 from __future__ import annotations
 
 import functools
+import json
+import pathlib
+import typing
 
 from mizan_runtime import fastapi_web
 
@@ -70,6 +74,13 @@ ROUTES: tuple[tuple[str, str, str, str | None], ...] = (
 WEBSOCKET = True
 
 
+def openapi() -> dict[str, typing.Any]:
+    """The spec's OpenAPI 3.1 document (openapi.json, next to this module)."""
+    path = pathlib.Path(__file__).with_name("openapi.json")
+    document: dict[str, typing.Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
+
+
 API = fastapi_web.Api(
     tables=spec.TABLES,
     converters=registry.CONVERTERS,
@@ -78,6 +89,7 @@ API = fastapi_web.Api(
     ir_kdl=spec.IR_KDL,
     routes=ROUTES,
     websocket=WEBSOCKET,
+    openapi=openapi,
 )
 
 

@@ -17,14 +17,17 @@ Build the server once and include its routes:
     # mysite/asgi.py (run with `uvicorn mysite.asgi:application`)
     application = server.asgi_application()
 
-`auth_hook=django_web.django_user_claims` lets signed-in users of the site
+The routes include `openapi.json`, the spec's OpenAPI 3.1 document
+(`reverse("mizan:openapi")`). `auth_hook=django_web.django_user_claims` lets signed-in users of the site
 (`request.user`, sessions) call as themselves. The other options are
 described in `mizan_runtime.django_web.DjangoServer`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import pathlib
+import typing
 
 from mizan_runtime import django_web
 
@@ -54,6 +57,13 @@ ROUTES: tuple[tuple[str, str, str, str | None], ...] = (
 )
 
 
+def openapi() -> dict[str, typing.Any]:
+    """The spec's OpenAPI 3.1 document (openapi.json, next to this module)."""
+    path = pathlib.Path(__file__).with_name("openapi.json")
+    document: dict[str, typing.Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
+
+
 API = django_web.Api(
     tables=spec.TABLES,
     converters=registry.CONVERTERS,
@@ -62,6 +72,7 @@ API = django_web.Api(
     ir_kdl=spec.IR_KDL,
     routes=ROUTES,
     websocket=WEBSOCKET,
+    openapi=openapi,
 )
 
 
@@ -73,6 +84,6 @@ class DjangoServer(django_web.DjangoServer):
     api = API
 
 
-def create_urls(service: object, **options: Any) -> list[Any]:
+def create_urls(service: object, **options: typing.Any) -> list[typing.Any]:
     """`DjangoServer(service, **options).urls`: the URL patterns alone."""
     return DjangoServer(service, **options).urls
