@@ -67,3 +67,22 @@ def test_unclosed_brace_spills_into_following_chunks() -> None:
     doc.update(edited)
     assert snapshot(doc.result()) == snapshot(parse(edited))
     assert rng  # deterministic
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 40), st.sampled_from(SNIPPETS)),
+                min_size=1, max_size=12), st.floats(0, 1), st.sampled_from(SNIPPETS))
+def test_opening_damaged_text_matches_full_parse(edits, where, insert) -> None:
+    """Opening a document lexes and parses it once, then cuts it into chunks:
+    the same result as a full parse, also for broken text, and its chunks move
+    correctly under a later edit."""
+    text = base_text()
+    for at_fraction, remove, snippet in edits:
+        at = int(at_fraction * len(text))
+        text = text[:at] + snippet + text[at + remove :]
+    doc = IncrementalDocument(text)
+    assert snapshot(doc.result()) == snapshot(parse(text))
+    at = int(where * len(text))
+    text = text[:at] + insert + text[at:]
+    doc.update(text)
+    assert snapshot(doc.result()) == snapshot(parse(text))

@@ -15,12 +15,14 @@ on a boundary again. The result always equals a full `parse` of the new text
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from ..diagnostics import Diagnostic
+from ..perf import paused_gc
 from ..source import Anchor, Span, anchored
 from .lexer import LBRACE, NL, RBRACE, Tok, tokenize
 from .model import Comment, Document, Node, ParseResult
-from .parser import parse_nodes
+from .parser import _limit_depth, _parse_list, parse_nodes
 
 
 @dataclass(slots=True)
@@ -33,14 +35,18 @@ class Chunk:
     # Anything callers derive from this chunk, computed inside `anchored`
     # (e.g. lowered declarations); cleared when the chunk is replaced.
     derived: dict[str, object]
+    # Where the chunk started when its spans were made: 0 for a chunk parsed on
+    # its own (spans relative to it), its offset for one cut from a whole-file
+    # parse (spans absolute). Either way span = stored offset + anchor.base.
+    origin: int = 0
 
     @property
     def start(self) -> int:
-        return self.anchor.base
+        return self.origin + self.anchor.base
 
     @property
     def end(self) -> int:
-        return self.anchor.base + len(self.text)
+        return self.origin + self.anchor.base + len(self.text)
 
 
 def boundaries(tokens: list[Tok], length: int) -> list[int]:
@@ -78,7 +84,57 @@ def _parse_window(text: str, base: int, tokens: list[Tok] | None = None) -> list
     if tokens is None:
         tokens = tokenize(text, at_file_start=base == 0)[0]
     cuts = [0, *boundaries(tokens, len(text)), len(text)]
-    return [_parse_chunk(text[a:b], base + a) for a, b in zip(cuts, cuts[1:]) if b > a]
+    return [_parse_chunk(text[a:b], base + a) for a, b in pairwise(cuts) if b > a]
+
+
+def _adopt(span: Span, anchor: Anchor) -> None:
+    """Make an absolute span (made outside any chunk) move with `anchor` (base 0)."""
+    span.anchor = anchor
+
+
+def _parse_whole(text: str) -> list[Chunk]:
+    """A whole file lexed once and parsed once, cut into the chunks `_parse_window`
+    would make (opening a document: thousands of small parses cost ~3x more).
+
+    Each chunk's token range is parsed inside its own anchor (base 0, so spans
+    keep absolute offsets and move with the anchor later); the lexer's comments
+    and diagnostics are handed to the chunk they start in."""
+    length = len(text)
+    with paused_gc():
+        tokens, comments, lexed = tokenize(text, at_file_start=True)
+        cuts = [0, *boundaries(tokens, length), length]
+        chunks: list[Chunk] = []
+        at_tok = at_comment = at_diag = 0
+        lexed.sort(key=lambda d: d.span.start)
+        for start, end in pairwise(cuts):
+            if end <= start:
+                continue
+            anchor = Anchor()
+            first = at_tok
+            while at_tok < len(tokens) and tokens[at_tok].start_pos < end:
+                at_tok += 1
+            own = tokens[first:at_tok]
+            diags: list[Diagnostic] = []
+            with anchored(anchor):
+                nodes = _parse_list(own, 0, len(own), end, diags, 0)
+            mine: list[Comment] = []
+            while at_comment < len(comments) and comments[at_comment].span.start < end:
+                comment = comments[at_comment]
+                _adopt(comment.span, anchor)
+                mine.append(comment)
+                at_comment += 1
+            while at_diag < len(lexed) and lexed[at_diag].span.start < end:
+                diagnostic = lexed[at_diag]
+                _adopt(diagnostic.span, anchor)
+                for related in diagnostic.related:
+                    _adopt(related.span, anchor)
+                diags.append(diagnostic)
+                at_diag += 1
+            if any(d.code == "K011" for d in diags):
+                _limit_depth(nodes)
+            diags.sort(key=lambda d: (d.span.start, d.span.end, d.code))
+            chunks.append(Chunk(text[start:end], anchor, nodes, mine, diags, {}, start))
+    return chunks
 
 
 class IncrementalDocument:
@@ -86,7 +142,7 @@ class IncrementalDocument:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.chunks: list[Chunk] = _parse_window(text, 0) if text else []
+        self.chunks: list[Chunk] = _parse_whole(text) if text else []
         self.reparsed = len(self.chunks)  # chunks parsed by the last update (for tests, stats)
 
     def update(self, text: str) -> None:
