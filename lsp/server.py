@@ -49,11 +49,43 @@ from mizan_lang.source import LineIndex
 from mizan_lang.workspace import SourceFile
 
 from . import convert
+from .framing import MAX_MESSAGE_BYTES, FrameReader, raw_reads  # noqa: F401
 
 log = logging.getLogger("mizan.lsp")
 
 
 class MizanProtocol(LanguageServerProtocol):
+    boot: Any = None  # mizan_lang.lsp_boot.Boot while `initialize` is unanswered
+
+    def _send_data(self, data: Any) -> None:
+        """The answer to `initialize` is recorded for the next start (`lsp_boot`);
+        when the boot path already sent the recorded answer, it is not sent again."""
+        boot = self.boot
+        if (boot is not None and boot.request_id is not None
+                and getattr(data, "id", None) == boot.request_id and hasattr(data, "result")):
+            self.boot = None
+            if self._record_initialize(boot, data):
+                return
+        super()._send_data(data)
+
+    def _record_initialize(self, boot: Any, data: Any) -> bool:
+        """Record this answer; True when the client already has exactly it."""
+        from mizan_lang import lsp_boot
+
+        try:
+            result = json.loads(json.dumps(data, default=self._serialize_message))["result"]
+        except Exception as err:  # never lose the answer over its record
+            log.warning("could not record the answer to initialize: %s", err)
+            return False
+        if boot.answered is not None and boot.answered == result:
+            return True
+        if boot.record is not None:
+            lsp_boot.write_record(boot.record, result)
+        if boot.answered is not None:  # sent already, and it differed: it cannot be undone
+            log.warning("the recorded answer to initialize was out of date; recorded anew")
+            return True
+        return False
+
     @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams) -> Any:
         """Hand edits to `did_change` untouched. pygls' own handler splits lines like
@@ -82,6 +114,8 @@ class MizanServer(LanguageServer):
         self.main_thread: int | None = None  # its ident, once requests may preempt checks
         # Requests answered without waiting for a check (for tests and the benchmark).
         self.quick_answers = {"provisional": 0, "during_check": 0}
+        # What lsp_boot answered before this module was imported (for tests).
+        self.early: dict[str, Any] = {"initialize": False, "published": []}
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Protocol-level trouble (a client mistake, e.g. a change to a document it
@@ -357,7 +391,8 @@ def watched_files(ls: MizanServer, params: lsp.DidChangeWatchedFilesParams) -> N
 def stats(ls: MizanServer, *args: Any) -> dict[str, Any]:
     """Edit -> publish latencies seen so far (used by bench/lsp.py)."""
     times = sorted(ls.publish_times)
-    return {"publishes": len(times), "latencies_ms": [round(t * 1000, 3) for t in times]}
+    return {"publishes": len(times), "latencies_ms": [round(t * 1000, 3) for t in times],
+            "early": ls.early}
 
 
 @server.command("mizan.quickStats")
@@ -374,86 +409,7 @@ def _register_features() -> None:
 
 
 # --- stdio transport ----------------------------------------------------------------
-# pygls' own stdio loop loses the framing for good after one bad Content-Length
-# (the stray body sticks to every later header), allocates whatever length a
-# header claims (a huge one kills the server with MemoryError), and leaves a
-# request it cannot read (no params, a negative position, ...) unanswered, so
-# the editor waits forever. This loop resynchronises on the next header, reads
-# bodies in bounded chunks, answers every request it can identify, and reads
-# ahead so that edits arriving during a check are checked together.
-MAX_MESSAGE_BYTES = 1 << 30  # a longer declared length is treated as garbage
-_CHUNK = 1 << 20
-_LENGTH = re.compile(rb"content-length:[ \t]*(\d{1,15})[ \t]*\r?\n\Z", re.IGNORECASE)
-_HEADER_INSIDE = re.compile(rb"content-length:[ \t]*\d{1,15}[ \t]*\r?\n", re.IGNORECASE)
-
-
-class FrameReader:
-    """Bodies of LSP frames (`Content-Length: N`, other headers, a blank line, N bytes)."""
-
-    def __init__(self, read: Callable[[int], bytes]) -> None:
-        self._read_some = read  # up to n bytes, b"" at the end of the stream
-        self.pending = bytearray()  # read ahead, or given back by `unread`
-
-    def unread(self, data: bytes) -> None:
-        self.pending[0:0] = data
-
-    def _fill(self) -> bool:
-        try:
-            chunk = self._read_some(_CHUNK)
-        except OSError:
-            chunk = b""
-        self.pending += chunk
-        return bool(chunk)
-
-    def _readline(self) -> bytes:
-        scanned = 0
-        while True:
-            cut = self.pending.find(b"\n", scanned) + 1
-            if cut:
-                break
-            scanned = len(self.pending)  # search only the new bytes next time
-            if not self._fill():
-                cut = len(self.pending)  # the last line, without its newline
-                break
-        line = bytes(self.pending[:cut])
-        del self.pending[:cut]
-        return line
-
-    def _read(self, size: int) -> bytes:
-        # Memory follows the bytes that arrive, not what the header claims.
-        while len(self.pending) < size and self._fill():
-            pass
-        body = bytes(self.pending[:size])
-        del self.pending[:size]
-        return body
-
-    def next_body(self) -> bytes | None:
-        """The next frame's body; None at the end of the stream."""
-        length = None
-        while True:
-            line = self._readline()
-            if not line:
-                return None
-            found = _LENGTH.search(line)  # search: garbage may be stuck before the header
-            if found:
-                declared = int(found.group(1))
-                length = declared if declared <= MAX_MESSAGE_BYTES else None
-            elif length is not None and line in (b"\r\n", b"\n"):
-                body = self._read(length)
-                if len(body) < length:
-                    return None
-                # A Content-Length too long swallows the start of the next frame. JSON
-                # cannot hold a raw newline inside a string, so a header line in a
-                # body is that next frame: give it back.
-                inside = _HEADER_INSIDE.search(body)
-                if inside is None:
-                    return body
-                self.unread(body[inside.start():])
-                if body[:inside.start()].strip():
-                    return body[:inside.start()]
-                length = None
-
-
+# Framing (FrameReader) lives in framing.py, which the boot path reads with too.
 def _send_error(ls: MizanServer, msg_id: Any, error: JsonRpcException) -> None:
     if not isinstance(msg_id, (int, str)) or isinstance(msg_id, bool):
         msg_id = None  # written as `"id": null`, which JSON-RPC requires (pygls drops it)
@@ -505,13 +461,24 @@ def _receive(ls: MizanServer, body: bytes) -> None:
     protocol.handle_message(message)
 
 
-def _raw_reads(stream: BinaryIO) -> Callable[[int], bytes]:
-    """Reads that hold no lock of Python's buffered IO: the interpreter aborts at exit
-    when a (daemon) thread sits in a buffered read of stdin."""
+_raw_reads = raw_reads
+
+
+def _arrived(ls: MizanServer, loop: asyncio.AbstractEventLoop, wake: Callable[[], None],
+             body: bytes | None) -> bool:
+    """A message read (None: the end of input): into the inbox, interrupting a check
+    if it runs (`_preempt`). False once the loop is gone (the server is exiting)."""
+    ls.inbox.append(body)
+    if ls.analysing and ls.main_thread is not None:
+        try:
+            signal.pthread_kill(ls.main_thread, signal.SIGUSR1)
+        except (OSError, ValueError):  # the main thread is gone: the server is exiting
+            pass
     try:
-        return functools.partial(os.read, stream.fileno())
-    except (AttributeError, OSError, ValueError):  # not a file (tests): read what is there
-        return getattr(stream, "read1", stream.read)
+        loop.call_soon_threadsafe(wake)
+    except RuntimeError:  # the loop is gone: the server is exiting
+        return False
+    return True
 
 
 def _read_ahead(frames: FrameReader, loop: asyncio.AbstractEventLoop, ls: MizanServer,
@@ -525,15 +492,7 @@ def _read_ahead(frames: FrameReader, loop: asyncio.AbstractEventLoop, ls: MizanS
         except Exception as err:  # an unreadable stdin ends the session like EOF
             log.warning("stdin failed: %s", err)
             body = None
-        ls.inbox.append(body)
-        if ls.analysing and ls.main_thread is not None:
-            try:
-                signal.pthread_kill(ls.main_thread, signal.SIGUSR1)
-            except (OSError, ValueError):  # the main thread is gone: the server is exiting
-                pass
-        try:
-            loop.call_soon_threadsafe(wake)
-        except RuntimeError:  # the loop is gone: the server is exiting
+        if not _arrived(ls, loop, wake, body):
             return
 
 
@@ -635,13 +594,20 @@ def _allow_preemption(ls: MizanServer) -> None:
     ls.main_thread = threading.main_thread().ident
 
 
-async def _serve(ls: MizanServer, stdin: BinaryIO) -> None:
+async def _serve(ls: MizanServer, stdin: BinaryIO, boot: Any = None) -> None:
     loop = asyncio.get_running_loop()
     arrived = asyncio.Event()
-    frames = FrameReader(_raw_reads(stdin))
     _allow_preemption(ls)
-    threading.Thread(target=_read_ahead, args=(frames, loop, ls, arrived.set),
-                     name="mizan-stdin", daemon=True).start()
+    if boot is not None:  # lsp_boot's thread reads already: take its messages over
+        ls.inbox.append(boot.first)
+        ls._published.update(boot.published)
+        ls.inbox.extend(boot.take_over(functools.partial(_arrived, ls, loop, arrived.set)))
+        ls._published.update(boot.published)
+        ls.early = {"initialize": boot.answered is not None, "published": sorted(boot.published)}
+    else:
+        frames = FrameReader(_raw_reads(stdin))
+        threading.Thread(target=_read_ahead, args=(frames, loop, ls, arrived.set),
+                         name="mizan-stdin", daemon=True).start()
     inbox = ls.inbox
     while not ls._stop_event.is_set():
         # Wait (and so yield to the scheduled diagnostics) only once the inbox is
@@ -664,16 +630,22 @@ async def _serve(ls: MizanServer, stdin: BinaryIO) -> None:
 
 
 def serve_stdio(ls: MizanServer, stdin: BinaryIO | None = None,
-                stdout: BinaryIO | None = None) -> int:
-    """Serve LSP over stdio until the client says exit or goes away; the exit code."""
+                stdout: BinaryIO | None = None, boot: Any = None) -> int:
+    """Serve LSP over stdio until the client says exit or goes away; the exit code.
+
+    `boot` (mizan_lang.lsp_boot.Boot): the first message was read (and maybe
+    answered) before this module was imported; handle it first, then read on."""
     from pygls.io_ import StdoutWriter
+
+    if boot is not None:
+        ls.protocol.boot = boot
 
     ls._stop_event = threading.Event()
     sys.setswitchinterval(0.001)  # the stdin thread gets its turn quickly during a check
     ls.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
     code = 0
     try:
-        asyncio.run(_serve(ls, stdin or sys.stdin.buffer))
+        asyncio.run(_serve(ls, stdin or sys.stdin.buffer, boot))
     except SystemExit as done:  # `exit`: 0 after `shutdown`, 1 without
         code = done.code if isinstance(done.code, int) else 0
     except BrokenPipeError:
@@ -699,11 +671,11 @@ def _profiled(run: Callable[[], int]) -> int:
         profiler.dump_stats(target)
 
 
-def main() -> None:
+def main(boot: Any = None) -> None:
     gc.enable()  # `mizan-lang` turns the collector off for one-shot commands
     level = os.environ.get("MIZAN_LSP_LOG", "warning").upper()
     logging.basicConfig(level=getattr(logging, level, logging.WARNING))  # stderr, never stdout
     _register_features()
-    code = _profiled(lambda: serve_stdio(server))
+    code = _profiled(lambda: serve_stdio(server, boot=boot))
     if code:
         sys.exit(code)

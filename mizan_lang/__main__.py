@@ -16,6 +16,12 @@ def main(argv: list[str] | None = None) -> int:
 
         sys.stdout.write(f"mizan-lang {__version__}\n")
         return 0
+    if args in (["lsp"], ["lsp", "--stdio"]):
+        # The language server answers `initialize` before its heavy imports
+        # (lsp_boot); `mizan-lang lsp --help` and other options go through typer.
+        from .lsp_boot import main as serve
+
+        return serve()
     # A command runs once and exits: the cycle collector would only re-scan
     # the spec's many small objects (reference counting frees what is freed).
     # The long-running language server switches it back on.

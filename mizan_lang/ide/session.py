@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 
+from .. import result_cache
 from ..check import check
 from ..check.result import CheckResult
 from ..check.state import CheckCache
@@ -28,6 +29,7 @@ from ..perf import paused_gc
 from ..source import LineIndex, anchored
 from ..workspace import (
     EXTENSION,
+    LoadedWorkspace,
     SourceFile,
     load_workspace,
     mizan_files,
@@ -91,6 +93,10 @@ class _Unit:
     # analysis exists, no provisional answer (`Session.provisional_for`) is sound.
     stale_base: Analysis | None = None
     provisional: tuple[object, Analysis, bool] | None = None  # (key, analysis, exact)
+    # Record the next analysis in the on-disk result cache (`result_cache`): the
+    # first one, and after changes that did not come from editing (files on disk,
+    # saves), so a later server start can publish it before checking.
+    record_due: bool = True
 
 
 def source_from_document(path: str, doc: IncrementalDocument) -> SourceFile:
@@ -108,6 +114,19 @@ def source_from_document(path: str, doc: IncrementalDocument) -> SourceFile:
     found = [replace(d, path=path) for d in result.diagnostics] + lowered
     found.sort(key=Diagnostic.sort_key)
     return SourceFile(path, doc.text, LineIndex(doc.text), result, decls, found)
+
+
+def _record(unit: _Unit, workspace: LoadedWorkspace, result: CheckResult) -> None:
+    """Store the analysis as the result of checking the unit's roots, when it is
+    one: the folder's files are those on disk, and (checked by the cache) every
+    file's text is the one on disk (no unsaved edits)."""
+    if unit.folder is not None:
+        if unit.roots != mizan_files(unit.folder):
+            return
+        roots = [unit.folder]
+    else:
+        roots = list(unit.roots)
+    result_cache.store(roots, workspace, result.diagnostics)
 
 
 @dataclass
@@ -151,6 +170,7 @@ class Session:
                 unit.dirty = True
                 if not edit:
                     unit.stale_base = unit.analysis
+                    unit.record_due = True
 
     # --- document events -----------------------------------------------------
     def open(self, path: str, text: str, version: int) -> None:
@@ -226,6 +246,9 @@ class Session:
             unit.analysis = Analysis(result, workspace.files, versions, unit.index_cache)
             unit.dirty = False
             unit.unpublished = True
+            if unit.record_due:
+                unit.record_due = False
+                _record(unit, workspace, result)
         return unit.analysis
 
     # --- provisional analyses (answers while a check is due) -------------------

@@ -1,0 +1,102 @@
+"""LSP framing over a byte stream, without pygls: `mizan-lang lsp` reads the
+first message with it before the server's heavy modules are imported
+(`mizan_lang/lsp_boot.py`), and the server keeps reading with the same reader.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Callable
+from typing import BinaryIO
+
+# pygls' own stdio loop loses the framing for good after one bad Content-Length
+# (the stray body sticks to every later header), allocates whatever length a
+# header claims (a huge one kills the server with MemoryError), and leaves a
+# request it cannot read (no params, a negative position, ...) unanswered, so
+# the editor waits forever. This loop resynchronises on the next header, reads
+# bodies in bounded chunks, answers every request it can identify, and reads
+# ahead so that edits arriving during a check are checked together.
+MAX_MESSAGE_BYTES = 1 << 30  # a longer declared length is treated as garbage
+_CHUNK = 1 << 20
+_LENGTH = re.compile(rb"content-length:[ \t]*(\d{1,15})[ \t]*\r?\n\Z", re.IGNORECASE)
+_HEADER_INSIDE = re.compile(rb"content-length:[ \t]*\d{1,15}[ \t]*\r?\n", re.IGNORECASE)
+
+
+class FrameReader:
+    """Bodies of LSP frames (`Content-Length: N`, other headers, a blank line, N bytes)."""
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self._read_some = read  # up to n bytes, b"" at the end of the stream
+        self.pending = bytearray()  # read ahead, or given back by `unread`
+
+    def unread(self, data: bytes) -> None:
+        self.pending[0:0] = data
+
+    def _fill(self) -> bool:
+        try:
+            chunk = self._read_some(_CHUNK)
+        except OSError:
+            chunk = b""
+        self.pending += chunk
+        return bool(chunk)
+
+    def _readline(self) -> bytes:
+        scanned = 0
+        while True:
+            cut = self.pending.find(b"\n", scanned) + 1
+            if cut:
+                break
+            scanned = len(self.pending)  # search only the new bytes next time
+            if not self._fill():
+                cut = len(self.pending)  # the last line, without its newline
+                break
+        line = bytes(self.pending[:cut])
+        del self.pending[:cut]
+        return line
+
+    def _read(self, size: int) -> bytes:
+        # Memory follows the bytes that arrive, not what the header claims.
+        while len(self.pending) < size and self._fill():
+            pass
+        body = bytes(self.pending[:size])
+        del self.pending[:size]
+        return body
+
+    def next_body(self) -> bytes | None:
+        """The next frame's body; None at the end of the stream."""
+        length = None
+        while True:
+            line = self._readline()
+            if not line:
+                return None
+            found = _LENGTH.search(line)  # search: garbage may be stuck before the header
+            if found:
+                declared = int(found.group(1))
+                length = declared if declared <= MAX_MESSAGE_BYTES else None
+            elif length is not None and line in (b"\r\n", b"\n"):
+                body = self._read(length)
+                if len(body) < length:
+                    return None
+                # A Content-Length too long swallows the start of the next frame. JSON
+                # cannot hold a raw newline inside a string, so a header line in a
+                # body is that next frame: give it back.
+                inside = _HEADER_INSIDE.search(body)
+                if inside is None:
+                    return body
+                self.unread(body[inside.start():])
+                if body[:inside.start()].strip():
+                    return body[:inside.start()]
+                length = None
+
+
+
+
+def raw_reads(stream: BinaryIO) -> Callable[[int], bytes]:
+    """Reads that hold no lock of Python's buffered IO: the interpreter aborts at exit
+    when a (daemon) thread sits in a buffered read of stdin."""
+    try:
+        return functools.partial(os.read, stream.fileno())
+    except (AttributeError, OSError, ValueError):  # not a file (tests): read what is there
+        return getattr(stream, "read1", stream.read)

@@ -1,0 +1,298 @@
+"""`mizan-lang lsp`, started: answer `initialize` before the server is imported.
+
+Importing the language server (pygls, lsprotocol's ~1,000 classes, the checker)
+takes 0.4-1.5 s, while editors wait for the answer to `initialize` before they
+send anything else. The answer depends only on the client's capabilities and
+on the server's code, so the server records each answer it gives (in the cache
+folder, keyed by both); on a later start this module reads the first message
+itself and, when a recorded answer fits, writes it at once. Then it imports
+the server and hands it the message and the reader: the server processes
+`initialize` as usual (workspace folders, position encoding), compares its
+own answer with the recorded one (and records it again if they differ) and
+does not send it twice. Without a fitting record the server answers as before
+and records its answer for next time.
+
+`MIZAN_LSP_EARLY=off` turns the early answer off (records are still written).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import result_cache
+
+
+@dataclass(slots=True)
+class Boot:
+    """What the server needs to know about the `initialize` this module read."""
+
+    first: bytes | None  # the first message's body (None: the stream ended)
+    frames: Any = None  # the FrameReader that read it (the server reads on with it)
+    request_id: Any = None  # the id of `initialize` (None: the first message was not one)
+    record: str | None = None  # where its answer is recorded
+    answered: dict[str, Any] | None = None  # the result already sent, if any
+    params: dict[str, Any] = field(default_factory=dict)  # of `initialize`
+    # Messages read before the server took over (`take_over`), and where later
+    # ones go once it has.
+    pending: list[bytes | None] = field(default_factory=list)
+    sink: Callable[[bytes | None], None] | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    early: bool = True  # still publishing recorded diagnostics on didOpen
+    opened: dict[str, str] = field(default_factory=dict)  # path -> text, opened early
+    published: set[str] = field(default_factory=set)  # paths given recorded diagnostics
+
+    def take_over(self, sink: Callable[[bytes | None], None]) -> list[bytes | None]:
+        """The server's reader from now on: the messages read so far, in order."""
+        with self.lock:
+            self.sink = sink
+            self.early = False
+            pending, self.pending = self.pending, []
+        return pending
+
+
+def _library_stamp() -> str:
+    """Size and mtime of the pygls/lsprotocol modules the answer comes from."""
+    from importlib.util import find_spec
+
+    parts = []
+    for name in ("pygls", "lsprotocol"):
+        spec = find_spec(name)
+        origin = spec.origin if spec is not None else None
+        folder = os.path.dirname(origin) if origin else ""
+        for module in ("__init__.py", "capabilities.py", "types.py"):
+            try:
+                info = os.stat(os.path.join(folder, module))
+            except OSError:
+                continue
+            parts.append(f"{name}/{module}:{info.st_size}:{info.st_mtime_ns}")
+    return ";".join(parts)
+
+
+def record_path(capabilities: Any) -> str:
+    """The record of the answer to `initialize` for these client capabilities."""
+    text = json.dumps([result_cache.tool_fingerprint(), _library_stamp(), sys.version,
+                       capabilities], sort_keys=True, separators=(",", ":"))
+    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    return os.path.join(os.path.dirname(result_cache.cache_dir()), "lsp-initialize", key + ".json")
+
+
+def read_record(path: str) -> dict[str, Any] | None:
+    try:
+        with open(path, "rb") as handle:
+            raw = json.loads(handle.read())
+    except (OSError, ValueError):
+        return None
+    result = raw.get("result") if isinstance(raw, dict) else None
+    return result if isinstance(result, dict) and "capabilities" in result else None
+
+
+def write_record(path: str, result: dict[str, Any]) -> None:
+    """Record an answer (atomically; a failure to write is ignored)."""
+    if not result_cache.enabled():
+        return
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temp = f"{path}.{os.getpid()}.tmp"
+        with open(temp, "w", encoding="utf-8") as handle:
+            json.dump({"result": result}, handle, sort_keys=True)
+        os.replace(temp, path)
+    except OSError:
+        pass
+
+
+def _write_frame(fd: int, message: dict[str, Any]) -> None:
+    body = json.dumps(message, separators=(",", ":")).encode("utf-8")
+    data = b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def start(stdin: Any = None) -> Boot:
+    """Read the first message; answer it now when it is an `initialize` we have a
+    record for."""
+    from mizan_lang.lsp.framing import FrameReader, raw_reads
+
+    stream = stdin or sys.stdin.buffer
+    frames = FrameReader(raw_reads(stream))
+    first = frames.next_body()
+    boot = Boot(first, frames)
+    try:
+        message = json.loads(first) if first is not None else None
+    except ValueError:
+        return boot
+    if not isinstance(message, dict) or message.get("method") != "initialize":
+        return boot
+    msg_id = message.get("id")
+    params = message.get("params")
+    if (not isinstance(msg_id, (int, str)) or isinstance(msg_id, bool)
+            or not isinstance(params, dict)):
+        return boot
+    boot.request_id = msg_id
+    boot.params = params
+    try:
+        boot.record = record_path(params.get("capabilities"))
+    except (TypeError, ValueError):
+        return boot
+    if os.environ.get("MIZAN_LSP_EARLY", "").lower() in ("off", "0", "no", "false"):
+        return boot
+    if not result_cache.enabled():
+        return boot
+    result = read_record(boot.record)
+    if result is None:
+        return boot
+    try:
+        _write_frame(sys.stdout.fileno(), {"jsonrpc": "2.0", "id": msg_id, "result": result})
+    except OSError:
+        return boot
+    boot.answered = result
+    return boot
+
+
+def _read_on(boot: Boot) -> None:
+    """Read messages while the server is imported; answer didOpen from the result
+    cache meanwhile; once the server takes over, hand it every message."""
+    while True:
+        try:
+            body = boot.frames.next_body()
+        except Exception:  # an unreadable stdin ends the session like EOF
+            body = None
+        with boot.lock:
+            sink = boot.sink
+            if sink is None:
+                boot.pending.append(body)
+        if sink is not None:
+            sink(body)
+        elif body is not None:
+            try:
+                _early(boot, body)
+            except Exception:  # the server will answer properly
+                boot.early = False
+        if body is None:
+            return
+
+
+def _early(boot: Boot, body: bytes) -> None:
+    if not boot.early or boot.answered is None:
+        return
+    message = json.loads(body)
+    method = message.get("method") if isinstance(message, dict) else None
+    if method == "initialized":
+        return
+    if method != "textDocument/didOpen":
+        boot.early = False  # an edit or a request: from now on, only the server knows
+        return
+    doc = message["params"]["textDocument"]
+    from pygls.uris import to_fs_path
+
+    from .paths import normalise
+
+    path = normalise(to_fs_path(doc["uri"]) or doc["uri"])
+    boot.opened[path] = doc["text"]
+    roots = _unit_roots(boot.params, path)
+    entry = result_cache.lookup(roots)
+    if entry is None or any(entry.texts.get(p, text) != text for p, text in boot.opened.items()):
+        return
+    if entry.texts.get(path) != doc["text"]:
+        return
+    encoding = str(boot.answered["capabilities"].get("positionEncoding") or "utf-16")
+    with boot.lock:
+        if not boot.early:  # the server took over meanwhile: it publishes itself
+            return
+        for message in recorded_publications(entry, {path: doc["version"]}, encoding,
+                                             boot.published):
+            boot.published.add(message["params"].pop("path"))
+            _write_frame(sys.stdout.fileno(), message)
+
+
+def _unit_roots(params: dict[str, Any], path: str) -> list[str]:
+    """The roots the server's session checks `path` with (`Session.unit_key`)."""
+    from pygls.uris import to_fs_path
+
+    from .paths import normalise
+
+    uris = [f["uri"] for f in params.get("workspaceFolders") or () if isinstance(f, dict)]
+    if not uris and params.get("rootUri"):
+        uris = [params["rootUri"]]
+    best = ""
+    for uri in uris:
+        folder = normalise(to_fs_path(uri) or uri)
+        if (path == folder or path.startswith(folder.rstrip("/") + "/")) and len(folder) > len(best):
+            best = folder
+    return [best or path]
+
+
+_SEVERITY = {"error": 1, "warning": 2, "info": 3}
+DOCS_URL = "https://github.com/mizan-lang/mizan-lang/blob/main/docs/diagnostics.md#{anchor}"
+
+
+def recorded_publications(entry: result_cache.Entry, versions: dict[str, int], encoding: str,
+                          published: set[str]) -> list[dict[str, Any]]:
+    """publishDiagnostics messages for a cached result, as the server writes them
+    (`lsp/convert.diagnostic`, `MizanServer._publish`); each params also holds
+    the path (for the caller, removed before sending)."""
+    from pygls.uris import from_fs_path
+
+    from .source import LineIndex
+
+    indexes = {path: LineIndex(text) for path, text in entry.texts.items()}
+
+    def position(index: LineIndex, offset: int) -> dict[str, int]:
+        return {"line": index.position(offset).line,
+                "character": index.unit_column(offset, encoding)}
+
+    def range_of(index: LineIndex, start: int, end: int) -> dict[str, Any]:
+        return {"start": position(index, start), "end": position(index, end)}
+
+    by_file: dict[str, list[Any]] = {path: [] for path in entry.texts}
+    for diag in entry.diagnostics:
+        by_file.setdefault(diag.path, []).append(diag)
+    found = []
+    for path, diags in sorted(by_file.items()):
+        index = indexes.get(path)
+        if index is None or (not diags and path not in published and path not in versions):
+            continue
+        items = []
+        for diag in diags:
+            item: dict[str, Any] = {
+                "range": range_of(index, diag.span.start, diag.span.end),
+                "message": diag.message,
+                "severity": _SEVERITY.get(str(getattr(diag.severity, "value", diag.severity)), 1),
+                "code": diag.code,
+                "codeDescription": {"href": DOCS_URL.format(anchor=diag.code.lower())},
+                "source": "mizan",
+            }
+            related = [{"location": {"uri": from_fs_path(rel.path) or rel.path,
+                                     "range": range_of(indexes[rel.path], rel.span.start,
+                                                       rel.span.end)},
+                        "message": rel.message}
+                       for rel in diag.related if rel.path in indexes]
+            if related:
+                item["relatedInformation"] = related
+            if diag.data:
+                item["data"] = dict(diag.data)
+            items.append(item)
+        params: dict[str, Any] = {"uri": from_fs_path(path) or path, "diagnostics": items}
+        if path in versions:
+            params["version"] = versions[path]
+        params["path"] = path
+        found.append({"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics",
+                      "params": params})
+    return found
+
+
+def main() -> int:
+    """`mizan-lang lsp` (also `--stdio`): the server, after the early answer."""
+    boot = start()
+    threading.Thread(target=_read_on, args=(boot,), name="mizan-stdin", daemon=True).start()
+    from mizan_lang.lsp.server import main as serve
+
+    serve(boot)
+    return 0

@@ -1,0 +1,131 @@
+"""Starting the server: `initialize` answered before the heavy imports, and
+recorded diagnostics published on open (`mizan_lang/lsp_boot.py`).
+
+A real `mizan-lang lsp` subprocess, started twice on the same workspace with
+one cache folder: the first start checks and records its answers; the second
+answers `initialize` from the record and publishes the recorded diagnostics
+of the opened file before the server is even imported, then checks for real.
+Every recorded answer must equal the real one (the server's own answer on the
+first start and its later publication on the second), in each position
+encoding; a buffer that differs from the disk gets no recorded diagnostics.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.lsp import SERVER, StdioClient
+
+CASE = Path(__file__).resolve().parents[1] / "cases" / "check" / "duplicate_names"
+# Astral and non-ASCII characters before diagnostics on the same lines, so the
+# columns differ between encodings.
+EXTRA = ('type Ünïcode {\n    doc "😀 é"\n    field 😀x str\n}\n'
+         'type Card {\n    field a str\n}\n')
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    shutil.copytree(CASE, root, ignore=shutil.ignore_patterns("expected*"))
+    (root / "extra.mizan").write_text("mizan 1\n" + EXTRA, encoding="utf-8")
+    return root
+
+
+def _start(cache: Path, **env: str) -> StdioClient:
+    return StdioClient(SERVER, env={**os.environ, "MIZAN_CACHE_DIR": str(cache / "results"),
+                                    **env})
+
+
+def _initialize(client: StdioClient, root: Path, encoding: str) -> dict[str, Any]:
+    params = {
+        "processId": os.getpid(), "rootUri": root.as_uri(),
+        "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+        "capabilities": {"general": {"positionEncodings": [encoding]},
+                         "textDocument": {"publishDiagnostics": {"relatedInformation": True}}},
+    }
+    result = client.request("initialize", params, timeout=60)
+    client.notify("initialized", {})
+    return result
+
+
+def _stats(client: StdioClient) -> dict[str, Any]:
+    return client.request("workspace/executeCommand", {"command": "mizan.stats"}, timeout=60)
+
+
+def _session(cache: Path, root: Path, encoding: str, text: str | None = None,
+             **env: str) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+    """(initialize result, every publishDiagnostics, the server's stats) of one start
+    that opens main.mizan and waits for the real check of it."""
+    client = _start(cache, **env)
+    try:
+        result = _initialize(client, root, encoding)
+        main = root / "main.mizan"
+        uri = main.as_uri()
+        client.open(uri, text if text is not None else main.read_text(encoding="utf-8"))
+        stats = _stats(client)
+        # The server's own publication for the open file (after any recorded one),
+        # then one more round trip: the rest of that check's publications are out.
+        wanted = 2 if str(main) in stats["early"]["published"] else 1
+        client.wait_for(lambda _: sum(
+            1 for m in client.notifications("textDocument/publishDiagnostics")
+            if m["params"]["uri"] == uri and m["params"].get("version") == 1) >= wanted,
+            timeout=60)
+        _stats(client)
+        published = [m["params"] for m in client.notifications("textDocument/publishDiagnostics")]
+    finally:
+        assert client.stop() == 0
+    assert client.violations == []
+    return result, published, stats
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8", "utf-32"])
+def test_second_start_answers_from_records_equal_to_the_real_answers(tmp_path, workspace,
+                                                                     encoding):
+    cache = tmp_path / "cache"
+    first, first_published, first_stats = _session(cache, workspace, encoding)
+    assert first_stats["early"] == {"initialize": False, "published": []}
+    assert first["capabilities"]["positionEncoding"] == encoding
+    assert any(p["diagnostics"] for p in first_published), "the case has errors"
+
+    second, second_published, second_stats = _session(cache, workspace, encoding)
+    assert second_stats["early"]["initialize"] is True
+    assert second == first
+    early = second_stats["early"]["published"]
+    assert str(workspace / "main.mizan") in early
+    # The recorded publications come first, then the server's own: equal.
+    recorded, real = second_published[:len(early)], second_published[len(early):]
+    assert recorded and real
+    final = {p["uri"]: p for p in real}
+    for item in recorded:
+        assert final[item["uri"]] == item
+    assert {p["uri"]: p for p in first_published} == final
+
+    # The early answer can be turned off; the server's answer is the same.
+    third, _, third_stats = _session(cache, workspace, encoding, MIZAN_LSP_EARLY="off")
+    assert third_stats["early"]["initialize"] is False
+    assert third == first
+
+
+def test_unsaved_buffer_gets_no_recorded_diagnostics(tmp_path, workspace):
+    cache = tmp_path / "cache"
+    _session(cache, workspace, "utf-16")
+    text = (workspace / "main.mizan").read_text(encoding="utf-8") + "\ntype Unsaved {\n}\n"
+    _, published, stats = _session(cache, workspace, "utf-16", text=text)
+    assert stats["early"]["initialize"] is True
+    assert stats["early"]["published"] == []
+    assert published
+
+
+def test_changed_file_on_disk_is_checked_not_replayed(tmp_path, workspace):
+    cache = tmp_path / "cache"
+    _, before, _ = _session(cache, workspace, "utf-16")
+    (workspace / "other.mizan").write_text("mizan 1\n", encoding="utf-8")
+    _, after, stats = _session(cache, workspace, "utf-16")
+    assert stats["early"]["published"] == []
+    assert {p["uri"]: p["diagnostics"] for p in after} != {p["uri"]: p["diagnostics"]
+                                                           for p in before}
