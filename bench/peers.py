@@ -38,7 +38,6 @@ import platform
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -75,8 +74,8 @@ def _pascal(name: str) -> str:
 
 
 def _declarations(text: str) -> Any:
-    from mizan_lang.lower import lower
     from mizan_lang.kdl import parse
+    from mizan_lang.lower import lower
 
     decls, _ = lower(parse(text).document, "spec.mizan")
     return decls
@@ -391,11 +390,13 @@ def report(sizes: list[int], checks: dict[int, Figures], servers: dict[int, dict
                      + f" | {checks[sizes[-1]].rss[name]:.0f} MiB |")
     if servers:
         lines += ["", "| Language server | functions | initialize | open -> first diagnostics "
-                  "| edit -> diagnostics p50 / p95 (n) | peak RSS |", "|---|---:|---:|---:|---:|---:|"]
+                  "| edit -> diagnostics p50 / p95 (n) | peak RSS |",
+                  "|---|---:|---:|---:|---:|---:|"]
         for n in sizes:
             for name, run in servers.get(n, {}).items():
-                edit = (f"{percentile(run.edits_ms, 0.5):.1f} / {percentile(run.edits_ms, 0.95):.1f}"
-                        f" ms ({len(run.edits_ms)})" if run.edits_ms else "-")
+                edit = (f"{percentile(run.edits_ms, 0.5):.1f} / "
+                        f"{percentile(run.edits_ms, 0.95):.1f} ms ({len(run.edits_ms)})"
+                        if run.edits_ms else "-")
                 peak = f"{run.peak_mib:.0f} MiB" if run.peak_mib else "-"
                 lines.append(f"| {name} | {n:,} | {run.initialize_s * 1000:.0f} ms | "
                              f"{run.open_s * 1000:.0f} ms | {edit} | {peak} |")

@@ -224,7 +224,8 @@ def _unit_roots(params: dict[str, Any], path: str) -> list[str]:
     best = ""
     for uri in uris:
         folder = normalise(to_fs_path(uri) or uri)
-        if (path == folder or path.startswith(folder.rstrip("/") + "/")) and len(folder) > len(best):
+        inside = path == folder or path.startswith(folder.rstrip("/") + "/")
+        if inside and len(folder) > len(best):
             best = folder
     return [best or path]
 
