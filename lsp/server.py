@@ -391,8 +391,15 @@ def watched_files(ls: MizanServer, params: lsp.DidChangeWatchedFilesParams) -> N
 def stats(ls: MizanServer, *args: Any) -> dict[str, Any]:
     """Edit -> publish latencies seen so far (used by bench/lsp.py)."""
     times = sorted(ls.publish_times)
-    return {"publishes": len(times), "latencies_ms": [round(t * 1000, 3) for t in times],
-            "early": ls.early}
+    return {"publishes": len(times), "latencies_ms": [round(t * 1000, 3) for t in times]}
+
+
+@server.command("mizan.bootStats")
+@guarded()
+def boot_stats(ls: MizanServer, *args: Any) -> dict[str, Any]:
+    """What was answered before the server was imported: `initialize` (from its
+    record) and recorded diagnostics (used by tests/lsp/test_boot.py)."""
+    return {"early": ls.early}
 
 
 @server.command("mizan.quickStats")

@@ -54,7 +54,7 @@ def _initialize(client: StdioClient, root: Path, encoding: str) -> dict[str, Any
 
 
 def _stats(client: StdioClient) -> dict[str, Any]:
-    return client.request("workspace/executeCommand", {"command": "mizan.stats"}, timeout=60)
+    return client.request("workspace/executeCommand", {"command": "mizan.bootStats"}, timeout=60)
 
 
 def _session(cache: Path, root: Path, encoding: str, text: str | None = None,
