@@ -10,6 +10,7 @@ application) on a free port of the loopback interface.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -102,12 +103,14 @@ app = server.asgi_application()
 class Target:
     name: str  # the `mizan-lang gen --target` name
     title: str  # the column of the capability table
-    entry: str  # the entry module's source; it defines `app`
+    entry: str  # the entry module's source; it defines `app` ("" for a Node.js target)
+    runtime: str = "python"  # "python": uvicorn; "node": compiled and run by Node.js
 
 
 TARGETS = (
     Target("fastapi", "FastAPI", FASTAPI_ENTRY),
     Target("django", "Django", DJANGO_ENTRY),
+    Target("hono", "Hono", "", runtime="node"),
 )
 BY_NAME = {target.name: target for target in TARGETS}
 
@@ -131,7 +134,8 @@ def generate(target: Target, folder: Path) -> None:
     if result.returncode != 0:
         raise StartupFailed(f"mizan-lang gen --target {target.name} failed:\n"
                             f"{result.stdout}{result.stderr}")
-    (folder / "conformance_entry.py").write_text(target.entry, "utf-8")
+    if target.entry:
+        (folder / "conformance_entry.py").write_text(target.entry, "utf-8")
 
 
 def _wait_until_serving(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
@@ -174,9 +178,87 @@ def run_uvicorn(app: str, folder: Path, env: dict[str, str]) -> Iterator[str]:
             process.wait()
 
 
+# The TypeScript implementation of the fixture and the entry of the Node.js
+# server (conformance/hono/), compiled with the generated package.
+NODE_SOURCES = config.HERE / "hono"
+NODE_MODULES = config.REPO / "node_modules"
+RUNTIME_PACKAGE = config.REPO / "runtimes" / "ts"
+NODE_TSCONFIG = {
+    "compilerOptions": {
+        "strict": True, "target": "ES2022", "module": "NodeNext",
+        "moduleResolution": "NodeNext", "lib": ["ES2022", "DOM", "DOM.Iterable"],
+        "types": ["node"], "skipLibCheck": True, "noEmitOnError": True,
+        "verbatimModuleSyntax": True, "outDir": "out", "rootDir": ".",
+    },
+    "include": ["**/*.ts"],
+}
+
+
+def _checked(command: list[str], cwd: Path, what: str) -> None:
+    result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise StartupFailed(f"{what} failed:\n{result.stdout}{result.stderr}")
+
+
+def node_toolchain() -> None:
+    """The root node_modules (`npm ci`) and the runtime package's dist/, unless current."""
+    installed = NODE_MODULES / ".package-lock.json"
+    lock = config.REPO / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        _checked(["npm", "ci", "--no-audit", "--no-fund"], config.REPO, "npm ci")
+    built = RUNTIME_PACKAGE / "dist" / "server.js"
+    sources = [*(RUNTIME_PACKAGE / "src").glob("*.ts"), RUNTIME_PACKAGE / "tsconfig.json"]
+    if not built.exists() or built.stat().st_mtime < max(p.stat().st_mtime for p in sources):
+        _checked(["node", str(NODE_MODULES / "typescript" / "bin" / "tsc"), "-p",
+                  str(RUNTIME_PACKAGE / "tsconfig.json")], RUNTIME_PACKAGE, "building the runtime")
+
+
+@contextlib.contextmanager
+def serve_node(target: Target) -> Iterator[str]:
+    """Generate the fixture into a folder inside the checkout (so that its
+    imports resolve to the root node_modules), compile it with the fixture's
+    TypeScript implementation, and run it with Node.js on a free port."""
+    node_toolchain()
+    cache = config.REPO / ".cache" / "conformance"
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"{target.name}-", dir=cache) as tmp:
+        folder = Path(tmp)
+        generate(target, folder)
+        for source in NODE_SOURCES.glob("*.ts"):
+            (folder / source.name).write_bytes(source.read_bytes())
+        (folder / "tsconfig.json").write_text(json.dumps(NODE_TSCONFIG), "utf-8")
+        _checked(["node", str(NODE_MODULES / "typescript" / "bin" / "tsc"), "-p",
+                  str(folder / "tsconfig.json")], folder, f"tsc of the {target.name} server")
+        (folder / "out" / "package.json").write_text('{"type": "module"}\n', "utf-8")
+        port = free_port()
+        settings = {"port": port, "prefix": config.PREFIX, "secret": config.SECRET,
+                    "jwt_key": config.JWT_SECRET, "mwt_secret": config.MWT_SECRET,
+                    "max_body_size": config.MAX_BODY_SIZE,
+                    "database": str(folder / "library.sqlite3")}
+        env = {**os.environ, "MIZAN_CONFORMANCE": json.dumps(settings)}
+        log = folder / f"server-{port}.log"
+        with open(log, "wb") as out:
+            process = subprocess.Popen(["node", str(folder / "out" / "main.js")], cwd=folder,
+                                       env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            _wait_until_serving(process, port, log)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
 @contextlib.contextmanager
 def serve(target: Target) -> Iterator[str]:
     """Generate and start `target`; yields its base URL (`http://127.0.0.1:<port>`)."""
+    if target.runtime == "node":
+        with serve_node(target) as base:
+            yield base
+        return
     with tempfile.TemporaryDirectory(prefix=f"mizan-conformance-{target.name}-") as tmp:
         folder = Path(tmp)
         generate(target, folder)

@@ -201,7 +201,8 @@ def _enum_doc(enum: ir.Enum) -> str | None:
     return "\n\n".join(parts) or None
 
 
-def types_view(plan: Plan) -> dict[str, object]:
+def types_view(plan: Plan, module: str = RUNTIME_MODULE) -> dict[str, object]:
+    """types.ts; `module` is where JsonValue and UnknownMember come from."""
     names = names_of(plan)
     records = _records(plan)
     docs = {r.name: r.doc for r in plan.ir.types} | {s.name: s.doc for s in plan.ir.shapes}
@@ -247,7 +248,7 @@ def types_view(plan: Plan) -> dict[str, object]:
     if _uses(refs, "json") or any(_uses([type_from_json(f["type"]) for f in fields], "json")
                                   for fields in records.values()):
         imports.append(_import_name("JsonValue", names.json_value))
-    import_line = (ts.print_doc(named_imports("import type ", sorted(imports), RUNTIME_MODULE))
+    import_line = (ts.print_doc(named_imports("import type ", sorted(imports), module))
                    if imports else None)
     return {"import_line": import_line, "blocks": blocks}
 
@@ -316,20 +317,20 @@ def client_table(plan: Plan) -> dict[str, Any]:
     }
 
 
-def _expand(value: Any, depth: int) -> Any:
+def expand_table(value: Any, depth: int = 0) -> Any:
     """Objects of the first three levels one member per line (a function,
     context or form per block: readable diffs); deeper ones as they fit."""
     if isinstance(value, Mapping):
-        members = {k: _expand(v, depth + 1) for k, v in value.items()}
+        members = {k: expand_table(v, depth + 1) for k, v in value.items()}
         return ts.Expanded(members) if depth < 3 and members else members
     if isinstance(value, list):
-        return [_expand(item, depth + 1) for item in value]
+        return [expand_table(item, depth + 1) for item in value]
     return value
 
 
 def spec_view(plan: Plan) -> dict[str, object]:
     return {"table": ts.statement("export const table: ClientTable = ",
-                                  _expand(client_table(plan), 0))}
+                                  expand_table(client_table(plan)))}
 
 
 # --- client.ts -----------------------------------------------------------------------

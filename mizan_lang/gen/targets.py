@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 TARGETS = {
     "django": "mizan_lang.generators.django",
     "fastapi": "mizan_lang.generators.fastapi",
+    "hono": "mizan_lang.generators.hono",
     "react": "mizan_lang.generators.ts:react",
     "svelte": "mizan_lang.generators.ts:svelte",
     "ts": "mizan_lang.generators.ts",

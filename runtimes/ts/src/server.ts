@@ -670,3 +670,4 @@ export function edgeManifest(
     protocol: PROTOCOL_VERSION,
   };
 }
+export * from "./dispatch.js";

@@ -1,0 +1,35 @@
+// Entry of the Hono conformance server: the generated app mounted with
+// `app.route()` under the fixture's prefix, served by @hono/node-server on
+// the loopback interface. Settings come as JSON in MIZAN_CONFORMANCE.
+
+import { serve } from "@hono/node-server";
+import { Hono } from "hono";
+import { errorResponse, serverError } from "@mizan-lang/runtime/server";
+
+import { createMizanApp } from "./fixture_api/index.js";
+import { Fixture } from "./impl.js";
+
+interface Settings {
+  port: number;
+  prefix: string;
+  secret: string;
+  jwt_key: string;
+  mwt_secret: string;
+  max_body_size: number;
+}
+
+const settings = JSON.parse(
+  process.env["MIZAN_CONFORMANCE"] ?? "{}",
+) as Settings;
+const mizan = createMizanApp(new Fixture(), {
+  prefix: "/",
+  secret: settings.secret,
+  jwtKey: settings.jwt_key,
+  mwtSecret: settings.mwt_secret,
+  maxBodySize: settings.max_body_size,
+  onError: (error, where) => console.error(`mizan: ${where} failed:`, error),
+});
+const root = new Hono();
+root.route(settings.prefix.replace(/\/$/, ""), mizan);
+root.notFound(() => errorResponse(serverError("not_found", null)));
+serve({ fetch: root.fetch, port: settings.port, hostname: "127.0.0.1" });
