@@ -234,6 +234,7 @@ def serve_node(target: Target) -> Iterator[str]:
         settings = {"port": port, "prefix": config.PREFIX, "secret": config.SECRET,
                     "jwt_key": config.JWT_SECRET, "mwt_secret": config.MWT_SECRET,
                     "max_body_size": config.MAX_BODY_SIZE,
+                    "renderer": [sys.executable, str(config.HERE / "renderer.py")],
                     "database": str(folder / "library.sqlite3")}
         env = {**os.environ, "MIZAN_CONFORMANCE": json.dumps(settings)}
         log = folder / f"server-{port}.log"

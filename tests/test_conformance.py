@@ -27,8 +27,6 @@ PROBES = run.all_probes()
 # that starts passing fails the suite until its entry is removed here.
 NOT_WIRED: dict[tuple[str, str], str] = {
     ("websocket", "hono"): "the Hono target has no WebSocket transport yet",
-    ("ssr", "hono"): "the Hono target has no SSR bridge yet",
-    ("shapes", "hono"): "the fixture's TypeScript implementation has no library database yet",
 }
 
 

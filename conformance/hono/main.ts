@@ -8,6 +8,7 @@ import { errorResponse, serverError } from "@mizan-lang/runtime/server";
 
 import { createMizanApp } from "./fixture_api/index.js";
 import { Fixture } from "./impl.js";
+import { SqliteLibrary } from "./library.js";
 
 interface Settings {
   port: number;
@@ -16,17 +17,19 @@ interface Settings {
   jwt_key: string;
   mwt_secret: string;
   max_body_size: number;
+  renderer: string[];
 }
 
 const settings = JSON.parse(
   process.env["MIZAN_CONFORMANCE"] ?? "{}",
 ) as Settings;
-const mizan = createMizanApp(new Fixture(), {
+const mizan = createMizanApp(new Fixture(await SqliteLibrary.open()), {
   prefix: "/",
   secret: settings.secret,
   jwtKey: settings.jwt_key,
   mwtSecret: settings.mwt_secret,
   maxBodySize: settings.max_body_size,
+  renderer: settings.renderer,
   onError: (error, where) => console.error(`mizan: ${where} failed:`, error),
 });
 const root = new Hono();

@@ -50,6 +50,7 @@ import {
   edgeManifest,
   type ManifestContext,
 } from "./server.js";
+import { spawn } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 
 export const ACCESS_COOKIE = "mizan_access";
@@ -133,6 +134,60 @@ export interface UsedTokens {
   use(jti: string, exp: number): Promise<boolean> | boolean;
 }
 
+/** Turns a bundle (its canonical JSON bytes) into an HTML page. */
+export interface Renderer {
+  render(context: string, bundle: Uint8Array): Promise<Uint8Array>;
+}
+
+/** The SSR bridge: a command run once per page, the bundle on its stdin and
+ * the page's HTML on its stdout; a non-zero exit or a timeout is `internal`. */
+export class SubprocessRenderer implements Renderer {
+  constructor(
+    private readonly command: readonly string[],
+    private readonly timeoutMs = 10_000,
+    private readonly onError: (message: string) => void = () => {},
+  ) {
+    if (command.length === 0)
+      throw new TypeError("the renderer needs a command");
+  }
+
+  render(context: string, bundle: Uint8Array): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(this.command[0]!, this.command.slice(1), {
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        this.onError(`the renderer timed out on context ${context}`);
+        reject(serverError("internal", null));
+      }, this.timeoutMs);
+      child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
+      child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
+      child.on("error", (error) => {
+        clearTimeout(timer);
+        this.onError(`the renderer did not start: ${error.message}`);
+        reject(serverError("internal", null));
+      });
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        if (code === 0) {
+          resolve(new Uint8Array(Buffer.concat(out)));
+        } else {
+          this.onError(
+            `the renderer failed on context ${context} (exit ${code}): ` +
+              Buffer.concat(err).toString("utf8").slice(-2000),
+          );
+          reject(serverError("internal", null));
+        }
+      });
+      child.stdin.on("error", () => {}); // a renderer that exits early
+      child.stdin.end(bundle);
+    });
+  }
+}
+
 export interface DispatchConfig {
   /** Signs CSRF tokens and cache keys; the JWT key unless `jwtKey` is given. */
   readonly secret: Secret;
@@ -143,6 +198,9 @@ export interface DispatchConfig {
   readonly usedTokens?: UsedTokens;
   /** Seconds since the epoch (tests move the clock). */
   readonly now?: () => number;
+  /** The SSR bridge (`GET render/<context>/`): a Renderer or a command such
+   * as ["node", "render.mjs"]; without it render/ is 404. */
+  readonly renderer?: Renderer | readonly string[];
   /** Called with the error a service method threw (the answer is `internal`). */
   readonly onError?: (error: unknown, where: string) => void;
 }
@@ -513,6 +571,7 @@ export class Dispatcher {
   private readonly jwtKey: Secret;
   private readonly now: () => number;
   private readonly extras = new Map<string, Record<string, unknown>>();
+  private readonly renderer: Renderer | null;
 
   constructor(
     private readonly spec: ServerSpec,
@@ -531,6 +590,17 @@ export class Dispatcher {
     this.used = config.usedTokens ?? new MemoryUsedTokens(clock);
     this.jwtKey = config.jwtKey ?? config.secret;
     this.mwtSecret = config.mwtSecret ?? deriveSecret(config.secret, "mwt");
+    const renderer = config.renderer;
+    this.renderer =
+      renderer === undefined
+        ? null
+        : Array.isArray(renderer)
+          ? new SubprocessRenderer(
+              renderer as readonly string[],
+              10_000,
+              (message) => config.onError?.(new Error(message), "render"),
+            )
+          : (renderer as Renderer);
     // A bundle passes each member its keys; its other params take their defaults.
     for (const [name, context] of Object.entries(this.table.contexts)) {
       const keys = new Set(context.keys.map((key) => key.name));
@@ -601,6 +671,8 @@ export class Dispatcher {
       case "form_submit":
         this.formSchema(subject);
         return this.formSubmit(subject, request, body);
+      case "render":
+        return this.render(subject, request);
       case "auth_token":
       case "auth_refresh":
       case "auth_logout":
@@ -786,6 +858,20 @@ export class Dispatcher {
     const data = await this.bundleBytes(name, values, texts, caller);
     await this.cache.put(key, name, texts, data, ttl, generation);
     return { content: data, headers: { "x-mizan-cache": "miss" } };
+  }
+
+  /** The SSR bridge: the bundle, rendered to HTML by the renderer. */
+  private async render(name: string, request: Request): Promise<Answer> {
+    if (this.renderer === null || !hasOwnContext(this.table, name)) {
+      throw serverError("not_found", null);
+    }
+    const bundle = await this.bundle(name, request);
+    const html = await this.renderer.render(name, bundle.content as Uint8Array);
+    return {
+      content: html,
+      mediaType: HTML_TYPE,
+      headers: bundle.headers ?? {},
+    };
   }
 
   private async bundleBytes(
@@ -1180,5 +1266,3 @@ function formArg(param: ParamSpec, value: JsonValue): JsonValue {
   if (base.kind === "primitive" && base.name === "int64") return String(value);
   return value;
 }
-
-export { HTML_TYPE };
