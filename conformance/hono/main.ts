@@ -3,6 +3,7 @@
 // the loopback interface. Settings come as JSON in MIZAN_CONFORMANCE.
 
 import { serve } from "@hono/node-server";
+import { createNodeWebSocket } from "@hono/node-ws";
 import { Hono } from "hono";
 import { errorResponse, serverError } from "@mizan-lang/runtime/server";
 
@@ -23,6 +24,10 @@ interface Settings {
 const settings = JSON.parse(
   process.env["MIZAN_CONFORMANCE"] ?? "{}",
 ) as Settings;
+const root = new Hono();
+const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({
+  app: root,
+});
 const mizan = createMizanApp(new Fixture(await SqliteLibrary.open()), {
   prefix: "/",
   secret: settings.secret,
@@ -30,9 +35,14 @@ const mizan = createMizanApp(new Fixture(await SqliteLibrary.open()), {
   mwtSecret: settings.mwt_secret,
   maxBodySize: settings.max_body_size,
   renderer: settings.renderer,
+  upgradeWebSocket,
   onError: (error, where) => console.error(`mizan: ${where} failed:`, error),
 });
-const root = new Hono();
 root.route(settings.prefix.replace(/\/$/, ""), mizan);
 root.notFound(() => errorResponse(serverError("not_found", null)));
-serve({ fetch: root.fetch, port: settings.port, hostname: "127.0.0.1" });
+const server = serve({
+  fetch: root.fetch,
+  port: settings.port,
+  hostname: "127.0.0.1",
+});
+injectWebSocket(server);

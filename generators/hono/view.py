@@ -131,7 +131,8 @@ def registry_view(plan: Plan) -> dict[str, object]:
 def app_view(plan: Plan) -> dict[str, object]:
     rows = [[route.method, route.path, route.handler, route.subject] for route in plan.routes
             if route.method != "WS"]
-    return {"routes": ts.statement("const ROUTES: readonly Route[] = ", rows)}
+    return {"routes": ts.statement("const ROUTES: readonly Route[] = ", rows),
+            "websocket": "true" if plan.has_websocket else "false"}
 
 
 def impl_view(plan: Plan, package: str) -> dict[str, object]:

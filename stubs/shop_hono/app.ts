@@ -11,13 +11,18 @@
 // answers the same bytes.
 
 import { Hono } from "hono";
+import type { UpgradeWebSocket } from "hono/ws";
 import {
+  CLOSE_TOO_LARGE,
   Dispatcher,
+  FrameTooLarge,
+  MizanError,
   checkService,
   errorResponse,
   requireRuntime,
   serverError,
   type DispatchConfig,
+  type WsSession,
 } from "@mizan-lang/runtime/server";
 import { FUNCTIONS, HOOKS, bind } from "./registry.js";
 import type { Service } from "./service.js";
@@ -71,9 +76,23 @@ const ROUTES: readonly Route[] = [
   ["POST", "form/ReviewForm/submit/", "form_submit", "ReviewForm"],
 ];
 
+/** Whether some function is declared websocket=#true (route `ws/`). */
+const WEBSOCKET: boolean = true;
+
 export interface MizanConfig extends DispatchConfig {
   /** Where the protocol's routes live inside this app (default /api/mizan/). */
   readonly prefix?: string;
+  /** The runtime's WebSocket helper (`createNodeWebSocket` of @hono/node-ws,
+   * `upgradeWebSocket` of hono/bun, hono/deno...): serves `ws/`. */
+  readonly upgradeWebSocket?: UpgradeWebSocket;
+}
+
+/** A frame's bytes or text, whatever the runtime's WebSocket gives. */
+async function frameOf(data: unknown): Promise<string | Uint8Array> {
+  if (typeof data === "string" || data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (data instanceof Blob) return new Uint8Array(await data.arrayBuffer());
+  return String(data);
 }
 
 function normalized(prefix: string): string {
@@ -103,6 +122,39 @@ export function createMizanApp(service: Service, config: MizanConfig): Hono {
         serverError("method_not_allowed", null),
         methods.join(", "),
       ),
+    );
+  }
+  const upgrade = config.upgradeWebSocket;
+  if (WEBSOCKET && upgrade !== undefined) {
+    const sessions = new WeakMap<Request, WsSession>();
+    app.get(
+      `${prefix}ws/`,
+      async (c, next) => {
+        try {
+          sessions.set(c.req.raw, dispatcher.openSocket(c.req.raw));
+        } catch (error) {
+          if (error instanceof MizanError) return errorResponse(error);
+          throw error;
+        }
+        await next();
+      },
+      upgrade((c) => {
+        const session = sessions.get(c.req.raw)!;
+        let replies = Promise.resolve();
+        return {
+          onMessage(event, socket) {
+            replies = replies.then(async () => {
+              try {
+                socket.send(await session.answer(await frameOf(event.data)));
+              } catch (error) {
+                socket.close(
+                  error instanceof FrameTooLarge ? CLOSE_TOO_LARGE : 1011,
+                );
+              }
+            });
+          },
+        };
+      }),
     );
   }
   app.get(`${prefix}ctx/:name/`, (c) =>

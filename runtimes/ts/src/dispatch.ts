@@ -935,19 +935,60 @@ export class Dispatcher {
   identify(request: Request, transport: "http" | "websocket" = "http"): Caller {
     const header = request.headers.get("authorization");
     if (header !== null) {
-      const trimmed = header.trim();
-      const space = trimmed.indexOf(" ");
-      const scheme = space < 0 ? trimmed : trimmed.slice(0, space);
-      const token = space < 0 ? "" : trimmed.slice(space + 1).trim();
-      if (scheme.toLowerCase() !== "bearer" || !token) {
-        throw serverError("unauthenticated", { reason: "malformed" });
-      }
-      return caller(this.verify(token, "access"), transport, false);
+      return caller(this.verifyBearer(header), transport, false);
     }
     const cookie = cookieMap(request.headers.get("cookie")).get(ACCESS_COOKIE);
     if (cookie !== undefined)
       return caller(this.verify(cookie, "access"), transport, true);
     return anonymous(transport);
+  }
+
+  private verifyBearer(header: string): Claims {
+    const trimmed = header.trim();
+    const space = trimmed.indexOf(" ");
+    const scheme = space < 0 ? trimmed : trimmed.slice(0, space);
+    const token = space < 0 ? "" : trimmed.slice(space + 1).trim();
+    if (scheme.toLowerCase() !== "bearer" || !token) {
+      throw serverError("unauthenticated", { reason: "malformed" });
+    }
+    return this.verify(token, "access");
+  }
+
+  /** The session of a WebSocket upgrade; throws (401) when its
+   * Authorization header does not verify: refuse the upgrade then. */
+  openSocket(request: Request): WsSession {
+    const header = request.headers.get("authorization");
+    const who =
+      header === null
+        ? anonymous("websocket")
+        : caller(this.verifyBearer(header), "websocket", false);
+    return new WsSession(this, who, (token) => this.verify(token, "access"));
+  }
+
+  /** A socket caller whose token expired since is refused at every call. */
+  stillValid(who: Caller): Caller {
+    if (who.claims !== null && this.now() >= (who.claims["exp"] as number)) {
+      throw serverError("unauthenticated", { reason: "expired" });
+    }
+    return who;
+  }
+
+  /** A call over the WebSocket: only functions declared websocket=#true. */
+  async socketCall(
+    name: string,
+    args: Record<string, unknown>,
+    who: Caller,
+  ): Promise<JsonValue> {
+    const fn = hasFunction(this.table, name)
+      ? this.table.functions[name]!
+      : null;
+    if (fn === null || !fn.websocket)
+      throw serverError("not_found", { fn: name });
+    if (fn.multipart) {
+      throw serverError("unsupported_media_type", { content_type: JSON_TYPE });
+    }
+    const answer = await this.call(name, args, this.stillValid(who));
+    return answer.body as JsonValue;
   }
 
   private verify(token: string, typ: "access" | "refresh"): Claims {
@@ -1265,4 +1306,97 @@ function formArg(param: ParamSpec, value: JsonValue): JsonValue {
   if (value === null) return null;
   if (base.kind === "primitive" && base.name === "int64") return String(value);
   return value;
+}
+
+// --- the WebSocket transport (docs 12) ----------------------------------------------------
+
+export const CLOSE_TOO_LARGE = 1009;
+const MAX_ID = 2 ** 53 - 1;
+
+/** A frame over the request limit: close the connection with 1009. */
+export class FrameTooLarge extends Error {
+  constructor() {
+    super("frame too large");
+    this.name = "FrameTooLarge";
+  }
+}
+
+function socketError(id: JsonValue, error: MizanError): JsonValue {
+  return {
+    id,
+    error: (errorBody(error.code, error.details) as { error: JsonValue }).error,
+  };
+}
+
+/** One connection: its current identity and the frames it sends. */
+export class WsSession {
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private who: Caller,
+    private readonly verifyAccess: (token: string) => Claims,
+  ) {}
+
+  /** The reply to one frame (canonical JSON text); throws FrameTooLarge. */
+  async answer(frame: string | Uint8Array): Promise<string> {
+    return canonicalJson(await this.reply(frame));
+  }
+
+  private async reply(frame: string | Uint8Array): Promise<JsonValue> {
+    const data = typeof frame === "string" ? UTF8.encode(frame) : frame;
+    if (data.length > this.dispatcher.maxBodySize) throw new FrameTooLarge();
+    let message: JsonValue;
+    try {
+      message = parseJsonStrict(data);
+    } catch {
+      return socketError(null, serverError("bad_request", { reason: "json" }));
+    }
+    if (isObject(message) && "auth" in message && !("id" in message)) {
+      return this.auth(message);
+    }
+    const id = isObject(message) ? message["id"] : undefined;
+    const validId =
+      typeof id === "string" ||
+      (typeof id === "number" &&
+        Number.isInteger(id) &&
+        id >= 0 &&
+        id <= MAX_ID);
+    if (!isObject(message) || !validId) {
+      return socketError(null, serverError("bad_request", { reason: "shape" }));
+    }
+    try {
+      const fn = message["fn"];
+      const args = message["args"] ?? {};
+      if (
+        Object.keys(message).some(
+          (key) => !["id", "fn", "args"].includes(key),
+        ) ||
+        typeof fn !== "string" ||
+        !isObject(args)
+      ) {
+        throw serverError("bad_request", { reason: "shape" });
+      }
+      const body = await this.dispatcher.socketCall(fn, args, this.who);
+      return { id: id as JsonValue, ...(body as Record<string, JsonValue>) };
+    } catch (error) {
+      if (error instanceof MizanError)
+        return socketError(id as JsonValue, error);
+      throw error;
+    }
+  }
+
+  private auth(message: Record<string, JsonValue>): JsonValue {
+    const token = message["auth"];
+    if (Object.keys(message).length !== 1 || typeof token !== "string") {
+      return socketError(null, serverError("bad_request", { reason: "shape" }));
+    }
+    this.who = anonymous("websocket");
+    try {
+      this.who = caller(this.verifyAccess(token), "websocket", false);
+    } catch (error) {
+      if (!(error instanceof MizanError)) throw error;
+      const body = errorBody(error.code, error.details) as { error: JsonValue };
+      return { auth: false, error: body.error };
+    }
+    return { auth: true };
+  }
 }
