@@ -17,8 +17,8 @@ import typer
 from . import __version__
 
 # Order here is the order in `--help`.
-COMMANDS = ("cli_check", "cli_ir", "cli_fmt", "cli_gen", "cli_review", "cli_scaffold",
-            "cli_lsp")
+COMMANDS = ("cli_init", "cli_check", "cli_ir", "cli_fmt", "cli_gen", "cli_review",
+            "cli_scaffold", "cli_lsp")
 
 HELP = """\
 Authoring toolchain for Mizan API specs (.mizan files, KDL v2 syntax).
@@ -54,7 +54,7 @@ def build_app() -> typer.Typer:
         help=HELP,
         epilog=EPILOG,
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=True,
         rich_markup_mode=None,
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},

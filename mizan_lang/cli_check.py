@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 
 PATHS_HELP = "Files or folders (every *.mizan under a folder); together they form one workspace."
 Paths = Annotated[list[Path], typer.Argument(help=PATHS_HELP, show_default=False, metavar="PATH")]
+OptionalPaths = Annotated[list[Path] | None, typer.Argument(
+    help=PATHS_HELP + " Default: the roots of mizan.toml.", show_default=False,
+    metavar="[PATH]...")]
+Watch = Annotated[bool, typer.Option(
+    "--watch", "-w", help="Run again whenever a .mizan file or mizan.toml changes (Ctrl-C stops).")]
 NoCache = Annotated[bool, typer.Option(
     "--no-cache", help="Check from scratch: neither read nor write the result cache "
     "(~/.cache/mizan-lang; MIZAN_CACHE_DIR moves it, MIZAN_CACHE=off disables it).")]
@@ -35,9 +40,15 @@ Output: one `path:line:col: severity code: message` line per diagnostic
 range, and `  note: path:line:col: message` lines for related places. A
 summary `N errors, M warnings in K files` goes to stderr.
 
+Without PATH, the roots named in mizan.toml (found in this folder or a
+parent) are checked; its problems are reported first, like a spec's.
+--format github writes workflow annotations for GitHub Actions.
+
 Examples:
 
   mizan-lang check examples/shop
+
+  mizan-lang check --watch
 
   mizan-lang check api/main.mizan --no-excerpt | grep M201
 
@@ -94,6 +105,17 @@ def check_paths(paths: list[Path], *, cache: bool = True, reuse: bool = True) ->
     return Checked(result.diagnostics, lookup, len(workspace.files), roots, result, workspace)
 
 
+def configured_paths(paths: list[Path] | None) -> list[Path]:
+    """The given paths, or the roots of the project config (which must exist)."""
+    if paths:
+        return paths
+    from .config import load_or_exit
+
+    config = load_or_exit(required=True)
+    assert config is not None
+    return [Path(root) for root in config.root_paths()]
+
+
 def report(result: CheckResult | Checked, lookup: SourceCache, file_count: int, *,
            output: OutputFormat, excerpt: bool, to_stderr: bool = False) -> bool:
     """Print diagnostics and the summary; True when there were errors."""
@@ -108,18 +130,29 @@ def report(result: CheckResult | Checked, lookup: SourceCache, file_count: int, 
 def register(app: typer.Typer) -> None:
     @app.command(epilog=CHECK_EPILOG)
     def check(
-        paths: Paths,
+        paths: OptionalPaths = None,
         output: Annotated[OutputFormat, typer.Option(
             "--format", "-f",
-            help="text: lines with excerpts; json: an array of diagnostic objects.")
+            help="text: lines with excerpts; json: an array of diagnostic objects; "
+            "github: workflow annotations.")
         ] = OutputFormat.text,
         no_excerpt: Annotated[bool, typer.Option(
             "--no-excerpt", help="Only the one-line form of each diagnostic (grep-friendly).")
         ] = False,
         no_cache: NoCache = False,
+        watch: Watch = False,
     ) -> None:
         """Check .mizan files and report coded diagnostics."""
-        checked = check_paths(paths, cache=not no_cache)
-        failed = report(checked, checked.lookup, checked.file_count, output=output,
-                        excerpt=not no_excerpt)
-        raise typer.Exit(1 if failed else 0)
+        chosen = configured_paths(paths)
+
+        def once() -> int:
+            checked = check_paths(chosen, cache=not no_cache)
+            failed = report(checked, checked.lookup, checked.file_count, output=output,
+                            excerpt=not no_excerpt)
+            return 1 if failed else 0
+
+        if watch:
+            from .watch import watch as watch_loop
+
+            raise typer.Exit(watch_loop([str(path) for path in chosen], once))
+        raise typer.Exit(once())

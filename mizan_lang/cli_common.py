@@ -22,6 +22,7 @@ SUFFIX = ".mizan"
 class OutputFormat(str, enum.Enum):
     text = "text"
     json = "json"
+    github = "github"
 
 
 def usage_error(message: str) -> typer.Exit:
@@ -119,6 +120,8 @@ def emit_diagnostics(diagnostics: Iterable[Diagnostic], lookup: SourceCache, *,
     write = write_stderr if to_stderr else write_stdout
     if output == OutputFormat.json:
         write(render.render_json(diagnostics, lookup))
+    elif output == OutputFormat.github:
+        write(render.render_github(diagnostics, lookup))
     elif diagnostics:
         write(render.render_text(diagnostics, lookup, excerpt=excerpt,
                                  color=render.use_color(stream)))

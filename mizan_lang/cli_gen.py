@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from .cli_check import Paths, analyze, report
+from .cli_check import OptionalPaths, Watch, analyze, configured_paths, report
 from .cli_common import OutputFormat, usage_error, write_stderr, write_stdout
 
 if TYPE_CHECKING:
+    from .config import Config
     from .gen.files import GeneratedFile
     from .gen.writer import Outcome
     from .plan import Plan
@@ -28,7 +30,15 @@ longer generated, or in the way, then exits 1 if there is any (CI).
 Exit codes: 0 done (or up to date), 1 spec errors, stale files with
 --check, or a file in the way; 2 usage error.
 
+Without --target and --out, every target of mizan.toml is generated from
+its roots (`gen --check` then checks them all: the CI step). --watch
+generates again whenever a .mizan file or mizan.toml changes.
+
 Examples:
+
+  mizan-lang gen
+
+  mizan-lang gen --check
 
   mizan-lang gen examples/shop --target fastapi --out stubs/shop_fastapi
 
@@ -45,9 +55,17 @@ _DONE_WORDS = {"create": "created", "update": "updated", "remove": "removed"}
 
 
 def target_help() -> str:
+    return "The target to generate."
+
+
+def _target_choice() -> type[enum.Enum]:
     from .gen.targets import TARGETS
 
-    return f"The target to generate: {', '.join(TARGETS)}."
+    return enum.Enum("TargetName", {name: name for name in TARGETS}, type=str)
+
+
+# `--target` is a closed choice: `--help` lists the targets, shells complete them.
+TargetName = _target_choice()
 
 
 def load_plan(paths: list[Path]) -> Plan:
@@ -75,23 +93,74 @@ def resolve_target(name: str):
 def register(app: typer.Typer) -> None:
     @app.command(epilog=GEN_EPILOG)
     def gen(
-        paths: Paths,
-        target: Annotated[str, typer.Option(
-            "--target", "-t", help=target_help(), show_default=False)],
-        out: Annotated[Path, typer.Option(
+        paths: OptionalPaths = None,
+        target: Annotated[TargetName | None, typer.Option(  # type: ignore[valid-type]
+            "--target", "-t", help=target_help(), show_default=False)] = None,
+        out: Annotated[Path | None, typer.Option(
             "--out", "-o", file_okay=False, help="The output folder (created if missing).",
-            show_default=False)],
+            show_default=False)] = None,
         check: Annotated[bool, typer.Option(
             "--check", help="Write nothing; list out-of-date files and exit 1 if any.")
         ] = False,
         diff: Annotated[bool, typer.Option(
             "--diff", help="Write nothing; print a unified diff of the changes.")] = False,
+        watch: Watch = False,
     ) -> None:
-        """Generate code for a target from .mizan files."""
-        chosen = resolve_target(target)
-        plan = load_plan(paths)
-        files = chosen.generate(plan)
-        raise typer.Exit(run_writer(files, out, labels=chosen.labels, check=check, diff=diff))
+        """Generate code for a target (or every target of mizan.toml) from .mizan files."""
+        if (target is None) != (out is None):
+            raise usage_error("give --target and --out together, or neither to generate "
+                              "every target of mizan.toml")
+        if target is None:
+            from .config import load_or_exit
+
+            config = load_or_exit(required=True)
+            assert config is not None
+
+            def once() -> int:
+                return generate_configured(config, paths, check=check, diff=diff)
+
+            chosen = paths or [Path(root) for root in config.root_paths()]
+        else:
+            chosen = configured_paths(paths)
+            maker = resolve_target(target.value)
+
+            def once() -> int:
+                files = maker.generate(load_plan(chosen))
+                return run_writer(files, out, labels=maker.labels, check=check, diff=diff)
+
+        if watch:
+            from .watch import watch as watch_loop
+
+            raise typer.Exit(watch_loop([str(path) for path in chosen], _exit_code(once)))
+        raise typer.Exit(once())
+
+
+def _exit_code(run):
+    """`run` for the watch loop: a spec with errors ends one round, not the loop."""
+    def wrapped() -> int:
+        try:
+            return run()
+        except typer.Exit as stop:
+            return stop.exit_code
+    return wrapped
+
+
+def generate_configured(config: Config, paths: list[Path] | None, *, check: bool,
+                        diff: bool) -> int:
+    """Every target of the config, from one plan of its roots (or `paths`)."""
+    if not config.targets:
+        raise usage_error(f"{config.path} names no targets ([targets.NAME] with out = ...)")
+    plan = load_plan(paths or [Path(root) for root in config.root_paths()])
+    from .render import display_path
+
+    code = 0
+    for entry in config.targets:
+        maker = resolve_target(entry.name)
+        out = Path(display_path(entry.out))
+        write_stderr(f"{entry.name} -> {out.as_posix()}: ")
+        code = max(code, run_writer(maker.generate(plan), out, labels=maker.labels,
+                                    check=check, diff=diff))
+    return code
 
 
 def run_writer(files: list[GeneratedFile], out: Path, *, labels: tuple[str, ...],

@@ -9,7 +9,7 @@ import typer
 
 from .cli_check import Paths
 from .cli_common import usage_error, write_stderr
-from .cli_gen import load_plan, resolve_target, target_help
+from .cli_gen import TargetName, load_plan, resolve_target, target_help
 
 SCAFFOLD_EPILOG = """\
 Writes a module with a class implementing the generated service interface,
@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
     @app.command(epilog=SCAFFOLD_EPILOG)
     def scaffold(
         paths: Paths,
-        target: Annotated[str, typer.Option(
+        target: Annotated[TargetName, typer.Option(  # type: ignore[valid-type]
             "--target", "-t", help=target_help(), show_default=False)],
         out: Annotated[Path, typer.Option(
             "--out", "-o", dir_okay=False, help="The module to create.", show_default=False)],
@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         """Create the implementation module of the service (never overwritten)."""
         if not all(part.isidentifier() for part in package.split(".")):
             raise usage_error(f"--package '{package}' is not a Python import path")
-        chosen = resolve_target(target)
+        chosen = resolve_target(target.value)
         if out.exists():
             write_stderr(f"{out} exists: left unchanged (scaffold never overwrites)\n")
             raise typer.Exit(0)

@@ -91,12 +91,17 @@ class _Positions:
             header = self._HEADER.match(line)
             if header:
                 parts = tuple(p.strip().strip('"\'') for p in header[2].split("."))
+                at = header.start(2)
+                for size, part in enumerate(parts, 1):  # each prefix: where its last part is
+                    at = line.find(part, at)
+                    self.tables.setdefault(parts[:size], offset + at)
+                    at += len(part)
                 if header[1] == "[[":
                     index = counts.get(header[2], 0)
                     counts[header[2]] = index + 1
                     parts = parts + (index,)
+                    self.tables.setdefault(parts, offset + header.start(2))
                 table = parts
-                self.tables.setdefault(table, offset + header.start(2))
             else:
                 key = self._KEY.match(line)
                 if key:
@@ -133,8 +138,8 @@ def load(path: str) -> Config:
         return config
     where = _Positions(text)
 
-    def problem(code: str, *key: object, **fields: object) -> None:
-        report(make(code, where.of(*key), path=config.path, **fields))
+    def problem(rule: str, *key: object, **fields: object) -> None:
+        report(make(rule, where.of(*key), path=config.path, **fields))
 
     for key in table:
         if key not in TOP_KEYS:
@@ -145,7 +150,7 @@ def load(path: str) -> Config:
         roots = []
     for root in roots:
         if not os.path.exists(os.path.join(config.folder, root)):
-            problem("M506", "roots", path=root)
+            problem("M506", "roots", root=root)
     config.roots = list(roots)
     _targets(table.get("targets", {}), config, problem)
     _acknowledgements(table.get("acknowledge", []), config, problem)
@@ -206,7 +211,7 @@ def _acknowledgements(entries: object, config: Config, problem) -> None:
                 bad = True
         code = entry.get("code")
         if isinstance(code, str) and code not in RULES:
-            problem("M507", "acknowledge", index, "code", code=code, hint=_hint(code, RULES))
+            problem("M507", "acknowledge", index, "code", value=code, hint=_hint(code, RULES))
             bad = True
         if not bad:
             line = LineIndex(config.text).position(
@@ -223,8 +228,8 @@ def _hint(name: str, known) -> str:
 
 def _error_span(text: str, message: str) -> Span:
     found = re.search(r"at line (\d+), column (\d+)", message)
-    if not found:
-        return Span(0, 0)
+    if not found:  # "at end of document"
+        return Span(len(text), len(text))
     index = LineIndex(text)
     line = int(found[1]) - 1
     try:

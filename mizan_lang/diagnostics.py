@@ -530,11 +530,11 @@ _RULES: list[Rule] = [
          "A required key is missing: every target needs its `out` folder, every "
          "acknowledgement its `code` and `subject`.",
          "[targets.fastapi]  # out = \"gen/api\" missing"),
-    Rule("M506", "config-missing-root", E, "root '{path}' does not exist",
+    Rule("M506", "config-missing-root", E, "root '{root}' does not exist",
          "A configured spec root is neither a file nor a folder (paths are relative "
          "to the folder of mizan.toml).",
          'roots = ["spec"]  # no such folder'),
-    Rule("M507", "config-invalid-code", E, "'{code}' is not a review rule code{hint}",
+    Rule("M507", "config-invalid-code", E, "'{value}' is not a review rule code{hint}",
          "An acknowledgement names a rule of `mizan-lang breaking` (docs/breaking.md), "
          "B101 to B405.",
          'code = "B999"'),

@@ -176,6 +176,24 @@ def _json_range(where: Place) -> dict[str, dict[str, int]]:
             "end": {"line": where.end_line, "column": where.end_column}}
 
 
+# --- GitHub annotations -------------------------------------------------------
+
+
+def render_github(diagnostics: Iterable[Diagnostic], lookup: Lookup,
+                  cwd: str | None = None) -> str:
+    """One workflow command per diagnostic (`::error file=..,line=..::message`)."""
+    from .github import annotation
+
+    out = []
+    for diag in diagnostics:
+        where = place(lookup(diag.path), diag.span)
+        level = {"error": "error", "warning": "warning"}.get(_severity(diag), "notice")
+        out.append(annotation(level, diag.message, file=display_path(diag.path, cwd),
+                              line=where.line, col=where.column, end_line=where.end_line,
+                              end_col=where.end_column, title=diag.code))
+    return "".join(out)
+
+
 # --- summary ----------------------------------------------------------------
 
 

@@ -161,33 +161,21 @@ def render_markdown(report: Report) -> str:
 # --- GitHub annotations ----------------------------------------------------------------
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def render_github(report: Report) -> str:
+    from ..github import annotation
+
     out = []
     for change in report.changes:
         cat = category(change)
         level = "notice" if change.acknowledged is not None else _GITHUB_LEVEL[cat]
-        props = []
-        if change.location is not None:
-            path, line, column = change.location
-            props.append(f"file={_escape_property(path)}")
-            if line:
-                props.append(f"line={line}")
-                props.append(f"col={column}")
-        props.append(f"title={_escape_property(f'{change.code} {RULES[change.code].name}')}")
         text = message(change)
         if change.side == "old":
             text += f" (line in {report.old})"
         if change.acknowledged is not None:
             text += f" (acknowledged: {change.acknowledged})"
-        out.append(f"::{level} {','.join(props)}::{_escape_data(text)}\n")
+        path, line, column = change.location or ("", 0, 0)
+        out.append(annotation(level, text, file=path, line=line, col=column,
+                              title=f"{change.code} {RULES[change.code].name}"))
     return "".join(out)
 
 
