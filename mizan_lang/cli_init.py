@@ -61,52 +61,52 @@ fn complete_todo affects=todos returns=Todo {
 }
 """
 
-IMPLEMENTATION = '''\
-"""The implementation of the service: yours to edit (in memory here).
+# The starter's method bodies, put into the scaffolded implementation.
+BODIES = {
+    "list_todos": "return [TODOS[key] for key in sorted(TODOS)]",
+    "add_todo": ("todo = models.Todo(id=len(TODOS) + 1, title=title, done=False)\n"
+                 "TODOS[todo.id] = todo\n"
+                 "return todo"),
+    "complete_todo": ("if id not in TODOS:\n"
+                      "    raise MizanError(\"not_found\", {\"id\": id})\n"
+                      "TODOS[id] = TODOS[id].model_copy(update={\"done\": True})\n"
+                      "return TODOS[id]"),
+}
+STORE = ("# The starter keeps its to-dos in memory: replace with your database.\n"
+         "TODOS: dict[int, models.Todo] = {}\n\n\n")
 
-`mizan-lang gen` rewrites the package api/ from spec/; this file is never
-regenerated. When the spec gains a function, add its method here (the app
-refuses to start without it); `mizan-lang scaffold` shows every signature.
+
+def implementation(scaffolded: str) -> str:
+    """The scaffolded module with the starter's bodies instead of NotImplementedError."""
+    text = scaffolded.replace("import Caller\n", "import Caller, MizanError\n", 1)
+    text = text.replace("class Implementation(", STORE + "class Implementation(", 1)
+    for name, body in BODIES.items():
+        stub = f'        raise NotImplementedError("{name}")\n'
+        indented = "".join(f"        {line}\n" for line in body.splitlines())
+        if stub not in text:
+            raise ValueError(f"the scaffold has no stub for {name}")
+        text = text.replace(stub, indented, 1)
+    return text
+
+
+APP = '''\
+"""The app: `uvicorn app:app --reload`.
+
+Set MIZAN_SECRET (32+ random bytes) in production; without it a fresh secret
+is made at each start, so sessions and tokens do not survive a restart.
 """
 
 from __future__ import annotations
 
-from api import models
-from api.dispatch import Caller, MizanError
-from api.service import Service
-
-
-class Implementation(Service):
-    def __init__(self) -> None:
-        self.todos: dict[int, models.Todo] = {}
-
-    def list_todos(self, caller: Caller) -> list[models.Todo]:
-        return [self.todos[key] for key in sorted(self.todos)]
-
-    def add_todo(self, caller: Caller, *, title: str) -> models.Todo:
-        todo = models.Todo(id=len(self.todos) + 1, title=title, done=False)
-        self.todos[todo.id] = todo
-        return todo
-
-    def complete_todo(self, caller: Caller, *, id: int) -> models.Todo:
-        if id not in self.todos:
-            raise MizanError("not_found", {"id": id})
-        todo = self.todos[id].model_copy(update={"done": True})
-        self.todos[id] = todo
-        return todo
-'''
-
-APP = '''\
-"""The app: `uvicorn app:app --reload`. Set MIZAN_SECRET in production."""
-
-from __future__ import annotations
-
 import os
+import secrets
 
 from api.fastapi_app import create_app
 from impl import Implementation
 
-app = create_app(Implementation(), secret=os.environ.get("MIZAN_SECRET", "dev-only-secret"))
+SECRET = os.environ.get("MIZAN_SECRET") or secrets.token_urlsafe(32)
+
+app = create_app(Implementation(), secret=SECRET)
 '''
 
 README = """\
@@ -115,21 +115,34 @@ README = """\
 Made with `mizan-lang init`. The spec is `spec/main.mizan`; `api/` is
 generated from it (do not edit), `impl.py` is yours.
 
-    pip install mizan-lang fastapi uvicorn pyjwt python-multipart
+    pip install mizan-lang 'mizan-runtime[fastapi]'
     uvicorn app:app --reload          # run it
     mizan-lang check                  # check the spec (add --watch while editing)
     mizan-lang gen                    # regenerate api/ after editing the spec
     mizan-lang gen --check            # in CI: fails when api/ is stale
 """
 
-FILES = (("mizan.toml", CONFIG), ("spec/main.mizan", SPEC), ("impl.py", IMPLEMENTATION),
-         ("app.py", APP), ("README.md", README))
+FILES = (("mizan.toml", CONFIG), ("spec/main.mizan", SPEC), ("app.py", APP),
+         ("README.md", README))
+
+
+def starter_files() -> list[tuple[str, str]]:
+    """Every starter file: the fixed ones and impl.py, scaffolded from the starter spec."""
+    from .gen.targets import get_target
+    from .plan import build_plan
+    from .review.sides import from_texts
+
+    side = from_texts({"spec/main.mizan": SPEC}, "init")
+    plan = build_plan(side.workspace)
+    scaffolded = get_target("fastapi").scaffold(plan, package="api", path="impl.py")
+    return [*FILES[:2], ("impl.py", implementation(scaffolded.data.decode("utf-8"))),
+            *FILES[2:]]
 
 
 def create(folder: Path) -> tuple[list[str], list[str]]:
     """Write the starter files that do not exist yet: (created, kept)."""
     created, kept = [], []
-    for name, text in FILES:
+    for name, text in starter_files():
         path = folder / name
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -60,7 +60,8 @@ def test_init_creates_a_working_project(tmp_path: Path) -> None:
     assert mizan("gen", "--check", cwd=project).returncode == 0
     served = subprocess.run([sys.executable, "-c", SERVE], cwd=project, capture_output=True,
                             text=True, check=False,
-                            env={**os.environ, "PYTHONPATH": str(project)})
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                [str(project), os.environ.get("PYTHONPATH", "")])})
     assert served.returncode == 0, served.stderr
     assert "write tests" in served.stdout
     # Never overwrites: an edited file survives a second init.
