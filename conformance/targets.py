@@ -1,4 +1,5 @@
-"""Serving a target as a live process: generate, write an entry, start uvicorn.
+"""Serving a target as a live process: generate, write an entry, start uvicorn
+(or, for Axum, build the Rust binary with cargo and start it).
 
 Each target is generated from the fixture by the real CLI
 (`mizan-lang gen`) into a temporary folder as the package `fixture_api`,
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -104,13 +106,16 @@ class Target:
     name: str  # the `mizan-lang gen --target` name
     title: str  # the column of the capability table
     entry: str  # the entry module's source; it defines `app` ("" for a Node.js target)
-    runtime: str = "python"  # "python": uvicorn; "node": compiled and run by Node.js
+    # "python": uvicorn; "node": compiled and run by Node.js; "rust": the
+    # generated crate and conformance/axum/ built with cargo and run
+    runtime: str = "python"
 
 
 TARGETS = (
     Target("fastapi", "FastAPI", FASTAPI_ENTRY),
     Target("django", "Django", DJANGO_ENTRY),
     Target("hono", "Hono", "", runtime="node"),
+    Target("axum", "Axum", "", runtime="rust"),
 )
 BY_NAME = {target.name: target for target in TARGETS}
 
@@ -253,6 +258,56 @@ def serve_node(target: Target) -> Iterator[str]:
                 process.wait()
 
 
+def cargo_target_dir() -> str:
+    """The target directory every Rust build of the tests shares (.ci/run)."""
+    default = Path.home() / ".cache" / "mizan-lang" / "cargo-target"
+    return os.environ.get("CARGO_TARGET_DIR") or str(default)
+
+
+def build_axum(folder: Path) -> Path:
+    """The generated crate and conformance/axum/ as `app`, in a workspace of
+    their own (the repository's Cargo.lock, the runtime crate by path),
+    built into the shared target directory; returns the binary."""
+    shutil.copytree(config.HERE / "axum", folder / "app")
+    runtime = (config.REPO / "runtimes" / "rust").as_posix()
+    (folder / "Cargo.toml").write_text(
+        '[workspace]\nmembers = ["fixture_api", "app"]\nresolver = "2"\n\n'
+        f'[patch.crates-io]\nmizan-runtime = {{ path = "{runtime}" }}\n', "utf-8")
+    shutil.copy(config.REPO / "Cargo.lock", folder / "Cargo.lock")
+    target_dir = cargo_target_dir()
+    cargo = shutil.which("cargo") or str(Path.home() / ".cargo" / "bin" / "cargo")
+    result = subprocess.run([cargo, "build", "-p", "fixture-app"], cwd=folder,
+                            env={**os.environ, "CARGO_TARGET_DIR": target_dir},
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise StartupFailed(f"cargo build of the Axum fixture failed:\n{result.stderr[-4000:]}")
+    return Path(target_dir) / "debug" / "fixture-app"
+
+
+@contextlib.contextmanager
+def run_axum(binary: Path, folder: Path) -> Iterator[str]:
+    port = free_port()
+    log = folder / f"server-{port}.log"
+    env = {**os.environ, "MIZAN_SECRET": config.SECRET, "MIZAN_PREFIX": config.PREFIX,
+           "MIZAN_MAX_BODY_SIZE": str(config.MAX_BODY_SIZE),
+           "MIZAN_JWT_SECRET": config.JWT_SECRET, "MIZAN_MWT_SECRET": config.MWT_SECRET,
+           "MIZAN_DATABASE": str(folder / "library.sqlite3"),
+           "MIZAN_RENDERER": json.dumps([sys.executable, str(config.HERE / "renderer.py")])}
+    with open(log, "wb") as out:
+        process = subprocess.Popen([str(binary), str(port)], cwd=folder, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    try:
+        _wait_until_serving(process, port, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @contextlib.contextmanager
 def serve(target: Target) -> Iterator[str]:
     """Generate and start `target`; yields its base URL (`http://127.0.0.1:<port>`)."""
@@ -263,6 +318,10 @@ def serve(target: Target) -> Iterator[str]:
     with tempfile.TemporaryDirectory(prefix=f"mizan-conformance-{target.name}-") as tmp:
         folder = Path(tmp)
         generate(target, folder)
+        if target.runtime == "rust":
+            with run_axum(build_axum(folder), folder) as base:
+                yield base
+            return
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), str(config.REPO)]),
                "PYTHONDONTWRITEBYTECODE": "1"}
         with run_uvicorn("conformance_entry:app", folder, env) as base:

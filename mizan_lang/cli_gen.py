@@ -125,7 +125,7 @@ def register(app: typer.Typer) -> None:
             maker = resolve_target(target.value)
 
             def once() -> int:
-                files = maker.generate(load_plan(chosen))
+                files = target_files(maker, load_plan(chosen), out)
                 return run_writer(files, out, labels=maker.labels, check=check, diff=diff)
 
         if watch:
@@ -145,6 +145,13 @@ def _exit_code(run):
     return wrapped
 
 
+def target_files(maker, plan, out: Path) -> list[GeneratedFile]:
+    """A target's files; one that names its output after the folder (a Rust
+    crate) has `generate_for(plan, out)`."""
+    generate_for = getattr(maker, "generate_for", None)
+    return generate_for(plan, out) if generate_for else maker.generate(plan)
+
+
 def generate_configured(config: Config, paths: list[Path] | None, *, check: bool,
                         diff: bool) -> int:
     """Every target of the config, from one plan of its roots (or `paths`)."""
@@ -158,7 +165,7 @@ def generate_configured(config: Config, paths: list[Path] | None, *, check: bool
         maker = resolve_target(entry.name)
         out = Path(display_path(entry.out))
         write_stderr(f"{entry.name} -> {out.as_posix()}: ")
-        code = max(code, run_writer(maker.generate(plan), out, labels=maker.labels,
+        code = max(code, run_writer(target_files(maker, plan, out), out, labels=maker.labels,
                                     check=check, diff=diff))
     return code
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 # name -> module (or module:NAME); sorted by name.
 TARGETS = {
+    "axum": "mizan_lang.generators.axum",
     "django": "mizan_lang.generators.django",
     "fastapi": "mizan_lang.generators.fastapi",
     "hono": "mizan_lang.generators.hono",

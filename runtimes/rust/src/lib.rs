@@ -12,8 +12,12 @@ pub mod forms;
 pub mod invalidation;
 pub mod json;
 pub mod manifest;
+pub mod multipart;
 pub mod params;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod values;
+pub mod wire;
 
 pub use errors::MizanError;
 pub use json::Json;
