@@ -26,7 +26,6 @@ PROBES = run.all_probes()
 # (capability, target) -> why its probes do not pass yet. Strict: a probe
 # that starts passing fails the suite until its entry is removed here.
 NOT_WIRED: dict[tuple[str, str], str] = {
-    ("websocket", "axum"): "the Axum target has no WebSocket transport yet",
 }
 
 

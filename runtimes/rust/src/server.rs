@@ -35,6 +35,8 @@ use crate::json::{parse_json, Json};
 use crate::params::{check_upload, key_texts_json, media_type, Args, Params};
 use crate::values::{decode, pointer, FieldSpec, Schema, Type, ValueProblem};
 
+mod ws;
+
 pub const DEFAULT_PREFIX: &str = "/api/mizan/";
 /// 10 MiB: the protocol's default request limit.
 pub const MAX_BODY_SIZE: usize = 10 * 1024 * 1024;
@@ -307,6 +309,7 @@ struct FunctionTable {
     params: Params,
     returns: Option<Type>,
     auth: Rule,
+    websocket: bool,
     multipart: bool,
     invalidator: Invalidator,
     uploads: Vec<UploadSpec>,
@@ -396,6 +399,7 @@ impl Server {
                     params,
                     returns: node.get("returns").and_then(Type::from_json),
                     auth: Rule::from_json(&node["auth"]).ok_or_else(|| bad_spec(name))?,
+                    websocket: node["websocket"].as_bool().unwrap_or(false),
                     multipart: node["multipart"].as_bool().unwrap_or(false),
                     invalidator: Invalidator {
                         scopings,
@@ -639,13 +643,15 @@ impl Cookie {
 }
 
 /// A response: status, bytes, media type, headers and cookies.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct Answer {
     status: u16,
     body: Vec<u8>,
     media_type: &'static str,
     headers: Vec<(&'static str, String)>,
     cookies: Vec<Cookie>,
+    /// A response made elsewhere (the WebSocket upgrade), sent as it is.
+    made: Option<Response>,
 }
 
 impl Answer {
@@ -660,6 +666,7 @@ impl Answer {
             media_type,
             headers: Vec::new(),
             cookies: Vec::new(),
+            made: None,
         }
     }
 
@@ -675,6 +682,9 @@ impl Answer {
     }
 
     fn into_response(self) -> Response {
+        if let Some(made) = self.made {
+            return made;
+        }
         let mut response = Response::new(Body::from(self.body));
         *response.status_mut() =
             StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -738,7 +748,7 @@ impl Server {
         answer.into_response()
     }
 
-    async fn serve(&self, request: Request) -> Outcome {
+    async fn serve(self: &Arc<Self>, request: Request) -> Outcome {
         let path = request.uri().path().trim_start_matches('/').to_string();
         let matching: Vec<&Route> = self.routes.iter().filter(|r| r.path == path).collect();
         let route = match matching.iter().find(|r| r.method == request.method()) {
@@ -754,6 +764,9 @@ impl Server {
         };
         let query = request.uri().query().unwrap_or("").as_bytes().to_vec();
         let parts = RequestParts::from_headers(request.headers(), &query, false);
+        if route.handler == "ws" {
+            return self.websocket(request, &parts).await;
+        }
         let body = if route.method == Method::POST {
             let limit = self.config.max_body_size;
             let declared = parts
