@@ -60,7 +60,7 @@ SECRET = "test-secret-long-enough-for-hs256-keys"
 LIMIT = 4096
 # The target's own generated modules (the rest are shared with FastAPI), and
 # its static one, copied from generators/django/static/.
-OWN = ("django_app.py", "django_forms.py")
+OWN = ("apps.py", "django_app.py", "django_forms.py")
 _names = itertools.count()
 
 

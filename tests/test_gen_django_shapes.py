@@ -73,11 +73,15 @@ def generated(plan: Plan, tmp_path: Path) -> tuple[ModuleType, ModuleType]:
         package = import_package(plan, tmp_path)
         # As a project would: the package is an installed app, the models'
         # app; django-readers imports contenttypes' models.
-        override = override_settings(
-            INSTALLED_APPS=[*dict.fromkeys([*settings.INSTALLED_APPS, CONTENTTYPES, package])],
-            MIZAN_MODELS_APP_LABEL=package)
-        override.enable()
-        _overrides.append(override)
+        # The label first: installing the app loads its config (apps.py), which
+        # reads it (in a project both come from one settings module).
+        for override in (
+            override_settings(MIZAN_MODELS_APP_LABEL=package),
+            override_settings(INSTALLED_APPS=[
+                *dict.fromkeys([*settings.INSTALLED_APPS, CONTENTTYPES, package])]),
+        ):
+            override.enable()
+            _overrides.append(override)
         orm = importlib.import_module(f"{package}.django_models")
         shapes = importlib.import_module(f"{package}.django_shapes")
     finally:

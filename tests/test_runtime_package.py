@@ -82,7 +82,7 @@ def test_generated_packages_hold_only_spec_derived_modules(tmp_path: Path) -> No
     write(tmp_path / "a", "django")
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     # (no models in this spec: orm.py, shapes.py and django_models.py come with them)
-    assert names == ["__init__.py", "django_app.py", "django_forms.py", "fastapi_app.py",
+    assert names == ["__init__.py", "apps.py", "django_app.py", "django_forms.py", "fastapi_app.py",
                      "forms.py", "manifest.json", "models.py", "openapi.json", "registry.py",
                      "service.py", "spec.py"]
     assert "import mizan_runtime" in (tmp_path / "a" / "__init__.py").read_text("utf-8")

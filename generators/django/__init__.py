@@ -17,7 +17,7 @@ from mizan_lang.plan import Plan
 from ..python_common import LABEL, common_files, scaffold_file
 from .forms_view import forms_view
 from .orm_view import orm_view, shapes_view
-from .view import app_view
+from .view import app_view, apps_view
 
 
 class DjangoTarget:
@@ -33,6 +33,8 @@ class DjangoTarget:
             render_file(__name__, "django_forms.py.j2", forms_view(plan),
                         path="django_forms.py", target=self.name, syntax="python"),
         ]
+        own.append(render_file(__name__, "apps.py.j2", apps_view(plan), path="apps.py",
+                               target=self.name, syntax="python"))
         if plan.ir.models:  # Django models, and the shapes loaded from them
             own.append(render_file(__name__, "django_models.py.j2", orm_view(plan),
                                    path="django_models.py", target=self.name, syntax="python"))

@@ -19,3 +19,10 @@ def app_view(plan: Plan) -> dict[str, object]:
         rows += lay_out(tuple_of(items), INDENT, suffix=",")
     websocket = next((r.path for r in plan.routes if r.handler in NOT_VIEWS), None)
     return {"routes": rows, "websocket": "None" if websocket is None else string(websocket)}
+
+
+def apps_view(plan: Plan) -> dict[str, object]:
+    """`apps.py`: its `ready` imports the Django models when the spec has any."""
+    if plan.ir.models:
+        return {"ready": [f"{INDENT * 2}from . import django_models  # noqa: F401"]}
+    return {"ready": []}  # the docstring is the whole body

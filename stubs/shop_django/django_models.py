@@ -8,9 +8,10 @@ relation `r` is the foreign key column `r_id`; a to-many relation is the
 reverse of the related model's one to-one relation back, else a join table
 `<table>_<relation>` (a model of its own here, keyed by its two columns).
 
-The models belong to the installed app whose label is the Django setting
-`MIZAN_MODELS_APP_LABEL` (default "mizan"): import this module from that
-app's `models.py` so that `makemigrations` sees them. Decimal columns are
+The models belong to the app label the Django setting
+`MIZAN_MODELS_APP_LABEL` names (default "mizan"): add this package to
+`INSTALLED_APPS` and its app config (`apps.py`, that label) registers them,
+so `makemigrations` sees them. Decimal columns are
 stored with 30 digits, 10 of them after the point (the spec declares no
 precision and Django needs one). Datetimes need `USE_TZ = True`.
 """
