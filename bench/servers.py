@@ -75,13 +75,15 @@ def cli() -> list[str]:
 # ---------------------------------------------------------------- gen
 
 
-def gen_times(root: Path, target: str, runs: int, work: Path) -> list[float]:
+def gen_times(root: Path, target: str, runs: int, work: Path,
+              command: list[str] | None = None) -> list[float]:
+    """`command` runs the CLI (default: the installed script, see cli())."""
     times = []
     for run in range(runs + 1):  # the first is the warm-up
         out = work / f"{target}_{run}"
         start = time.perf_counter()
         subprocess.run(
-            [*cli(), "gen", str(root), "--target", target, "--out", str(out)],
+            [*(command or cli()), "gen", str(root), "--target", target, "--out", str(out)],
             check=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -12,7 +12,8 @@ from mizan_lang.ir import model as ir
 from mizan_lang.plan import Plan
 from mizan_lang.plan import model as plan_model
 
-from ..ts.view import RUNTIME_RANGE, Names, expand_table, names_of, type_members
+from ..python_common.views import review_json
+from ..ts.view import RUNTIME_RANGE, Names, names_of, type_members
 
 SERVER_MODULE = "@mizan-lang/runtime/server"
 # The service's credential hooks (when some function or context needs a user).
@@ -56,13 +57,29 @@ def _call(head: str, args: Sequence[str], tail: str, indent: int) -> str:
     return ts.TAB * indent + ts.print_doc(doc, indent)
 
 
+def _lines_constant(name: str, text: str) -> str:
+    """`const NAME = ["line", ...].join("\\n");`: a long text one string per
+    line (reviewable diffs; printed fast, as prettier lays it out)."""
+    parts: list[ts.Doc] = []
+    for index, line in enumerate(text.split("\n")):
+        if index:
+            parts += [",", ts.LINE]
+        parts.append(ts.string(line))
+    return ts.print_doc([f"const {name} = ", ts.Group(
+        ["[", ts.Indent([ts.SOFTLINE, *parts]), ts.IfBreak(","), ts.SOFTLINE, "]"]),
+        '.join("\\n");'])
+
+
 def spec_view(plan: Plan) -> dict[str, object]:
+    """The tables as JSON texts (one entry per line, as the Python targets
+    keep them), parsed once at import."""
     contexts = {name: {k: v for k, v in context.items() if k != "path"}
                 for name, context in plan.manifest["contexts"].items()}
-    spec = {"table": plan.tables, "manifest": contexts, "irKdl": plan.ir_kdl}
     return {
         "range": ts.string(RUNTIME_RANGE),
-        "spec": ts.statement("export const spec: ServerSpec = ", expand_table(spec)),
+        "table": _lines_constant("TABLE_JSON", review_json(plan.tables).rstrip("\n")),
+        "manifest": _lines_constant("MANIFEST_JSON", review_json(contexts).rstrip("\n")),
+        "ir": _lines_constant("IR_KDL", plan.ir_kdl),
     }
 
 

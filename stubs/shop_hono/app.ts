@@ -163,9 +163,11 @@ export function createMizanApp(service: Service, config: MizanConfig): Hono {
   app.get(`${prefix}form/:name/`, (c) =>
     errorResponse(serverError("not_found", { form: c.req.param("name") })),
   );
-  app.post(`${prefix}form/:name/:action{validate|submit}/`, (c) =>
-    errorResponse(serverError("not_found", { form: c.req.param("name") })),
-  );
+  for (const action of ["validate", "submit"]) {
+    app.post(`${prefix}form/:name/${action}/`, (c) =>
+      errorResponse(serverError("not_found", { form: c.req.param("name") })),
+    );
+  }
   app.notFound(() => errorResponse(serverError("not_found", null)));
   app.onError((error) => {
     config.onError?.(error, "app");

@@ -331,25 +331,23 @@ interface Answer {
 
 const UTF8 = new TextEncoder();
 
-function respond(answer: Answer, secure: boolean): Response {
-  const headers = new Headers();
-  headers.set("cache-control", "no-store");
-  for (const [name, value] of Object.entries(answer.headers ?? {})) {
-    headers.set(name, value);
-  }
-  if (answer.invalidate != null) {
-    headers.set("x-mizan-invalidate", answer.invalidate);
-  }
-  headers.set("content-type", answer.mediaType ?? JSON_TYPE);
+function respond(answer: Answer, secure: () => boolean): Response {
+  const init: Record<string, string> = {
+    "cache-control": "no-store",
+    ...answer.headers,
+    "content-type": answer.mediaType ?? JSON_TYPE,
+  };
+  if (answer.invalidate != null) init["x-mizan-invalidate"] = answer.invalidate;
+  const headers = new Headers(init);
   for (const cookie of answer.cookies ?? []) {
     let text = `${cookie.name}=${cookie.value}`;
     if (cookie.maxAge !== undefined) text += `; Max-Age=${cookie.maxAge}`;
     text += `; Path=${cookie.path ?? "/"}; SameSite=${cookie.sameSite ?? "Lax"}`;
-    text += secure ? "; Secure; HttpOnly" : "; HttpOnly";
+    text += secure() ? "; Secure; HttpOnly" : "; HttpOnly";
     headers.append("set-cookie", text);
   }
-  const content =
-    answer.content ?? UTF8.encode(canonicalJson(answer.body ?? null));
+  // A JSON body goes as text: undici encodes it without a byte stream.
+  const content = answer.content ?? canonicalJson(answer.body ?? null);
   return new Response(content as BodyInit, {
     status: answer.status ?? 200,
     headers,
@@ -370,7 +368,7 @@ export function errorResponse(
       status: error.status,
       headers,
     },
-    false,
+    () => false,
   );
 }
 
@@ -443,6 +441,11 @@ export async function readBody(
     return null;
   }
   if (request.body === null) return new Uint8Array(0);
+  if (declared !== null && /^[0-9]+$/.test(declared)) {
+    // A declared length within the limit: read it whole (checked again).
+    const whole = new Uint8Array(await request.arrayBuffer());
+    return whole.length > limit ? null : whole;
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -572,6 +575,7 @@ export class Dispatcher {
   private readonly now: () => number;
   private readonly extras = new Map<string, Record<string, unknown>>();
   private readonly renderer: Renderer | null;
+  private readonly keyTypes: Record<string, readonly ParamSpec[]>;
 
   constructor(
     private readonly spec: ServerSpec,
@@ -590,6 +594,9 @@ export class Dispatcher {
     this.used = config.usedTokens ?? new MemoryUsedTokens(clock);
     this.jwtKey = config.jwtKey ?? config.secret;
     this.mwtSecret = config.mwtSecret ?? deriveSecret(config.secret, "mwt");
+    this.keyTypes = Object.fromEntries(
+      Object.entries(this.table.contexts).map(([name, c]) => [name, c.keys]),
+    );
     const renderer = config.renderer;
     this.renderer =
       renderer === undefined
@@ -623,7 +630,7 @@ export class Dispatcher {
     request: Request,
     context: RequestContext,
   ): Promise<Response> {
-    const secure = request.url.startsWith("https:");
+    const secure = (): boolean => request.url.startsWith("https:");
     try {
       let body: Uint8Array = new Uint8Array(0);
       if (request.method === "POST") {
@@ -721,14 +728,15 @@ export class Dispatcher {
     authorize(fn.auth, caller);
     const decoded = this.decodeCallArgs(fn, args, files);
     const result = await this.invoke(name, decoded, caller);
-    const entries = computeInvalidation(
-      fn.invalidates,
-      Object.fromEntries(
-        Object.entries(this.table.contexts).map(([n, c]) => [n, c.keys]),
-      ),
-      fn.params,
-      this.wireArgs(fn, decoded),
-    );
+    const entries =
+      fn.invalidates.length === 0
+        ? []
+        : computeInvalidation(
+            fn.invalidates,
+            this.keyTypes,
+            fn.params,
+            this.wireArgs(fn, decoded),
+          );
     if (entries.length > 0) await this.cache.invalidate(entries);
     return {
       body: { invalidate: entries as unknown as JsonValue, result },
