@@ -218,44 +218,63 @@ def node_toolchain() -> None:
                   str(RUNTIME_PACKAGE / "tsconfig.json")], RUNTIME_PACKAGE, "building the runtime")
 
 
-@contextlib.contextmanager
-def serve_node(target: Target) -> Iterator[str]:
-    """Generate the fixture into a folder inside the checkout (so that its
-    imports resolve to the root node_modules), compile it with the fixture's
-    TypeScript implementation, and run it with Node.js on a free port."""
+def build_node(target: Target, folder: Path) -> None:
+    """The fixture generated into `folder` (inside the checkout, so that its
+    imports resolve to the root node_modules) and compiled with the fixture's
+    TypeScript implementation into `folder/out`."""
     node_toolchain()
+    generate(target, folder)
+    for source in NODE_SOURCES.glob("*.ts"):
+        (folder / source.name).write_bytes(source.read_bytes())
+    (folder / "tsconfig.json").write_text(json.dumps(NODE_TSCONFIG), "utf-8")
+    _checked(["node", str(NODE_MODULES / "typescript" / "bin" / "tsc"), "-p",
+              str(folder / "tsconfig.json")], folder, f"tsc of the {target.name} server")
+    (folder / "out" / "package.json").write_text('{"type": "module"}\n', "utf-8")
+
+
+@contextlib.contextmanager
+def run_node(folder: Path, **extra: object) -> Iterator[str]:
+    """One Node.js process serving the build of `folder` on a free port
+    (`extra` settings, e.g. `redis_url`); yields its base URL."""
+    port = free_port()
+    settings = {"port": port, "prefix": config.PREFIX, "secret": config.SECRET,
+                "jwt_key": config.JWT_SECRET, "mwt_secret": config.MWT_SECRET,
+                "max_body_size": config.MAX_BODY_SIZE,
+                "renderer": [sys.executable, str(config.HERE / "renderer.py")], **extra}
+    env = {**os.environ, "MIZAN_CONFORMANCE": json.dumps(settings)}
+    log = folder / f"server-{port}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(["node", str(folder / "out" / "main.js")], cwd=folder,
+                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_until_serving(process, port, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def node_folder(target: Target) -> Iterator[Path]:
+    """A temporary folder under .cache/conformance/ holding the build."""
     cache = config.REPO / ".cache" / "conformance"
     cache.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f"{target.name}-", dir=cache) as tmp:
         folder = Path(tmp)
-        generate(target, folder)
-        for source in NODE_SOURCES.glob("*.ts"):
-            (folder / source.name).write_bytes(source.read_bytes())
-        (folder / "tsconfig.json").write_text(json.dumps(NODE_TSCONFIG), "utf-8")
-        _checked(["node", str(NODE_MODULES / "typescript" / "bin" / "tsc"), "-p",
-                  str(folder / "tsconfig.json")], folder, f"tsc of the {target.name} server")
-        (folder / "out" / "package.json").write_text('{"type": "module"}\n', "utf-8")
-        port = free_port()
-        settings = {"port": port, "prefix": config.PREFIX, "secret": config.SECRET,
-                    "jwt_key": config.JWT_SECRET, "mwt_secret": config.MWT_SECRET,
-                    "max_body_size": config.MAX_BODY_SIZE,
-                    "renderer": [sys.executable, str(config.HERE / "renderer.py")],
-                    "database": str(folder / "library.sqlite3")}
-        env = {**os.environ, "MIZAN_CONFORMANCE": json.dumps(settings)}
-        log = folder / f"server-{port}.log"
-        with open(log, "wb") as out:
-            process = subprocess.Popen(["node", str(folder / "out" / "main.js")], cwd=folder,
-                                       env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            _wait_until_serving(process, port, log)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        build_node(target, folder)
+        yield folder
+
+
+@contextlib.contextmanager
+def serve_node(target: Target) -> Iterator[str]:
+    """Generate, compile and run the Node.js target on a free port."""
+    with node_folder(target) as folder, run_node(folder) as base:
+        yield base
+
 
 
 def cargo_target_dir() -> str:

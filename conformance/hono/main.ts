@@ -5,7 +5,14 @@
 import { serve } from "@hono/node-server";
 import { createNodeWebSocket } from "@hono/node-ws";
 import { Hono } from "hono";
-import { errorResponse, serverError } from "@mizan-lang/runtime/server";
+import {
+  RedisBundleCache,
+  RedisUsedTokens,
+  errorResponse,
+  serverError,
+  type RedisCommands,
+} from "@mizan-lang/runtime/server";
+import { Redis } from "ioredis";
 
 import { createMizanApp } from "./fixture_api/index.js";
 import { Fixture } from "./impl.js";
@@ -19,11 +26,17 @@ interface Settings {
   mwt_secret: string;
   max_body_size: number;
   renderer: string[];
+  /** Several processes share the origin cache and spent tokens here. */
+  redis_url?: string;
 }
 
 const settings = JSON.parse(
   process.env["MIZAN_CONFORMANCE"] ?? "{}",
 ) as Settings;
+const redis =
+  settings.redis_url === undefined
+    ? null
+    : (new Redis(settings.redis_url) as unknown as RedisCommands);
 const root = new Hono();
 const { injectWebSocket, upgradeWebSocket } = createNodeWebSocket({
   app: root,
@@ -36,6 +49,12 @@ const mizan = createMizanApp(new Fixture(await SqliteLibrary.open()), {
   maxBodySize: settings.max_body_size,
   renderer: settings.renderer,
   upgradeWebSocket,
+  ...(redis === null
+    ? {}
+    : {
+        cache: new RedisBundleCache(redis, "conformance"),
+        usedTokens: new RedisUsedTokens(redis, "conformance"),
+      }),
   onError: (error, where) => console.error(`mizan: ${where} failed:`, error),
 });
 root.route(settings.prefix.replace(/\/$/, ""), mizan);

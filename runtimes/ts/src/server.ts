@@ -671,3 +671,4 @@ export function edgeManifest(
   };
 }
 export * from "./dispatch.js";
+export * from "./redis.js";
