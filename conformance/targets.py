@@ -143,7 +143,7 @@ def generate(target: Target, folder: Path) -> None:
         (folder / "conformance_entry.py").write_text(target.entry, "utf-8")
 
 
-def _wait_until_serving(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
+def wait_until_serving(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -172,7 +172,7 @@ def run_uvicorn(app: str, folder: Path, env: dict[str, str]) -> Iterator[str]:
         process = subprocess.Popen(command, cwd=folder, env=env, stdout=out,
                                    stderr=subprocess.STDOUT)
     try:
-        _wait_until_serving(process, port, log)
+        wait_until_serving(process, port, log)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -247,7 +247,7 @@ def run_node(folder: Path, **extra: object) -> Iterator[str]:
         process = subprocess.Popen(["node", str(folder / "out" / "main.js")], cwd=folder,
                                    env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
-        _wait_until_serving(process, port, log)
+        wait_until_serving(process, port, log)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
@@ -316,7 +316,7 @@ def run_axum(binary: Path, folder: Path) -> Iterator[str]:
         process = subprocess.Popen([str(binary), str(port)], cwd=folder, env=env, stdout=out,
                                    stderr=subprocess.STDOUT)
     try:
-        _wait_until_serving(process, port, log)
+        wait_until_serving(process, port, log)
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()

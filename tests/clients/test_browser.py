@@ -31,13 +31,14 @@ import gzip
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from conformance.targets import StartupFailed, run_uvicorn
+from conformance.targets import StartupFailed, free_port, run_uvicorn, wait_until_serving
 
 from . import toolchain
 
@@ -228,4 +229,55 @@ def test_cookie_auth_with_csrf(server_folder: Path) -> None:
     # Neither changed the name (read back after both, from the page).
     assert order[-1] == ME
     assert seen["forged"]["me"]["data"] == {"my_name": MY_NEW_NAME}
+    assert screenshot.stat().st_size > 0
+
+
+@contextlib.contextmanager
+def serve_hono(dist: Path) -> Iterator[str]:
+    """The generated Hono server of the same spec (tests/clients/browser/hono/
+    for its service and entry), compiled and run by Node.js."""
+    folder = toolchain.fresh_dir("browser-hono-server")
+    mizan_gen("hono", folder / "api")
+    for source in (HERE / "hono").glob("*.ts"):
+        shutil.copyfile(source, folder / source.name)
+    toolchain.tsc_strict(folder, out_dir=folder / "out")
+    port = free_port()
+    log = folder / "server.log"
+    env = {**os.environ, "PORT": str(port), "MIZAN_BROWSER_DIST": str(dist)}
+    with open(log, "wb") as out:
+        process = subprocess.Popen([toolchain.tool("node"), str(folder / "out" / "entry.js")],
+                                   cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        try:
+            wait_until_serving(process, port, log)
+        except StartupFailed as failure:
+            pytest.fail(str(failure), pytrace=False)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_react_against_the_hono_server() -> None:
+    """The invalidation scenario once against the generated Hono server: the
+    same React app, the same counts."""
+    dist = build_app("react")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    screenshot = ARTIFACTS / "react-hono.png"
+    screenshot.unlink(missing_ok=True)
+    with serve_hono(dist) as base:
+        result = toolchain.node(HERE / "drive.mjs", base, str(screenshot), OLD_NAME, NEW_NAME,
+                                cwd=toolchain.ROOT)
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    print(f"react on hono: screenshot {screenshot}; requests {seen['after']}")
+    assert seen["problems"] == []
+    assert seen["loads"] == 1, "the page reloaded"
+    assert seen["name"] == NEW_NAME
+    assert seen["headline"] == HEADLINE
+    assert seen["before"].get(PROFILE) == 1
+    assert seen["before"].get(NEWS) == 1
+    assert seen["before"].get(CALL) is None
+    assert seen["after"].get(CALL) == 1
+    assert seen["after"].get(PROFILE) == 2
+    assert seen["after"].get(NEWS) == 1
     assert screenshot.stat().st_size > 0
