@@ -227,8 +227,17 @@ def prepare(base: Path, functions: int) -> Workspace:
     return Workspace(functions, folder, folder / "mizan", folder / "proto", folder / "main.tsp")
 
 
+def buf_binary() -> Path:
+    """buf's own executable: npm installs it as a platform package beside a
+    Node.js launcher (`.bin/buf`), whose start-up would be counted as buf's."""
+    for found in sorted((REPO / "bench" / "node_modules" / "@bufbuild").glob("buf-*/bin/buf")):
+        if os.access(found, os.X_OK):
+            return found
+    return BIN / "buf"
+
+
 def peers_available() -> dict[str, bool]:
-    return {"buf": (BIN / "buf").exists(), "tsp": (BIN / "tsp").exists()}
+    return {"buf": buf_binary().exists(), "tsp": (BIN / "tsp").exists()}
 
 
 def check_commands(ws: Workspace, available: dict[str, bool]) -> dict[str, list[str]]:
@@ -238,7 +247,7 @@ def check_commands(ws: Workspace, available: dict[str, bool]) -> dict[str, list[
                                         "--no-cache"],
     }
     if available["buf"]:
-        commands["buf build"] = [str(BIN / "buf"), "build", str(ws.proto)]
+        commands["buf build"] = [str(buf_binary()), "build", str(ws.proto)]
     if available["tsp"]:
         commands["tsp compile --no-emit"] = [str(BIN / "tsp"), "compile", str(ws.tsp),
                                              "--no-emit"]
@@ -314,7 +323,7 @@ def run_server(command: list[str], folder: Path, path: Path, marker: str, edits:
     text = path.read_text(encoding="utf-8")
     uri = path.as_uri()
     started = time.perf_counter()
-    client = StdioClient(command, env=env, cwd=folder)
+    client = StdioClient(command, env=env, cwd=REPO)
     try:
         _initialize(client, folder)
         initialized = time.perf_counter()
@@ -356,7 +365,7 @@ def measure_servers(ws: Workspace, edits: int, available: dict[str, bool],
     runs["mizan-lang lsp"] = run_server(mizan, ws.mizan, spec, "doc \"", edits, env)
     if available["buf"]:
         log("  buf lsp serve")
-        runs["buf lsp serve"] = run_server([str(BIN / "buf"), "lsp", "serve"], ws.proto,
+        runs["buf lsp serve"] = run_server([str(buf_binary()), "lsp", "serve"], ws.proto,
                                            ws.proto / "api.proto", "message ", edits)
     return runs
 
@@ -422,6 +431,9 @@ def main(argv: list[str] | None = None) -> int:
         log(f"note: {', '.join(missing)} not installed (npm ci --prefix bench); measured without")
     checks: dict[int, Figures] = {}
     servers: dict[int, dict[str, ServerRun]] = {}
+    # `python -m mizan_lang` is this checkout's, whatever is installed.
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])])
     with tempfile.TemporaryDirectory(prefix="mizan-peers-") as temp:
         base = Path(temp)
         os.environ.setdefault("MIZAN_CACHE_DIR", str(base / "cache" / "results"))
