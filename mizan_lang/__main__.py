@@ -28,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     import gc
 
     gc.disable()
+    if args[:1] == ["check"]:
+        from .fastpath import check_command
+
+        code = check_command(args[1:])
+        if code is not None:
+            return code
     from .cli import run
 
     return run(args)

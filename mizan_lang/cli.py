@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from . import __version__
+from .cli_common import silence_stdout
 
 # Order here is the order in `--help`.
 COMMANDS = ("cli_init", "cli_check", "cli_ir", "cli_fmt", "cli_gen", "cli_review",
@@ -88,16 +89,6 @@ def run(args: list[str]) -> int:
         return 1
     except BrokenPipeError:
         # `mizan-lang check . | head`: the reader left; not our error.
-        _silence_stdout()
+        silence_stdout()
         return 1
     return 0
-
-
-def _silence_stdout() -> None:
-    import os
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass

@@ -10,11 +10,13 @@ import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-
-import typer
+from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic
 from .source import LineIndex
+
+if TYPE_CHECKING:
+    import typer
 
 SUFFIX = ".mizan"
 
@@ -27,6 +29,8 @@ class OutputFormat(str, enum.Enum):
 
 def usage_error(message: str) -> typer.Exit:
     """Report a usage problem the way typer does for bad options: exit 2."""
+    import typer  # here: `check`'s fast path (`fastpath`) never imports typer
+
     sys.stderr.write(f"mizan-lang: error: {message}\n")
     return typer.Exit(2)
 
@@ -129,3 +133,12 @@ def emit_diagnostics(diagnostics: Iterable[Diagnostic], lookup: SourceCache, *,
 
 def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
     return any(getattr(d.severity, "value", d.severity) == "error" for d in diagnostics)
+
+
+def silence_stdout() -> None:
+    """The reader of stdout left (`mizan-lang check . | head`): send the rest nowhere."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

@@ -17,7 +17,6 @@ and records its answer for next time.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -79,7 +78,7 @@ def record_path(capabilities: Any) -> str:
     """The record of the answer to `initialize` for these client capabilities."""
     text = json.dumps([result_cache.tool_fingerprint(), _library_stamp(), sys.version,
                        capabilities], sort_keys=True, separators=(",", ":"))
-    key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+    key = result_cache.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
     return os.path.join(os.path.dirname(result_cache.cache_dir()), "lsp-initialize", key + ".json")
 
 

@@ -24,7 +24,6 @@ a way to run code).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -34,6 +33,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .diagnostics import Diagnostic
     from .paths import LoadedWorkspace
+
+try:  # the built-in module: hashlib would load OpenSSL first (~5-10 ms at start-up)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - interpreters without it
+    from hashlib import blake2b
 
 FORMAT = 1
 MAX_ENTRIES = 64  # oldest entries are removed beyond this many
@@ -62,7 +66,7 @@ def tool_fingerprint() -> str:
         from . import __path__ as package_path
         from . import __version__
 
-        digest = hashlib.blake2b(__version__.encode(), digest_size=16)
+        digest = blake2b(__version__.encode(), digest_size=16)
         for folder in package_path:
             for directory, subdirs, names in os.walk(folder):
                 subdirs[:] = sorted(d for d in subdirs if not d.startswith((".", "__")))
@@ -79,7 +83,7 @@ def tool_fingerprint() -> str:
 
 
 def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=20).hexdigest()
+    return blake2b(data, digest_size=20).hexdigest()
 
 
 @dataclass(slots=True)
@@ -99,7 +103,7 @@ def _key(roots: list[str]) -> str:
     from .paths import normalise
 
     text = json.dumps([FORMAT, tool_fingerprint(), [normalise(r) for r in roots]])
-    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+    return blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
 
 def _entry_path(key: str) -> str:

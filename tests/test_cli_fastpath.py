@@ -1,0 +1,62 @@
+"""`check`'s fast path (`mizan_lang/fastpath.py`) answers exactly like typer.
+
+Every command line is run both ways in-process (`__main__.main` takes the fast
+path when it can; `cli.run` always goes through typer) and must give the same
+exit code, stdout and stderr; lines the fast path does not read fall back to
+typer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mizan_lang import fastpath
+from mizan_lang.__main__ import main
+from mizan_lang.cli import run
+
+ROOT = Path(__file__).resolve().parent.parent
+BROKEN = ROOT / "tests" / "cases" / "check" / "duplicate_names"
+SHOP = ROOT / "examples" / "shop"
+
+LINES = [
+    [str(SHOP)],
+    [str(BROKEN)],
+    [str(BROKEN / "main.mizan"), "--no-excerpt"],
+    [str(BROKEN), "--format", "json"],
+    [str(BROKEN), "-f", "json", "--no-cache"],
+    [str(BROKEN), "--format=json", "--no-excerpt"],
+    [str(SHOP), str(BROKEN / "other.mizan"), "--no-cache"],
+]
+TYPER_ONLY = [
+    [],
+    ["--help"],
+    [str(BROKEN), "--format", "yaml"],
+    [str(BROKEN), "--format"],
+    [str(BROKEN), "--unknown"],
+    [str(BROKEN / "missing.mizan")],
+    ["--", str(BROKEN)],
+]
+
+
+def _both(capfd, args: list[str]) -> tuple[tuple, tuple]:
+    capfd.readouterr()
+    fast = (main(["check", *args]), *capfd.readouterr())
+    slow = (run(["check", *args]), *capfd.readouterr())
+    return fast, slow
+
+
+@pytest.mark.parametrize("args", LINES, ids=" ".join)
+def test_fast_path_equals_typer(capfd, args):
+    assert fastpath.check_command(args) is not None  # it is the fast path's
+    capfd.readouterr()
+    fast, slow = _both(capfd, args)
+    assert fast == slow
+
+
+@pytest.mark.parametrize("args", TYPER_ONLY, ids=" ".join)
+def test_other_lines_go_to_typer(capfd, args):
+    assert fastpath.check_command(args) is None
+    fast, slow = _both(capfd, args)
+    assert fast == slow
