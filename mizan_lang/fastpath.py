@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json")  # `--format github` and the rest: typer
 
 
 def check_command(args: list[str]) -> int | None:
