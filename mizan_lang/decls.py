@@ -187,6 +187,7 @@ class Column:
     unique: Literal | None = None
     doc: Doc | None = None
     scale: Literal | None = None  # decimal columns: digits after the point
+    max_length: Literal | None = None  # str columns: the longest value stored
 
 
 @dataclass(slots=True)
@@ -196,6 +197,7 @@ class Relation:
     span: Span
     many: Literal | None = None
     doc: Doc | None = None
+    on_delete: Name | None = None  # to-one relations: what deleting the target does
 
 
 @dataclass(slots=True)

@@ -467,6 +467,26 @@ _RULES: list[Rule] = [
          "A decimal column keeps 0 to 30 digits after the point (and 20 before it), "
          "so a stored value never exceeds the 50 digits a wire decimal may have.",
          "column price decimal scale=40"),
+    Rule("M414", "max-length-not-str", E, "max-length= only applies to str columns, not {type}",
+         "A declared length makes a bounded text column (VARCHAR); other types have "
+         "no length.",
+         "column stock int max-length=5"),
+    Rule("M415", "max-length-out-of-range", E, "max-length must be from 1 to {max}, not {value}",
+         "A bounded text column holds at least one character; past the limit, leave "
+         "the length out for an unbounded column.",
+         "column code str max-length=0"),
+    Rule("M416", "invalid-on-delete", E, "on-delete must be {allowed}, not '{value}'{hint}",
+         "What deleting the related row does: `protect` (the default) refuses it while "
+         "rows point at it, `cascade` deletes them too, `set-null` empties their relation.",
+         "relation author to=User on-delete=delete"),
+    Rule("M417", "on-delete-not-to-one", E, "on-delete= only applies to to-one relations",
+         "A to-many relation stores no key of its own: the delete behaviour belongs on "
+         "the to-one relation back, or on the join table's rows.",
+         "relation posts to=Post many=#true on-delete=cascade"),
+    Rule("M418", "set-null-not-nullable", E,
+         "on-delete=set-null needs a nullable key, but column '{column}' is not",
+         "Emptying the relation stores null in its key column, which must allow it.",
+         "column author_id int64\nrelation author to=User on-delete=set-null"),
     Rule("M420", "invalid-form-field-type", E, "form field type must be {allowed}, not {type}{hint}",
          "Form fields are single inputs: bool, int, float, decimal, str, date, datetime, "
          "uuid, email, url or an enum. A field is optional unless `required=#true`.",

@@ -108,9 +108,10 @@ FN = NodeSpec("fn", args=(NAME,), doc=True, children={"param": PARAM, "affects":
 })
 
 COLUMN = NodeSpec("column", args=(NAME, TYPE), doc=True,
-                  props={"primary": read_bool, "unique": read_bool, "scale": read_int})
+                  props={"primary": read_bool, "unique": read_bool, "scale": read_int,
+                         "max-length": read_int})
 RELATION = NodeSpec("relation", args=(NAME,), doc=True, required_props=("to",),
-                    props={"to": read_name, "many": read_bool})
+                    props={"to": read_name, "many": read_bool, "on-delete": read_name})
 MODEL = NodeSpec("model", args=(NAME,), doc=True, props={"table": read_name},
                  children={"column": COLUMN, "relation": RELATION})
 
@@ -247,10 +248,10 @@ def _model(reader: Reader, node: Node, out: FileDecls) -> None:
         if spec is COLUMN:
             decl.columns.append(Column(name, _type(sub, child), child.span,
                                        sub.props.get("primary"), sub.props.get("unique"), sub.doc,
-                                       sub.props.get("scale")))
+                                       sub.props.get("scale"), sub.props.get("max-length")))
         elif isinstance(target := sub.props.get("to"), Name):
             decl.relations.append(Relation(name, target, child.span, sub.props.get("many"),
-                                           sub.doc))
+                                           sub.doc, sub.props.get("on-delete")))
     if (name := _name(read)) is not None:
         decl.name = name
         out.models.append(decl)

@@ -20,6 +20,7 @@ pytest.importorskip("django")
 
 REPO = Path(__file__).resolve().parent.parent
 SHOP = REPO / "examples" / "shop" / "main.mizan"
+FULL = REPO / "tests" / "cases" / "gen" / "fastapi" / "full" / "main.mizan"
 
 SETTINGS = '''
 SECRET_KEY = "django-app-test"
@@ -37,13 +38,18 @@ def manage(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, check=False, timeout=120)
 
 
+def project(folder: Path, spec: Path) -> None:
+    """A Django project in `folder`: the generated package as an app, settings."""
+    (folder / "shopapi").mkdir()
+    for file in generate(plan_of(spec), "django"):
+        (folder / "shopapi" / file.path).write_bytes(file.data)
+    (folder / "site_settings.py").write_text(SETTINGS, "utf-8")
+    (folder / "shop_migrations").mkdir()
+    (folder / "shop_migrations" / "__init__.py").write_text("", "utf-8")
+
+
 def test_makemigrations_runs_cleanly_on_the_generated_models(tmp_path: Path) -> None:
-    (tmp_path / "shopapi").mkdir()
-    for file in generate(plan_of(SHOP), "django"):
-        (tmp_path / "shopapi" / file.path).write_bytes(file.data)
-    (tmp_path / "site_settings.py").write_text(SETTINGS, "utf-8")
-    (tmp_path / "shop_migrations").mkdir()
-    (tmp_path / "shop_migrations" / "__init__.py").write_text("", "utf-8")
+    project(tmp_path, SHOP)
 
     made = manage(tmp_path, "makemigrations", "mizan")
     assert made.returncode == 0, made.stdout + made.stderr
@@ -63,3 +69,58 @@ def test_makemigrations_runs_cleanly_on_the_generated_models(tmp_path: Path) -> 
 
     checked = manage(tmp_path, "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_declared_lengths_and_delete_behaviours_reach_the_database(tmp_path: Path) -> None:
+    """`max-length=40` is a CharField; `on-delete=` cascade / set-null, and the
+    default protect, are what Django's migration and the database do."""
+    project(tmp_path, FULL)
+    made = manage(tmp_path, "makemigrations", "mizan")
+    assert made.returncode == 0, made.stdout + made.stderr
+    migration = (tmp_path / "shop_migrations" / "0001_initial.py").read_text("utf-8")
+    assert "models.CharField(max_length=40, unique=True)" in migration
+    assert "on_delete=django.db.models.deletion.CASCADE" in migration  # Post.author
+    assert "on_delete=django.db.models.deletion.SET_NULL" in migration  # User.team
+    assert manage(tmp_path, "migrate", "mizan").returncode == 0
+    script = (
+        "import django; django.setup()\n"
+        "from shopapi.django_models import Post, Team, User\n"
+        "import datetime\n"
+        "now = datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)\n"
+        "team = Team.objects.create(id=1, name='t', budget=0, price=0)\n"
+        "ada = User.objects.create(id=1, username='ada', password_hash='x', joined=now,"
+        " team=team)\n"
+        "Post.objects.create(id=1, title='p', body='b', author=ada)\n"
+        "team.delete()\n"
+        "print(User.objects.get(id=1).team_id)\n"
+        "ada.delete()\n"
+        "print(Post.objects.count())\n")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "site_settings",
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO / "runtimes" / "python")])}
+    ran = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, check=False, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.split() == ["None", "0"]
+
+
+def test_sqlalchemy_tables_carry_the_delete_behaviours(tmp_path: Path) -> None:
+    sa = pytest.importorskip("sqlalchemy")
+    from sqlalchemy.schema import CreateTable
+
+    (tmp_path / "fullapi").mkdir()
+    for file in generate(plan_of(FULL), "fastapi"):
+        (tmp_path / "fullapi" / file.path).write_bytes(file.data)
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import importlib
+
+        orm = importlib.import_module("fullapi.orm")
+        engine = sa.create_engine("sqlite://")
+        ddl = {t.name: str(CreateTable(t).compile(engine)) for t in orm.Base.metadata.sorted_tables}
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [n for n in sys.modules if n == "fullapi" or n.startswith("fullapi.")]:
+            del sys.modules[name]
+    assert "username VARCHAR(40) NOT NULL" in ddl["app_user"]
+    assert "FOREIGN KEY(team_id) REFERENCES app_team (id) ON DELETE SET NULL" in ddl["app_user"]
+    assert "FOREIGN KEY(author_id) REFERENCES app_user (id) ON DELETE CASCADE" in ddl["app_post"]

@@ -19,7 +19,14 @@ from mizan_lang.gen.python.layout import (
 )
 from mizan_lang.ir import model as ir
 from mizan_lang.plan import Plan
-from mizan_lang.plan.orm import Storage, decimal_digits, snake, storage
+from mizan_lang.plan.orm import (
+    ON_DELETE_DJANGO,
+    Storage,
+    decimal_digits,
+    on_delete,
+    snake,
+    storage,
+)
 
 # Without django-stubs `models.Model` is Any (mypy: misc); with them the
 # ignore is unused, which `unused-ignore` allows under --strict.
@@ -86,6 +93,8 @@ def orm_view(plan: Plan) -> dict[str, object]:
             if (digits := decimal_digits(column)) is not None:
                 precision, scale = digits
                 spelling = f"models.DecimalField(max_digits={precision}, decimal_places={scale})"
+            if column.max_length is not None:
+                spelling = f"models.CharField(max_length={column.max_length})"
             extra = [item for item, on in (("primary_key=True", column.primary),
                                            ("unique=True", column.unique),
                                            ("null=True", nullable)) if on]
@@ -96,7 +105,7 @@ def orm_view(plan: Plan) -> dict[str, object]:
                 declared = next((c for c in model.columns if c.name == info.fk_column), None)
                 nullable = declared is None or _base(declared.type)[1]
                 back = reverse.get((model.name, relation.name), "+")
-                items = [string(relation.to), "models.DO_NOTHING", *(
+                items = [string(relation.to), ON_DELETE_DJANGO[on_delete(relation)], *(
                     ["null=True"] if nullable else []), f"related_name={string(back)}"]
                 lines += _assign(relation.name, call("models.ForeignKey", *items))
             elif info.kind == "many_to_many":

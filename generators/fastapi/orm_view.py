@@ -18,7 +18,15 @@ from mizan_lang.gen.python.layout import (
 from mizan_lang.gen.python.types import plain_annotation
 from mizan_lang.ir import model as ir
 from mizan_lang.plan import Plan
-from mizan_lang.plan.orm import Storage, decimal_digits, primary_key, snake, storage
+from mizan_lang.plan.orm import (
+    ON_DELETE_SQL,
+    Storage,
+    decimal_digits,
+    on_delete,
+    primary_key,
+    snake,
+    storage,
+)
 
 SA_TYPES = {
     "bool": "sa.Boolean()",
@@ -57,12 +65,12 @@ def orm_view(plan: Plan) -> dict[str, object]:
     classes: list[list[str]] = []
     for model in plan.ir.models:
         # A declared `<relation>_id` column is that relation's foreign key.
-        keys = {stored[(model.name, r.name)].fk_column: models[r.to] for r in model.relations
-                if not r.many}
+        keys = {stored[(model.name, r.name)].fk_column: (models[r.to], r)
+                for r in model.relations if not r.many}
         lines = [f"class {model.name}(Base):", *_doc_lines(model.doc)]
         lines += [f"{INDENT}__tablename__ = {string(model.table)}", ""]
         for column in model.columns:
-            lines += _column(column, keys.get(column.name))
+            lines += _column(column, *keys.get(column.name, (None, None)))
         for relation in model.relations:
             info = stored[(model.name, relation.name)]
             target = models[relation.to]
@@ -70,7 +78,7 @@ def orm_view(plan: Plan) -> dict[str, object]:
                 key = primary_key(target)
                 implied = ir.Column(name=info.fk_column or "", type=ir.NullableType(
                     inner=key.type))
-                lines += _column(implied, target)
+                lines += _column(implied, target, relation)
             back = info.reverse if info.kind == "one_to_many" else pairs.get(
                 (model.name, relation.name))
             lines += _relationship(relation, info, target, back)
@@ -80,15 +88,19 @@ def orm_view(plan: Plan) -> dict[str, object]:
     return {"tables": tables, "classes": classes}
 
 
-def _column(column: ir.Column, references: ir.Model | None) -> list[str]:
+def _column(column: ir.Column, references: ir.Model | None = None,
+            relation: ir.Relation | None = None) -> list[str]:
     kind, _ = _base(column.type)
     digits = decimal_digits(column)
     # A declared scale is the exact scale values come back with (on SQLite too).
     numeric = f"sa.Numeric({digits[0]}, {digits[1]})" if digits else SA_TYPES[kind]
+    if column.max_length is not None:
+        numeric = f"sa.String({column.max_length})"
     items: list[Expr] = [numeric]
-    if references is not None:
+    if references is not None and relation is not None:
         key = primary_key(references)
-        items.append(call("sa.ForeignKey", string(f"{references.table}.{key.name}")))
+        items.append(call("sa.ForeignKey", string(f"{references.table}.{key.name}"),
+                          f"ondelete={string(ON_DELETE_SQL[on_delete(relation)])}"))
     if column.primary:
         items.append("primary_key=True")
     if column.unique:

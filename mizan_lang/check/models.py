@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from difflib import get_close_matches
 from typing import Any
 
 from ..decls import Literal, ModelDecl
 from ..diagnostics import Related
+from ..ir.model import ON_DELETE
 from .state import CheckState
 from .suggest import fix, hint
 
@@ -48,6 +50,7 @@ def _model(state: CheckState, path: str, model: ModelDecl) -> tuple[str, object]
     """Check one model; (table, span) when it is the first of its name."""
     state.types_of("model", model.name.text)
     _check_columns(state, path, model)
+    _check_relations(state, path, model)
     _check_primary(state, path, model)
     for relation in model.relations:
         if relation.target.text and state.lookup("model", relation.target.text) is None:
@@ -77,6 +80,42 @@ def _check_columns(state: CheckState, path: str, model: ModelDecl) -> None:
             state.report("M401", path, column.type.span, type=resolved.text)
         if column.scale is not None:
             _check_scale(state, path, column.scale, resolved)
+        if column.max_length is not None:
+            _check_max_length(state, path, column.max_length, resolved)
+
+
+# The longest bounded text column (PostgreSQL's varchar limit); longer: unbounded.
+MAX_LENGTH = 10485760
+
+
+def _check_max_length(state: CheckState, path: str, length: Literal, resolved: Any) -> None:
+    if resolved is not None and not (resolved.base.kind == "primitive"
+                                     and resolved.base.name == "str"):
+        state.report("M414", path, length.span, type=resolved.text)
+    elif isinstance(length.value, int) and not 1 <= length.value <= MAX_LENGTH:
+        state.report("M415", path, length.span, value=length.raw, max=MAX_LENGTH)
+
+
+def _check_relations(state: CheckState, path: str, model: ModelDecl) -> None:
+    """Delete behaviours: a known one, on a to-one relation, set-null on a
+    nullable key."""
+    for relation in model.relations:
+        chosen = relation.on_delete
+        if chosen is None:
+            continue
+        if chosen.text not in ON_DELETE:
+            near = get_close_matches(chosen.text, ON_DELETE, n=1)
+            state.report("M416", path, chosen.span, value=chosen.text,
+                         allowed=", ".join(ON_DELETE), data=fix(near[0] if near else None),
+                         hint=hint(near[0] if near else None))
+        elif _is_true(relation.many):
+            state.report("M417", path, chosen.span)
+        elif chosen.text == "set-null":
+            key = next((c for c in model.columns if c.name.text == f"{relation.name.text}_id"),
+                       None)
+            resolved = None if key is None else state.type_of(path, key.type)
+            if resolved is not None and not resolved.nullable:
+                state.report("M418", path, chosen.span, column=key.name.text)
 
 
 def _check_scale(state: CheckState, path: str, scale: Literal, resolved: Any) -> None:

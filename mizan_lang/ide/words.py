@@ -68,6 +68,8 @@ PROPS = {
     ("column", "primary"): "The primary key (exactly one column per model).",
     ("column", "unique"): "Values are unique.",
     ("column", "scale"): "Decimal columns: the digits kept after the point (0 to 30).",
+    ("column", "max-length"): "str columns: the longest value stored (a bounded column).",
+    ("relation", "on-delete"): "To-one relations: protect (default), cascade or set-null.",
     ("relation", "to"): "The related model.",
     ("relation", "many"): "#true: many related rows; #false: one.",
     ("shape", "model"): "The projected model.",

@@ -209,11 +209,13 @@ class _Builder:
             return built
         columns = [
             ir.Column(name=c.name.text, type=self.type_ref(c.type), primary=_flag(c.primary),
-                      unique=_flag(c.unique), doc=_doc(c.doc), scale=_int(c.scale))
+                      unique=_flag(c.unique), doc=_doc(c.doc), scale=_int(c.scale),
+                      max_length=_int(c.max_length))
             for c in model.columns
         ]
         relations = [
-            ir.Relation(name=r.name.text, to=r.target.text, many=_flag(r.many), doc=_doc(r.doc))
+            ir.Relation(name=r.name.text, to=r.target.text, many=_flag(r.many), doc=_doc(r.doc),
+                        on_delete=_on_delete(r.on_delete))
             for r in model.relations
         ]
         built = ir.Model(name=model.name.text,
@@ -351,3 +353,11 @@ def humanize(name: str) -> str:
     """`display_name` -> `Display name`: the default label of a form field."""
     words = name.replace("_", " ").strip()
     return words[:1].upper() + words[1:]
+
+
+def _on_delete(name: decls.Name | None) -> str | None:
+    """The declared delete behaviour; the default (`protect`) is not kept, so
+    writing it out or leaving it out gives the same IR."""
+    if name is None or name.text == ir.DEFAULT_ON_DELETE:
+        return None
+    return name.text

@@ -118,8 +118,10 @@ def _param(param: ir.Param) -> Node:
 
 def _model(model: ir.Model) -> Node:
     children = [_node("column", c.name, ir.type_text(c.type), primary=c.primary,
-                      unique=c.unique, scale=c.scale, doc=c.doc) for c in model.columns]
-    children += [_node("relation", r.name, to=r.to, many=r.many, doc=r.doc)
+                      unique=c.unique, scale=c.scale, max_length=c.max_length, doc=c.doc)
+                for c in model.columns]
+    children += [_node("relation", r.name, to=r.to, many=r.many, on_delete=r.on_delete,
+                       doc=r.doc)
                  for r in model.relations]
     return _node("model", model.name, table=model.table,
                  children=_with_doc(model.doc, children))

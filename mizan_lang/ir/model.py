@@ -228,15 +228,24 @@ class Column(IrModel):
     doc: str | None = None
     # Digits a decimal column keeps after the point; None: not declared.
     scale: int | None = None
+    # The longest value a str column stores; None: unbounded.
+    max_length: int | None = None
 
     @model_serializer(mode="wrap")
     def _leave_out_unset_scale(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        # An undeclared scale is not printed, so IR texts of specs without one
-        # stay as they were before scales existed.
+        # An undeclared scale (or length) is not printed, so IR texts of specs
+        # without one stay as they were before these properties existed.
         data = handler(self)
-        if data.get("scale") is None:
-            data.pop("scale", None)
+        for key in ("scale", "max_length"):
+            if data.get(key) is None:
+                data.pop(key, None)
         return data
+
+
+# What deleting a related row does to the rows of a to-one relation:
+# refuse it (the default), delete them too, or empty their relation.
+ON_DELETE = ("protect", "cascade", "set-null")
+DEFAULT_ON_DELETE = "protect"
 
 
 class Relation(IrModel):
@@ -244,6 +253,17 @@ class Relation(IrModel):
     to: str  # target model
     many: bool = False
     doc: str | None = None
+    # Declared otherwise than the default (`protect`); None: the default.
+    on_delete: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _leave_out_default_on_delete(
+        self, handler: SerializerFunctionWrapHandler
+    ) -> dict[str, Any]:
+        data = handler(self)
+        if data.get("on_delete") is None:
+            data.pop("on_delete", None)
+        return data
 
 
 class Model(IrModel):

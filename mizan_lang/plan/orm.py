@@ -91,3 +91,16 @@ def storage(workspace: ir.Workspace) -> dict[tuple[str, str], Storage]:
                                  join_table=f"{model.table}_{relation.name}",
                                  join_from=f"{own}_id", join_to=f"{other}_id")
     return found
+
+
+# A to-one relation's delete behaviour (ir.ON_DELETE) as SQL spells it in
+# `ON DELETE` and as Django names it.
+ON_DELETE_SQL = {"protect": "RESTRICT", "cascade": "CASCADE", "set-null": "SET NULL"}
+ON_DELETE_DJANGO = {"protect": "models.PROTECT", "cascade": "models.CASCADE",
+                    "set-null": "models.SET_NULL"}
+
+
+def on_delete(relation: ir.Relation) -> str:
+    """What deleting the related row does: the declared behaviour, else the
+    safe default (refuse while rows point at it)."""
+    return relation.on_delete or ir.DEFAULT_ON_DELETE

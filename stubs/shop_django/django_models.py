@@ -31,9 +31,7 @@ class Category(models.Model):  # type: ignore[misc, unused-ignore]
     slug = models.TextField(unique=True)
     name = models.TextField()
     position = models.IntegerField()
-    parent = models.ForeignKey(
-        "Category", models.DO_NOTHING, null=True, related_name="+"
-    )
+    parent = models.ForeignKey("Category", models.PROTECT, null=True, related_name="+")
 
     class Meta:
         app_label = APP_LABEL
@@ -63,7 +61,7 @@ class Order(models.Model):  # type: ignore[misc, unused-ignore]
     total = models.DecimalField(max_digits=22, decimal_places=2)
     currency = models.TextField()
     customer = models.ForeignKey(
-        "Customer", models.DO_NOTHING, null=True, related_name="+"
+        "Customer", models.PROTECT, null=True, related_name="+"
     )
 
     class Meta:
@@ -75,12 +73,8 @@ class OrderItem(models.Model):  # type: ignore[misc, unused-ignore]
     id = models.BigAutoField(primary_key=True)
     quantity = models.IntegerField()
     unit_price = models.DecimalField(max_digits=22, decimal_places=2)
-    order = models.ForeignKey(
-        "Order", models.DO_NOTHING, null=True, related_name="items"
-    )
-    product = models.ForeignKey(
-        "Product", models.DO_NOTHING, null=True, related_name="+"
-    )
+    order = models.ForeignKey("Order", models.PROTECT, null=True, related_name="items")
+    product = models.ForeignKey("Product", models.PROTECT, null=True, related_name="+")
 
     class Meta:
         app_label = APP_LABEL
@@ -97,7 +91,7 @@ class Product(models.Model):  # type: ignore[misc, unused-ignore]
     stock = models.IntegerField()
     published_at = models.DateTimeField(null=True)
     category = models.ForeignKey(
-        "Category", models.DO_NOTHING, null=True, related_name="products"
+        "Category", models.PROTECT, null=True, related_name="products"
     )
 
     class Meta:
@@ -113,7 +107,7 @@ class ProductImage(models.Model):  # type: ignore[misc, unused-ignore]
     alt = models.TextField(null=True)
     position = models.IntegerField()
     product = models.ForeignKey(
-        "Product", models.DO_NOTHING, null=True, related_name="images"
+        "Product", models.PROTECT, null=True, related_name="images"
     )
 
     class Meta:
@@ -128,11 +122,9 @@ class Review(models.Model):  # type: ignore[misc, unused-ignore]
     body = models.TextField()
     created_at = models.DateTimeField()
     approved = models.BooleanField()
-    product = models.ForeignKey(
-        "Product", models.DO_NOTHING, null=True, related_name="+"
-    )
+    product = models.ForeignKey("Product", models.PROTECT, null=True, related_name="+")
     author = models.ForeignKey(
-        "Customer", models.DO_NOTHING, null=True, related_name="reviews"
+        "Customer", models.PROTECT, null=True, related_name="reviews"
     )
 
     class Meta:

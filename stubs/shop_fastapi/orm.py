@@ -68,7 +68,7 @@ class Category(Base):
     name: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String())
     position: sa_orm.Mapped[int] = sa_orm.mapped_column(sa.Integer())
     parent_id: sa_orm.Mapped[int | None] = sa_orm.mapped_column(
-        Int64, sa.ForeignKey("shop_category.id")
+        Int64, sa.ForeignKey("shop_category.id", ondelete="RESTRICT")
     )
     parent: sa_orm.Mapped[Category | None] = sa_orm.relationship(
         foreign_keys=[parent_id], remote_side="Category.id"
@@ -104,7 +104,7 @@ class Order(Base):
     total: sa_orm.Mapped[decimal.Decimal] = sa_orm.mapped_column(sa.Numeric(22, 2))
     currency: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String())
     customer_id: sa_orm.Mapped[int | None] = sa_orm.mapped_column(
-        Int64, sa.ForeignKey("shop_customer.id")
+        Int64, sa.ForeignKey("shop_customer.id", ondelete="RESTRICT")
     )
     customer: sa_orm.Mapped[Customer | None] = sa_orm.relationship(
         foreign_keys=[customer_id]
@@ -121,13 +121,13 @@ class OrderItem(Base):
     quantity: sa_orm.Mapped[int] = sa_orm.mapped_column(sa.Integer())
     unit_price: sa_orm.Mapped[decimal.Decimal] = sa_orm.mapped_column(sa.Numeric(22, 2))
     order_id: sa_orm.Mapped[int | None] = sa_orm.mapped_column(
-        Int64, sa.ForeignKey("shop_order.id")
+        Int64, sa.ForeignKey("shop_order.id", ondelete="RESTRICT")
     )
     order: sa_orm.Mapped[Order | None] = sa_orm.relationship(
         foreign_keys=[order_id], back_populates="items"
     )
     product_id: sa_orm.Mapped[int | None] = sa_orm.mapped_column(
-        Int64, sa.ForeignKey("shop_product.id")
+        Int64, sa.ForeignKey("shop_product.id", ondelete="RESTRICT")
     )
     product: sa_orm.Mapped[Product | None] = sa_orm.relationship(
         foreign_keys=[product_id]
@@ -148,7 +148,7 @@ class Product(Base):
         UTCDateTime()
     )
     category_id: sa_orm.Mapped[int | None] = sa_orm.mapped_column(
-        Int64, sa.ForeignKey("shop_category.id")
+        Int64, sa.ForeignKey("shop_category.id", ondelete="RESTRICT")
     )
     category: sa_orm.Mapped[Category | None] = sa_orm.relationship(
         foreign_keys=[category_id], back_populates="products"
@@ -168,7 +168,7 @@ class ProductImage(Base):
     alt: sa_orm.Mapped[str | None] = sa_orm.mapped_column(sa.String())
     position: sa_orm.Mapped[int] = sa_orm.mapped_column(sa.Integer())
     product_id: sa_orm.Mapped[int | None] = sa_orm.mapped_column(
-        Int64, sa.ForeignKey("shop_product.id")
+        Int64, sa.ForeignKey("shop_product.id", ondelete="RESTRICT")
     )
     product: sa_orm.Mapped[Product | None] = sa_orm.relationship(
         foreign_keys=[product_id], back_populates="images"
@@ -185,13 +185,13 @@ class Review(Base):
     created_at: sa_orm.Mapped[datetime.datetime] = sa_orm.mapped_column(UTCDateTime())
     approved: sa_orm.Mapped[bool] = sa_orm.mapped_column(sa.Boolean())
     product_id: sa_orm.Mapped[int | None] = sa_orm.mapped_column(
-        Int64, sa.ForeignKey("shop_product.id")
+        Int64, sa.ForeignKey("shop_product.id", ondelete="RESTRICT")
     )
     product: sa_orm.Mapped[Product | None] = sa_orm.relationship(
         foreign_keys=[product_id]
     )
     author_id: sa_orm.Mapped[int | None] = sa_orm.mapped_column(
-        Int64, sa.ForeignKey("shop_customer.id")
+        Int64, sa.ForeignKey("shop_customer.id", ondelete="RESTRICT")
     )
     author: sa_orm.Mapped[Customer | None] = sa_orm.relationship(
         foreign_keys=[author_id], back_populates="reviews"

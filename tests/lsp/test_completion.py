@@ -122,7 +122,7 @@ async def test_properties_already_present_are_left_out(editor) -> None:
 
 async def test_required_property_says_so(editor) -> None:
     got = await _at_end(editor, "mizan 1\nmodel M {\n    relation r ")
-    assert _labels(got) == ["to", "many", "doc"]
+    assert _labels(got) == ["to", "many", "on-delete", "doc"]
     assert _item(got, "to").detail == "name, required"
 
 

@@ -81,7 +81,7 @@ class Post(Base):
     title: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String())
     body: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String())
     author_id: sa_orm.Mapped[int | None] = sa_orm.mapped_column(
-        Int64, sa.ForeignKey("app_user.id")
+        Int64, sa.ForeignKey("app_user.id", ondelete="CASCADE")
     )
     author: sa_orm.Mapped[User | None] = sa_orm.relationship(
         foreign_keys=[author_id], back_populates="posts"
@@ -101,12 +101,12 @@ class User(Base):
     __tablename__ = "app_user"
 
     id: sa_orm.Mapped[int] = sa_orm.mapped_column(Int64, primary_key=True)
-    username: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String(), unique=True)
+    username: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String(40), unique=True)
     email: sa_orm.Mapped[str | None] = sa_orm.mapped_column(sa.String())
     password_hash: sa_orm.Mapped[str] = sa_orm.mapped_column(sa.String())
     joined: sa_orm.Mapped[datetime.datetime] = sa_orm.mapped_column(UTCDateTime())
     team_id: sa_orm.Mapped[int | None] = sa_orm.mapped_column(
-        Int64, sa.ForeignKey("app_team.id")
+        Int64, sa.ForeignKey("app_team.id", ondelete="SET NULL")
     )
     team: sa_orm.Mapped[Team | None] = sa_orm.relationship(foreign_keys=[team_id])
     groups: sa_orm.Mapped[list[Group]] = sa_orm.relationship(secondary=APP_USER_GROUPS)
