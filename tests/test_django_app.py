@@ -5,6 +5,7 @@ in a real project run by `django-admin`-style commands in a subprocess."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -124,3 +125,86 @@ def test_sqlalchemy_tables_carry_the_delete_behaviours(tmp_path: Path) -> None:
     assert "username VARCHAR(40) NOT NULL" in ddl["app_user"]
     assert "FOREIGN KEY(team_id) REFERENCES app_team (id) ON DELETE SET NULL" in ddl["app_user"]
     assert "FOREIGN KEY(author_id) REFERENCES app_user (id) ON DELETE CASCADE" in ddl["app_post"]
+
+
+RUNTIME_SPEC = REPO / "tests" / "cases" / "gen" / "runtime" / "main.mizan"
+AUTH_SITE = '''
+import django
+from django.conf import settings
+
+settings.configure(
+    SECRET_KEY="django-auth-bridge", USE_TZ=True, ALLOWED_HOSTS=["testserver"],
+    ROOT_URLCONF=__name__,
+    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth",
+                    "django.contrib.sessions"],
+    MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
+                "django.contrib.auth.middleware.AuthenticationMiddleware"],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+)
+django.setup()
+
+import json
+from django.core.management import call_command
+from django.contrib.auth.models import User
+from django.test import Client
+from mizan_runtime.auth import Identity
+from mizan_runtime.django_web import django_user_claims
+from rtapi.django_app import DjangoServer
+from rtapi.service import Service
+
+
+class Impl(Service):
+    def agent(self, caller):
+        return "agent"
+
+    def whoami(self, caller, *, folder):
+        return f"{caller.subject}:{folder}:{caller.claims['is_staff']}"
+
+    def mark(self, caller, *, folder):
+        return folder
+
+    def authenticate(self, credentials):
+        return None
+
+    def identity_of(self, subject):
+        return Identity(subject, {})
+
+
+server = DjangoServer(Impl(), secret="x" * 32, auth_hook=django_user_claims)
+urlpatterns = server.urls
+call_command("migrate", verbosity=0)
+user = User.objects.create_user("ada", password="pw", is_staff=True)
+client = Client()
+answers = {"anonymous": client.get("/api/mizan/ctx/inbox/?folder=in").status_code}
+client.force_login(user)
+answers["signed_in"] = json.loads(client.get("/api/mizan/ctx/inbox/?folder=in").content)["data"]
+forged = client.post("/api/mizan/call/", {"fn": "mark", "args": {"folder": "x"}},
+                     content_type="application/json")
+answers["no_csrf"] = json.loads(forged.content)["error"]["code"]
+token = json.loads(client.get("/api/mizan/session/").content)["csrf"]
+marked = client.post("/api/mizan/call/", {"fn": "mark", "args": {"folder": "x"}},
+                     content_type="application/json", HTTP_X_MIZAN_CSRF=token)
+answers["with_csrf"] = json.loads(marked.content)["result"]
+print(json.dumps(answers))
+'''
+
+
+def test_signed_in_django_users_call_as_themselves(tmp_path: Path) -> None:
+    """The bridge to Django's own auth: `request.user` from the session is the
+    caller (sub = the user's pk, is_staff), and the session cookie needs the
+    protocol's CSRF token for mutations like any cookie credential."""
+    (tmp_path / "rtapi").mkdir()
+    for file in generate(plan_of(RUNTIME_SPEC), "django"):
+        (tmp_path / "rtapi" / file.path).write_bytes(file.data)
+    (tmp_path / "auth_site.py").write_text(AUTH_SITE, "utf-8")
+    env = {**os.environ,
+           "PYTHONPATH": os.pathsep.join([str(tmp_path), str(REPO / "runtimes" / "python")])}
+    ran = subprocess.run([sys.executable, "auth_site.py"], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, check=False, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout) == {
+        "anonymous": 401,
+        "signed_in": {"whoami": "1:in:True"},
+        "no_csrf": "csrf_failed",
+        "with_csrf": "x",
+    }
