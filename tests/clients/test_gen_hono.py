@@ -140,3 +140,35 @@ def test_runtime_range_is_checked(generated: Path) -> None:
     app = (generated / "shop" / "api" / "app.ts").read_text("utf-8")
     assert "requireRuntime(RUNTIME_RANGE);" in app
     run([tool("node"), "-e", "0"])  # node is there (the fixture needs it anyway)
+
+
+def test_edge_specs() -> None:
+    """Specs built to break generated TypeScript (tests/cases/gen-ts/edge/:
+    hostile docs and defaults, names clashing with the generated ones, an
+    empty spec) give Hono servers that compile with their scaffolded
+    implementation, are prettier-formatted, and start."""
+    ensure_node_modules()
+    root = fresh_dir("gen_hono_edge")
+    edge = sorted((ROOT / "tests" / "cases" / "gen-ts" / "edge").glob("*.mizan"))
+    assert len(edge) >= 3
+    for spec in edge:
+        result = mizan("gen", str(spec), "--target", "hono", "--out",
+                       str(root / spec.stem / "api"))
+        assert result.returncode == 0, result.stderr
+        result = mizan("scaffold", str(spec), "--target", "hono", "--package", "api",
+                       "--out", str(root / spec.stem / "impl.ts"))
+        assert result.returncode == 0, result.stderr
+        (root / spec.stem / "start.ts").write_text(
+            'import { createMizanApp } from "./api/index.js";\n'
+            'import { Implementation } from "./impl.js";\n'
+            'const app = createMizanApp(new Implementation(), { secret: "s" });\n'
+            'const answer = await app.request("/api/mizan/ir/");\n'
+            "console.log(JSON.stringify({ status: answer.status, ir: await answer.text() }));\n",
+            "utf-8")
+    prettier_check(root, "**/api/*.ts")
+    out = root.parent / "gen_hono_edge_out"
+    tsc_strict(root, out_dir=out)
+    for spec in edge:
+        report = json.loads(node(out / spec.stem / "start.js", cwd=out / spec.stem).stdout)
+        assert report["status"] == 200
+        assert report["ir"].startswith("mizan 1\n"), spec.name
