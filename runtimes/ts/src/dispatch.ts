@@ -332,19 +332,19 @@ interface Answer {
 const UTF8 = new TextEncoder();
 
 function respond(answer: Answer, secure: () => boolean): Response {
-  const init: Record<string, string> = {
-    "cache-control": "no-store",
-    ...answer.headers,
-    "content-type": answer.mediaType ?? JSON_TYPE,
-  };
-  if (answer.invalidate != null) init["x-mizan-invalidate"] = answer.invalidate;
-  const headers = new Headers(init);
+  const headers: [string, string][] = [["cache-control", "no-store"]];
+  for (const name in answer.headers)
+    headers.push([name, answer.headers[name]!]);
+  headers.push(["content-type", answer.mediaType ?? JSON_TYPE]);
+  if (answer.invalidate != null) {
+    headers.push(["x-mizan-invalidate", answer.invalidate]);
+  }
   for (const cookie of answer.cookies ?? []) {
     let text = `${cookie.name}=${cookie.value}`;
     if (cookie.maxAge !== undefined) text += `; Max-Age=${cookie.maxAge}`;
     text += `; Path=${cookie.path ?? "/"}; SameSite=${cookie.sameSite ?? "Lax"}`;
     text += secure() ? "; Secure; HttpOnly" : "; HttpOnly";
-    headers.append("set-cookie", text);
+    headers.push(["set-cookie", text]);
   }
   // A JSON body goes as text: undici encodes it without a byte stream.
   const content = answer.content ?? canonicalJson(answer.body ?? null);
