@@ -344,11 +344,16 @@ def add_docs(
     """`GET /openapi.json` (the spec's document) and `GET /docs` (Swagger UI)."""
     from fastapi.openapi.docs import get_swagger_ui_html
 
+    served: dict[str, bytes] = {}  # by server URL: read and encoded once
+
     async def document(request: fastapi.Request) -> fastapi.Response:
         root = str(request.scope.get("root_path", "")).rstrip("/")
-        return fastapi.Response(
-            openapi_for(openapi(), root + base), media_type="application/json"
-        )
+        found = served.get(root)
+        if found is None:
+            found = openapi_for(openapi(), root + base)
+            if len(served) < 16:
+                served[root] = found
+        return fastapi.Response(found, media_type="application/json")
 
     async def swagger(request: fastapi.Request) -> fastapi.Response:
         root = str(request.scope.get("root_path", "")).rstrip("/")
