@@ -3,13 +3,14 @@ computed here; the templates only place the lines."""
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from mizan_lang.plan import Plan
 from mizan_lang.plan import model as plan_model
+
+from ..python_common.views import review_json
 
 INDENT = "    "
 MAX_WIDTH = 100  # rustfmt's max_width
@@ -288,15 +289,11 @@ def raw_string(text: str) -> str:
 
 
 def spec_view(plan: Plan) -> dict[str, Any]:
-    def canonical(value: Any) -> str:
-        from mizan_lang.protocol.canonical import canonical_json
-
-        return canonical_json(value)
-
     routes = [[r.method, r.path, r.handler, r.subject] for r in plan.routes]
     return {
-        "tables": raw_string(canonical(plan.tables)),
-        "routes": raw_string(json.dumps(routes, separators=(",", ":"))),
+        # One entry per line (parsed at startup, so the layout is free): reviewable diffs.
+        "tables": raw_string(review_json(plan.tables).rstrip("\n")),
+        "routes": raw_string(review_json(routes).rstrip("\n")),
         "manifest": raw_string(plan.manifest_json),
         "ir_kdl": raw_string(plan.ir_kdl),
     }

@@ -40,7 +40,7 @@ def common_files(plan: Plan) -> list[GeneratedFile]:
     ]
     files.append(manifest_file(plan))
     # One line per path and per schema: readable diffs, a third of the bytes.
-    files.append(json_file("openapi.json", build_openapi(plan), "x-generated", depth=3))
+    files.append(json_file("openapi.json", build_openapi(plan), "x-generated", review=True))
     return sorted(files, key=lambda f: f.path)
 
 
@@ -50,15 +50,15 @@ def manifest_file(plan: Plan) -> GeneratedFile:
     return json_file("manifest.json", plan.manifest, "_generated")
 
 
-def json_file(path: str, value: object, note_key: str, depth: int | None = None) -> GeneratedFile:
+def json_file(path: str, value: object, note_key: str, review: bool = False) -> GeneratedFile:
     """A JSON file. JSON has no comments, so the do-not-edit header is the
     first member, `note_key`, on the first line, where the writer looks for
     its marker (`x-generated` in OpenAPI, whose readers ignore `x-` members)."""
     note = " ".join(header_lines(LABEL))
-    if depth is None:
+    if not review:
         body = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
     else:
-        body = views.review_json(value, depth).rstrip("\n")
+        body = views.review_json(value).rstrip("\n")
     first = "{" + json.dumps(note_key) + ": " + json.dumps(note) + ","
     if body == "{}":
         return GeneratedFile(path, first[:-1] + "}\n")

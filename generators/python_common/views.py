@@ -293,17 +293,37 @@ def spec_view(plan: Plan) -> dict[str, object]:
     }
 
 
-def review_json(value: object, depth: int = 2, indent: str = "") -> str:
-    """JSON with one line per entry of the first `depth` object levels (one
-    function, context or type per line: readable diffs) and compact below.
-    Sorted keys; the C encoder does the compact parts, so it stays fast."""
-    if depth == 0 or not isinstance(value, dict) or not value:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+REVIEW_WIDTH = 88  # the longest JSON line review_json writes (short atoms aside)
+
+
+def review_json(value: object, width: int = REVIEW_WIDTH) -> str:
+    """JSON laid out for review: a value whose compact form fits in `width`
+    columns stays on one line, anything longer gets one entry per line, all
+    the way down. A one-line spec change then changes a few short lines,
+    never a whole function table. Sorted keys; the C encoder writes each
+    compact part. Ends with a newline."""
+    return _review(value, "", 0, width) + "\n"
+
+
+def _compact(value: object) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _review(value: object, indent: str, used: int, width: int) -> str:
+    if not isinstance(value, (dict, list)) or not value:
+        return _compact(value)
+    compact = _compact(value)
+    if len(indent) + used + len(compact) + 1 <= width:  # +1: the comma after it
+        return compact
     inner = indent + "  "
-    items = [f"{inner}{json.dumps(key, ensure_ascii=False)}: "
-             f"{review_json(value[key], depth - 1, inner)}" for key in sorted(value)]
-    text = "{\n" + ",\n".join(items) + "\n" + indent + "}"
-    return text + "\n" if not indent else text
+    if isinstance(value, dict):
+        items = []
+        for key in sorted(value):
+            label = json.dumps(key, ensure_ascii=False) + ": "
+            items.append(inner + label + _review(value[key], inner, len(label), width))
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    items = [inner + _review(item, inner, 0, width) for item in value]
+    return "[\n" + ",\n".join(items) + "\n" + indent + "]"
 
 
 # --- the user's module -----------------------------------------------------------

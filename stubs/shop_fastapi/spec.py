@@ -720,21 +720,109 @@ IR_KDL = (
 MANIFEST_JSON = (
     "{\n"
     '  "contexts": {\n'
-    '    "back_office": {"affected_by":["adjust_stock","receive_shipment","refund_order","ship_order"],"auth":"staff","cache":{"ttl":10,"vary":"identity"},"members":["low_stock_report","pending_orders","sales_dashboard"],"params":[],"path":"/api/mizan/ctx/back_office/","render_strategy":"csr"},\n'
-    '    "cart": {"affected_by":["add_to_cart","checkout","remove_from_cart","update_cart_line"],"auth":"user","cache":{"ttl":0,"vary":"identity"},"members":["cart_contents","cart_count"],"params":[{"name":"cart_id","type":"uuid"}],"path":"/api/mizan/ctx/cart/","render_strategy":"csr"},\n'
-    '    "category": {"affected_by":["publish_price_list","update_product"],"auth":"public","cache":{"ttl":120,"vary":"public"},"members":["category_page","category_products"],"params":[{"name":"category_id","type":"int64"}],"path":"/api/mizan/ctx/category/","render_strategy":"ssr"},\n'
-    '    "customer": {"affected_by":["add_address","cancel_order","checkout","remove_address","ship_order","update_profile","upload_avatar"],"auth":"user","cache":{"ttl":30,"vary":"identity"},"members":["customer_addresses","customer_profile","order_history"],"params":[{"name":"customer_id","type":"int64"}],"path":"/api/mizan/ctx/customer/","render_strategy":"csr"},\n'
-    '    "inventory": {"affected_by":["adjust_stock","checkout","receive_shipment"],"auth":"staff","cache":{"ttl":5,"vary":"identity"},"members":["stock_level"],"params":[{"name":"warehouse_id","type":"int64"},{"name":"product_id","type":"int64"}],"path":"/api/mizan/ctx/inventory/","render_strategy":"csr"},\n'
-    '    "order": {"affected_by":["cancel_order","checkout","refund_order","ship_order"],"auth":"user","cache":{"ttl":15,"vary":"identity"},"members":["order_detail"],"params":[{"name":"customer_id","type":"int64"},{"name":"order_id","type":"int64"}],"path":"/api/mizan/ctx/order/","render_strategy":"ssr"},\n'
-    '    "product": {"affected_by":["adjust_stock","post_review","publish_price_list","update_product","upload_product_image"],"auth":"public","cache":{"ttl":60,"vary":"public"},"members":["product_detail","related_products"],"params":[{"name":"product_id","type":"int64"}],"path":"/api/mizan/ctx/product/","render_strategy":"psr"},\n'
-    '    "reviews": {"affected_by":["moderate_review","post_review"],"auth":"public","cache":{"ttl":120,"vary":"public"},"members":["product_reviews","rating_summary"],"params":[{"name":"product_id","type":"int64"}],"path":"/api/mizan/ctx/reviews/","render_strategy":"ssr"},\n'
-    '    "storefront": {"affected_by":["publish_price_list","set_featured_products","update_product"],"auth":"public","cache":{"ttl":300,"vary":"public"},"members":["banners","featured_products","navigation"],"params":[],"path":"/api/mizan/ctx/storefront/","render_strategy":"static"}\n'
+    '    "back_office": {\n'
+    '      "affected_by": ["adjust_stock","receive_shipment","refund_order","ship_order"],\n'
+    '      "auth": "staff",\n'
+    '      "cache": {"ttl":10,"vary":"identity"},\n'
+    '      "members": ["low_stock_report","pending_orders","sales_dashboard"],\n'
+    '      "params": [],\n'
+    '      "path": "/api/mizan/ctx/back_office/",\n'
+    '      "render_strategy": "csr"\n'
+    "    },\n"
+    '    "cart": {\n'
+    '      "affected_by": ["add_to_cart","checkout","remove_from_cart","update_cart_line"],\n'
+    '      "auth": "user",\n'
+    '      "cache": {"ttl":0,"vary":"identity"},\n'
+    '      "members": ["cart_contents","cart_count"],\n'
+    '      "params": [{"name":"cart_id","type":"uuid"}],\n'
+    '      "path": "/api/mizan/ctx/cart/",\n'
+    '      "render_strategy": "csr"\n'
+    "    },\n"
+    '    "category": {\n'
+    '      "affected_by": ["publish_price_list","update_product"],\n'
+    '      "auth": "public",\n'
+    '      "cache": {"ttl":120,"vary":"public"},\n'
+    '      "members": ["category_page","category_products"],\n'
+    '      "params": [{"name":"category_id","type":"int64"}],\n'
+    '      "path": "/api/mizan/ctx/category/",\n'
+    '      "render_strategy": "ssr"\n'
+    "    },\n"
+    '    "customer": {\n'
+    '      "affected_by": [\n'
+    '        "add_address",\n'
+    '        "cancel_order",\n'
+    '        "checkout",\n'
+    '        "remove_address",\n'
+    '        "ship_order",\n'
+    '        "update_profile",\n'
+    '        "upload_avatar"\n'
+    "      ],\n"
+    '      "auth": "user",\n'
+    '      "cache": {"ttl":30,"vary":"identity"},\n'
+    '      "members": ["customer_addresses","customer_profile","order_history"],\n'
+    '      "params": [{"name":"customer_id","type":"int64"}],\n'
+    '      "path": "/api/mizan/ctx/customer/",\n'
+    '      "render_strategy": "csr"\n'
+    "    },\n"
+    '    "inventory": {\n'
+    '      "affected_by": ["adjust_stock","checkout","receive_shipment"],\n'
+    '      "auth": "staff",\n'
+    '      "cache": {"ttl":5,"vary":"identity"},\n'
+    '      "members": ["stock_level"],\n'
+    '      "params": [\n'
+    '        {"name":"warehouse_id","type":"int64"},\n'
+    '        {"name":"product_id","type":"int64"}\n'
+    "      ],\n"
+    '      "path": "/api/mizan/ctx/inventory/",\n'
+    '      "render_strategy": "csr"\n'
+    "    },\n"
+    '    "order": {\n'
+    '      "affected_by": ["cancel_order","checkout","refund_order","ship_order"],\n'
+    '      "auth": "user",\n'
+    '      "cache": {"ttl":15,"vary":"identity"},\n'
+    '      "members": ["order_detail"],\n'
+    '      "params": [\n'
+    '        {"name":"customer_id","type":"int64"},\n'
+    '        {"name":"order_id","type":"int64"}\n'
+    "      ],\n"
+    '      "path": "/api/mizan/ctx/order/",\n'
+    '      "render_strategy": "ssr"\n'
+    "    },\n"
+    '    "product": {\n'
+    '      "affected_by": [\n'
+    '        "adjust_stock",\n'
+    '        "post_review",\n'
+    '        "publish_price_list",\n'
+    '        "update_product",\n'
+    '        "upload_product_image"\n'
+    "      ],\n"
+    '      "auth": "public",\n'
+    '      "cache": {"ttl":60,"vary":"public"},\n'
+    '      "members": ["product_detail","related_products"],\n'
+    '      "params": [{"name":"product_id","type":"int64"}],\n'
+    '      "path": "/api/mizan/ctx/product/",\n'
+    '      "render_strategy": "psr"\n'
+    "    },\n"
+    '    "reviews": {\n'
+    '      "affected_by": ["moderate_review","post_review"],\n'
+    '      "auth": "public",\n'
+    '      "cache": {"ttl":120,"vary":"public"},\n'
+    '      "members": ["product_reviews","rating_summary"],\n'
+    '      "params": [{"name":"product_id","type":"int64"}],\n'
+    '      "path": "/api/mizan/ctx/reviews/",\n'
+    '      "render_strategy": "ssr"\n'
+    "    },\n"
+    '    "storefront": {\n'
+    '      "affected_by": ["publish_price_list","set_featured_products","update_product"],\n'
+    '      "auth": "public",\n'
+    '      "cache": {"ttl":300,"vary":"public"},\n'
+    '      "members": ["banners","featured_products","navigation"],\n'
+    '      "params": [],\n'
+    '      "path": "/api/mizan/ctx/storefront/",\n'
+    '      "render_strategy": "static"\n'
+    "    }\n"
     "  },\n"
-    '  "identity": {\n'
-    '    "cookie": "mizan_mwt",\n'
-    '    "header": "X-Mizan-MWT",\n'
-    '    "ttl": 300\n'
-    "  },\n"
+    '  "identity": {"cookie":"mizan_mwt","header":"X-Mizan-MWT","ttl":300},\n'
     '  "invalidation_header": "X-Mizan-Invalidate",\n'
     '  "prefix": "/api/mizan/",\n'
     '  "protocol": 1\n'
@@ -744,77 +832,1535 @@ MANIFEST_JSON = (
 TABLES_JSON = (
     "{\n"
     '  "auth": {\n'
-    '    "jwt": {"access_ttl":900,"algorithm":"HS256","audience":"web","issuer":"shop.example","refresh_ttl":1209600},\n'
+    '    "jwt": {\n'
+    '      "access_ttl": 900,\n'
+    '      "algorithm": "HS256",\n'
+    '      "audience": "web",\n'
+    '      "issuer": "shop.example",\n'
+    '      "refresh_ttl": 1209600\n'
+    "    },\n"
     '    "used": true\n'
     "  },\n"
     '  "contexts": {\n'
-    '    "back_office": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"cache":{"ttl":10,"vary":"identity"},"keys":[],"members":["low_stock_report","pending_orders","sales_dashboard"],"render":"csr"},\n'
-    '    "cart": {"auth":{"kind":"user","level":"user"},"cache":{"ttl":0,"vary":"identity"},"keys":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}}],"members":["cart_contents","cart_count"],"render":"csr"},\n'
-    '    "category": {"auth":{"kind":"public","level":"public"},"cache":{"ttl":120,"vary":"public"},"keys":[{"name":"category_id","type":{"kind":"primitive","name":"int64"}}],"members":["category_page","category_products"],"render":"ssr"},\n'
-    '    "customer": {"auth":{"kind":"user","level":"user"},"cache":{"ttl":30,"vary":"identity"},"keys":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],"members":["customer_addresses","customer_profile","order_history"],"render":"csr"},\n'
-    '    "inventory": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"cache":{"ttl":5,"vary":"identity"},"keys":[{"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"members":["stock_level"],"render":"csr"},\n'
-    '    "order": {"auth":{"kind":"user","level":"user"},"cache":{"ttl":15,"vary":"identity"},"keys":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"order_id","type":{"kind":"primitive","name":"int64"}}],"members":["order_detail"],"render":"ssr"},\n'
-    '    "product": {"auth":{"kind":"public","level":"public"},"cache":{"ttl":60,"vary":"public"},"keys":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"members":["product_detail","related_products"],"render":"psr"},\n'
-    '    "reviews": {"auth":{"kind":"public","level":"public"},"cache":{"ttl":120,"vary":"public"},"keys":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"members":["product_reviews","rating_summary"],"render":"ssr"},\n'
-    '    "storefront": {"auth":{"kind":"public","level":"public"},"cache":{"ttl":300,"vary":"public"},"keys":[],"members":["banners","featured_products","navigation"],"render":"static"}\n'
+    '    "back_office": {\n'
+    '      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},\n'
+    '      "cache": {"ttl":10,"vary":"identity"},\n'
+    '      "keys": [],\n'
+    '      "members": ["low_stock_report","pending_orders","sales_dashboard"],\n'
+    '      "render": "csr"\n'
+    "    },\n"
+    '    "cart": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "cache": {"ttl":0,"vary":"identity"},\n'
+    '      "keys": [{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}}],\n'
+    '      "members": ["cart_contents","cart_count"],\n'
+    '      "render": "csr"\n'
+    "    },\n"
+    '    "category": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "cache": {"ttl":120,"vary":"public"},\n'
+    '      "keys": [{"name":"category_id","type":{"kind":"primitive","name":"int64"}}],\n'
+    '      "members": ["category_page","category_products"],\n'
+    '      "render": "ssr"\n'
+    "    },\n"
+    '    "customer": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "cache": {"ttl":30,"vary":"identity"},\n'
+    '      "keys": [{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],\n'
+    '      "members": ["customer_addresses","customer_profile","order_history"],\n'
+    '      "render": "csr"\n'
+    "    },\n"
+    '    "inventory": {\n'
+    '      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},\n'
+    '      "cache": {"ttl":5,"vary":"identity"},\n'
+    '      "keys": [\n'
+    '        {"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"product_id","type":{"kind":"primitive","name":"int64"}}\n'
+    "      ],\n"
+    '      "members": ["stock_level"],\n'
+    '      "render": "csr"\n'
+    "    },\n"
+    '    "order": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "cache": {"ttl":15,"vary":"identity"},\n'
+    '      "keys": [\n'
+    '        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"order_id","type":{"kind":"primitive","name":"int64"}}\n'
+    "      ],\n"
+    '      "members": ["order_detail"],\n'
+    '      "render": "ssr"\n'
+    "    },\n"
+    '    "product": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "cache": {"ttl":60,"vary":"public"},\n'
+    '      "keys": [{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],\n'
+    '      "members": ["product_detail","related_products"],\n'
+    '      "render": "psr"\n'
+    "    },\n"
+    '    "reviews": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "cache": {"ttl":120,"vary":"public"},\n'
+    '      "keys": [{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],\n'
+    '      "members": ["product_reviews","rating_summary"],\n'
+    '      "render": "ssr"\n'
+    "    },\n"
+    '    "storefront": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "cache": {"ttl":300,"vary":"public"},\n'
+    '      "keys": [],\n'
+    '      "members": ["banners","featured_products","navigation"],\n'
+    '      "render": "static"\n'
+    "    }\n"
     "  },\n"
     '  "forms": {\n'
-    '    "AddressForm": {"doc":null,"fields":[{"choices":null,"doc":null,"label":"Account","max":null,"max_length":null,"min":null,"min_length":null,"name":"customer_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Recipient","max":null,"max_length":120,"min":null,"min_length":null,"name":"recipient","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"Street and number","max":null,"max_length":200,"min":null,"min_length":null,"name":"line1","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"Apartment, floor (optional)","max":null,"max_length":200,"min":null,"min_length":null,"name":"line2","pattern":null,"required":false,"type":"str"},{"choices":null,"doc":null,"label":"Postal code","max":null,"max_length":null,"min":null,"min_length":null,"name":"postal_code","pattern":"^[0-9A-Z -]{3,10}$","required":true,"type":"str"},{"choices":null,"doc":null,"label":"City","max":null,"max_length":100,"min":null,"min_length":null,"name":"city","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"Country code","max":null,"max_length":null,"min":null,"min_length":null,"name":"country","pattern":"^[A-Z]{2}$","required":true,"type":"str"}],"form":"AddressForm","submit":"add_address"},\n'
-    '    "CheckoutForm": {"doc":"The last step of the checkout: how to pay and where to ship.","fields":[{"choices":null,"doc":null,"label":"Cart","max":null,"max_length":null,"min":null,"min_length":null,"name":"cart_id","pattern":null,"required":true,"type":"uuid"},{"choices":null,"doc":null,"label":"Account","max":null,"max_length":null,"min":null,"min_length":null,"name":"customer_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Ship to","max":null,"max_length":null,"min":null,"min_length":null,"name":"shipping_address_id","pattern":null,"required":true,"type":"int"},{"choices":["card","paypal","bank_transfer"],"doc":null,"label":"Payment","max":null,"max_length":null,"min":null,"min_length":null,"name":"payment_method","pattern":null,"required":true,"type":"PaymentMethod"},{"choices":null,"doc":null,"label":"Gift wrap","max":null,"max_length":null,"min":null,"min_length":null,"name":"gift_wrap","pattern":null,"required":false,"type":"bool"},{"choices":null,"doc":null,"label":"Preferred delivery date","max":null,"max_length":null,"min":null,"min_length":null,"name":"delivery_date","pattern":null,"required":false,"type":"date"},{"choices":null,"doc":null,"label":"Notes for the courier","max":null,"max_length":500,"min":null,"min_length":null,"name":"notes","pattern":null,"required":false,"type":"str"}],"form":"CheckoutForm","submit":"checkout"},\n'
-    '    "NewsletterForm": {"doc":null,"fields":[{"choices":null,"doc":null,"label":"E-mail address","max":null,"max_length":null,"min":null,"min_length":null,"name":"email","pattern":null,"required":true,"type":"email"}],"form":"NewsletterForm","submit":"subscribe_newsletter"},\n'
-    '    "ProductForm": {"doc":"The product editor of the back office.","fields":[{"choices":null,"doc":null,"label":"Product","max":null,"max_length":null,"min":null,"min_length":null,"name":"product_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Category","max":null,"max_length":null,"min":null,"min_length":null,"name":"category_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Name","max":null,"max_length":200,"min":null,"min_length":null,"name":"name","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"Description","max":null,"max_length":20000,"min":null,"min_length":null,"name":"description","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"Price","max":"100000","max_length":null,"min":"0","min_length":null,"name":"price","pattern":null,"required":true,"type":"decimal"}],"form":"ProductForm","submit":"update_product"},\n'
-    '    "ProfileForm": {"doc":"Account settings page.","fields":[{"choices":null,"doc":null,"label":"Account","max":null,"max_length":null,"min":null,"min_length":null,"name":"customer_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Public name","max":null,"max_length":60,"min":null,"min_length":2,"name":"display_name","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"E-mail","max":null,"max_length":null,"min":null,"min_length":null,"name":"email","pattern":null,"required":true,"type":"email"},{"choices":null,"doc":null,"label":"Website","max":null,"max_length":null,"min":null,"min_length":null,"name":"website","pattern":null,"required":false,"type":"url"},{"choices":null,"doc":null,"label":"Send me offers","max":null,"max_length":null,"min":null,"min_length":null,"name":"marketing_opt_in","pattern":null,"required":false,"type":"bool"}],"form":"ProfileForm","submit":"update_profile"},\n'
-    '    "ReviewForm": {"doc":null,"fields":[{"choices":null,"doc":null,"label":"Product","max":null,"max_length":null,"min":null,"min_length":null,"name":"product_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Author","max":null,"max_length":null,"min":null,"min_length":null,"name":"customer_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Stars","max":5,"max_length":null,"min":1,"min_length":null,"name":"rating","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Title","max":null,"max_length":120,"min":null,"min_length":3,"name":"title","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"Your review","max":null,"max_length":5000,"min":null,"min_length":20,"name":"body","pattern":null,"required":true,"type":"str"}],"form":"ReviewForm","submit":"post_review"}\n'
+    '    "AddressForm": {\n'
+    '      "doc": null,\n'
+    '      "fields": [\n'
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Account",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "customer_id",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "int"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Recipient",\n'
+    '          "max": null,\n'
+    '          "max_length": 120,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "recipient",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "str"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Street and number",\n'
+    '          "max": null,\n'
+    '          "max_length": 200,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "line1",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "str"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Apartment, floor (optional)",\n'
+    '          "max": null,\n'
+    '          "max_length": 200,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "line2",\n'
+    '          "pattern": null,\n'
+    '          "required": false,\n'
+    '          "type": "str"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Postal code",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "postal_code",\n'
+    '          "pattern": "^[0-9A-Z -]{3,10}$",\n'
+    '          "required": true,\n'
+    '          "type": "str"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "City",\n'
+    '          "max": null,\n'
+    '          "max_length": 100,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "city",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "str"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Country code",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "country",\n'
+    '          "pattern": "^[A-Z]{2}$",\n'
+    '          "required": true,\n'
+    '          "type": "str"\n'
+    "        }\n"
+    "      ],\n"
+    '      "form": "AddressForm",\n'
+    '      "submit": "add_address"\n'
+    "    },\n"
+    '    "CheckoutForm": {\n'
+    '      "doc": "The last step of the checkout: how to pay and where to ship.",\n'
+    '      "fields": [\n'
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Cart",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "cart_id",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "uuid"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Account",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "customer_id",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "int"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Ship to",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "shipping_address_id",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "int"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": ["card","paypal","bank_transfer"],\n'
+    '          "doc": null,\n'
+    '          "label": "Payment",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "payment_method",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "PaymentMethod"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Gift wrap",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "gift_wrap",\n'
+    '          "pattern": null,\n'
+    '          "required": false,\n'
+    '          "type": "bool"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Preferred delivery date",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "delivery_date",\n'
+    '          "pattern": null,\n'
+    '          "required": false,\n'
+    '          "type": "date"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Notes for the courier",\n'
+    '          "max": null,\n'
+    '          "max_length": 500,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "notes",\n'
+    '          "pattern": null,\n'
+    '          "required": false,\n'
+    '          "type": "str"\n'
+    "        }\n"
+    "      ],\n"
+    '      "form": "CheckoutForm",\n'
+    '      "submit": "checkout"\n'
+    "    },\n"
+    '    "NewsletterForm": {\n'
+    '      "doc": null,\n'
+    '      "fields": [\n'
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "E-mail address",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "email",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "email"\n'
+    "        }\n"
+    "      ],\n"
+    '      "form": "NewsletterForm",\n'
+    '      "submit": "subscribe_newsletter"\n'
+    "    },\n"
+    '    "ProductForm": {\n'
+    '      "doc": "The product editor of the back office.",\n'
+    '      "fields": [\n'
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Product",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "product_id",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "int"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Category",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "category_id",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "int"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Name",\n'
+    '          "max": null,\n'
+    '          "max_length": 200,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "name",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "str"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Description",\n'
+    '          "max": null,\n'
+    '          "max_length": 20000,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "description",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "str"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Price",\n'
+    '          "max": "100000",\n'
+    '          "max_length": null,\n'
+    '          "min": "0",\n'
+    '          "min_length": null,\n'
+    '          "name": "price",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "decimal"\n'
+    "        }\n"
+    "      ],\n"
+    '      "form": "ProductForm",\n'
+    '      "submit": "update_product"\n'
+    "    },\n"
+    '    "ProfileForm": {\n'
+    '      "doc": "Account settings page.",\n'
+    '      "fields": [\n'
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Account",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "customer_id",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "int"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Public name",\n'
+    '          "max": null,\n'
+    '          "max_length": 60,\n'
+    '          "min": null,\n'
+    '          "min_length": 2,\n'
+    '          "name": "display_name",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "str"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "E-mail",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "email",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "email"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Website",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "website",\n'
+    '          "pattern": null,\n'
+    '          "required": false,\n'
+    '          "type": "url"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Send me offers",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "marketing_opt_in",\n'
+    '          "pattern": null,\n'
+    '          "required": false,\n'
+    '          "type": "bool"\n'
+    "        }\n"
+    "      ],\n"
+    '      "form": "ProfileForm",\n'
+    '      "submit": "update_profile"\n'
+    "    },\n"
+    '    "ReviewForm": {\n'
+    '      "doc": null,\n'
+    '      "fields": [\n'
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Product",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "product_id",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "int"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Author",\n'
+    '          "max": null,\n'
+    '          "max_length": null,\n'
+    '          "min": null,\n'
+    '          "min_length": null,\n'
+    '          "name": "customer_id",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "int"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Stars",\n'
+    '          "max": 5,\n'
+    '          "max_length": null,\n'
+    '          "min": 1,\n'
+    '          "min_length": null,\n'
+    '          "name": "rating",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "int"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Title",\n'
+    '          "max": null,\n'
+    '          "max_length": 120,\n'
+    '          "min": null,\n'
+    '          "min_length": 3,\n'
+    '          "name": "title",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "str"\n'
+    "        },\n"
+    "        {\n"
+    '          "choices": null,\n'
+    '          "doc": null,\n'
+    '          "label": "Your review",\n'
+    '          "max": null,\n'
+    '          "max_length": 5000,\n'
+    '          "min": null,\n'
+    '          "min_length": 20,\n'
+    '          "name": "body",\n'
+    '          "pattern": null,\n'
+    '          "required": true,\n'
+    '          "type": "str"\n'
+    "        }\n"
+    "      ],\n"
+    '      "form": "ReviewForm",\n'
+    '      "submit": "post_review"\n'
+    "    }\n"
     "  },\n"
     '  "functions": {\n'
-    '    "add_address": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"recipient","type":{"kind":"primitive","name":"str"}},{"name":"line1","type":{"kind":"primitive","name":"str"}},{"default":null,"name":"line2","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}},{"name":"postal_code","type":{"kind":"primitive","name":"str"}},{"name":"city","type":{"kind":"primitive","name":"str"}},{"name":"country","type":{"kind":"primitive","name":"str"}}],"returns":{"kind":"named","name":"Address","ref":"type"},"websocket":false},\n'
-    '    "add_to_cart": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"default":1,"name":"quantity","type":{"kind":"primitive","name":"int"}}],"returns":{"kind":"named","name":"Cart","ref":"type"},"websocket":true},\n'
-    '    "adjust_stock": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":null,"invalidates":[{"bindings":{},"context":"back_office","tier":"exact"},{"bindings":{"product_id":"product_id","warehouse_id":"warehouse_id"},"context":"inventory","tier":"exact"},{"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"name":"delta","type":{"kind":"primitive","name":"int"}},{"default":null,"name":"reason","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"returns":{"kind":"named","name":"StockLevel","ref":"type"},"websocket":true},\n'
-    '    "banners": {"auth":{"kind":"public","level":"public"},"context":"storefront","invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"item":{"kind":"named","name":"Banner","ref":"type"},"kind":"list"},"websocket":false},\n'
-    '    "cancel_order": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"},{"bindings":{"customer_id":"customer_id","order_id":"order_id"},"context":"order","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"order_id","type":{"kind":"primitive","name":"int64"}},{"default":null,"name":"reason","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"returns":{"kind":"named","name":"OrderDetail","ref":"type"},"websocket":false},\n'
-    '    "cart_contents": {"auth":{"kind":"user","level":"user"},"context":"cart","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}}],"returns":{"kind":"named","name":"Cart","ref":"type"},"websocket":false},\n'
-    '    "cart_count": {"auth":{"kind":"user","level":"user"},"context":"cart","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}}],"returns":{"kind":"primitive","name":"int"},"websocket":false},\n'
-    '    "category_page": {"auth":{"kind":"public","level":"public"},"context":"category","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"category_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"CategoryPage","ref":"type"},"websocket":false},\n'
-    '    "category_products": {"auth":{"kind":"public","level":"public"},"context":"category","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"category_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"item":{"kind":"named","name":"ProductCard","ref":"shape"},"kind":"list"},"websocket":false},\n'
-    '    "checkout": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"},{"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"},{"bindings":{},"context":"inventory","tier":"global"},{"bindings":{"customer_id":"customer_id"},"context":"order","tier":"partial"}],"kind":"mutation","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"shipping_address_id","type":{"kind":"primitive","name":"int64"}},{"name":"payment_method","type":{"kind":"named","name":"PaymentMethod","ref":"enum"}},{"default":false,"name":"gift_wrap","type":{"kind":"primitive","name":"bool"}},{"default":null,"name":"delivery_date","type":{"inner":{"kind":"primitive","name":"date"},"kind":"nullable"}},{"default":null,"name":"notes","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"returns":{"kind":"named","name":"OrderDetail","ref":"type"},"websocket":false},\n'
-    '    "customer_addresses": {"auth":{"kind":"user","level":"user"},"context":"customer","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"item":{"kind":"named","name":"Address","ref":"type"},"kind":"list"},"websocket":false},\n'
-    '    "customer_profile": {"auth":{"kind":"user","level":"user"},"context":"customer","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"CustomerProfile","ref":"type"},"websocket":false},\n'
-    '    "featured_products": {"auth":{"kind":"public","level":"public"},"context":"storefront","invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"item":{"kind":"named","name":"ProductCard","ref":"shape"},"kind":"list"},"websocket":false},\n'
-    '    "health": {"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"kind":"primitive","name":"str"},"websocket":false},\n'
-    '    "low_stock_report": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":"back_office","invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"item":{"kind":"named","name":"StockLevel","ref":"type"},"kind":"list"},"websocket":false},\n'
-    '    "moderate_review": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":null,"invalidates":[{"bindings":{},"context":"reviews","tier":"global"}],"kind":"mutation","multipart":false,"params":[{"name":"review_id","type":{"kind":"primitive","name":"int64"}},{"name":"approved","type":{"kind":"primitive","name":"bool"}}],"returns":null,"websocket":false},\n'
-    '    "navigation": {"auth":{"kind":"public","level":"public"},"context":"storefront","invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"item":{"kind":"named","name":"CategoryLink","ref":"shape"},"kind":"list"},"websocket":false},\n'
-    '    "order_detail": {"auth":{"kind":"user","level":"user"},"context":"order","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"order_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"OrderDetail","ref":"type"},"websocket":false},\n'
-    '    "order_history": {"auth":{"kind":"user","level":"user"},"context":"customer","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"item":{"kind":"named","name":"OrderRow","ref":"shape"},"kind":"list"},"websocket":false},\n'
-    '    "pending_orders": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":"back_office","invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"item":{"kind":"named","name":"OrderRow","ref":"shape"},"kind":"list"},"websocket":false},\n'
-    '    "post_review": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"},{"bindings":{"product_id":"product_id"},"context":"reviews","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"rating","type":{"kind":"primitive","name":"int"}},{"name":"title","type":{"kind":"primitive","name":"str"}},{"name":"body","type":{"kind":"primitive","name":"str"}}],"returns":{"kind":"named","name":"ReviewView","ref":"shape"},"websocket":true},\n'
-    '    "product_detail": {"auth":{"kind":"public","level":"public"},"context":"product","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"ProductDetail","ref":"type"},"websocket":false},\n'
-    '    "product_reviews": {"auth":{"kind":"public","level":"public"},"context":"reviews","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"item":{"kind":"named","name":"ReviewView","ref":"shape"},"kind":"list"},"websocket":false},\n'
-    '    "publish_price_list": {"auth":{"claim":"role","kind":"guard","level":"admin","value":"admin"},"context":null,"invalidates":[{"bindings":{},"context":"category","tier":"global"},{"bindings":{},"context":"product","tier":"global"},{"bindings":{},"context":"storefront","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"price_list_id","type":{"kind":"primitive","name":"int64"}},{"default":null,"name":"effective_at","type":{"inner":{"kind":"primitive","name":"datetime"},"kind":"nullable"}}],"returns":{"kind":"primitive","name":"int"},"websocket":false},\n'
-    '    "rating_summary": {"auth":{"kind":"public","level":"public"},"context":"reviews","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"RatingSummary","ref":"type"},"websocket":false},\n'
-    '    "receive_shipment": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":null,"invalidates":[{"bindings":{},"context":"back_office","tier":"exact"},{"bindings":{"warehouse_id":"warehouse_id"},"context":"inventory","tier":"partial"}],"kind":"mutation","multipart":false,"params":[{"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},{"name":"reference","type":{"kind":"primitive","name":"str"}}],"returns":null,"websocket":false},\n'
-    '    "refund_order": {"auth":{"claim":"role","kind":"guard","level":"admin","value":"admin"},"context":null,"invalidates":[{"bindings":{},"context":"back_office","tier":"exact"},{"bindings":{"order_id":"order_id"},"context":"order","tier":"partial"}],"kind":"mutation","multipart":false,"params":[{"name":"order_id","type":{"kind":"primitive","name":"int64"}},{"name":"amount","type":{"kind":"primitive","name":"decimal"}},{"default":null,"name":"note","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"returns":{"kind":"named","name":"OrderDetail","ref":"type"},"websocket":false},\n'
-    '    "reindex_search": {"auth":{"claim":"role","kind":"guard","level":"admin","value":"admin"},"context":null,"invalidates":[],"kind":"mutation","multipart":false,"params":[],"returns":{"kind":"primitive","name":"int"},"websocket":false},\n'
-    '    "related_products": {"auth":{"kind":"public","level":"public"},"context":"product","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"item":{"kind":"named","name":"ProductCard","ref":"shape"},"kind":"list"},"websocket":false},\n'
-    '    "remove_address": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"address_id","type":{"kind":"primitive","name":"int64"}}],"returns":null,"websocket":false},\n'
-    '    "remove_from_cart": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"Cart","ref":"type"},"websocket":false},\n'
-    '    "sales_dashboard": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":"back_office","invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"kind":"named","name":"SalesStats","ref":"type"},"websocket":false},\n'
-    '    "search_products": {"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[{"name":"query","type":{"kind":"primitive","name":"str"}},{"default":null,"name":"category_id","type":{"inner":{"kind":"primitive","name":"int64"},"kind":"nullable"}},{"default":"relevance","name":"sort","type":{"kind":"named","name":"SortOrder","ref":"enum"}},{"default":1,"name":"page","type":{"kind":"primitive","name":"int"}},{"default":24,"name":"page_size","type":{"kind":"primitive","name":"int"}}],"returns":{"kind":"named","name":"SearchResults","ref":"type"},"websocket":false},\n'
-    '    "set_featured_products": {"auth":{"claim":"role","kind":"guard","level":"admin","value":"admin"},"context":null,"invalidates":[{"bindings":{},"context":"storefront","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"product_ids","type":{"item":{"kind":"primitive","name":"int64"},"kind":"list"}}],"returns":null,"websocket":false},\n'
-    '    "ship_order": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":null,"invalidates":[{"bindings":{},"context":"back_office","tier":"exact"},{"bindings":{"customer_id":"buyer_id"},"context":"customer","tier":"exact"},{"bindings":{"customer_id":"buyer_id","order_id":"order_id"},"context":"order","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"order_id","type":{"kind":"primitive","name":"int64"}},{"name":"buyer_id","type":{"kind":"primitive","name":"int64"}},{"name":"carrier","type":{"kind":"primitive","name":"str"}},{"name":"tracking_number","type":{"kind":"primitive","name":"str"}}],"returns":{"kind":"named","name":"OrderDetail","ref":"type"},"websocket":true},\n'
-    '    "shipping_quote": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},{"name":"country","type":{"kind":"primitive","name":"str"}},{"name":"postal_code","type":{"kind":"primitive","name":"str"}}],"returns":{"kind":"named","name":"Money","ref":"type"},"websocket":false},\n'
-    '    "stock_level": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":"inventory","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"StockLevel","ref":"type"},"websocket":false},\n'
-    '    "subscribe_newsletter": {"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"mutation","multipart":false,"params":[{"name":"email","type":{"kind":"primitive","name":"str"}},{"default":"en","name":"locale","type":{"kind":"primitive","name":"str"}}],"returns":null,"websocket":false},\n'
-    '    "suggest_products": {"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[{"name":"prefix","type":{"kind":"primitive","name":"str"}},{"default":8,"name":"limit","type":{"kind":"primitive","name":"int"}}],"returns":{"item":{"kind":"primitive","name":"str"},"kind":"list"},"websocket":true},\n'
-    '    "update_cart_line": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"name":"quantity","type":{"kind":"primitive","name":"int"}}],"returns":{"kind":"named","name":"Cart","ref":"type"},"websocket":true},\n'
-    '    "update_product": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":null,"invalidates":[{"bindings":{"category_id":"category_id"},"context":"category","tier":"exact"},{"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"},{"bindings":{},"context":"storefront","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"name":"category_id","type":{"kind":"primitive","name":"int64"}},{"name":"name","type":{"kind":"primitive","name":"str"}},{"name":"description","type":{"kind":"primitive","name":"str"}},{"name":"price","type":{"kind":"primitive","name":"decimal"}}],"returns":{"kind":"named","name":"ProductCard","ref":"shape"},"websocket":false},\n'
-    '    "update_profile": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"display_name","type":{"kind":"primitive","name":"str"}},{"name":"email","type":{"kind":"primitive","name":"str"}},{"default":null,"name":"website","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}},{"default":false,"name":"marketing_opt_in","type":{"kind":"primitive","name":"bool"}}],"returns":{"kind":"named","name":"CustomerProfile","ref":"type"},"websocket":false},\n'
-    '    "upload_avatar": {"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}],"kind":"mutation","multipart":true,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"avatar","type":{"kind":"upload"},"upload":{"content_types":["image/jpeg","image/png","image/webp"],"max_size":2000000}}],"returns":{"kind":"named","name":"ImageRef","ref":"type"},"websocket":false},\n'
-    '    "upload_product_image": {"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":null,"invalidates":[{"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"}],"kind":"mutation","multipart":true,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"name":"image","type":{"kind":"upload"},"upload":{"content_types":["image/jpeg","image/png","image/webp"],"max_size":10000000}},{"default":null,"name":"alt","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"returns":{"kind":"named","name":"ImageRef","ref":"type"},"websocket":false}\n'
+    '    "add_address": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"recipient","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"line1","type":{"kind":"primitive","name":"str"}},\n'
+    "        {\n"
+    '          "default": null,\n'
+    '          "name": "line2",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        },\n"
+    '        {"name":"postal_code","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"city","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"country","type":{"kind":"primitive","name":"str"}}\n'
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"Address","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "add_to_cart": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},\n'
+    '        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"default":1,"name":"quantity","type":{"kind":"primitive","name":"int"}}\n'
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"Cart","ref":"type"},\n'
+    '      "websocket": true\n'
+    "    },\n"
+    '    "adjust_stock": {\n'
+    '      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{},"context":"back_office","tier":"exact"},\n'
+    "        {\n"
+    '          "bindings": {"product_id":"product_id","warehouse_id":"warehouse_id"},\n'
+    '          "context": "inventory",\n'
+    '          "tier": "exact"\n'
+    "        },\n"
+    '        {"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"delta","type":{"kind":"primitive","name":"int"}},\n'
+    "        {\n"
+    '          "default": null,\n'
+    '          "name": "reason",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"StockLevel","ref":"type"},\n'
+    '      "websocket": true\n'
+    "    },\n"
+    '    "banners": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "context": "storefront",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [],\n'
+    '      "returns": {"item":{"kind":"named","name":"Banner","ref":"type"},"kind":"list"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "cancel_order": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"},\n'
+    "        {\n"
+    '          "bindings": {"customer_id":"customer_id","order_id":"order_id"},\n'
+    '          "context": "order",\n'
+    '          "tier": "exact"\n'
+    "        }\n"
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"order_id","type":{"kind":"primitive","name":"int64"}},\n'
+    "        {\n"
+    '          "default": null,\n'
+    '          "name": "reason",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"OrderDetail","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "cart_contents": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": "cart",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}}],\n'
+    '      "returns": {"kind":"named","name":"Cart","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "cart_count": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": "cart",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}}],\n'
+    '      "returns": {"kind":"primitive","name":"int"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "category_page": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "context": "category",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [{"name":"category_id","type":{"kind":"primitive","name":"int64"}}],\n'
+    '      "returns": {"kind":"named","name":"CategoryPage","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "category_products": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "context": "category",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [{"name":"category_id","type":{"kind":"primitive","name":"int64"}}],\n'
+    '      "returns": {\n'
+    '        "item": {"kind":"named","name":"ProductCard","ref":"shape"},\n'
+    '        "kind": "list"\n'
+    "      },\n"
+    '      "websocket": false\n'
+    "    },\n"
+    '    "checkout": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"},\n'
+    '        {"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"},\n'
+    '        {"bindings":{},"context":"inventory","tier":"global"},\n'
+    '        {"bindings":{"customer_id":"customer_id"},"context":"order","tier":"partial"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},\n'
+    '        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"shipping_address_id","type":{"kind":"primitive","name":"int64"}},\n'
+    "        {\n"
+    '          "name": "payment_method",\n'
+    '          "type": {"kind":"named","name":"PaymentMethod","ref":"enum"}\n'
+    "        },\n"
+    '        {"default":false,"name":"gift_wrap","type":{"kind":"primitive","name":"bool"}},\n'
+    "        {\n"
+    '          "default": null,\n'
+    '          "name": "delivery_date",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"date"},"kind":"nullable"}\n'
+    "        },\n"
+    "        {\n"
+    '          "default": null,\n'
+    '          "name": "notes",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"OrderDetail","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "customer_addresses": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": "customer",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],\n'
+    '      "returns": {"item":{"kind":"named","name":"Address","ref":"type"},"kind":"list"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "customer_profile": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": "customer",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],\n'
+    '      "returns": {"kind":"named","name":"CustomerProfile","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "featured_products": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "context": "storefront",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [],\n'
+    '      "returns": {\n'
+    '        "item": {"kind":"named","name":"ProductCard","ref":"shape"},\n'
+    '        "kind": "list"\n'
+    "      },\n"
+    '      "websocket": false\n'
+    "    },\n"
+    '    "health": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [],\n'
+    '      "returns": {"kind":"primitive","name":"str"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "low_stock_report": {\n'
+    '      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},\n'
+    '      "context": "back_office",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [],\n'
+    '      "returns": {\n'
+    '        "item": {"kind":"named","name":"StockLevel","ref":"type"},\n'
+    '        "kind": "list"\n'
+    "      },\n"
+    '      "websocket": false\n'
+    "    },\n"
+    '    "moderate_review": {\n'
+    '      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [{"bindings":{},"context":"reviews","tier":"global"}],\n'
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"review_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"approved","type":{"kind":"primitive","name":"bool"}}\n'
+    "      ],\n"
+    '      "returns": null,\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "navigation": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "context": "storefront",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [],\n'
+    '      "returns": {\n'
+    '        "item": {"kind":"named","name":"CategoryLink","ref":"shape"},\n'
+    '        "kind": "list"\n'
+    "      },\n"
+    '      "websocket": false\n'
+    "    },\n"
+    '    "order_detail": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": "order",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"order_id","type":{"kind":"primitive","name":"int64"}}\n'
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"OrderDetail","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "order_history": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": "customer",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],\n'
+    '      "returns": {\n'
+    '        "item": {"kind":"named","name":"OrderRow","ref":"shape"},\n'
+    '        "kind": "list"\n'
+    "      },\n"
+    '      "websocket": false\n'
+    "    },\n"
+    '    "pending_orders": {\n'
+    '      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},\n'
+    '      "context": "back_office",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [],\n'
+    '      "returns": {\n'
+    '        "item": {"kind":"named","name":"OrderRow","ref":"shape"},\n'
+    '        "kind": "list"\n'
+    "      },\n"
+    '      "websocket": false\n'
+    "    },\n"
+    '    "post_review": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"},\n'
+    '        {"bindings":{"product_id":"product_id"},"context":"reviews","tier":"exact"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"rating","type":{"kind":"primitive","name":"int"}},\n'
+    '        {"name":"title","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"body","type":{"kind":"primitive","name":"str"}}\n'
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"ReviewView","ref":"shape"},\n'
+    '      "websocket": true\n'
+    "    },\n"
+    '    "product_detail": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "context": "product",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],\n'
+    '      "returns": {"kind":"named","name":"ProductDetail","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "product_reviews": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "context": "reviews",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],\n'
+    '      "returns": {\n'
+    '        "item": {"kind":"named","name":"ReviewView","ref":"shape"},\n'
+    '        "kind": "list"\n'
+    "      },\n"
+    '      "websocket": false\n'
+    "    },\n"
+    '    "publish_price_list": {\n'
+    '      "auth": {"claim":"role","kind":"guard","level":"admin","value":"admin"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{},"context":"category","tier":"global"},\n'
+    '        {"bindings":{},"context":"product","tier":"global"},\n'
+    '        {"bindings":{},"context":"storefront","tier":"exact"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"price_list_id","type":{"kind":"primitive","name":"int64"}},\n'
+    "        {\n"
+    '          "default": null,\n'
+    '          "name": "effective_at",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"datetime"},"kind":"nullable"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "returns": {"kind":"primitive","name":"int"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "rating_summary": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "context": "reviews",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],\n'
+    '      "returns": {"kind":"named","name":"RatingSummary","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "receive_shipment": {\n'
+    '      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{},"context":"back_office","tier":"exact"},\n'
+    "        {\n"
+    '          "bindings": {"warehouse_id":"warehouse_id"},\n'
+    '          "context": "inventory",\n'
+    '          "tier": "partial"\n'
+    "        }\n"
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"reference","type":{"kind":"primitive","name":"str"}}\n'
+    "      ],\n"
+    '      "returns": null,\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "refund_order": {\n'
+    '      "auth": {"claim":"role","kind":"guard","level":"admin","value":"admin"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{},"context":"back_office","tier":"exact"},\n'
+    '        {"bindings":{"order_id":"order_id"},"context":"order","tier":"partial"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"order_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"amount","type":{"kind":"primitive","name":"decimal"}},\n'
+    "        {\n"
+    '          "default": null,\n'
+    '          "name": "note",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"OrderDetail","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "reindex_search": {\n'
+    '      "auth": {"claim":"role","kind":"guard","level":"admin","value":"admin"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [],\n'
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [],\n'
+    '      "returns": {"kind":"primitive","name":"int"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "related_products": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "context": "product",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],\n'
+    '      "returns": {\n'
+    '        "item": {"kind":"named","name":"ProductCard","ref":"shape"},\n'
+    '        "kind": "list"\n'
+    "      },\n"
+    '      "websocket": false\n'
+    "    },\n"
+    '    "remove_address": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"address_id","type":{"kind":"primitive","name":"int64"}}\n'
+    "      ],\n"
+    '      "returns": null,\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "remove_from_cart": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},\n'
+    '        {"name":"product_id","type":{"kind":"primitive","name":"int64"}}\n'
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"Cart","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "sales_dashboard": {\n'
+    '      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},\n'
+    '      "context": "back_office",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [],\n'
+    '      "returns": {"kind":"named","name":"SalesStats","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "search_products": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"query","type":{"kind":"primitive","name":"str"}},\n'
+    "        {\n"
+    '          "default": null,\n'
+    '          "name": "category_id",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"int64"},"kind":"nullable"}\n'
+    "        },\n"
+    "        {\n"
+    '          "default": "relevance",\n'
+    '          "name": "sort",\n'
+    '          "type": {"kind":"named","name":"SortOrder","ref":"enum"}\n'
+    "        },\n"
+    '        {"default":1,"name":"page","type":{"kind":"primitive","name":"int"}},\n'
+    '        {"default":24,"name":"page_size","type":{"kind":"primitive","name":"int"}}\n'
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"SearchResults","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "set_featured_products": {\n'
+    '      "auth": {"claim":"role","kind":"guard","level":"admin","value":"admin"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [{"bindings":{},"context":"storefront","tier":"exact"}],\n'
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    "        {\n"
+    '          "name": "product_ids",\n'
+    '          "type": {"item":{"kind":"primitive","name":"int64"},"kind":"list"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "returns": null,\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "ship_order": {\n'
+    '      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{},"context":"back_office","tier":"exact"},\n'
+    '        {"bindings":{"customer_id":"buyer_id"},"context":"customer","tier":"exact"},\n'
+    "        {\n"
+    '          "bindings": {"customer_id":"buyer_id","order_id":"order_id"},\n'
+    '          "context": "order",\n'
+    '          "tier": "exact"\n'
+    "        }\n"
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"order_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"buyer_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"carrier","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"tracking_number","type":{"kind":"primitive","name":"str"}}\n'
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"OrderDetail","ref":"type"},\n'
+    '      "websocket": true\n'
+    "    },\n"
+    '    "shipping_quote": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},\n'
+    '        {"name":"country","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"postal_code","type":{"kind":"primitive","name":"str"}}\n'
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"Money","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "stock_level": {\n'
+    '      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},\n'
+    '      "context": "inventory",\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"product_id","type":{"kind":"primitive","name":"int64"}}\n'
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"StockLevel","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "subscribe_newsletter": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [],\n'
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"email","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"default":"en","name":"locale","type":{"kind":"primitive","name":"str"}}\n'
+    "      ],\n"
+    '      "returns": null,\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "suggest_products": {\n'
+    '      "auth": {"kind":"public","level":"public"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [],\n'
+    '      "kind": "query",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"prefix","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"default":8,"name":"limit","type":{"kind":"primitive","name":"int"}}\n'
+    "      ],\n"
+    '      "returns": {"item":{"kind":"primitive","name":"str"},"kind":"list"},\n'
+    '      "websocket": true\n'
+    "    },\n"
+    '    "update_cart_line": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},\n'
+    '        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"quantity","type":{"kind":"primitive","name":"int"}}\n'
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"Cart","ref":"type"},\n'
+    '      "websocket": true\n'
+    "    },\n"
+    '    "update_product": {\n'
+    '      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{"category_id":"category_id"},"context":"category","tier":"exact"},\n'
+    '        {"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"},\n'
+    '        {"bindings":{},"context":"storefront","tier":"exact"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"category_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"name","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"description","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"price","type":{"kind":"primitive","name":"decimal"}}\n'
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"ProductCard","ref":"shape"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "update_profile": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": false,\n'
+    '      "params": [\n'
+    '        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"display_name","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"email","type":{"kind":"primitive","name":"str"}},\n'
+    "        {\n"
+    '          "default": null,\n'
+    '          "name": "website",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        },\n"
+    "        {\n"
+    '          "default": false,\n'
+    '          "name": "marketing_opt_in",\n'
+    '          "type": {"kind":"primitive","name":"bool"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"CustomerProfile","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "upload_avatar": {\n'
+    '      "auth": {"kind":"user","level":"user"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": true,\n'
+    '      "params": [\n'
+    '        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},\n'
+    "        {\n"
+    '          "name": "avatar",\n'
+    '          "type": {"kind":"upload"},\n'
+    '          "upload": {\n'
+    '            "content_types": ["image/jpeg","image/png","image/webp"],\n'
+    '            "max_size": 2000000\n'
+    "          }\n"
+    "        }\n"
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"ImageRef","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    },\n"
+    '    "upload_product_image": {\n'
+    '      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},\n'
+    '      "context": null,\n'
+    '      "invalidates": [\n'
+    '        {"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"}\n'
+    "      ],\n"
+    '      "kind": "mutation",\n'
+    '      "multipart": true,\n'
+    '      "params": [\n'
+    '        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},\n'
+    "        {\n"
+    '          "name": "image",\n'
+    '          "type": {"kind":"upload"},\n'
+    '          "upload": {\n'
+    '            "content_types": ["image/jpeg","image/png","image/webp"],\n'
+    '            "max_size": 10000000\n'
+    "          }\n"
+    "        },\n"
+    "        {\n"
+    '          "default": null,\n'
+    '          "name": "alt",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "returns": {"kind":"named","name":"ImageRef","ref":"type"},\n'
+    '      "websocket": false\n'
+    "    }\n"
     "  },\n"
     '  "schema": {\n'
-    '    "enums": {"Currency":["EUR","USD","GBP"],"OrderStatus":["pending","paid","shipped","delivered","cancelled","refunded"],"PaymentMethod":["card","paypal","bank_transfer"],"SortOrder":["relevance","price_asc","price_desc","newest"],"StockStatus":["in_stock","low_stock","out_of_stock","preorder"]},\n'
-    '    "records": {"Address":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"recipient","type":{"kind":"primitive","name":"str"}},{"name":"line1","type":{"kind":"primitive","name":"str"}},{"default":null,"name":"line2","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}},{"name":"postal_code","type":{"kind":"primitive","name":"str"}},{"name":"city","type":{"kind":"primitive","name":"str"}},{"name":"country","type":{"kind":"primitive","name":"str"}}],"AuthorName":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"display_name","type":{"kind":"primitive","name":"str"}}],"Banner":[{"name":"title","type":{"kind":"primitive","name":"str"}},{"name":"image","type":{"kind":"named","name":"ImageRef","ref":"type"}},{"name":"link","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"Cart":[{"name":"id","type":{"kind":"primitive","name":"uuid"}},{"name":"lines","type":{"item":{"kind":"named","name":"CartLine","ref":"type"},"kind":"list"}},{"name":"subtotal","type":{"kind":"named","name":"Money","ref":"type"}},{"name":"item_count","type":{"kind":"primitive","name":"int"}}],"CartLine":[{"name":"product","type":{"kind":"named","name":"ProductCard","ref":"shape"}},{"name":"quantity","type":{"kind":"primitive","name":"int"}},{"name":"unit_price","type":{"kind":"named","name":"Money","ref":"type"}},{"name":"line_total","type":{"kind":"named","name":"Money","ref":"type"}}],"CategoryLink":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"slug","type":{"kind":"primitive","name":"str"}},{"name":"name","type":{"kind":"primitive","name":"str"}}],"CategoryPage":[{"name":"category","type":{"kind":"named","name":"CategoryLink","ref":"shape"}},{"name":"breadcrumbs","type":{"item":{"kind":"named","name":"CategoryLink","ref":"shape"},"kind":"list"}},{"name":"children","type":{"item":{"kind":"named","name":"CategoryLink","ref":"shape"},"kind":"list"}},{"name":"product_count","type":{"kind":"primitive","name":"int"}}],"CustomerProfile":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"email","type":{"kind":"primitive","name":"str"}},{"name":"display_name","type":{"kind":"primitive","name":"str"}},{"name":"avatar","type":{"inner":{"kind":"named","name":"ImageRef","ref":"type"},"kind":"nullable"}},{"name":"website","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}},{"default":false,"name":"marketing_opt_in","type":{"kind":"primitive","name":"bool"}},{"name":"addresses","type":{"item":{"kind":"named","name":"Address","ref":"type"},"kind":"list"}}],"FacetCount":[{"name":"value","type":{"kind":"primitive","name":"str"}},{"name":"count","type":{"kind":"primitive","name":"int"}}],"ImageRef":[{"name":"url","type":{"kind":"primitive","name":"str"}},{"name":"width","type":{"kind":"primitive","name":"int"}},{"name":"height","type":{"kind":"primitive","name":"int"}},{"default":null,"name":"alt","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"Money":[{"name":"amount","type":{"kind":"primitive","name":"decimal"}},{"default":"EUR","name":"currency","type":{"kind":"named","name":"Currency","ref":"enum"}}],"OrderDetail":[{"name":"order","type":{"kind":"named","name":"OrderRow","ref":"shape"}},{"name":"shipping_address","type":{"kind":"named","name":"Address","ref":"type"}},{"name":"payment_method","type":{"kind":"named","name":"PaymentMethod","ref":"enum"}},{"name":"tracking_url","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}},{"name":"timeline","type":{"item":{"kind":"named","name":"OrderEvent","ref":"type"},"kind":"list"}}],"OrderEvent":[{"name":"at","type":{"kind":"primitive","name":"datetime"}},{"name":"status","type":{"kind":"named","name":"OrderStatus","ref":"enum"}},{"name":"note","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"OrderItemRow":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"quantity","type":{"kind":"primitive","name":"int"}},{"name":"unit_price","type":{"kind":"primitive","name":"decimal"}},{"name":"product","type":{"inner":{"kind":"named","name":"ProductCard","ref":"shape"},"kind":"nullable"}}],"OrderRow":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"status","type":{"kind":"primitive","name":"str"}},{"name":"placed_at","type":{"kind":"primitive","name":"datetime"}},{"name":"total","type":{"kind":"primitive","name":"decimal"}},{"name":"currency","type":{"kind":"primitive","name":"str"}},{"name":"items","type":{"item":{"kind":"named","name":"OrderItemRow","ref":"shape"},"kind":"list"}}],"PageInfo":[{"name":"page","type":{"kind":"primitive","name":"int"}},{"name":"page_size","type":{"kind":"primitive","name":"int"}},{"name":"total","type":{"kind":"primitive","name":"int64"}},{"name":"has_next","type":{"kind":"primitive","name":"bool"}}],"ProductCard":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"slug","type":{"kind":"primitive","name":"str"}},{"name":"name","type":{"kind":"primitive","name":"str"}},{"name":"price","type":{"kind":"primitive","name":"decimal"}},{"name":"currency","type":{"kind":"primitive","name":"str"}},{"name":"category","type":{"inner":{"kind":"named","name":"CategoryLink","ref":"shape"},"kind":"nullable"}},{"name":"images","type":{"item":{"kind":"named","name":"ProductImageView","ref":"shape"},"kind":"list"}}],"ProductDetail":[{"name":"card","type":{"kind":"named","name":"ProductCard","ref":"shape"}},{"name":"description","type":{"kind":"primitive","name":"str"}},{"name":"images","type":{"item":{"kind":"named","name":"ImageRef","ref":"type"},"kind":"list"}},{"name":"attributes","type":{"kind":"map","value":{"kind":"primitive","name":"str"}}},{"name":"stock","type":{"kind":"named","name":"StockStatus","ref":"enum"}},{"name":"rating","type":{"inner":{"kind":"primitive","name":"float"},"kind":"nullable"}},{"default":0,"name":"review_count","type":{"kind":"primitive","name":"int"}}],"ProductImageView":[{"name":"url","type":{"kind":"primitive","name":"str"}},{"name":"width","type":{"kind":"primitive","name":"int"}},{"name":"height","type":{"kind":"primitive","name":"int"}},{"name":"alt","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"RatingSummary":[{"name":"average","type":{"inner":{"kind":"primitive","name":"float"},"kind":"nullable"}},{"name":"count","type":{"kind":"primitive","name":"int"}},{"name":"histogram","type":{"kind":"map","value":{"kind":"primitive","name":"int"}}}],"ReviewView":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"rating","type":{"kind":"primitive","name":"int"}},{"name":"title","type":{"kind":"primitive","name":"str"}},{"name":"body","type":{"kind":"primitive","name":"str"}},{"name":"created_at","type":{"kind":"primitive","name":"datetime"}},{"name":"author","type":{"inner":{"kind":"named","name":"AuthorName","ref":"shape"},"kind":"nullable"}}],"SalesStats":[{"name":"revenue_today","type":{"kind":"named","name":"Money","ref":"type"}},{"name":"orders_today","type":{"kind":"primitive","name":"int"}},{"name":"average_basket","type":{"inner":{"kind":"named","name":"Money","ref":"type"},"kind":"nullable"}},{"name":"revenue_by_currency","type":{"kind":"map","value":{"kind":"named","name":"Money","ref":"type"}}},{"name":"top_products","type":{"item":{"kind":"named","name":"ProductCard","ref":"shape"},"kind":"list"}}],"SearchResults":[{"name":"items","type":{"item":{"kind":"named","name":"ProductCard","ref":"shape"},"kind":"list"}},{"name":"page","type":{"kind":"named","name":"PageInfo","ref":"type"}},{"name":"facets","type":{"kind":"map","value":{"item":{"kind":"named","name":"FacetCount","ref":"type"},"kind":"list"}}}],"StockLevel":[{"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"name":"on_hand","type":{"kind":"primitive","name":"int"}},{"name":"reserved","type":{"kind":"primitive","name":"int"}},{"name":"status","type":{"kind":"named","name":"StockStatus","ref":"enum"}}]}\n'
+    '    "enums": {\n'
+    '      "Currency": ["EUR","USD","GBP"],\n'
+    '      "OrderStatus": ["pending","paid","shipped","delivered","cancelled","refunded"],\n'
+    '      "PaymentMethod": ["card","paypal","bank_transfer"],\n'
+    '      "SortOrder": ["relevance","price_asc","price_desc","newest"],\n'
+    '      "StockStatus": ["in_stock","low_stock","out_of_stock","preorder"]\n'
+    "    },\n"
+    '    "records": {\n'
+    '      "Address": [\n'
+    '        {"name":"id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"recipient","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"line1","type":{"kind":"primitive","name":"str"}},\n'
+    "        {\n"
+    '          "default": null,\n'
+    '          "name": "line2",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        },\n"
+    '        {"name":"postal_code","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"city","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"country","type":{"kind":"primitive","name":"str"}}\n'
+    "      ],\n"
+    '      "AuthorName": [\n'
+    '        {"name":"id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"display_name","type":{"kind":"primitive","name":"str"}}\n'
+    "      ],\n"
+    '      "Banner": [\n'
+    '        {"name":"title","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"image","type":{"kind":"named","name":"ImageRef","ref":"type"}},\n'
+    "        {\n"
+    '          "name": "link",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "Cart": [\n'
+    '        {"name":"id","type":{"kind":"primitive","name":"uuid"}},\n'
+    "        {\n"
+    '          "name": "lines",\n'
+    '          "type": {\n'
+    '            "item": {"kind":"named","name":"CartLine","ref":"type"},\n'
+    '            "kind": "list"\n'
+    "          }\n"
+    "        },\n"
+    '        {"name":"subtotal","type":{"kind":"named","name":"Money","ref":"type"}},\n'
+    '        {"name":"item_count","type":{"kind":"primitive","name":"int"}}\n'
+    "      ],\n"
+    '      "CartLine": [\n'
+    '        {"name":"product","type":{"kind":"named","name":"ProductCard","ref":"shape"}},\n'
+    '        {"name":"quantity","type":{"kind":"primitive","name":"int"}},\n'
+    '        {"name":"unit_price","type":{"kind":"named","name":"Money","ref":"type"}},\n'
+    '        {"name":"line_total","type":{"kind":"named","name":"Money","ref":"type"}}\n'
+    "      ],\n"
+    '      "CategoryLink": [\n'
+    '        {"name":"id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"slug","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"name","type":{"kind":"primitive","name":"str"}}\n'
+    "      ],\n"
+    '      "CategoryPage": [\n'
+    '        {"name":"category","type":{"kind":"named","name":"CategoryLink","ref":"shape"}},\n'
+    "        {\n"
+    '          "name": "breadcrumbs",\n'
+    '          "type": {\n'
+    '            "item": {"kind":"named","name":"CategoryLink","ref":"shape"},\n'
+    '            "kind": "list"\n'
+    "          }\n"
+    "        },\n"
+    "        {\n"
+    '          "name": "children",\n'
+    '          "type": {\n'
+    '            "item": {"kind":"named","name":"CategoryLink","ref":"shape"},\n'
+    '            "kind": "list"\n'
+    "          }\n"
+    "        },\n"
+    '        {"name":"product_count","type":{"kind":"primitive","name":"int"}}\n'
+    "      ],\n"
+    '      "CustomerProfile": [\n'
+    '        {"name":"id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"email","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"display_name","type":{"kind":"primitive","name":"str"}},\n'
+    "        {\n"
+    '          "name": "avatar",\n'
+    '          "type": {\n'
+    '            "inner": {"kind":"named","name":"ImageRef","ref":"type"},\n'
+    '            "kind": "nullable"\n'
+    "          }\n"
+    "        },\n"
+    "        {\n"
+    '          "name": "website",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        },\n"
+    "        {\n"
+    '          "default": false,\n'
+    '          "name": "marketing_opt_in",\n'
+    '          "type": {"kind":"primitive","name":"bool"}\n'
+    "        },\n"
+    "        {\n"
+    '          "name": "addresses",\n'
+    '          "type": {"item":{"kind":"named","name":"Address","ref":"type"},"kind":"list"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "FacetCount": [\n'
+    '        {"name":"value","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"count","type":{"kind":"primitive","name":"int"}}\n'
+    "      ],\n"
+    '      "ImageRef": [\n'
+    '        {"name":"url","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"width","type":{"kind":"primitive","name":"int"}},\n'
+    '        {"name":"height","type":{"kind":"primitive","name":"int"}},\n'
+    "        {\n"
+    '          "default": null,\n'
+    '          "name": "alt",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "Money": [\n'
+    '        {"name":"amount","type":{"kind":"primitive","name":"decimal"}},\n'
+    "        {\n"
+    '          "default": "EUR",\n'
+    '          "name": "currency",\n'
+    '          "type": {"kind":"named","name":"Currency","ref":"enum"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "OrderDetail": [\n'
+    '        {"name":"order","type":{"kind":"named","name":"OrderRow","ref":"shape"}},\n'
+    "        {\n"
+    '          "name": "shipping_address",\n'
+    '          "type": {"kind":"named","name":"Address","ref":"type"}\n'
+    "        },\n"
+    "        {\n"
+    '          "name": "payment_method",\n'
+    '          "type": {"kind":"named","name":"PaymentMethod","ref":"enum"}\n'
+    "        },\n"
+    "        {\n"
+    '          "name": "tracking_url",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        },\n"
+    "        {\n"
+    '          "name": "timeline",\n'
+    '          "type": {\n'
+    '            "item": {"kind":"named","name":"OrderEvent","ref":"type"},\n'
+    '            "kind": "list"\n'
+    "          }\n"
+    "        }\n"
+    "      ],\n"
+    '      "OrderEvent": [\n'
+    '        {"name":"at","type":{"kind":"primitive","name":"datetime"}},\n'
+    '        {"name":"status","type":{"kind":"named","name":"OrderStatus","ref":"enum"}},\n'
+    "        {\n"
+    '          "name": "note",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "OrderItemRow": [\n'
+    '        {"name":"id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"quantity","type":{"kind":"primitive","name":"int"}},\n'
+    '        {"name":"unit_price","type":{"kind":"primitive","name":"decimal"}},\n'
+    "        {\n"
+    '          "name": "product",\n'
+    '          "type": {\n'
+    '            "inner": {"kind":"named","name":"ProductCard","ref":"shape"},\n'
+    '            "kind": "nullable"\n'
+    "          }\n"
+    "        }\n"
+    "      ],\n"
+    '      "OrderRow": [\n'
+    '        {"name":"id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"status","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"placed_at","type":{"kind":"primitive","name":"datetime"}},\n'
+    '        {"name":"total","type":{"kind":"primitive","name":"decimal"}},\n'
+    '        {"name":"currency","type":{"kind":"primitive","name":"str"}},\n'
+    "        {\n"
+    '          "name": "items",\n'
+    '          "type": {\n'
+    '            "item": {"kind":"named","name":"OrderItemRow","ref":"shape"},\n'
+    '            "kind": "list"\n'
+    "          }\n"
+    "        }\n"
+    "      ],\n"
+    '      "PageInfo": [\n'
+    '        {"name":"page","type":{"kind":"primitive","name":"int"}},\n'
+    '        {"name":"page_size","type":{"kind":"primitive","name":"int"}},\n'
+    '        {"name":"total","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"has_next","type":{"kind":"primitive","name":"bool"}}\n'
+    "      ],\n"
+    '      "ProductCard": [\n'
+    '        {"name":"id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"slug","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"name","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"price","type":{"kind":"primitive","name":"decimal"}},\n'
+    '        {"name":"currency","type":{"kind":"primitive","name":"str"}},\n'
+    "        {\n"
+    '          "name": "category",\n'
+    '          "type": {\n'
+    '            "inner": {"kind":"named","name":"CategoryLink","ref":"shape"},\n'
+    '            "kind": "nullable"\n'
+    "          }\n"
+    "        },\n"
+    "        {\n"
+    '          "name": "images",\n'
+    '          "type": {\n'
+    '            "item": {"kind":"named","name":"ProductImageView","ref":"shape"},\n'
+    '            "kind": "list"\n'
+    "          }\n"
+    "        }\n"
+    "      ],\n"
+    '      "ProductDetail": [\n'
+    '        {"name":"card","type":{"kind":"named","name":"ProductCard","ref":"shape"}},\n'
+    '        {"name":"description","type":{"kind":"primitive","name":"str"}},\n'
+    "        {\n"
+    '          "name": "images",\n'
+    '          "type": {\n'
+    '            "item": {"kind":"named","name":"ImageRef","ref":"type"},\n'
+    '            "kind": "list"\n'
+    "          }\n"
+    "        },\n"
+    "        {\n"
+    '          "name": "attributes",\n'
+    '          "type": {"kind":"map","value":{"kind":"primitive","name":"str"}}\n'
+    "        },\n"
+    '        {"name":"stock","type":{"kind":"named","name":"StockStatus","ref":"enum"}},\n'
+    "        {\n"
+    '          "name": "rating",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"float"},"kind":"nullable"}\n'
+    "        },\n"
+    '        {"default":0,"name":"review_count","type":{"kind":"primitive","name":"int"}}\n'
+    "      ],\n"
+    '      "ProductImageView": [\n'
+    '        {"name":"url","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"width","type":{"kind":"primitive","name":"int"}},\n'
+    '        {"name":"height","type":{"kind":"primitive","name":"int"}},\n'
+    "        {\n"
+    '          "name": "alt",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}\n'
+    "        }\n"
+    "      ],\n"
+    '      "RatingSummary": [\n'
+    "        {\n"
+    '          "name": "average",\n'
+    '          "type": {"inner":{"kind":"primitive","name":"float"},"kind":"nullable"}\n'
+    "        },\n"
+    '        {"name":"count","type":{"kind":"primitive","name":"int"}},\n'
+    "        {\n"
+    '          "name": "histogram",\n'
+    '          "type": {"kind":"map","value":{"kind":"primitive","name":"int"}}\n'
+    "        }\n"
+    "      ],\n"
+    '      "ReviewView": [\n'
+    '        {"name":"id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"rating","type":{"kind":"primitive","name":"int"}},\n'
+    '        {"name":"title","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"body","type":{"kind":"primitive","name":"str"}},\n'
+    '        {"name":"created_at","type":{"kind":"primitive","name":"datetime"}},\n'
+    "        {\n"
+    '          "name": "author",\n'
+    '          "type": {\n'
+    '            "inner": {"kind":"named","name":"AuthorName","ref":"shape"},\n'
+    '            "kind": "nullable"\n'
+    "          }\n"
+    "        }\n"
+    "      ],\n"
+    '      "SalesStats": [\n'
+    '        {"name":"revenue_today","type":{"kind":"named","name":"Money","ref":"type"}},\n'
+    '        {"name":"orders_today","type":{"kind":"primitive","name":"int"}},\n'
+    "        {\n"
+    '          "name": "average_basket",\n'
+    '          "type": {\n'
+    '            "inner": {"kind":"named","name":"Money","ref":"type"},\n'
+    '            "kind": "nullable"\n'
+    "          }\n"
+    "        },\n"
+    "        {\n"
+    '          "name": "revenue_by_currency",\n'
+    '          "type": {"kind":"map","value":{"kind":"named","name":"Money","ref":"type"}}\n'
+    "        },\n"
+    "        {\n"
+    '          "name": "top_products",\n'
+    '          "type": {\n'
+    '            "item": {"kind":"named","name":"ProductCard","ref":"shape"},\n'
+    '            "kind": "list"\n'
+    "          }\n"
+    "        }\n"
+    "      ],\n"
+    '      "SearchResults": [\n'
+    "        {\n"
+    '          "name": "items",\n'
+    '          "type": {\n'
+    '            "item": {"kind":"named","name":"ProductCard","ref":"shape"},\n'
+    '            "kind": "list"\n'
+    "          }\n"
+    "        },\n"
+    '        {"name":"page","type":{"kind":"named","name":"PageInfo","ref":"type"}},\n'
+    "        {\n"
+    '          "name": "facets",\n'
+    '          "type": {\n'
+    '            "kind": "map",\n'
+    '            "value": {\n'
+    '              "item": {"kind":"named","name":"FacetCount","ref":"type"},\n'
+    '              "kind": "list"\n'
+    "            }\n"
+    "          }\n"
+    "        }\n"
+    "      ],\n"
+    '      "StockLevel": [\n'
+    '        {"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},\n'
+    '        {"name":"on_hand","type":{"kind":"primitive","name":"int"}},\n'
+    '        {"name":"reserved","type":{"kind":"primitive","name":"int"}},\n'
+    '        {"name":"status","type":{"kind":"named","name":"StockStatus","ref":"enum"}}\n'
+    "      ]\n"
+    "    }\n"
     "  }\n"
     "}\n"
 )

@@ -5,9 +5,1583 @@
 
 use mizan_runtime::server::Spec;
 
-pub const TABLES_JSON: &str = r#"{"auth":{"jwt":{"access_ttl":900,"algorithm":"HS256","audience":"web","issuer":"shop.example","refresh_ttl":1209600},"used":true},"contexts":{"back_office":{"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"cache":{"ttl":10,"vary":"identity"},"keys":[],"members":["low_stock_report","pending_orders","sales_dashboard"],"render":"csr"},"cart":{"auth":{"kind":"user","level":"user"},"cache":{"ttl":0,"vary":"identity"},"keys":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}}],"members":["cart_contents","cart_count"],"render":"csr"},"category":{"auth":{"kind":"public","level":"public"},"cache":{"ttl":120,"vary":"public"},"keys":[{"name":"category_id","type":{"kind":"primitive","name":"int64"}}],"members":["category_page","category_products"],"render":"ssr"},"customer":{"auth":{"kind":"user","level":"user"},"cache":{"ttl":30,"vary":"identity"},"keys":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],"members":["customer_addresses","customer_profile","order_history"],"render":"csr"},"inventory":{"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"cache":{"ttl":5,"vary":"identity"},"keys":[{"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"members":["stock_level"],"render":"csr"},"order":{"auth":{"kind":"user","level":"user"},"cache":{"ttl":15,"vary":"identity"},"keys":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"order_id","type":{"kind":"primitive","name":"int64"}}],"members":["order_detail"],"render":"ssr"},"product":{"auth":{"kind":"public","level":"public"},"cache":{"ttl":60,"vary":"public"},"keys":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"members":["product_detail","related_products"],"render":"psr"},"reviews":{"auth":{"kind":"public","level":"public"},"cache":{"ttl":120,"vary":"public"},"keys":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"members":["product_reviews","rating_summary"],"render":"ssr"},"storefront":{"auth":{"kind":"public","level":"public"},"cache":{"ttl":300,"vary":"public"},"keys":[],"members":["banners","featured_products","navigation"],"render":"static"}},"forms":{"AddressForm":{"doc":null,"fields":[{"choices":null,"doc":null,"label":"Account","max":null,"max_length":null,"min":null,"min_length":null,"name":"customer_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Recipient","max":null,"max_length":120,"min":null,"min_length":null,"name":"recipient","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"Street and number","max":null,"max_length":200,"min":null,"min_length":null,"name":"line1","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"Apartment, floor (optional)","max":null,"max_length":200,"min":null,"min_length":null,"name":"line2","pattern":null,"required":false,"type":"str"},{"choices":null,"doc":null,"label":"Postal code","max":null,"max_length":null,"min":null,"min_length":null,"name":"postal_code","pattern":"^[0-9A-Z -]{3,10}$","required":true,"type":"str"},{"choices":null,"doc":null,"label":"City","max":null,"max_length":100,"min":null,"min_length":null,"name":"city","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"Country code","max":null,"max_length":null,"min":null,"min_length":null,"name":"country","pattern":"^[A-Z]{2}$","required":true,"type":"str"}],"form":"AddressForm","submit":"add_address"},"CheckoutForm":{"doc":"The last step of the checkout: how to pay and where to ship.","fields":[{"choices":null,"doc":null,"label":"Cart","max":null,"max_length":null,"min":null,"min_length":null,"name":"cart_id","pattern":null,"required":true,"type":"uuid"},{"choices":null,"doc":null,"label":"Account","max":null,"max_length":null,"min":null,"min_length":null,"name":"customer_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Ship to","max":null,"max_length":null,"min":null,"min_length":null,"name":"shipping_address_id","pattern":null,"required":true,"type":"int"},{"choices":["card","paypal","bank_transfer"],"doc":null,"label":"Payment","max":null,"max_length":null,"min":null,"min_length":null,"name":"payment_method","pattern":null,"required":true,"type":"PaymentMethod"},{"choices":null,"doc":null,"label":"Gift wrap","max":null,"max_length":null,"min":null,"min_length":null,"name":"gift_wrap","pattern":null,"required":false,"type":"bool"},{"choices":null,"doc":null,"label":"Preferred delivery date","max":null,"max_length":null,"min":null,"min_length":null,"name":"delivery_date","pattern":null,"required":false,"type":"date"},{"choices":null,"doc":null,"label":"Notes for the courier","max":null,"max_length":500,"min":null,"min_length":null,"name":"notes","pattern":null,"required":false,"type":"str"}],"form":"CheckoutForm","submit":"checkout"},"NewsletterForm":{"doc":null,"fields":[{"choices":null,"doc":null,"label":"E-mail address","max":null,"max_length":null,"min":null,"min_length":null,"name":"email","pattern":null,"required":true,"type":"email"}],"form":"NewsletterForm","submit":"subscribe_newsletter"},"ProductForm":{"doc":"The product editor of the back office.","fields":[{"choices":null,"doc":null,"label":"Product","max":null,"max_length":null,"min":null,"min_length":null,"name":"product_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Category","max":null,"max_length":null,"min":null,"min_length":null,"name":"category_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Name","max":null,"max_length":200,"min":null,"min_length":null,"name":"name","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"Description","max":null,"max_length":20000,"min":null,"min_length":null,"name":"description","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"Price","max":"100000","max_length":null,"min":"0","min_length":null,"name":"price","pattern":null,"required":true,"type":"decimal"}],"form":"ProductForm","submit":"update_product"},"ProfileForm":{"doc":"Account settings page.","fields":[{"choices":null,"doc":null,"label":"Account","max":null,"max_length":null,"min":null,"min_length":null,"name":"customer_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Public name","max":null,"max_length":60,"min":null,"min_length":2,"name":"display_name","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"E-mail","max":null,"max_length":null,"min":null,"min_length":null,"name":"email","pattern":null,"required":true,"type":"email"},{"choices":null,"doc":null,"label":"Website","max":null,"max_length":null,"min":null,"min_length":null,"name":"website","pattern":null,"required":false,"type":"url"},{"choices":null,"doc":null,"label":"Send me offers","max":null,"max_length":null,"min":null,"min_length":null,"name":"marketing_opt_in","pattern":null,"required":false,"type":"bool"}],"form":"ProfileForm","submit":"update_profile"},"ReviewForm":{"doc":null,"fields":[{"choices":null,"doc":null,"label":"Product","max":null,"max_length":null,"min":null,"min_length":null,"name":"product_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Author","max":null,"max_length":null,"min":null,"min_length":null,"name":"customer_id","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Stars","max":5,"max_length":null,"min":1,"min_length":null,"name":"rating","pattern":null,"required":true,"type":"int"},{"choices":null,"doc":null,"label":"Title","max":null,"max_length":120,"min":null,"min_length":3,"name":"title","pattern":null,"required":true,"type":"str"},{"choices":null,"doc":null,"label":"Your review","max":null,"max_length":5000,"min":null,"min_length":20,"name":"body","pattern":null,"required":true,"type":"str"}],"form":"ReviewForm","submit":"post_review"}},"functions":{"add_address":{"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"recipient","type":{"kind":"primitive","name":"str"}},{"name":"line1","type":{"kind":"primitive","name":"str"}},{"default":null,"name":"line2","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}},{"name":"postal_code","type":{"kind":"primitive","name":"str"}},{"name":"city","type":{"kind":"primitive","name":"str"}},{"name":"country","type":{"kind":"primitive","name":"str"}}],"returns":{"kind":"named","name":"Address","ref":"type"},"websocket":false},"add_to_cart":{"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"default":1,"name":"quantity","type":{"kind":"primitive","name":"int"}}],"returns":{"kind":"named","name":"Cart","ref":"type"},"websocket":true},"adjust_stock":{"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":null,"invalidates":[{"bindings":{},"context":"back_office","tier":"exact"},{"bindings":{"product_id":"product_id","warehouse_id":"warehouse_id"},"context":"inventory","tier":"exact"},{"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"name":"delta","type":{"kind":"primitive","name":"int"}},{"default":null,"name":"reason","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"returns":{"kind":"named","name":"StockLevel","ref":"type"},"websocket":true},"banners":{"auth":{"kind":"public","level":"public"},"context":"storefront","invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"item":{"kind":"named","name":"Banner","ref":"type"},"kind":"list"},"websocket":false},"cancel_order":{"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"},{"bindings":{"customer_id":"customer_id","order_id":"order_id"},"context":"order","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"order_id","type":{"kind":"primitive","name":"int64"}},{"default":null,"name":"reason","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"returns":{"kind":"named","name":"OrderDetail","ref":"type"},"websocket":false},"cart_contents":{"auth":{"kind":"user","level":"user"},"context":"cart","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}}],"returns":{"kind":"named","name":"Cart","ref":"type"},"websocket":false},"cart_count":{"auth":{"kind":"user","level":"user"},"context":"cart","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}}],"returns":{"kind":"primitive","name":"int"},"websocket":false},"category_page":{"auth":{"kind":"public","level":"public"},"context":"category","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"category_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"CategoryPage","ref":"type"},"websocket":false},"category_products":{"auth":{"kind":"public","level":"public"},"context":"category","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"category_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"item":{"kind":"named","name":"ProductCard","ref":"shape"},"kind":"list"},"websocket":false},"checkout":{"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"},{"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"},{"bindings":{},"context":"inventory","tier":"global"},{"bindings":{"customer_id":"customer_id"},"context":"order","tier":"partial"}],"kind":"mutation","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"shipping_address_id","type":{"kind":"primitive","name":"int64"}},{"name":"payment_method","type":{"kind":"named","name":"PaymentMethod","ref":"enum"}},{"default":false,"name":"gift_wrap","type":{"kind":"primitive","name":"bool"}},{"default":null,"name":"delivery_date","type":{"inner":{"kind":"primitive","name":"date"},"kind":"nullable"}},{"default":null,"name":"notes","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"returns":{"kind":"named","name":"OrderDetail","ref":"type"},"websocket":false},"customer_addresses":{"auth":{"kind":"user","level":"user"},"context":"customer","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"item":{"kind":"named","name":"Address","ref":"type"},"kind":"list"},"websocket":false},"customer_profile":{"auth":{"kind":"user","level":"user"},"context":"customer","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"CustomerProfile","ref":"type"},"websocket":false},"featured_products":{"auth":{"kind":"public","level":"public"},"context":"storefront","invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"item":{"kind":"named","name":"ProductCard","ref":"shape"},"kind":"list"},"websocket":false},"health":{"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"kind":"primitive","name":"str"},"websocket":false},"low_stock_report":{"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":"back_office","invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"item":{"kind":"named","name":"StockLevel","ref":"type"},"kind":"list"},"websocket":false},"moderate_review":{"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":null,"invalidates":[{"bindings":{},"context":"reviews","tier":"global"}],"kind":"mutation","multipart":false,"params":[{"name":"review_id","type":{"kind":"primitive","name":"int64"}},{"name":"approved","type":{"kind":"primitive","name":"bool"}}],"returns":null,"websocket":false},"navigation":{"auth":{"kind":"public","level":"public"},"context":"storefront","invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"item":{"kind":"named","name":"CategoryLink","ref":"shape"},"kind":"list"},"websocket":false},"order_detail":{"auth":{"kind":"user","level":"user"},"context":"order","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"order_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"OrderDetail","ref":"type"},"websocket":false},"order_history":{"auth":{"kind":"user","level":"user"},"context":"customer","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"item":{"kind":"named","name":"OrderRow","ref":"shape"},"kind":"list"},"websocket":false},"pending_orders":{"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":"back_office","invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"item":{"kind":"named","name":"OrderRow","ref":"shape"},"kind":"list"},"websocket":false},"post_review":{"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"},{"bindings":{"product_id":"product_id"},"context":"reviews","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"rating","type":{"kind":"primitive","name":"int"}},{"name":"title","type":{"kind":"primitive","name":"str"}},{"name":"body","type":{"kind":"primitive","name":"str"}}],"returns":{"kind":"named","name":"ReviewView","ref":"shape"},"websocket":true},"product_detail":{"auth":{"kind":"public","level":"public"},"context":"product","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"ProductDetail","ref":"type"},"websocket":false},"product_reviews":{"auth":{"kind":"public","level":"public"},"context":"reviews","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"item":{"kind":"named","name":"ReviewView","ref":"shape"},"kind":"list"},"websocket":false},"publish_price_list":{"auth":{"claim":"role","kind":"guard","level":"admin","value":"admin"},"context":null,"invalidates":[{"bindings":{},"context":"category","tier":"global"},{"bindings":{},"context":"product","tier":"global"},{"bindings":{},"context":"storefront","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"price_list_id","type":{"kind":"primitive","name":"int64"}},{"default":null,"name":"effective_at","type":{"inner":{"kind":"primitive","name":"datetime"},"kind":"nullable"}}],"returns":{"kind":"primitive","name":"int"},"websocket":false},"rating_summary":{"auth":{"kind":"public","level":"public"},"context":"reviews","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"RatingSummary","ref":"type"},"websocket":false},"receive_shipment":{"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":null,"invalidates":[{"bindings":{},"context":"back_office","tier":"exact"},{"bindings":{"warehouse_id":"warehouse_id"},"context":"inventory","tier":"partial"}],"kind":"mutation","multipart":false,"params":[{"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},{"name":"reference","type":{"kind":"primitive","name":"str"}}],"returns":null,"websocket":false},"refund_order":{"auth":{"claim":"role","kind":"guard","level":"admin","value":"admin"},"context":null,"invalidates":[{"bindings":{},"context":"back_office","tier":"exact"},{"bindings":{"order_id":"order_id"},"context":"order","tier":"partial"}],"kind":"mutation","multipart":false,"params":[{"name":"order_id","type":{"kind":"primitive","name":"int64"}},{"name":"amount","type":{"kind":"primitive","name":"decimal"}},{"default":null,"name":"note","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"returns":{"kind":"named","name":"OrderDetail","ref":"type"},"websocket":false},"reindex_search":{"auth":{"claim":"role","kind":"guard","level":"admin","value":"admin"},"context":null,"invalidates":[],"kind":"mutation","multipart":false,"params":[],"returns":{"kind":"primitive","name":"int"},"websocket":false},"related_products":{"auth":{"kind":"public","level":"public"},"context":"product","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"item":{"kind":"named","name":"ProductCard","ref":"shape"},"kind":"list"},"websocket":false},"remove_address":{"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"address_id","type":{"kind":"primitive","name":"int64"}}],"returns":null,"websocket":false},"remove_from_cart":{"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"Cart","ref":"type"},"websocket":false},"sales_dashboard":{"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":"back_office","invalidates":[],"kind":"query","multipart":false,"params":[],"returns":{"kind":"named","name":"SalesStats","ref":"type"},"websocket":false},"search_products":{"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[{"name":"query","type":{"kind":"primitive","name":"str"}},{"default":null,"name":"category_id","type":{"inner":{"kind":"primitive","name":"int64"},"kind":"nullable"}},{"default":"relevance","name":"sort","type":{"kind":"named","name":"SortOrder","ref":"enum"}},{"default":1,"name":"page","type":{"kind":"primitive","name":"int"}},{"default":24,"name":"page_size","type":{"kind":"primitive","name":"int"}}],"returns":{"kind":"named","name":"SearchResults","ref":"type"},"websocket":false},"set_featured_products":{"auth":{"claim":"role","kind":"guard","level":"admin","value":"admin"},"context":null,"invalidates":[{"bindings":{},"context":"storefront","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"product_ids","type":{"item":{"kind":"primitive","name":"int64"},"kind":"list"}}],"returns":null,"websocket":false},"ship_order":{"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":null,"invalidates":[{"bindings":{},"context":"back_office","tier":"exact"},{"bindings":{"customer_id":"buyer_id"},"context":"customer","tier":"exact"},{"bindings":{"customer_id":"buyer_id","order_id":"order_id"},"context":"order","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"order_id","type":{"kind":"primitive","name":"int64"}},{"name":"buyer_id","type":{"kind":"primitive","name":"int64"}},{"name":"carrier","type":{"kind":"primitive","name":"str"}},{"name":"tracking_number","type":{"kind":"primitive","name":"str"}}],"returns":{"kind":"named","name":"OrderDetail","ref":"type"},"websocket":true},"shipping_quote":{"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},{"name":"country","type":{"kind":"primitive","name":"str"}},{"name":"postal_code","type":{"kind":"primitive","name":"str"}}],"returns":{"kind":"named","name":"Money","ref":"type"},"websocket":false},"stock_level":{"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":"inventory","invalidates":[],"kind":"query","multipart":false,"params":[{"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],"returns":{"kind":"named","name":"StockLevel","ref":"type"},"websocket":false},"subscribe_newsletter":{"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"mutation","multipart":false,"params":[{"name":"email","type":{"kind":"primitive","name":"str"}},{"default":"en","name":"locale","type":{"kind":"primitive","name":"str"}}],"returns":null,"websocket":false},"suggest_products":{"auth":{"kind":"public","level":"public"},"context":null,"invalidates":[],"kind":"query","multipart":false,"params":[{"name":"prefix","type":{"kind":"primitive","name":"str"}},{"default":8,"name":"limit","type":{"kind":"primitive","name":"int"}}],"returns":{"item":{"kind":"primitive","name":"str"},"kind":"list"},"websocket":true},"update_cart_line":{"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"name":"quantity","type":{"kind":"primitive","name":"int"}}],"returns":{"kind":"named","name":"Cart","ref":"type"},"websocket":true},"update_product":{"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":null,"invalidates":[{"bindings":{"category_id":"category_id"},"context":"category","tier":"exact"},{"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"},{"bindings":{},"context":"storefront","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"name":"category_id","type":{"kind":"primitive","name":"int64"}},{"name":"name","type":{"kind":"primitive","name":"str"}},{"name":"description","type":{"kind":"primitive","name":"str"}},{"name":"price","type":{"kind":"primitive","name":"decimal"}}],"returns":{"kind":"named","name":"ProductCard","ref":"shape"},"websocket":false},"update_profile":{"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}],"kind":"mutation","multipart":false,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"display_name","type":{"kind":"primitive","name":"str"}},{"name":"email","type":{"kind":"primitive","name":"str"}},{"default":null,"name":"website","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}},{"default":false,"name":"marketing_opt_in","type":{"kind":"primitive","name":"bool"}}],"returns":{"kind":"named","name":"CustomerProfile","ref":"type"},"websocket":false},"upload_avatar":{"auth":{"kind":"user","level":"user"},"context":null,"invalidates":[{"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}],"kind":"mutation","multipart":true,"params":[{"name":"customer_id","type":{"kind":"primitive","name":"int64"}},{"name":"avatar","type":{"kind":"upload"},"upload":{"content_types":["image/jpeg","image/png","image/webp"],"max_size":2000000}}],"returns":{"kind":"named","name":"ImageRef","ref":"type"},"websocket":false},"upload_product_image":{"auth":{"claim":"is_staff","kind":"guard","level":"staff"},"context":null,"invalidates":[{"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"}],"kind":"mutation","multipart":true,"params":[{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"name":"image","type":{"kind":"upload"},"upload":{"content_types":["image/jpeg","image/png","image/webp"],"max_size":10000000}},{"default":null,"name":"alt","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"returns":{"kind":"named","name":"ImageRef","ref":"type"},"websocket":false}},"schema":{"enums":{"Currency":["EUR","USD","GBP"],"OrderStatus":["pending","paid","shipped","delivered","cancelled","refunded"],"PaymentMethod":["card","paypal","bank_transfer"],"SortOrder":["relevance","price_asc","price_desc","newest"],"StockStatus":["in_stock","low_stock","out_of_stock","preorder"]},"records":{"Address":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"recipient","type":{"kind":"primitive","name":"str"}},{"name":"line1","type":{"kind":"primitive","name":"str"}},{"default":null,"name":"line2","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}},{"name":"postal_code","type":{"kind":"primitive","name":"str"}},{"name":"city","type":{"kind":"primitive","name":"str"}},{"name":"country","type":{"kind":"primitive","name":"str"}}],"AuthorName":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"display_name","type":{"kind":"primitive","name":"str"}}],"Banner":[{"name":"title","type":{"kind":"primitive","name":"str"}},{"name":"image","type":{"kind":"named","name":"ImageRef","ref":"type"}},{"name":"link","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"Cart":[{"name":"id","type":{"kind":"primitive","name":"uuid"}},{"name":"lines","type":{"item":{"kind":"named","name":"CartLine","ref":"type"},"kind":"list"}},{"name":"subtotal","type":{"kind":"named","name":"Money","ref":"type"}},{"name":"item_count","type":{"kind":"primitive","name":"int"}}],"CartLine":[{"name":"product","type":{"kind":"named","name":"ProductCard","ref":"shape"}},{"name":"quantity","type":{"kind":"primitive","name":"int"}},{"name":"unit_price","type":{"kind":"named","name":"Money","ref":"type"}},{"name":"line_total","type":{"kind":"named","name":"Money","ref":"type"}}],"CategoryLink":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"slug","type":{"kind":"primitive","name":"str"}},{"name":"name","type":{"kind":"primitive","name":"str"}}],"CategoryPage":[{"name":"category","type":{"kind":"named","name":"CategoryLink","ref":"shape"}},{"name":"breadcrumbs","type":{"item":{"kind":"named","name":"CategoryLink","ref":"shape"},"kind":"list"}},{"name":"children","type":{"item":{"kind":"named","name":"CategoryLink","ref":"shape"},"kind":"list"}},{"name":"product_count","type":{"kind":"primitive","name":"int"}}],"CustomerProfile":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"email","type":{"kind":"primitive","name":"str"}},{"name":"display_name","type":{"kind":"primitive","name":"str"}},{"name":"avatar","type":{"inner":{"kind":"named","name":"ImageRef","ref":"type"},"kind":"nullable"}},{"name":"website","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}},{"default":false,"name":"marketing_opt_in","type":{"kind":"primitive","name":"bool"}},{"name":"addresses","type":{"item":{"kind":"named","name":"Address","ref":"type"},"kind":"list"}}],"FacetCount":[{"name":"value","type":{"kind":"primitive","name":"str"}},{"name":"count","type":{"kind":"primitive","name":"int"}}],"ImageRef":[{"name":"url","type":{"kind":"primitive","name":"str"}},{"name":"width","type":{"kind":"primitive","name":"int"}},{"name":"height","type":{"kind":"primitive","name":"int"}},{"default":null,"name":"alt","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"Money":[{"name":"amount","type":{"kind":"primitive","name":"decimal"}},{"default":"EUR","name":"currency","type":{"kind":"named","name":"Currency","ref":"enum"}}],"OrderDetail":[{"name":"order","type":{"kind":"named","name":"OrderRow","ref":"shape"}},{"name":"shipping_address","type":{"kind":"named","name":"Address","ref":"type"}},{"name":"payment_method","type":{"kind":"named","name":"PaymentMethod","ref":"enum"}},{"name":"tracking_url","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}},{"name":"timeline","type":{"item":{"kind":"named","name":"OrderEvent","ref":"type"},"kind":"list"}}],"OrderEvent":[{"name":"at","type":{"kind":"primitive","name":"datetime"}},{"name":"status","type":{"kind":"named","name":"OrderStatus","ref":"enum"}},{"name":"note","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"OrderItemRow":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"quantity","type":{"kind":"primitive","name":"int"}},{"name":"unit_price","type":{"kind":"primitive","name":"decimal"}},{"name":"product","type":{"inner":{"kind":"named","name":"ProductCard","ref":"shape"},"kind":"nullable"}}],"OrderRow":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"status","type":{"kind":"primitive","name":"str"}},{"name":"placed_at","type":{"kind":"primitive","name":"datetime"}},{"name":"total","type":{"kind":"primitive","name":"decimal"}},{"name":"currency","type":{"kind":"primitive","name":"str"}},{"name":"items","type":{"item":{"kind":"named","name":"OrderItemRow","ref":"shape"},"kind":"list"}}],"PageInfo":[{"name":"page","type":{"kind":"primitive","name":"int"}},{"name":"page_size","type":{"kind":"primitive","name":"int"}},{"name":"total","type":{"kind":"primitive","name":"int64"}},{"name":"has_next","type":{"kind":"primitive","name":"bool"}}],"ProductCard":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"slug","type":{"kind":"primitive","name":"str"}},{"name":"name","type":{"kind":"primitive","name":"str"}},{"name":"price","type":{"kind":"primitive","name":"decimal"}},{"name":"currency","type":{"kind":"primitive","name":"str"}},{"name":"category","type":{"inner":{"kind":"named","name":"CategoryLink","ref":"shape"},"kind":"nullable"}},{"name":"images","type":{"item":{"kind":"named","name":"ProductImageView","ref":"shape"},"kind":"list"}}],"ProductDetail":[{"name":"card","type":{"kind":"named","name":"ProductCard","ref":"shape"}},{"name":"description","type":{"kind":"primitive","name":"str"}},{"name":"images","type":{"item":{"kind":"named","name":"ImageRef","ref":"type"},"kind":"list"}},{"name":"attributes","type":{"kind":"map","value":{"kind":"primitive","name":"str"}}},{"name":"stock","type":{"kind":"named","name":"StockStatus","ref":"enum"}},{"name":"rating","type":{"inner":{"kind":"primitive","name":"float"},"kind":"nullable"}},{"default":0,"name":"review_count","type":{"kind":"primitive","name":"int"}}],"ProductImageView":[{"name":"url","type":{"kind":"primitive","name":"str"}},{"name":"width","type":{"kind":"primitive","name":"int"}},{"name":"height","type":{"kind":"primitive","name":"int"}},{"name":"alt","type":{"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}}],"RatingSummary":[{"name":"average","type":{"inner":{"kind":"primitive","name":"float"},"kind":"nullable"}},{"name":"count","type":{"kind":"primitive","name":"int"}},{"name":"histogram","type":{"kind":"map","value":{"kind":"primitive","name":"int"}}}],"ReviewView":[{"name":"id","type":{"kind":"primitive","name":"int64"}},{"name":"rating","type":{"kind":"primitive","name":"int"}},{"name":"title","type":{"kind":"primitive","name":"str"}},{"name":"body","type":{"kind":"primitive","name":"str"}},{"name":"created_at","type":{"kind":"primitive","name":"datetime"}},{"name":"author","type":{"inner":{"kind":"named","name":"AuthorName","ref":"shape"},"kind":"nullable"}}],"SalesStats":[{"name":"revenue_today","type":{"kind":"named","name":"Money","ref":"type"}},{"name":"orders_today","type":{"kind":"primitive","name":"int"}},{"name":"average_basket","type":{"inner":{"kind":"named","name":"Money","ref":"type"},"kind":"nullable"}},{"name":"revenue_by_currency","type":{"kind":"map","value":{"kind":"named","name":"Money","ref":"type"}}},{"name":"top_products","type":{"item":{"kind":"named","name":"ProductCard","ref":"shape"},"kind":"list"}}],"SearchResults":[{"name":"items","type":{"item":{"kind":"named","name":"ProductCard","ref":"shape"},"kind":"list"}},{"name":"page","type":{"kind":"named","name":"PageInfo","ref":"type"}},{"name":"facets","type":{"kind":"map","value":{"item":{"kind":"named","name":"FacetCount","ref":"type"},"kind":"list"}}}],"StockLevel":[{"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},{"name":"product_id","type":{"kind":"primitive","name":"int64"}},{"name":"on_hand","type":{"kind":"primitive","name":"int"}},{"name":"reserved","type":{"kind":"primitive","name":"int"}},{"name":"status","type":{"kind":"named","name":"StockStatus","ref":"enum"}}]}}}"#;
+pub const TABLES_JSON: &str = r#"{
+  "auth": {
+    "jwt": {
+      "access_ttl": 900,
+      "algorithm": "HS256",
+      "audience": "web",
+      "issuer": "shop.example",
+      "refresh_ttl": 1209600
+    },
+    "used": true
+  },
+  "contexts": {
+    "back_office": {
+      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},
+      "cache": {"ttl":10,"vary":"identity"},
+      "keys": [],
+      "members": ["low_stock_report","pending_orders","sales_dashboard"],
+      "render": "csr"
+    },
+    "cart": {
+      "auth": {"kind":"user","level":"user"},
+      "cache": {"ttl":0,"vary":"identity"},
+      "keys": [{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}}],
+      "members": ["cart_contents","cart_count"],
+      "render": "csr"
+    },
+    "category": {
+      "auth": {"kind":"public","level":"public"},
+      "cache": {"ttl":120,"vary":"public"},
+      "keys": [{"name":"category_id","type":{"kind":"primitive","name":"int64"}}],
+      "members": ["category_page","category_products"],
+      "render": "ssr"
+    },
+    "customer": {
+      "auth": {"kind":"user","level":"user"},
+      "cache": {"ttl":30,"vary":"identity"},
+      "keys": [{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],
+      "members": ["customer_addresses","customer_profile","order_history"],
+      "render": "csr"
+    },
+    "inventory": {
+      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},
+      "cache": {"ttl":5,"vary":"identity"},
+      "keys": [
+        {"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"product_id","type":{"kind":"primitive","name":"int64"}}
+      ],
+      "members": ["stock_level"],
+      "render": "csr"
+    },
+    "order": {
+      "auth": {"kind":"user","level":"user"},
+      "cache": {"ttl":15,"vary":"identity"},
+      "keys": [
+        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"order_id","type":{"kind":"primitive","name":"int64"}}
+      ],
+      "members": ["order_detail"],
+      "render": "ssr"
+    },
+    "product": {
+      "auth": {"kind":"public","level":"public"},
+      "cache": {"ttl":60,"vary":"public"},
+      "keys": [{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],
+      "members": ["product_detail","related_products"],
+      "render": "psr"
+    },
+    "reviews": {
+      "auth": {"kind":"public","level":"public"},
+      "cache": {"ttl":120,"vary":"public"},
+      "keys": [{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],
+      "members": ["product_reviews","rating_summary"],
+      "render": "ssr"
+    },
+    "storefront": {
+      "auth": {"kind":"public","level":"public"},
+      "cache": {"ttl":300,"vary":"public"},
+      "keys": [],
+      "members": ["banners","featured_products","navigation"],
+      "render": "static"
+    }
+  },
+  "forms": {
+    "AddressForm": {
+      "doc": null,
+      "fields": [
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Account",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "customer_id",
+          "pattern": null,
+          "required": true,
+          "type": "int"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Recipient",
+          "max": null,
+          "max_length": 120,
+          "min": null,
+          "min_length": null,
+          "name": "recipient",
+          "pattern": null,
+          "required": true,
+          "type": "str"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Street and number",
+          "max": null,
+          "max_length": 200,
+          "min": null,
+          "min_length": null,
+          "name": "line1",
+          "pattern": null,
+          "required": true,
+          "type": "str"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Apartment, floor (optional)",
+          "max": null,
+          "max_length": 200,
+          "min": null,
+          "min_length": null,
+          "name": "line2",
+          "pattern": null,
+          "required": false,
+          "type": "str"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Postal code",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "postal_code",
+          "pattern": "^[0-9A-Z -]{3,10}$",
+          "required": true,
+          "type": "str"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "City",
+          "max": null,
+          "max_length": 100,
+          "min": null,
+          "min_length": null,
+          "name": "city",
+          "pattern": null,
+          "required": true,
+          "type": "str"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Country code",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "country",
+          "pattern": "^[A-Z]{2}$",
+          "required": true,
+          "type": "str"
+        }
+      ],
+      "form": "AddressForm",
+      "submit": "add_address"
+    },
+    "CheckoutForm": {
+      "doc": "The last step of the checkout: how to pay and where to ship.",
+      "fields": [
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Cart",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "cart_id",
+          "pattern": null,
+          "required": true,
+          "type": "uuid"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Account",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "customer_id",
+          "pattern": null,
+          "required": true,
+          "type": "int"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Ship to",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "shipping_address_id",
+          "pattern": null,
+          "required": true,
+          "type": "int"
+        },
+        {
+          "choices": ["card","paypal","bank_transfer"],
+          "doc": null,
+          "label": "Payment",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "payment_method",
+          "pattern": null,
+          "required": true,
+          "type": "PaymentMethod"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Gift wrap",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "gift_wrap",
+          "pattern": null,
+          "required": false,
+          "type": "bool"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Preferred delivery date",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "delivery_date",
+          "pattern": null,
+          "required": false,
+          "type": "date"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Notes for the courier",
+          "max": null,
+          "max_length": 500,
+          "min": null,
+          "min_length": null,
+          "name": "notes",
+          "pattern": null,
+          "required": false,
+          "type": "str"
+        }
+      ],
+      "form": "CheckoutForm",
+      "submit": "checkout"
+    },
+    "NewsletterForm": {
+      "doc": null,
+      "fields": [
+        {
+          "choices": null,
+          "doc": null,
+          "label": "E-mail address",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "email",
+          "pattern": null,
+          "required": true,
+          "type": "email"
+        }
+      ],
+      "form": "NewsletterForm",
+      "submit": "subscribe_newsletter"
+    },
+    "ProductForm": {
+      "doc": "The product editor of the back office.",
+      "fields": [
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Product",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "product_id",
+          "pattern": null,
+          "required": true,
+          "type": "int"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Category",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "category_id",
+          "pattern": null,
+          "required": true,
+          "type": "int"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Name",
+          "max": null,
+          "max_length": 200,
+          "min": null,
+          "min_length": null,
+          "name": "name",
+          "pattern": null,
+          "required": true,
+          "type": "str"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Description",
+          "max": null,
+          "max_length": 20000,
+          "min": null,
+          "min_length": null,
+          "name": "description",
+          "pattern": null,
+          "required": true,
+          "type": "str"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Price",
+          "max": "100000",
+          "max_length": null,
+          "min": "0",
+          "min_length": null,
+          "name": "price",
+          "pattern": null,
+          "required": true,
+          "type": "decimal"
+        }
+      ],
+      "form": "ProductForm",
+      "submit": "update_product"
+    },
+    "ProfileForm": {
+      "doc": "Account settings page.",
+      "fields": [
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Account",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "customer_id",
+          "pattern": null,
+          "required": true,
+          "type": "int"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Public name",
+          "max": null,
+          "max_length": 60,
+          "min": null,
+          "min_length": 2,
+          "name": "display_name",
+          "pattern": null,
+          "required": true,
+          "type": "str"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "E-mail",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "email",
+          "pattern": null,
+          "required": true,
+          "type": "email"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Website",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "website",
+          "pattern": null,
+          "required": false,
+          "type": "url"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Send me offers",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "marketing_opt_in",
+          "pattern": null,
+          "required": false,
+          "type": "bool"
+        }
+      ],
+      "form": "ProfileForm",
+      "submit": "update_profile"
+    },
+    "ReviewForm": {
+      "doc": null,
+      "fields": [
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Product",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "product_id",
+          "pattern": null,
+          "required": true,
+          "type": "int"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Author",
+          "max": null,
+          "max_length": null,
+          "min": null,
+          "min_length": null,
+          "name": "customer_id",
+          "pattern": null,
+          "required": true,
+          "type": "int"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Stars",
+          "max": 5,
+          "max_length": null,
+          "min": 1,
+          "min_length": null,
+          "name": "rating",
+          "pattern": null,
+          "required": true,
+          "type": "int"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Title",
+          "max": null,
+          "max_length": 120,
+          "min": null,
+          "min_length": 3,
+          "name": "title",
+          "pattern": null,
+          "required": true,
+          "type": "str"
+        },
+        {
+          "choices": null,
+          "doc": null,
+          "label": "Your review",
+          "max": null,
+          "max_length": 5000,
+          "min": null,
+          "min_length": 20,
+          "name": "body",
+          "pattern": null,
+          "required": true,
+          "type": "str"
+        }
+      ],
+      "form": "ReviewForm",
+      "submit": "post_review"
+    }
+  },
+  "functions": {
+    "add_address": {
+      "auth": {"kind":"user","level":"user"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"recipient","type":{"kind":"primitive","name":"str"}},
+        {"name":"line1","type":{"kind":"primitive","name":"str"}},
+        {
+          "default": null,
+          "name": "line2",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        },
+        {"name":"postal_code","type":{"kind":"primitive","name":"str"}},
+        {"name":"city","type":{"kind":"primitive","name":"str"}},
+        {"name":"country","type":{"kind":"primitive","name":"str"}}
+      ],
+      "returns": {"kind":"named","name":"Address","ref":"type"},
+      "websocket": false
+    },
+    "add_to_cart": {
+      "auth": {"kind":"user","level":"user"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"}
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},
+        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},
+        {"default":1,"name":"quantity","type":{"kind":"primitive","name":"int"}}
+      ],
+      "returns": {"kind":"named","name":"Cart","ref":"type"},
+      "websocket": true
+    },
+    "adjust_stock": {
+      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{},"context":"back_office","tier":"exact"},
+        {
+          "bindings": {"product_id":"product_id","warehouse_id":"warehouse_id"},
+          "context": "inventory",
+          "tier": "exact"
+        },
+        {"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"}
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"delta","type":{"kind":"primitive","name":"int"}},
+        {
+          "default": null,
+          "name": "reason",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        }
+      ],
+      "returns": {"kind":"named","name":"StockLevel","ref":"type"},
+      "websocket": true
+    },
+    "banners": {
+      "auth": {"kind":"public","level":"public"},
+      "context": "storefront",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [],
+      "returns": {"item":{"kind":"named","name":"Banner","ref":"type"},"kind":"list"},
+      "websocket": false
+    },
+    "cancel_order": {
+      "auth": {"kind":"user","level":"user"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"},
+        {
+          "bindings": {"customer_id":"customer_id","order_id":"order_id"},
+          "context": "order",
+          "tier": "exact"
+        }
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"order_id","type":{"kind":"primitive","name":"int64"}},
+        {
+          "default": null,
+          "name": "reason",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        }
+      ],
+      "returns": {"kind":"named","name":"OrderDetail","ref":"type"},
+      "websocket": false
+    },
+    "cart_contents": {
+      "auth": {"kind":"user","level":"user"},
+      "context": "cart",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}}],
+      "returns": {"kind":"named","name":"Cart","ref":"type"},
+      "websocket": false
+    },
+    "cart_count": {
+      "auth": {"kind":"user","level":"user"},
+      "context": "cart",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [{"name":"cart_id","type":{"kind":"primitive","name":"uuid"}}],
+      "returns": {"kind":"primitive","name":"int"},
+      "websocket": false
+    },
+    "category_page": {
+      "auth": {"kind":"public","level":"public"},
+      "context": "category",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [{"name":"category_id","type":{"kind":"primitive","name":"int64"}}],
+      "returns": {"kind":"named","name":"CategoryPage","ref":"type"},
+      "websocket": false
+    },
+    "category_products": {
+      "auth": {"kind":"public","level":"public"},
+      "context": "category",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [{"name":"category_id","type":{"kind":"primitive","name":"int64"}}],
+      "returns": {
+        "item": {"kind":"named","name":"ProductCard","ref":"shape"},
+        "kind": "list"
+      },
+      "websocket": false
+    },
+    "checkout": {
+      "auth": {"kind":"user","level":"user"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"},
+        {"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"},
+        {"bindings":{},"context":"inventory","tier":"global"},
+        {"bindings":{"customer_id":"customer_id"},"context":"order","tier":"partial"}
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},
+        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"shipping_address_id","type":{"kind":"primitive","name":"int64"}},
+        {
+          "name": "payment_method",
+          "type": {"kind":"named","name":"PaymentMethod","ref":"enum"}
+        },
+        {"default":false,"name":"gift_wrap","type":{"kind":"primitive","name":"bool"}},
+        {
+          "default": null,
+          "name": "delivery_date",
+          "type": {"inner":{"kind":"primitive","name":"date"},"kind":"nullable"}
+        },
+        {
+          "default": null,
+          "name": "notes",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        }
+      ],
+      "returns": {"kind":"named","name":"OrderDetail","ref":"type"},
+      "websocket": false
+    },
+    "customer_addresses": {
+      "auth": {"kind":"user","level":"user"},
+      "context": "customer",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],
+      "returns": {"item":{"kind":"named","name":"Address","ref":"type"},"kind":"list"},
+      "websocket": false
+    },
+    "customer_profile": {
+      "auth": {"kind":"user","level":"user"},
+      "context": "customer",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],
+      "returns": {"kind":"named","name":"CustomerProfile","ref":"type"},
+      "websocket": false
+    },
+    "featured_products": {
+      "auth": {"kind":"public","level":"public"},
+      "context": "storefront",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [],
+      "returns": {
+        "item": {"kind":"named","name":"ProductCard","ref":"shape"},
+        "kind": "list"
+      },
+      "websocket": false
+    },
+    "health": {
+      "auth": {"kind":"public","level":"public"},
+      "context": null,
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [],
+      "returns": {"kind":"primitive","name":"str"},
+      "websocket": false
+    },
+    "low_stock_report": {
+      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},
+      "context": "back_office",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [],
+      "returns": {
+        "item": {"kind":"named","name":"StockLevel","ref":"type"},
+        "kind": "list"
+      },
+      "websocket": false
+    },
+    "moderate_review": {
+      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},
+      "context": null,
+      "invalidates": [{"bindings":{},"context":"reviews","tier":"global"}],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"review_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"approved","type":{"kind":"primitive","name":"bool"}}
+      ],
+      "returns": null,
+      "websocket": false
+    },
+    "navigation": {
+      "auth": {"kind":"public","level":"public"},
+      "context": "storefront",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [],
+      "returns": {
+        "item": {"kind":"named","name":"CategoryLink","ref":"shape"},
+        "kind": "list"
+      },
+      "websocket": false
+    },
+    "order_detail": {
+      "auth": {"kind":"user","level":"user"},
+      "context": "order",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [
+        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"order_id","type":{"kind":"primitive","name":"int64"}}
+      ],
+      "returns": {"kind":"named","name":"OrderDetail","ref":"type"},
+      "websocket": false
+    },
+    "order_history": {
+      "auth": {"kind":"user","level":"user"},
+      "context": "customer",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [{"name":"customer_id","type":{"kind":"primitive","name":"int64"}}],
+      "returns": {
+        "item": {"kind":"named","name":"OrderRow","ref":"shape"},
+        "kind": "list"
+      },
+      "websocket": false
+    },
+    "pending_orders": {
+      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},
+      "context": "back_office",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [],
+      "returns": {
+        "item": {"kind":"named","name":"OrderRow","ref":"shape"},
+        "kind": "list"
+      },
+      "websocket": false
+    },
+    "post_review": {
+      "auth": {"kind":"user","level":"user"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"},
+        {"bindings":{"product_id":"product_id"},"context":"reviews","tier":"exact"}
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"rating","type":{"kind":"primitive","name":"int"}},
+        {"name":"title","type":{"kind":"primitive","name":"str"}},
+        {"name":"body","type":{"kind":"primitive","name":"str"}}
+      ],
+      "returns": {"kind":"named","name":"ReviewView","ref":"shape"},
+      "websocket": true
+    },
+    "product_detail": {
+      "auth": {"kind":"public","level":"public"},
+      "context": "product",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],
+      "returns": {"kind":"named","name":"ProductDetail","ref":"type"},
+      "websocket": false
+    },
+    "product_reviews": {
+      "auth": {"kind":"public","level":"public"},
+      "context": "reviews",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],
+      "returns": {
+        "item": {"kind":"named","name":"ReviewView","ref":"shape"},
+        "kind": "list"
+      },
+      "websocket": false
+    },
+    "publish_price_list": {
+      "auth": {"claim":"role","kind":"guard","level":"admin","value":"admin"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{},"context":"category","tier":"global"},
+        {"bindings":{},"context":"product","tier":"global"},
+        {"bindings":{},"context":"storefront","tier":"exact"}
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"price_list_id","type":{"kind":"primitive","name":"int64"}},
+        {
+          "default": null,
+          "name": "effective_at",
+          "type": {"inner":{"kind":"primitive","name":"datetime"},"kind":"nullable"}
+        }
+      ],
+      "returns": {"kind":"primitive","name":"int"},
+      "websocket": false
+    },
+    "rating_summary": {
+      "auth": {"kind":"public","level":"public"},
+      "context": "reviews",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],
+      "returns": {"kind":"named","name":"RatingSummary","ref":"type"},
+      "websocket": false
+    },
+    "receive_shipment": {
+      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{},"context":"back_office","tier":"exact"},
+        {
+          "bindings": {"warehouse_id":"warehouse_id"},
+          "context": "inventory",
+          "tier": "partial"
+        }
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"reference","type":{"kind":"primitive","name":"str"}}
+      ],
+      "returns": null,
+      "websocket": false
+    },
+    "refund_order": {
+      "auth": {"claim":"role","kind":"guard","level":"admin","value":"admin"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{},"context":"back_office","tier":"exact"},
+        {"bindings":{"order_id":"order_id"},"context":"order","tier":"partial"}
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"order_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"amount","type":{"kind":"primitive","name":"decimal"}},
+        {
+          "default": null,
+          "name": "note",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        }
+      ],
+      "returns": {"kind":"named","name":"OrderDetail","ref":"type"},
+      "websocket": false
+    },
+    "reindex_search": {
+      "auth": {"claim":"role","kind":"guard","level":"admin","value":"admin"},
+      "context": null,
+      "invalidates": [],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [],
+      "returns": {"kind":"primitive","name":"int"},
+      "websocket": false
+    },
+    "related_products": {
+      "auth": {"kind":"public","level":"public"},
+      "context": "product",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [{"name":"product_id","type":{"kind":"primitive","name":"int64"}}],
+      "returns": {
+        "item": {"kind":"named","name":"ProductCard","ref":"shape"},
+        "kind": "list"
+      },
+      "websocket": false
+    },
+    "remove_address": {
+      "auth": {"kind":"user","level":"user"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"address_id","type":{"kind":"primitive","name":"int64"}}
+      ],
+      "returns": null,
+      "websocket": false
+    },
+    "remove_from_cart": {
+      "auth": {"kind":"user","level":"user"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"}
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},
+        {"name":"product_id","type":{"kind":"primitive","name":"int64"}}
+      ],
+      "returns": {"kind":"named","name":"Cart","ref":"type"},
+      "websocket": false
+    },
+    "sales_dashboard": {
+      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},
+      "context": "back_office",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [],
+      "returns": {"kind":"named","name":"SalesStats","ref":"type"},
+      "websocket": false
+    },
+    "search_products": {
+      "auth": {"kind":"public","level":"public"},
+      "context": null,
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [
+        {"name":"query","type":{"kind":"primitive","name":"str"}},
+        {
+          "default": null,
+          "name": "category_id",
+          "type": {"inner":{"kind":"primitive","name":"int64"},"kind":"nullable"}
+        },
+        {
+          "default": "relevance",
+          "name": "sort",
+          "type": {"kind":"named","name":"SortOrder","ref":"enum"}
+        },
+        {"default":1,"name":"page","type":{"kind":"primitive","name":"int"}},
+        {"default":24,"name":"page_size","type":{"kind":"primitive","name":"int"}}
+      ],
+      "returns": {"kind":"named","name":"SearchResults","ref":"type"},
+      "websocket": false
+    },
+    "set_featured_products": {
+      "auth": {"claim":"role","kind":"guard","level":"admin","value":"admin"},
+      "context": null,
+      "invalidates": [{"bindings":{},"context":"storefront","tier":"exact"}],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {
+          "name": "product_ids",
+          "type": {"item":{"kind":"primitive","name":"int64"},"kind":"list"}
+        }
+      ],
+      "returns": null,
+      "websocket": false
+    },
+    "ship_order": {
+      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{},"context":"back_office","tier":"exact"},
+        {"bindings":{"customer_id":"buyer_id"},"context":"customer","tier":"exact"},
+        {
+          "bindings": {"customer_id":"buyer_id","order_id":"order_id"},
+          "context": "order",
+          "tier": "exact"
+        }
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"order_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"buyer_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"carrier","type":{"kind":"primitive","name":"str"}},
+        {"name":"tracking_number","type":{"kind":"primitive","name":"str"}}
+      ],
+      "returns": {"kind":"named","name":"OrderDetail","ref":"type"},
+      "websocket": true
+    },
+    "shipping_quote": {
+      "auth": {"kind":"user","level":"user"},
+      "context": null,
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [
+        {"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},
+        {"name":"country","type":{"kind":"primitive","name":"str"}},
+        {"name":"postal_code","type":{"kind":"primitive","name":"str"}}
+      ],
+      "returns": {"kind":"named","name":"Money","ref":"type"},
+      "websocket": false
+    },
+    "stock_level": {
+      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},
+      "context": "inventory",
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [
+        {"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"product_id","type":{"kind":"primitive","name":"int64"}}
+      ],
+      "returns": {"kind":"named","name":"StockLevel","ref":"type"},
+      "websocket": false
+    },
+    "subscribe_newsletter": {
+      "auth": {"kind":"public","level":"public"},
+      "context": null,
+      "invalidates": [],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"email","type":{"kind":"primitive","name":"str"}},
+        {"default":"en","name":"locale","type":{"kind":"primitive","name":"str"}}
+      ],
+      "returns": null,
+      "websocket": false
+    },
+    "suggest_products": {
+      "auth": {"kind":"public","level":"public"},
+      "context": null,
+      "invalidates": [],
+      "kind": "query",
+      "multipart": false,
+      "params": [
+        {"name":"prefix","type":{"kind":"primitive","name":"str"}},
+        {"default":8,"name":"limit","type":{"kind":"primitive","name":"int"}}
+      ],
+      "returns": {"item":{"kind":"primitive","name":"str"},"kind":"list"},
+      "websocket": true
+    },
+    "update_cart_line": {
+      "auth": {"kind":"user","level":"user"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{"cart_id":"cart_id"},"context":"cart","tier":"exact"}
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"cart_id","type":{"kind":"primitive","name":"uuid"}},
+        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"quantity","type":{"kind":"primitive","name":"int"}}
+      ],
+      "returns": {"kind":"named","name":"Cart","ref":"type"},
+      "websocket": true
+    },
+    "update_product": {
+      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{"category_id":"category_id"},"context":"category","tier":"exact"},
+        {"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"},
+        {"bindings":{},"context":"storefront","tier":"exact"}
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"category_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"name","type":{"kind":"primitive","name":"str"}},
+        {"name":"description","type":{"kind":"primitive","name":"str"}},
+        {"name":"price","type":{"kind":"primitive","name":"decimal"}}
+      ],
+      "returns": {"kind":"named","name":"ProductCard","ref":"shape"},
+      "websocket": false
+    },
+    "update_profile": {
+      "auth": {"kind":"user","level":"user"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}
+      ],
+      "kind": "mutation",
+      "multipart": false,
+      "params": [
+        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"display_name","type":{"kind":"primitive","name":"str"}},
+        {"name":"email","type":{"kind":"primitive","name":"str"}},
+        {
+          "default": null,
+          "name": "website",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        },
+        {
+          "default": false,
+          "name": "marketing_opt_in",
+          "type": {"kind":"primitive","name":"bool"}
+        }
+      ],
+      "returns": {"kind":"named","name":"CustomerProfile","ref":"type"},
+      "websocket": false
+    },
+    "upload_avatar": {
+      "auth": {"kind":"user","level":"user"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{"customer_id":"customer_id"},"context":"customer","tier":"exact"}
+      ],
+      "kind": "mutation",
+      "multipart": true,
+      "params": [
+        {"name":"customer_id","type":{"kind":"primitive","name":"int64"}},
+        {
+          "name": "avatar",
+          "type": {"kind":"upload"},
+          "upload": {
+            "content_types": ["image/jpeg","image/png","image/webp"],
+            "max_size": 2000000
+          }
+        }
+      ],
+      "returns": {"kind":"named","name":"ImageRef","ref":"type"},
+      "websocket": false
+    },
+    "upload_product_image": {
+      "auth": {"claim":"is_staff","kind":"guard","level":"staff"},
+      "context": null,
+      "invalidates": [
+        {"bindings":{"product_id":"product_id"},"context":"product","tier":"exact"}
+      ],
+      "kind": "mutation",
+      "multipart": true,
+      "params": [
+        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},
+        {
+          "name": "image",
+          "type": {"kind":"upload"},
+          "upload": {
+            "content_types": ["image/jpeg","image/png","image/webp"],
+            "max_size": 10000000
+          }
+        },
+        {
+          "default": null,
+          "name": "alt",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        }
+      ],
+      "returns": {"kind":"named","name":"ImageRef","ref":"type"},
+      "websocket": false
+    }
+  },
+  "schema": {
+    "enums": {
+      "Currency": ["EUR","USD","GBP"],
+      "OrderStatus": ["pending","paid","shipped","delivered","cancelled","refunded"],
+      "PaymentMethod": ["card","paypal","bank_transfer"],
+      "SortOrder": ["relevance","price_asc","price_desc","newest"],
+      "StockStatus": ["in_stock","low_stock","out_of_stock","preorder"]
+    },
+    "records": {
+      "Address": [
+        {"name":"id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"recipient","type":{"kind":"primitive","name":"str"}},
+        {"name":"line1","type":{"kind":"primitive","name":"str"}},
+        {
+          "default": null,
+          "name": "line2",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        },
+        {"name":"postal_code","type":{"kind":"primitive","name":"str"}},
+        {"name":"city","type":{"kind":"primitive","name":"str"}},
+        {"name":"country","type":{"kind":"primitive","name":"str"}}
+      ],
+      "AuthorName": [
+        {"name":"id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"display_name","type":{"kind":"primitive","name":"str"}}
+      ],
+      "Banner": [
+        {"name":"title","type":{"kind":"primitive","name":"str"}},
+        {"name":"image","type":{"kind":"named","name":"ImageRef","ref":"type"}},
+        {
+          "name": "link",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        }
+      ],
+      "Cart": [
+        {"name":"id","type":{"kind":"primitive","name":"uuid"}},
+        {
+          "name": "lines",
+          "type": {
+            "item": {"kind":"named","name":"CartLine","ref":"type"},
+            "kind": "list"
+          }
+        },
+        {"name":"subtotal","type":{"kind":"named","name":"Money","ref":"type"}},
+        {"name":"item_count","type":{"kind":"primitive","name":"int"}}
+      ],
+      "CartLine": [
+        {"name":"product","type":{"kind":"named","name":"ProductCard","ref":"shape"}},
+        {"name":"quantity","type":{"kind":"primitive","name":"int"}},
+        {"name":"unit_price","type":{"kind":"named","name":"Money","ref":"type"}},
+        {"name":"line_total","type":{"kind":"named","name":"Money","ref":"type"}}
+      ],
+      "CategoryLink": [
+        {"name":"id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"slug","type":{"kind":"primitive","name":"str"}},
+        {"name":"name","type":{"kind":"primitive","name":"str"}}
+      ],
+      "CategoryPage": [
+        {"name":"category","type":{"kind":"named","name":"CategoryLink","ref":"shape"}},
+        {
+          "name": "breadcrumbs",
+          "type": {
+            "item": {"kind":"named","name":"CategoryLink","ref":"shape"},
+            "kind": "list"
+          }
+        },
+        {
+          "name": "children",
+          "type": {
+            "item": {"kind":"named","name":"CategoryLink","ref":"shape"},
+            "kind": "list"
+          }
+        },
+        {"name":"product_count","type":{"kind":"primitive","name":"int"}}
+      ],
+      "CustomerProfile": [
+        {"name":"id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"email","type":{"kind":"primitive","name":"str"}},
+        {"name":"display_name","type":{"kind":"primitive","name":"str"}},
+        {
+          "name": "avatar",
+          "type": {
+            "inner": {"kind":"named","name":"ImageRef","ref":"type"},
+            "kind": "nullable"
+          }
+        },
+        {
+          "name": "website",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        },
+        {
+          "default": false,
+          "name": "marketing_opt_in",
+          "type": {"kind":"primitive","name":"bool"}
+        },
+        {
+          "name": "addresses",
+          "type": {"item":{"kind":"named","name":"Address","ref":"type"},"kind":"list"}
+        }
+      ],
+      "FacetCount": [
+        {"name":"value","type":{"kind":"primitive","name":"str"}},
+        {"name":"count","type":{"kind":"primitive","name":"int"}}
+      ],
+      "ImageRef": [
+        {"name":"url","type":{"kind":"primitive","name":"str"}},
+        {"name":"width","type":{"kind":"primitive","name":"int"}},
+        {"name":"height","type":{"kind":"primitive","name":"int"}},
+        {
+          "default": null,
+          "name": "alt",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        }
+      ],
+      "Money": [
+        {"name":"amount","type":{"kind":"primitive","name":"decimal"}},
+        {
+          "default": "EUR",
+          "name": "currency",
+          "type": {"kind":"named","name":"Currency","ref":"enum"}
+        }
+      ],
+      "OrderDetail": [
+        {"name":"order","type":{"kind":"named","name":"OrderRow","ref":"shape"}},
+        {
+          "name": "shipping_address",
+          "type": {"kind":"named","name":"Address","ref":"type"}
+        },
+        {
+          "name": "payment_method",
+          "type": {"kind":"named","name":"PaymentMethod","ref":"enum"}
+        },
+        {
+          "name": "tracking_url",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        },
+        {
+          "name": "timeline",
+          "type": {
+            "item": {"kind":"named","name":"OrderEvent","ref":"type"},
+            "kind": "list"
+          }
+        }
+      ],
+      "OrderEvent": [
+        {"name":"at","type":{"kind":"primitive","name":"datetime"}},
+        {"name":"status","type":{"kind":"named","name":"OrderStatus","ref":"enum"}},
+        {
+          "name": "note",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        }
+      ],
+      "OrderItemRow": [
+        {"name":"id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"quantity","type":{"kind":"primitive","name":"int"}},
+        {"name":"unit_price","type":{"kind":"primitive","name":"decimal"}},
+        {
+          "name": "product",
+          "type": {
+            "inner": {"kind":"named","name":"ProductCard","ref":"shape"},
+            "kind": "nullable"
+          }
+        }
+      ],
+      "OrderRow": [
+        {"name":"id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"status","type":{"kind":"primitive","name":"str"}},
+        {"name":"placed_at","type":{"kind":"primitive","name":"datetime"}},
+        {"name":"total","type":{"kind":"primitive","name":"decimal"}},
+        {"name":"currency","type":{"kind":"primitive","name":"str"}},
+        {
+          "name": "items",
+          "type": {
+            "item": {"kind":"named","name":"OrderItemRow","ref":"shape"},
+            "kind": "list"
+          }
+        }
+      ],
+      "PageInfo": [
+        {"name":"page","type":{"kind":"primitive","name":"int"}},
+        {"name":"page_size","type":{"kind":"primitive","name":"int"}},
+        {"name":"total","type":{"kind":"primitive","name":"int64"}},
+        {"name":"has_next","type":{"kind":"primitive","name":"bool"}}
+      ],
+      "ProductCard": [
+        {"name":"id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"slug","type":{"kind":"primitive","name":"str"}},
+        {"name":"name","type":{"kind":"primitive","name":"str"}},
+        {"name":"price","type":{"kind":"primitive","name":"decimal"}},
+        {"name":"currency","type":{"kind":"primitive","name":"str"}},
+        {
+          "name": "category",
+          "type": {
+            "inner": {"kind":"named","name":"CategoryLink","ref":"shape"},
+            "kind": "nullable"
+          }
+        },
+        {
+          "name": "images",
+          "type": {
+            "item": {"kind":"named","name":"ProductImageView","ref":"shape"},
+            "kind": "list"
+          }
+        }
+      ],
+      "ProductDetail": [
+        {"name":"card","type":{"kind":"named","name":"ProductCard","ref":"shape"}},
+        {"name":"description","type":{"kind":"primitive","name":"str"}},
+        {
+          "name": "images",
+          "type": {
+            "item": {"kind":"named","name":"ImageRef","ref":"type"},
+            "kind": "list"
+          }
+        },
+        {
+          "name": "attributes",
+          "type": {"kind":"map","value":{"kind":"primitive","name":"str"}}
+        },
+        {"name":"stock","type":{"kind":"named","name":"StockStatus","ref":"enum"}},
+        {
+          "name": "rating",
+          "type": {"inner":{"kind":"primitive","name":"float"},"kind":"nullable"}
+        },
+        {"default":0,"name":"review_count","type":{"kind":"primitive","name":"int"}}
+      ],
+      "ProductImageView": [
+        {"name":"url","type":{"kind":"primitive","name":"str"}},
+        {"name":"width","type":{"kind":"primitive","name":"int"}},
+        {"name":"height","type":{"kind":"primitive","name":"int"}},
+        {
+          "name": "alt",
+          "type": {"inner":{"kind":"primitive","name":"str"},"kind":"nullable"}
+        }
+      ],
+      "RatingSummary": [
+        {
+          "name": "average",
+          "type": {"inner":{"kind":"primitive","name":"float"},"kind":"nullable"}
+        },
+        {"name":"count","type":{"kind":"primitive","name":"int"}},
+        {
+          "name": "histogram",
+          "type": {"kind":"map","value":{"kind":"primitive","name":"int"}}
+        }
+      ],
+      "ReviewView": [
+        {"name":"id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"rating","type":{"kind":"primitive","name":"int"}},
+        {"name":"title","type":{"kind":"primitive","name":"str"}},
+        {"name":"body","type":{"kind":"primitive","name":"str"}},
+        {"name":"created_at","type":{"kind":"primitive","name":"datetime"}},
+        {
+          "name": "author",
+          "type": {
+            "inner": {"kind":"named","name":"AuthorName","ref":"shape"},
+            "kind": "nullable"
+          }
+        }
+      ],
+      "SalesStats": [
+        {"name":"revenue_today","type":{"kind":"named","name":"Money","ref":"type"}},
+        {"name":"orders_today","type":{"kind":"primitive","name":"int"}},
+        {
+          "name": "average_basket",
+          "type": {
+            "inner": {"kind":"named","name":"Money","ref":"type"},
+            "kind": "nullable"
+          }
+        },
+        {
+          "name": "revenue_by_currency",
+          "type": {"kind":"map","value":{"kind":"named","name":"Money","ref":"type"}}
+        },
+        {
+          "name": "top_products",
+          "type": {
+            "item": {"kind":"named","name":"ProductCard","ref":"shape"},
+            "kind": "list"
+          }
+        }
+      ],
+      "SearchResults": [
+        {
+          "name": "items",
+          "type": {
+            "item": {"kind":"named","name":"ProductCard","ref":"shape"},
+            "kind": "list"
+          }
+        },
+        {"name":"page","type":{"kind":"named","name":"PageInfo","ref":"type"}},
+        {
+          "name": "facets",
+          "type": {
+            "kind": "map",
+            "value": {
+              "item": {"kind":"named","name":"FacetCount","ref":"type"},
+              "kind": "list"
+            }
+          }
+        }
+      ],
+      "StockLevel": [
+        {"name":"warehouse_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"product_id","type":{"kind":"primitive","name":"int64"}},
+        {"name":"on_hand","type":{"kind":"primitive","name":"int"}},
+        {"name":"reserved","type":{"kind":"primitive","name":"int"}},
+        {"name":"status","type":{"kind":"named","name":"StockStatus","ref":"enum"}}
+      ]
+    }
+  }
+}"#;
 
-pub const ROUTES_JSON: &str = r#"[["GET","session/","session",null],["POST","call/","call",null],["GET","manifest/","manifest",null],["GET","ir/","ir",null],["WS","ws/","ws",null],["POST","auth/logout/","auth_logout",null],["POST","auth/mwt/","auth_mwt",null],["POST","auth/refresh/","auth_refresh",null],["POST","auth/token/","auth_token",null],["GET","ctx/back_office/","bundle","back_office"],["GET","ctx/cart/","bundle","cart"],["GET","ctx/category/","bundle","category"],["GET","ctx/customer/","bundle","customer"],["GET","ctx/inventory/","bundle","inventory"],["GET","ctx/order/","bundle","order"],["GET","ctx/product/","bundle","product"],["GET","ctx/reviews/","bundle","reviews"],["GET","ctx/storefront/","bundle","storefront"],["GET","render/category/","render","category"],["GET","render/order/","render","order"],["GET","render/product/","render","product"],["GET","render/reviews/","render","reviews"],["GET","render/storefront/","render","storefront"],["GET","form/AddressForm/","form_schema","AddressForm"],["POST","form/AddressForm/validate/","form_validate","AddressForm"],["POST","form/AddressForm/submit/","form_submit","AddressForm"],["GET","form/CheckoutForm/","form_schema","CheckoutForm"],["POST","form/CheckoutForm/validate/","form_validate","CheckoutForm"],["POST","form/CheckoutForm/submit/","form_submit","CheckoutForm"],["GET","form/NewsletterForm/","form_schema","NewsletterForm"],["POST","form/NewsletterForm/validate/","form_validate","NewsletterForm"],["POST","form/NewsletterForm/submit/","form_submit","NewsletterForm"],["GET","form/ProductForm/","form_schema","ProductForm"],["POST","form/ProductForm/validate/","form_validate","ProductForm"],["POST","form/ProductForm/submit/","form_submit","ProductForm"],["GET","form/ProfileForm/","form_schema","ProfileForm"],["POST","form/ProfileForm/validate/","form_validate","ProfileForm"],["POST","form/ProfileForm/submit/","form_submit","ProfileForm"],["GET","form/ReviewForm/","form_schema","ReviewForm"],["POST","form/ReviewForm/validate/","form_validate","ReviewForm"],["POST","form/ReviewForm/submit/","form_submit","ReviewForm"]]"#;
+pub const ROUTES_JSON: &str = r#"[
+  ["GET","session/","session",null],
+  ["POST","call/","call",null],
+  ["GET","manifest/","manifest",null],
+  ["GET","ir/","ir",null],
+  ["WS","ws/","ws",null],
+  ["POST","auth/logout/","auth_logout",null],
+  ["POST","auth/mwt/","auth_mwt",null],
+  ["POST","auth/refresh/","auth_refresh",null],
+  ["POST","auth/token/","auth_token",null],
+  ["GET","ctx/back_office/","bundle","back_office"],
+  ["GET","ctx/cart/","bundle","cart"],
+  ["GET","ctx/category/","bundle","category"],
+  ["GET","ctx/customer/","bundle","customer"],
+  ["GET","ctx/inventory/","bundle","inventory"],
+  ["GET","ctx/order/","bundle","order"],
+  ["GET","ctx/product/","bundle","product"],
+  ["GET","ctx/reviews/","bundle","reviews"],
+  ["GET","ctx/storefront/","bundle","storefront"],
+  ["GET","render/category/","render","category"],
+  ["GET","render/order/","render","order"],
+  ["GET","render/product/","render","product"],
+  ["GET","render/reviews/","render","reviews"],
+  ["GET","render/storefront/","render","storefront"],
+  ["GET","form/AddressForm/","form_schema","AddressForm"],
+  ["POST","form/AddressForm/validate/","form_validate","AddressForm"],
+  ["POST","form/AddressForm/submit/","form_submit","AddressForm"],
+  ["GET","form/CheckoutForm/","form_schema","CheckoutForm"],
+  ["POST","form/CheckoutForm/validate/","form_validate","CheckoutForm"],
+  ["POST","form/CheckoutForm/submit/","form_submit","CheckoutForm"],
+  ["GET","form/NewsletterForm/","form_schema","NewsletterForm"],
+  ["POST","form/NewsletterForm/validate/","form_validate","NewsletterForm"],
+  ["POST","form/NewsletterForm/submit/","form_submit","NewsletterForm"],
+  ["GET","form/ProductForm/","form_schema","ProductForm"],
+  ["POST","form/ProductForm/validate/","form_validate","ProductForm"],
+  ["POST","form/ProductForm/submit/","form_submit","ProductForm"],
+  ["GET","form/ProfileForm/","form_schema","ProfileForm"],
+  ["POST","form/ProfileForm/validate/","form_validate","ProfileForm"],
+  ["POST","form/ProfileForm/submit/","form_submit","ProfileForm"],
+  ["GET","form/ReviewForm/","form_schema","ReviewForm"],
+  ["POST","form/ReviewForm/validate/","form_validate","ReviewForm"],
+  ["POST","form/ReviewForm/submit/","form_submit","ReviewForm"]
+]"#;
 
 pub const MANIFEST_JSON: &str = r#"{"contexts":{"back_office":{"affected_by":["adjust_stock","receive_shipment","refund_order","ship_order"],"auth":"staff","cache":{"ttl":10,"vary":"identity"},"members":["low_stock_report","pending_orders","sales_dashboard"],"params":[],"path":"/api/mizan/ctx/back_office/","render_strategy":"csr"},"cart":{"affected_by":["add_to_cart","checkout","remove_from_cart","update_cart_line"],"auth":"user","cache":{"ttl":0,"vary":"identity"},"members":["cart_contents","cart_count"],"params":[{"name":"cart_id","type":"uuid"}],"path":"/api/mizan/ctx/cart/","render_strategy":"csr"},"category":{"affected_by":["publish_price_list","update_product"],"auth":"public","cache":{"ttl":120,"vary":"public"},"members":["category_page","category_products"],"params":[{"name":"category_id","type":"int64"}],"path":"/api/mizan/ctx/category/","render_strategy":"ssr"},"customer":{"affected_by":["add_address","cancel_order","checkout","remove_address","ship_order","update_profile","upload_avatar"],"auth":"user","cache":{"ttl":30,"vary":"identity"},"members":["customer_addresses","customer_profile","order_history"],"params":[{"name":"customer_id","type":"int64"}],"path":"/api/mizan/ctx/customer/","render_strategy":"csr"},"inventory":{"affected_by":["adjust_stock","checkout","receive_shipment"],"auth":"staff","cache":{"ttl":5,"vary":"identity"},"members":["stock_level"],"params":[{"name":"warehouse_id","type":"int64"},{"name":"product_id","type":"int64"}],"path":"/api/mizan/ctx/inventory/","render_strategy":"csr"},"order":{"affected_by":["cancel_order","checkout","refund_order","ship_order"],"auth":"user","cache":{"ttl":15,"vary":"identity"},"members":["order_detail"],"params":[{"name":"customer_id","type":"int64"},{"name":"order_id","type":"int64"}],"path":"/api/mizan/ctx/order/","render_strategy":"ssr"},"product":{"affected_by":["adjust_stock","post_review","publish_price_list","update_product","upload_product_image"],"auth":"public","cache":{"ttl":60,"vary":"public"},"members":["product_detail","related_products"],"params":[{"name":"product_id","type":"int64"}],"path":"/api/mizan/ctx/product/","render_strategy":"psr"},"reviews":{"affected_by":["moderate_review","post_review"],"auth":"public","cache":{"ttl":120,"vary":"public"},"members":["product_reviews","rating_summary"],"params":[{"name":"product_id","type":"int64"}],"path":"/api/mizan/ctx/reviews/","render_strategy":"ssr"},"storefront":{"affected_by":["publish_price_list","set_featured_products","update_product"],"auth":"public","cache":{"ttl":300,"vary":"public"},"members":["banners","featured_products","navigation"],"params":[],"path":"/api/mizan/ctx/storefront/","render_strategy":"static"}},"identity":{"cookie":"mizan_mwt","header":"X-Mizan-MWT","ttl":300},"invalidation_header":"X-Mizan-Invalidate","prefix":"/api/mizan/","protocol":1}"#;
 
