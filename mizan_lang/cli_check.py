@@ -19,7 +19,8 @@ OptionalPaths = Annotated[list[Path] | None, typer.Argument(
     help=PATHS_HELP + " Default: the roots of mizan.toml.", show_default=False,
     metavar="[PATH]...")]
 Watch = Annotated[bool, typer.Option(
-    "--watch", "-w", help="Run again whenever a .mizan file or mizan.toml changes (Ctrl-C stops).")]
+    "--watch", "-w", help="Run again whenever a .mizan file under the paths (or the roots) "
+    "changes (Ctrl-C stops).")]
 NoCache = Annotated[bool, typer.Option(
     "--no-cache", help="Check from scratch: neither read nor write the result cache "
     "(~/.cache/mizan-lang; MIZAN_CACHE_DIR moves it, MIZAN_CACHE=off disables it).")]

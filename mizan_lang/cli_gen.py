@@ -32,7 +32,7 @@ Exit codes: 0 done (or up to date), 1 spec errors, stale files with
 
 Without --target and --out, every target of mizan.toml is generated from
 its roots (`gen --check` then checks them all: the CI step). --watch
-generates again whenever a .mizan file or mizan.toml changes.
+generates again whenever a .mizan file under the roots changes.
 
 Examples:
 

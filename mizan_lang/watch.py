@@ -1,5 +1,6 @@
-"""`--watch`: run a command once, then again each time a spec file or the
-project config changes (watchfiles: native file events, not polling)."""
+"""`--watch`: run a command once, then again each time a `.mizan` file under
+the watched folders changes (watchfiles: native file events, not polling).
+The project config is read once, when the command starts."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable, Iterable
 
 from .cli_common import write_stderr
 
-WATCHED = (".mizan", "mizan.toml")
+WATCHED = (".mizan",)
 
 
 def folders(paths: Iterable[str]) -> list[str]:
