@@ -26,11 +26,7 @@ IR_KDL = (
 MANIFEST_JSON = (
     "{\n"
     '  "contexts": {},\n'
-    '  "identity": {\n'
-    '    "cookie": "mizan_mwt",\n'
-    '    "header": "X-Mizan-MWT",\n'
-    '    "ttl": 300\n'
-    "  },\n"
+    '  "identity": {"cookie":"mizan_mwt","header":"X-Mizan-MWT","ttl":300},\n'
     '  "invalidation_header": "X-Mizan-Invalidate",\n'
     '  "prefix": "/api/mizan/",\n'
     '  "protocol": 1\n'
@@ -40,16 +36,19 @@ MANIFEST_JSON = (
 TABLES_JSON = (
     "{\n"
     '  "auth": {\n'
-    '    "jwt": {"access_ttl":900,"algorithm":"HS256","audience":null,"issuer":null,"refresh_ttl":1209600},\n'
+    '    "jwt": {\n'
+    '      "access_ttl": 900,\n'
+    '      "algorithm": "HS256",\n'
+    '      "audience": null,\n'
+    '      "issuer": null,\n'
+    '      "refresh_ttl": 1209600\n'
+    "    },\n"
     '    "used": false\n'
     "  },\n"
     '  "contexts": {},\n'
     '  "forms": {},\n'
     '  "functions": {},\n'
-    '  "schema": {\n'
-    '    "enums": {},\n'
-    '    "records": {}\n'
-    "  }\n"
+    '  "schema": {"enums":{},"records":{}}\n'
     "}\n"
 )
 
