@@ -36,7 +36,8 @@ const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
 
 /** Python's `datetime.isoformat()` of a UTC moment (+00:00, micros when set). */
 function isoformat(moment: Date): string {
-  const micros = datetimeMicros(moment);
+  // A Date holds milliseconds; the runtime keeps the microseconds beyond them.
+  const micros = moment.getUTCMilliseconds() * 1000 + datetimeMicros(moment);
   const base =
     `${moment.getUTCFullYear()}-${pad(moment.getUTCMonth() + 1)}-${pad(moment.getUTCDate())}` +
     `T${pad(moment.getUTCHours())}:${pad(moment.getUTCMinutes())}:${pad(moment.getUTCSeconds())}`;
