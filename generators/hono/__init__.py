@@ -12,7 +12,10 @@ Every file is spec-derived; the protocol itself is `@mizan-lang/runtime/server`
   method with its decoded arguments;
 - `app.ts`: `createMizanApp(service, config)`, a Hono app with the routes
   of the plan, mountable under any prefix with `app.route()`;
-- `index.ts`: the re-exports.
+- `index.ts`: the re-exports;
+- `shapes.ts` (when the spec has models): the tables as Kysely's `Database`
+  type and each shape's loader (`loadBookCard(db, refine)`), which selects
+  only the columns and relations the shape declares.
 
 `scaffold` writes the implementation module once (`impl.ts`).
 """
@@ -25,6 +28,7 @@ from mizan_lang.plan import Plan
 
 from ..ts.view import RUNTIME_PACKAGE, types_view
 from . import view
+from .shapes_view import shapes_view
 
 LABEL = "hono"
 SYNTAX = "typescript"
@@ -50,6 +54,8 @@ class HonoTarget:
             _render("app.ts", view.app_view(plan)),
             _render("index.ts", {}),
         ]
+        if plan.ir.models:
+            files.append(_render("shapes.ts", shapes_view(plan)))
         return sorted(files, key=lambda f: f.path)
 
     def scaffold(self, plan: Plan, *, package: str, path: str) -> GeneratedFile:
