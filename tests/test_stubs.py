@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 STUBS = REPO / "stubs"
 SHOP = REPO / "examples" / "shop"
-TARGETS = ("fastapi", "django", "hono", "axum")
+TARGETS = ("fastapi", "django", "hono", "axum", "rust-client")
 # The client targets share one folder: their common files are the same bytes
 # (header label `ts`), and each adds its own binding file.
 CLIENT_TARGETS = ("ts", "react", "vue", "svelte")
@@ -33,7 +33,7 @@ def gen_check(target: str, out: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_stubs_are_current(target: str) -> None:
-    folder = STUBS / f"shop_{target}"
+    folder = STUBS / f"shop_{target.replace('-', '_')}"
     assert folder.is_dir(), f"{folder} is missing; see stubs/README.md"
     result = gen_check(target, folder)
     assert result.returncode == 0, (

@@ -32,6 +32,7 @@ TARGETS = {
     "fastapi": "mizan_lang.generators.fastapi",
     "hono": "mizan_lang.generators.hono",
     "react": "mizan_lang.generators.ts:react",
+    "rust-client": "mizan_lang.generators.rust_client",
     "svelte": "mizan_lang.generators.ts:svelte",
     "ts": "mizan_lang.generators.ts",
     "vue": "mizan_lang.generators.ts:vue",

@@ -23,8 +23,8 @@ FIXTURE = REPO / "conformance" / "fixture.mizan"
 SHOP = REPO / "examples" / "shop"
 
 
-def gen(spec: Path, out: Path, *extra: str) -> None:
-    command = [sys.executable, "-m", "mizan_lang", "gen", str(spec), "--target", "axum",
+def gen(spec: Path, out: Path, *extra: str, target: str = "axum") -> None:
+    command = [sys.executable, "-m", "mizan_lang", "gen", str(spec), "--target", target,
                "--out", str(out), *extra]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -7,6 +7,8 @@
 
 pub mod auth;
 pub mod cache;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod errors;
 pub mod forms;
 pub mod invalidation;

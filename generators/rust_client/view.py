@@ -1,0 +1,180 @@
+"""View models of the Rust client crate. The Rust spellings, types and
+rustfmt's layout rules are the Axum target's (`generators/axum/view.py`);
+this module only adds what a client has: its methods, bundles and table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mizan_lang.plan import Plan
+from mizan_lang.plan import model as plan_model
+from mizan_lang.protocol.schema import type_to_json
+
+from ..axum.view import (
+    INDENT,
+    MAX_WIDTH,
+    doc_lines,
+    ident,
+    imports,
+    pascal,
+    raw_string,
+    rust_type,
+    use_line,
+)
+from ..python_common.views import review_json
+
+# Locals of a generated method that a param must not shadow.
+RESERVED_LOCALS = frozenset({"args", "bundle", "files", "result"})
+# Methods of `ApiClient` itself that a function must not take.
+RESERVED_METHODS = frozenset({"new", "runtime"})
+BODY = INDENT * 2
+CHAIN_WIDTH = 60  # rustfmt's chain_width: a longer chain goes one element per line
+
+
+def _local(name: str) -> str:
+    return f"{name}_" if name in RESERVED_LOCALS else ident(name)
+
+
+def _method(name: str) -> str:
+    return f"{name}_" if name in RESERVED_METHODS else ident(name)
+
+
+def _param(param: plan_model.Param, used: set[str]) -> tuple[str, str]:
+    """The param's Rust type and how its value goes into `args` (`put`, or
+    `put_some` for an optional argument whose `None` leaves it out)."""
+    if param.upload is not None:
+        return "UploadFile", ""
+    node = type_to_json(param.type)
+    spelled = rust_type(node, used)
+    nullable = node["kind"] == "nullable"
+    defaults_to_null = param.default is not None and param.default.value is None
+    if not param.required and param.default is not None and not (nullable and defaults_to_null):
+        return f"Option<{spelled}>", "put_some"
+    return spelled, "put"
+
+
+def _chain(indent: str, head: str, receiver: str, calls: list[str]) -> list[str]:
+    """`head receiver.a(..).b(..);` on one line, or as rustfmt breaks a chain
+    that does not fit: every element on its own line."""
+    chain = f"{receiver}{''.join('.' + c for c in calls)}"
+    one = f"{indent}{head}{chain};"
+    if len(chain) <= CHAIN_WIDTH and len(one) <= MAX_WIDTH:
+        return [one]
+    parts = receiver.split(".")
+    lines = [f"{indent}{head}{parts[0]}"]
+    lines += [f"{indent}{INDENT}.{part}" for part in [*parts[1:], *calls]]
+    lines[-1] += ";"
+    return lines
+
+
+def _signature(head: str, params: list[str], returns: str) -> list[str]:
+    """A method's signature and `{` as rustfmt writes it: one line, else one
+    param per line."""
+    one = f"{INDENT}{head}({', '.join(params)}) {returns} {{"
+    if len(one) <= MAX_WIDTH:
+        return [one]
+    return [f"{INDENT}{head}(", *(f"{INDENT * 2}{p}," for p in params), f"{INDENT}) {returns} {{"]
+
+
+def _args_lines(params: tuple[plan_model.Param, ...], used: set[str]) -> tuple[list[str], list[str]]:
+    """The method's params and the lines that build its `args`."""
+    typed: list[str] = []
+    puts: list[str] = []
+    files: list[str] = []
+    for param in params:
+        spelled, putter = _param(param, used)
+        name = _local(param.name)
+        typed.append(f"{name}: {spelled}")
+        if putter:
+            puts.append(f'{BODY}args.{putter}("{param.name}", &{name})?;')
+        else:
+            files.append(f'("{param.name}", {name})')
+    head = [f"{BODY}let mut args = Args::new();" if puts else f"{BODY}let args = Args::new();"]
+    lines = head + puts
+    if files:
+        lines.append(f"{BODY}let files = vec![{', '.join(files)}];")
+    return typed, lines
+
+
+def _function_method(fn: plan_model.Function, used: set[str]) -> list[str]:
+    params, lines = _args_lines(fn.params, used)
+    returns = "()" if fn.returns is None else rust_type(type_to_json(fn.returns), used)
+    head = _signature(f"pub async fn {_method(fn.name)}", ["&self", *params],
+                      f"-> Result<{returns}, ClientError>")
+    call = (f'call_multipart("{fn.name}", args, files)' if fn.multipart
+            else f'call("{fn.name}", args)')
+    if fn.returns is None:
+        lines += _chain(BODY, "", "self.runtime", [call, "await?"])
+        lines.append(f"{BODY}Ok(())")
+    else:
+        used.add("decode")
+        lines += _chain(BODY, "let result = ", "self.runtime", [call, "await?"])
+        lines.append(f"{BODY}decode(&result)")
+    return [*doc_lines(fn.doc, INDENT), *head, *lines, f"{INDENT}}}"]
+
+
+def bundle_name(context: plan_model.Context) -> str:
+    return f"{pascal(context.name)}Bundle"
+
+
+def _bundle_method(plan: Plan, context: plan_model.Context, used: set[str]) -> list[str]:
+    params, lines = _args_lines(context.keys, used)
+    name = bundle_name(context)
+    head = _signature(f"pub async fn {context.name}_bundle", ["&self", *params],
+                      f"-> Result<{name}, ClientError>")
+    lines += _chain(BODY, "let bundle = ", "self.runtime", [f'bundle("{context.name}", args)',
+                                                             "await?"])
+    lines.append(f"{BODY}Ok({name} {{")
+    for member in context.members:
+        lines.append(f'{BODY}{INDENT}{ident(member.function)}: bundle.member("{member.function}")?,')
+    lines.append(f"{BODY}}})")
+    docs = [f"{INDENT}/// The `{context.name}` context in one request (cached until invalidated)."]
+    return [*docs, *head, *lines, f"{INDENT}}}"]
+
+
+def client_view(plan: Plan) -> dict[str, Any]:
+    used: set[str] = set()
+    methods = [_bundle_method(plan, ctx, used) for ctx in plan.contexts]
+    methods += [_function_method(fn, used) for fn in plan.functions]
+    std = ["use std::collections::BTreeMap;", ""] if "BTreeMap" in used else []
+    names = ["Args", *(["decode"] if "decode" in used else [])]
+    schema = plan.tables["schema"]
+    return {
+        "imports": [*std, use_line("mizan_runtime::client", names)],
+        "methods": methods,
+        "has_bundles": bool(plan.contexts),
+        "has_types": bool(schema["enums"] or schema["records"]),
+    }
+
+
+def bundles_view(plan: Plan) -> dict[str, Any]:
+    used: set[str] = set()
+    blocks: list[list[str]] = []
+    functions = {fn.name: fn for fn in plan.functions}
+    for context in plan.contexts:
+        lines = doc_lines(context.doc, "")
+        lines += ["#[derive(Clone, Debug, PartialEq)]", f"pub struct {bundle_name(context)} {{"]
+        for member in context.members:
+            fn = functions[member.function]
+            returns = "()" if fn.returns is None else rust_type(type_to_json(fn.returns), used)
+            lines += doc_lines(fn.doc, INDENT)
+            lines.append(f"{INDENT}pub {ident(member.function)}: Option<{returns}>,")
+        lines.append("}")
+        blocks.append(lines)
+    return {"imports": imports(used), "blocks": blocks}
+
+
+def table_view(plan: Plan) -> dict[str, Any]:
+    table = {
+        "contexts": {
+            ctx.name: {"keys": [{"name": key.name, "type": type_to_json(key.type)}
+                                for key in ctx.keys]}
+            for ctx in plan.contexts
+        },
+        "websocket": [fn.name for fn in plan.functions if fn.websocket],
+    }
+    return {"table": raw_string(review_json(table).rstrip("\n"))}
+
+
+def example_view(package: str) -> dict[str, Any]:
+    return {"crate": package.replace("-", "_").replace(".", "_")}
