@@ -41,6 +41,10 @@ import {
   requireRuntime,
   validateForm,
 } from "./index.js";
+import type { IpcTransport } from "./ipc.js";
+
+export { ipcCommand, tauriTransport } from "./ipc.js";
+export type { ChannelFactory, Invoke, IpcReply, IpcTransport } from "./ipc.js";
 
 export * from "./index.js";
 
@@ -222,6 +226,10 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** null: websocket functions go over HTTP `call/`. */
   WebSocket?: WebSocketFactory | null;
+  /** Send everything over a desktop app's IPC instead of HTTP (`tauriTransport`
+   * of "@mizan-lang/runtime/ipc"): no cookies, CSRF or WebSocket; what other
+   * windows' calls invalidate is pushed to this client's cache. */
+  ipc?: IpcTransport;
   credentials?: RequestCredentials;
   /** "bearer" (default): keep tokens and send Authorization; "cookie": use the auth cookies. */
   auth?: "bearer" | "cookie";
@@ -397,7 +405,17 @@ export class Runtime {
     this.fetchImpl = options.fetch ?? ((...a) => globalThis.fetch(...a));
     this.store = options.tokenStore ?? memoryTokenStore();
     if (options.onInvalidate) this.cache.onInvalidate(options.onInvalidate);
+    if (options.ipc) {
+      const ipc = options.ipc;
+      this.subscribed = ipc.subscribe((entries) => {
+        const list = bodyInvalidation(entries);
+        this.invalidate(list === null ? "*" : normalizeInvalidation(list));
+      });
+    }
   }
+
+  /** Settles once the IPC subscription is registered (at once over HTTP). */
+  readonly subscribed: Promise<void> = Promise.resolve();
 
   private url(path: string): string {
     const base = (this.options.baseUrl ?? "").replace(/\/+$/, "");
@@ -411,7 +429,7 @@ export class Runtime {
     const headers: Record<string, string> = {
       ...(typeof extra === "function" ? extra() : extra),
     };
-    if (send.csrf && this.options.csrf !== false) {
+    if (send.csrf && this.options.csrf !== false && !this.options.ipc) {
       if (this.csrfToken === null) await this.session();
       if (this.csrfToken !== null) headers["X-Mizan-CSRF"] = this.csrfToken;
     }
@@ -449,6 +467,7 @@ export class Runtime {
   ): Promise<Reply> {
     const headers = await this.headers(send);
     if (typeof body === "string") headers["Content-Type"] = "application/json";
+    if (this.options.ipc) return this.options.ipc.request(method, path, headers, body);
     let response: Response;
     try {
       response = await this.fetchImpl(this.url(path), {
@@ -771,8 +790,9 @@ export class Runtime {
       attempt = () => this.fetchReply("POST", "call/", form, send);
     } else {
       const viaSocket =
-        options.transport === "websocket" ||
-        (spec.websocket && options.transport !== "http");
+        !this.options.ipc &&
+        (options.transport === "websocket" ||
+          (spec.websocket && options.transport !== "http"));
       const body = canonicalJson({ fn: name, args: json });
       attempt = async () => {
         // The socket is (re)opened with the current token; HTTP when none can be.
