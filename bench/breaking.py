@@ -13,7 +13,6 @@ with --against HEAD.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.run import tool_env
 from bench.specgen import generate
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     old = generate(args.functions, split=True)
     new = _edit(old)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "MIZAN_CACHE": "off"}
+    env = {**tool_env(), "PYTHONPATH": str(REPO), "MIZAN_CACHE": "off"}
     mizan = [sys.executable, "-m", "mizan_lang"]
     with tempfile.TemporaryDirectory(prefix="mizan-bench-breaking-") as scratch:
         root = Path(scratch)

@@ -47,7 +47,7 @@ from typing import Any
 
 from . import specgen
 from .lsp import StdioClient, percentile, utf16_position
-from .run import run_child
+from .run import run_child, tool_env
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / "bench" / "node_modules" / ".bin"
@@ -354,7 +354,7 @@ def run_server(command: list[str], folder: Path, path: Path, marker: str, edits:
 
 def measure_servers(ws: Workspace, edits: int, available: dict[str, bool],
                     cache: Path) -> dict[str, ServerRun]:
-    env = {**os.environ, "MIZAN_CACHE_DIR": str(cache / "results")}
+    env = {**tool_env(), "MIZAN_CACHE_DIR": str(cache / "results")}
     shutil.rmtree(cache, ignore_errors=True)
     runs = {}
     mizan = [*MIZAN, "lsp"]

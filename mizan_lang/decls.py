@@ -190,6 +190,12 @@ class Column:
     max_length: Literal | None = None  # str columns: the longest value stored
 
 
+# What deleting a related row does to the rows of a to-one relation:
+# refuse it (the default), delete them too, or empty their relation.
+ON_DELETE = ("protect", "cascade", "set-null")
+DEFAULT_ON_DELETE = "protect"
+
+
 @dataclass(slots=True)
 class Relation:
     name: Name

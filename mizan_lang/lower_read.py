@@ -54,6 +54,16 @@ class NodeSpec:
     doc: bool = False  # accepts doc="..." and a `doc "..."` child
     once: bool = False  # may appear only once among its siblings
     what: str = ""  # how a duplicate is named (default: the quoted node name)
+    # How each argument is named in a message about a node called `name`
+    # (worded once here, not for every node read).
+    wording: tuple[str, ...] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wording", _wording(self.args, self.name))
+
+
+def _wording(args: tuple[ArgSpec, ...], node: str) -> tuple[str, ...]:
+    return tuple(f"the {arg.noun} of '{node}'" for arg in args)
 
 
 @dataclass(slots=True)
@@ -81,11 +91,6 @@ def describe(value: Value) -> str:
     if value.kind == NUMBER:
         return f"the number {value.raw}"
     return value.raw or ("#null" if value.value is None else str(value.value))
-
-
-def _unreadable(value: Value) -> bool:
-    """A malformed number: the parser has reported it; its value is unknown."""
-    return value.kind == NUMBER and value.value is None
 
 
 def text_start(value: Value) -> int | None:
@@ -167,25 +172,29 @@ class Reader:
         return result
 
     def _args(self, node: Node, spec: NodeSpec) -> list[object]:
-        values: list[object] = []
+        given = node.args
         expected = spec.args
-        for index, value in enumerate(node.args):
+        wording = spec.wording if node.name == spec.name else _wording(expected, node.name)
+        values: list[object] = []
+        for value, arg, what in zip(given, expected, wording):
             if value.type is not None:
                 self.annotation(value.type, value.type_span)
-            if index < len(expected):
-                arg = expected[index]
-                values.append(None if _unreadable(value) else
-                              arg.read(self, value, f"the {arg.noun} of '{node.name}'"))
-        if len(node.args) > len(expected):
-            extra = node.args[len(expected):]
+            # A malformed number: the parser has reported it; its value is unknown.
+            values.append(None if value.kind == NUMBER and value.value is None else
+                          arg.read(self, value, what))
+        if len(given) > len(expected):
+            extra = given[len(expected):]
+            for value in extra:
+                if value.type is not None:
+                    self.annotation(value.type, value.type_span)
             takes = " and ".join(arg.needs for arg in expected) or "no arguments"
             count = "argument" if len(extra) == 1 else f"{len(extra)} arguments"
             self.report("M107", extra[0].span.cover(extra[-1].span), node=node.name,
                         expected=takes, extra=count)
-        elif len(node.args) < len(expected):
-            missing = expected[len(node.args):]
+        elif len(given) < len(expected):
+            missing = expected[len(given):]
             if not node.broken:
-                end = node.args[-1].span.end if node.args else node.name_span.end
+                end = given[-1].span.end if given else node.name_span.end
                 self.report("M106", Span(node.name_span.start, end), node=node.name,
                             what=" and ".join(arg.needs for arg in missing))
             values.extend([None] * len(missing))
@@ -193,27 +202,33 @@ class Reader:
 
     def _props(self, node: Node, spec: NodeSpec) -> dict[str, object]:
         props = node.props
-        last = {prop.key: index for index, prop in enumerate(props)}
+        readers = spec.props
+        # Where a key is repeated, only its rightmost value counts (M111 on the others).
+        last = ({prop.key: index for index, prop in enumerate(props)} if len(props) > 1
+                else None)
+        if last is not None and len(last) == len(props):
+            last = None
         values: dict[str, object] = {}
         for index, prop in enumerate(props):
             key = prop.key
-            if prop.value.type is not None:
-                self.annotation(prop.value.type, prop.value.type_span)
-            if last[key] != index:
+            value = prop.value
+            if value.type is not None:
+                self.annotation(value.type, value.type_span)
+            if last is not None and last[key] != index:
                 self.report("M111", prop.span, key=key)
                 continue
-            reader = spec.props.get(key)
+            reader = readers.get(key)
             if reader is None:
                 if key == "doc" and spec.doc:
                     continue  # read by _doc_prop
-                allowed = sorted([*spec.props, *(["doc"] if spec.doc else [])])
+                allowed = sorted([*readers, *(["doc"] if spec.doc else [])])
                 suggestion = closest(key, allowed)
                 self.report("M105", prop.key_span, data=fix(suggestion), node=node.name,
                             key=key, hint=hint(suggestion))
                 continue
-            if _unreadable(prop.value):
-                continue
-            converted = reader(self, prop.value, f"'{key}'")
+            if value.kind == NUMBER and value.value is None:
+                continue  # a malformed number (see _args)
+            converted = reader(self, value, f"'{key}'")
             if converted is not None:
                 values[key] = converted
         return values
@@ -230,7 +245,6 @@ class Reader:
         if not known and spec.other_children is None and not spec.doc:
             self.report("M112", node.children_span or node.span, node=node.name)
             return
-        allowed = sorted([*known, *(["doc"] if spec.doc else [])])
         seen: set[str] = set()
         for child in node.children:
             child_spec = known.get(child.name)
@@ -250,7 +264,8 @@ class Reader:
                             hint=f"; '{child.name}' is a property: write {child.name}=... on "
                             f"'{node.name}'")
             else:
-                self.unknown_node(child, f"in '{node.name}'", allowed)
+                self.unknown_node(child, f"in '{node.name}'",
+                                  sorted([*known, *(["doc"] if spec.doc else [])]))
 
     def _doc_child(self, result: Read, child: Node) -> None:
         read = self.read(child, DOC)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from difflib import get_close_matches
 from typing import Any
 
-from ..decls import Literal, ModelDecl
+from ..decls import ON_DELETE, Literal, ModelDecl
 from ..diagnostics import Related
-from ..ir.model import ON_DELETE
 from .state import CheckState
 from .suggest import fix, hint
 

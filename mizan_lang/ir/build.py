@@ -358,6 +358,6 @@ def humanize(name: str) -> str:
 def _on_delete(name: decls.Name | None) -> str | None:
     """The declared delete behaviour; the default (`protect`) is not kept, so
     writing it out or leaving it out gives the same IR."""
-    if name is None or name.text == ir.DEFAULT_ON_DELETE:
+    if name is None or name.text == decls.DEFAULT_ON_DELETE:
         return None
     return name.text

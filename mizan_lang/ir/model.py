@@ -242,10 +242,6 @@ class Column(IrModel):
         return data
 
 
-# What deleting a related row does to the rows of a to-one relation:
-# refuse it (the default), delete them too, or empty their relation.
-ON_DELETE = ("protect", "cascade", "set-null")
-DEFAULT_ON_DELETE = "protect"
 
 
 class Relation(IrModel):

@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from lark import Lark
-from lark.lexer import Lexer
-
 from ..diagnostics import Diagnostic, make
 from ..perf import paused_gc
 from ..resources import grammar_text
 from ..source import Span
 from .build import action_for
+from .fast import parse_clean
 from .lexer import (
     IDENT,
     LBRACE,
@@ -60,16 +58,6 @@ _EXPECTED_WORDS = {
 _MAX_RECOVERY_DEPTH = 32
 
 
-class _TokensOnly(Lexer):
-    """Lark needs a lexer class; ours runs before the parser (lexer.tokenize)."""
-
-    def __init__(self, lexer_conf: object) -> None:
-        pass
-
-    def lex(self, lexer_state, parser_state):  # pragma: no cover - never called
-        raise NotImplementedError("tokens are fed by mizan_lang.kdl.parser")
-
-
 class _Tables:
     """Lark's LALR(1) automaton for grammar/kdl.lark, flattened for the driver.
 
@@ -79,8 +67,13 @@ class _Tables:
     """
 
     def __init__(self) -> None:
+        # Lark is imported only here: clean documents never reach these tables.
+        from lark import Lark
+
+        from .lark_lexer import TokensOnly
+
         # strict: a shift/reduce conflict in the grammar is an error, not a silent choice.
-        lark = Lark(grammar_text("kdl.lark"), parser="lalr", lexer=_TokensOnly, cache=True,
+        lark = Lark(grammar_text("kdl.lark"), parser="lalr", lexer=TokensOnly, cache=True,
                     strict=True)
         table = lark.parser.parser.parser.parse_table
         self.start = table.start_states["start"]
@@ -338,6 +331,13 @@ def parse_nodes(text: str, at_file_start: bool = True
 
 
 def parse(text: str) -> ParseResult:
-    """Parse KDL v2 text. Never raises: problems come back as diagnostics."""
+    """Parse KDL v2 text. Never raises: problems come back as diagnostics.
+
+    A clean document is read in one pass (`fast.parse_clean`); anything else
+    goes through the lexer and the LALR tables, which report and recover."""
+    with paused_gc():
+        clean = parse_clean(text)
+    if clean is not None:
+        return ParseResult(Document(clean[0], Span(0, len(text)), clean[1]), [])
     nodes, comments, diags, _tokens = parse_nodes(text)
     return ParseResult(Document(nodes, Span(0, len(text)), comments), diags)

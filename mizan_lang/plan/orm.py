@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from ..decls import DEFAULT_ON_DELETE
 from ..ir import model as ir
 
 RelationKind = Literal["to_one", "one_to_many", "many_to_many"]
@@ -93,7 +94,7 @@ def storage(workspace: ir.Workspace) -> dict[tuple[str, str], Storage]:
     return found
 
 
-# A to-one relation's delete behaviour (ir.ON_DELETE) as SQL spells it in
+# A to-one relation's delete behaviour (ON_DELETE in mizan_lang.decls) as SQL spells it in
 # `ON DELETE` and as Django names it.
 ON_DELETE_SQL = {"protect": "RESTRICT", "cascade": "CASCADE", "set-null": "SET NULL"}
 ON_DELETE_DJANGO = {"protect": "models.PROTECT", "cascade": "models.CASCADE",
@@ -103,4 +104,4 @@ ON_DELETE_DJANGO = {"protect": "models.PROTECT", "cascade": "models.CASCADE",
 def on_delete(relation: ir.Relation) -> str:
     """What deleting the related row does: the declared behaviour, else the
     safe default (refuse while rows point at it)."""
-    return relation.on_delete or ir.DEFAULT_ON_DELETE
+    return relation.on_delete or DEFAULT_ON_DELETE

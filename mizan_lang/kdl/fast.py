@@ -1,0 +1,321 @@
+"""A one-pass KDL v2 reader for documents without problems.
+
+`parse_clean(text)` builds the same nodes, spans and comments as the lexer +
+LALR parser (`parser.py`, the reference, driven by grammar/kdl.lark), in one
+loop over one regular expression, without tokens or parse tables. On any
+problem at all it returns None, and `parse` runs the reference parser, which
+reports the problem and recovers: this path never words a diagnostic. The
+lexer's readers decode the strings that need more than a regular expression
+(escapes, multi-line and raw strings). `tests/test_kdl_fast.py` holds its
+trees equal to the reference's on the KDL suite, specs, generated documents
+and their corruptions.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..source import Span
+from . import chars
+from .lexer import (
+    MAX_DEPTH,
+    _block_comment,
+    _escline,
+    _hash,
+    _multiline,
+    _quoted,
+    decode_number,
+)
+from .model import BOOL, NULL, NUMBER, STRING, Comment, Node, Prop, Value
+
+_WS = chars.WS
+_IDENT = chars.IDENT_CHAR_CLASS
+# One token per match, leading whitespace folded into group 1. The group
+# numbers are the dispatch: `m.lastindex` is the alternative that matched.
+_TOKEN = re.compile(
+    f"([{_WS}]*)(?:"
+    f"({_IDENT}+)([{_WS}]*=)?"  # 2 a bare word, 3 `=` after it: a property key
+    f'|"(?!"")([^"\\\\{chars.NL}{chars.DISALLOWED}]*)"([{_WS}]*=)?'  # 4 a plain string, 5 `=`
+    f"|({chars.NEWLINE_RE})"  # 6
+    "|([{};])"  # 7
+    "|(//)"  # 8
+    "|(#(?:true|false|null|-inf|inf|nan)(?![^" + chars.NON_IDENT + _WS + chars.NL
+    + chars.DISALLOWED + "]))"  # 9 a keyword
+    '|(")'  # 10 any other string
+    "|(#)"  # 11 a raw string
+    r"|(/\*)"  # 12 a block comment
+    r"|(\()"  # 13 a type annotation
+    r"|(\))"  # 14
+    "|(/-)"  # 15 a slashdash
+    r"|(\\)"  # 16 a line continuation
+    r"|(\Z)"  # 17
+    ")"
+)
+_LINE_REST = re.compile(f"[^{chars.NL}]*")
+_EQ = re.compile(f"[{_WS}]*=")
+_NUMBER_FIRST = frozenset("0123456789+-.")
+_KEYWORD_VALUES = {"#true": True, "#false": False, "#null": None, "#inf": float("inf"),
+                   "#-inf": float("-inf"), "#nan": float("nan")}
+_KEYWORD_KINDS = {"#true": BOOL, "#false": BOOL, "#null": NULL, "#inf": NUMBER,
+                  "#-inf": NUMBER, "#nan": NUMBER}
+_KEYWORD_IDENTIFIERS = chars.KEYWORD_IDENTIFIERS
+_NUMBER_START = chars.NUMBER_START
+_disallowed = chars.disallowed_search
+
+
+class _Unclean(Exception):
+    """The text needs the reference parser (a problem somewhere)."""
+
+
+def parse_clean(text: str) -> tuple[list[Node], list[Comment]] | None:
+    """The top-level nodes and comments of a clean document, or None."""
+    try:
+        return _parse(text)
+    except _Unclean:
+        return None
+
+
+def _parse(text: str) -> tuple[list[Node], list[Comment]]:
+    match = _TOKEN.match
+    comments: list[Comment] = []
+    top: list[Node] = []
+    nodes = top  # the list the next node goes into
+    stack: list[tuple] = []  # the enclosing nodes' states, one per open `{`
+    node: Node | None = None  # the node being read, until its terminator
+    start = end = 0  # that node's span so far
+    drop = False  # that node is slashdashed
+    phase = 0  # 0: its entries may follow; 1: after a dropped block; 2: after its children
+    key: str | None = None  # a property key waiting for its value
+    key_start = key_end = 0
+    key_drop = False
+    glued = -1  # end of the last value: a value starting right there lacks its space
+    # Rare states, all False/0/None while `rare` is False:
+    rare = False
+    slashdash = False  # a `/-` waits for what it drops
+    paren = 0  # 1 after `(`, 2 after `(name`
+    paren_name = ""
+    paren_start = 0
+    annotation: tuple[str, int, int] | None = None  # a `(name)` waiting for what it types
+    pos = 1 if text.startswith("\ufeff") else 0
+    while True:
+        m = match(text, pos)
+        if m is None:
+            raise _Unclean
+        group = m.lastindex
+        # Strings, numbers and keywords fall through to the code after this
+        # chain with `at`, `pos`, `word` (a string, else None), `value` (for a
+        # number or keyword) and `eq` (where a property's `=` ends, else -1).
+        if group <= 5:
+            if group <= 3:
+                at, pos = m.span(2)
+                word = raw = m.group(2)
+                if word in _KEYWORD_IDENTIFIERS:
+                    raise _Unclean
+                eq = m.end() if group == 3 else -1
+                if word[0] in _NUMBER_FIRST and _NUMBER_START(word):
+                    number = decode_number(word)
+                    if number is None or eq >= 0:
+                        raise _Unclean
+                    value: object = Value(NUMBER, number, Span(at, pos), word)
+                    word = None
+            else:
+                at, pos = m.span(4)
+                word = m.group(4)
+                at -= 1
+                pos += 1
+                raw = text[at:pos]
+                eq = m.end() if group == 5 else -1
+        elif group == 6 or group == 8:  # a newline, or a comment up to one: ends a node
+            if group == 8:
+                at = m.start(8)
+                pos = _LINE_REST.match(text, m.end()).end()
+                body = text[at:pos]
+                if _disallowed(body):
+                    raise _Unclean
+                comments.append(Comment(body, Span(at, pos), "line"))
+            else:
+                pos = m.end()
+            if rare:
+                if paren or annotation is not None:
+                    raise _Unclean
+                continue  # newlines between `/-` and what it drops do not count
+            if node is not None:
+                if key is not None:
+                    raise _Unclean
+                _finish(node, start, end)
+                node = None
+            continue
+        elif group == 7:
+            at, pos = m.span(7)
+            ch = text[at]
+            if key is not None:
+                raise _Unclean  # a property without its value
+            if ch == "{":
+                if node is None:
+                    raise _Unclean
+                dropped = False
+                if rare:
+                    if paren or annotation is not None:
+                        raise _Unclean
+                    dropped = True
+                    slashdash = rare = False
+                elif phase == 2:
+                    raise _Unclean
+                if len(stack) >= MAX_DEPTH:
+                    raise _Unclean
+                stack.append((node, nodes, start, end, drop, phase, at, dropped))
+                nodes = []
+                node = None
+            elif rare:
+                raise _Unclean
+            elif ch == "}":
+                if not stack:
+                    raise _Unclean
+                if node is not None:
+                    _finish(node, start, end)
+                inner = nodes
+                node, nodes, start, end, drop, phase, brace, dropped = stack.pop()
+                if dropped:
+                    phase = phase or 1
+                else:
+                    node.children = inner
+                    node.children_span = Span(brace, pos)
+                    end = pos
+                    phase = 2
+                glued = -1
+            else:  # `;`
+                if node is None:
+                    raise _Unclean
+                _finish(node, start, end)
+                node = None
+            continue
+        elif group <= 11:  # a keyword, or a string for the lexer's readers
+            if group == 9:
+                at, pos = m.span(9)
+                word = None
+                raw = m.group(9)
+                value = Value(_KEYWORD_KINDS[raw], _KEYWORD_VALUES[raw], Span(at, pos), raw)
+                eq = -1
+            else:
+                at = m.start(group)
+                problems: list = []
+                if group == 11:
+                    tok = _hash(text, at, problems)
+                elif text.startswith('"""', at):
+                    tok = _multiline(text, at, 0, problems)
+                else:
+                    tok = _quoted(text, at, problems)
+                if problems or tok.type != "STRING":
+                    raise _Unclean
+                pos = tok.end_pos
+                word = tok.value
+                raw = tok.raw
+                after = _EQ.match(text, pos)
+                eq = -1 if after is None else after.end()
+        elif group == 12 or group == 16:  # a block comment or a line continuation: space
+            problems = []
+            skip = _block_comment if group == 12 else _escline
+            pos = skip(text, m.start(group), comments, problems)
+            if problems:
+                raise _Unclean
+            glued = -1
+            continue
+        elif group == 13:  # `(`: a type annotation starts
+            at, pos = m.span(13)
+            if paren or annotation is not None or (node is not None and (phase or at == glued)):
+                raise _Unclean
+            paren = 1
+            paren_start = at
+            rare = True
+            continue
+        elif group == 14:  # `)`
+            if paren != 2:
+                raise _Unclean
+            pos = m.end()
+            annotation = (paren_name, paren_start, pos)
+            paren = 0
+            glued = -1
+            continue
+        elif group == 15:  # `/-`
+            at, pos = m.span(15)
+            if rare or key is not None:
+                raise _Unclean
+            comments.append(Comment("/-", Span(at, pos), "slashdash"))
+            slashdash = rare = True
+            glued = -1
+            continue
+        else:  # the end of the text
+            if stack or key is not None or rare:
+                raise _Unclean
+            if node is not None:
+                _finish(node, start, end)
+            return top, comments
+
+        # A string, number or keyword: a type annotation's name, a node's
+        # name, a property's key, or a value.
+        if paren:
+            if paren == 2 or word is None or eq >= 0:
+                raise _Unclean
+            paren_name = word
+            paren = 2
+            continue
+        if node is None:
+            if word is None or eq >= 0:
+                raise _Unclean
+            span = Span(at, pos)
+            node = Node(word, span, span)
+            start = at
+            drop = False
+            if rare:
+                if annotation is not None:
+                    node.type, start, _ = annotation
+                    node.type_span = Span(start, annotation[2])
+                    annotation = None
+                drop = slashdash
+                slashdash = rare = False
+            if not drop:
+                nodes.append(node)
+            end = glued = pos
+            phase = 0
+            continue
+        if phase or at == glued:
+            raise _Unclean
+        if eq >= 0:  # a property's key
+            if key is not None or annotation is not None:
+                raise _Unclean
+            key, key_start, key_end = word, at, pos
+            key_drop = slashdash
+            slashdash = rare = False
+            pos = eq
+            glued = -1
+            continue
+        if word is not None:
+            value = Value(STRING, word, Span(at, pos), raw)
+        glued = pos
+        dropped = False
+        if rare:
+            if annotation is not None:
+                value.type = annotation[0]
+                value.type_span = Span(annotation[1], annotation[2])
+                annotation = None
+            if slashdash:
+                if key is not None:
+                    raise _Unclean  # `key=/-value`
+                dropped = True
+            slashdash = rare = False
+        if key is not None:
+            if not key_drop:
+                node.props.append(Prop(key, Span(key_start, key_end), value,
+                                       Span(key_start, pos)))
+                end = pos
+            key = None
+        elif not dropped:
+            node.args.append(value)
+            end = pos
+
+
+def _finish(node: Node, start: int, end: int) -> None:
+    """Close a node's span (a node of just its name shares its name's span)."""
+    name = node.name_span
+    if start != name.start or end != name.end:
+        node.span = Span(start, end)
