@@ -5,7 +5,7 @@ Writes a library crate on the `client` feature of the `mizan-runtime` crate
 target's view and template, so server and client share their types), one
 struct per context bundle (`bundles.rs`), the client table the runtime
 interprets (`spec.rs`) and `ApiClient` with one `async fn` per function and
-one per context (`lib.rs`). Transport, the context cache, invalidation,
+one per context, submit and validate per form (`lib.rs`). Transport, the context cache, invalidation,
 JWT refresh, uploads and the WebSocket are the runtime's, not copied here.
 """
 
@@ -18,7 +18,7 @@ from mizan_lang.gen.templates import render_file
 from mizan_lang.plan import Plan
 
 from ..axum import view as axum_view
-from .view import bundles_view, client_view, example_view, table_view
+from .view import bundles_view, client_view, example_view, forms_view, table_view
 
 NAME = "rust-client"
 
@@ -40,6 +40,7 @@ class RustClientTarget:
             self._file(axum_view.__package__ or "", "types.rs.j2", axum_view.types_view(plan),
                        "src/types.rs", "rust"),
             self._file(__name__, "bundles.rs.j2", bundles_view(plan), "src/bundles.rs", "rust"),
+            self._file(__name__, "forms.rs.j2", forms_view(plan), "src/forms.rs", "rust"),
             self._file(__name__, "spec.rs.j2", table_view(plan), "src/spec.rs", "rust"),
         ]
         return sorted(files, key=lambda f: f.path)

@@ -4,8 +4,10 @@ this module only adds what a client has: its methods, bundles and table."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from mizan_lang.ir import model as ir
 from mizan_lang.plan import Plan
 from mizan_lang.plan import model as plan_model
 from mizan_lang.protocol.schema import type_to_json
@@ -53,17 +55,17 @@ def _param(param: plan_model.Param, used: set[str]) -> tuple[str, str]:
     return spelled, "put"
 
 
-def _chain(indent: str, head: str, receiver: str, calls: list[str]) -> list[str]:
+def _chain(indent: str, head: str, receiver: str, calls: list[str], end: str = ";") -> list[str]:
     """`head receiver.a(..).b(..);` on one line, or as rustfmt breaks a chain
     that does not fit: every element on its own line."""
     chain = f"{receiver}{''.join('.' + c for c in calls)}"
-    one = f"{indent}{head}{chain};"
+    one = f"{indent}{head}{chain}{end}"
     if len(chain) <= CHAIN_WIDTH and len(one) <= MAX_WIDTH:
         return [one]
     parts = receiver.split(".")
     lines = [f"{indent}{head}{parts[0]}"]
     lines += [f"{indent}{INDENT}.{part}" for part in [*parts[1:], *calls]]
-    lines[-1] += ";"
+    lines[-1] += end
     return lines
 
 
@@ -132,17 +134,52 @@ def _bundle_method(plan: Plan, context: plan_model.Context, used: set[str]) -> l
     return [*docs, *head, *lines, f"{INDENT}}}"]
 
 
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def _form_methods(plan: Plan, form: ir.Form, used: set[str]) -> list[list[str]]:
+    fn = plan.function(form.submit)
+    returns = "()" if fn is None or fn.returns is None else rust_type(type_to_json(fn.returns),
+                                                                     used)
+    name = snake(form.name)
+    values = ["&self", f"form: &{form.name}"]
+    submit = [
+        f"{INDENT}/// Submit the `{form.name}` form: validated, then `{form.submit}` is called.",
+        *_signature(f"pub async fn submit_{name}", values, f"-> Result<{returns}, ClientError>"),
+        f"{BODY}let values = encode(form)?;",
+        *_chain(BODY, "let result = " if returns != "()" else "", "self.runtime",
+                [f'submit_form("{form.name}", values)', "await?"]),
+        f"{BODY}decode(&result)" if returns != "()" else f"{BODY}Ok(())",
+        f"{INDENT}}}",
+    ]
+    validate = [
+        f"{INDENT}/// Validate the `{form.name}` form on the server (`validation_failed`: the"
+        " errors).",
+        *_signature(f"pub async fn validate_{name}", values, "-> Result<Json, ClientError>"),
+        f"{BODY}let values = encode(form)?;",
+        *_chain(BODY, "", "self.runtime", [f'validate_form("{form.name}", values)', "await"], end=""),
+        f"{INDENT}}}",
+    ]
+    used |= {"decode"} if returns != "()" else set()
+    return [submit, validate]
+
+
 def client_view(plan: Plan) -> dict[str, Any]:
     used: set[str] = set()
     methods = [_bundle_method(plan, ctx, used) for ctx in plan.contexts]
     methods += [_function_method(fn, used) for fn in plan.functions]
+    for form in sorted(plan.ir.forms, key=lambda f: f.name):
+        used.add("encode")
+        methods += _form_methods(plan, form, used)
     std = ["use std::collections::BTreeMap;", ""] if "BTreeMap" in used else []
-    names = ["Args", *(["decode"] if "decode" in used else [])]
+    names = ["Args", *(name for name in ("decode", "encode") if name in used)]
     schema = plan.tables["schema"]
     return {
         "imports": [*std, use_line("mizan_runtime::client", names)],
         "methods": methods,
         "has_bundles": bool(plan.contexts),
+        "has_forms": bool(plan.ir.forms),
         "has_types": bool(schema["enums"] or schema["records"]),
     }
 
@@ -162,6 +199,48 @@ def bundles_view(plan: Plan) -> dict[str, Any]:
         lines.append("}")
         blocks.append(lines)
     return {"imports": imports(used), "blocks": blocks}
+
+
+def forms_view(plan: Plan) -> dict[str, Any]:
+    """One struct per form: every field optional (an empty field is left
+    out; the server answers `validation_failed` for a required one)."""
+    used: set[str] = set()
+    blocks: list[list[str]] = []
+    for form in sorted(plan.ir.forms, key=lambda f: f.name):
+        lines = doc_lines(form.doc, "")
+        lines += ["#[derive(Clone, Debug, Default, PartialEq, Serialize)]",
+                  f"pub struct {form.name} {{"]
+        for field in form.fields:
+            spelled = rust_type(type_to_json(field.type), used)
+            lines += doc_lines(field.doc, INDENT)
+            lines += [f'{INDENT}#[serde(skip_serializing_if = "Option::is_none")]',
+                      f"{INDENT}pub {ident(field.name)}: Option<{spelled}>,"]
+        lines.append("}")
+        blocks.append(lines)
+    head = imports(used)
+    serde = use_line("serde", ["Serialize"])
+    return {"imports": _with_extern(head, serde) if blocks else [], "blocks": blocks}
+
+
+def _with_extern(lines: list[str], extra: str) -> list[str]:
+    """`imports()`'s groups with one more line in the external group, sorted."""
+    groups: list[list[str]] = [[]]
+    for line in lines:
+        if line:
+            groups[-1].append(line)
+        else:
+            groups.append([])
+    for index, group in enumerate(groups):
+        if group and not group[0].startswith(("use std::", "use crate::")):
+            groups[index] = sorted([*group, extra])
+            break
+    else:
+        std = 1 if groups[0] and groups[0][0].startswith("use std::") else 0
+        groups.insert(std, [extra])
+    out: list[str] = []
+    for group in (g for g in groups if g):
+        out += ([""] if out else []) + group
+    return out
 
 
 def table_view(plan: Plan) -> dict[str, Any]:

@@ -56,6 +56,7 @@ def test_one_method_per_function_and_context(crates: Path) -> None:
     assert "        quantity: Option<i32>,\n" in lib  # a default: None leaves it out
     assert "    pub async fn product_bundle(&self, product_id: Int64)" in lib
     assert '.call_multipart("upload_avatar", args, files)' in lib
+    assert "    pub async fn submit_profile_form(\n        &self,\n        form: &ProfileForm,\n" in lib
 
 
 def test_generation_is_deterministic(tmp_path: Path, crates: Path) -> None:

@@ -4,7 +4,7 @@ FastAPI servers.
 tests/rust/shop_client_live/ is a Rust program on the generated client
 (stubs/shop_rust_client) that checks every answer itself: wire types both
 ways, coded errors as typed errors, the context cache and the invalidation
-tiers (exact and global), auth (login, bearer, refresh with rotation and
+tiers (exact, partial and global), forms (422 per field, submit), auth (login, bearer, refresh with rotation and
 reuse, an expired access token refreshed, 401 and 403, logout), multipart
 uploads and the WebSocket transport. It is built once in the repository's
 workspace and run against each server, started the way the conformance
@@ -31,7 +31,7 @@ from .toolchain import REPO, run_cargo, target_dir
 
 SHOP = REPO / "examples" / "shop"
 # Every check the program makes, in the order it makes them.
-CHECKS = 21
+CHECKS = 23
 
 ENTRY = f"""
 from shop_api.fastapi_app import create_app

@@ -551,6 +551,34 @@ impl Client {
         }
     }
 
+    // -- forms (protocol 13) --
+
+    /// `POST form/<form>/submit/`: validate the values, then call the
+    /// form's mutation; its wire result (a `validation_failed` error names
+    /// the rejected fields).
+    pub async fn submit_form(&self, form: &str, values: Json) -> Result<Json, ClientError> {
+        let body = values.canonical();
+        let path = format!("form/{form}/submit/");
+        let reply = self.exchange(true, || self.post_json(&path, &body)).await?;
+        self.result_of(reply)
+    }
+
+    /// `POST form/<form>/validate/`: the values in canonical wire form, or
+    /// `validation_failed`.
+    pub async fn validate_form(&self, form: &str, values: Json) -> Result<Json, ClientError> {
+        let body = values.canonical();
+        let reply = self
+            .send(
+                self.post_json(&format!("form/{form}/validate/"), &body),
+                None,
+            )
+            .await?;
+        let body = settle(reply.status, reply.body)?;
+        body.get("data")
+            .cloned()
+            .ok_or_else(|| ClientError::Decode("a validate answer without data".into()))
+    }
+
     // -- bundles --
 
     fn instance(&self, context: &str, keys: &Args) -> Result<Entry, ClientError> {

@@ -10,13 +10,15 @@
 //! ```
 #![allow(clippy::too_many_arguments)]
 
-use mizan_runtime::client::{decode, Args};
+use mizan_runtime::client::{decode, encode, Args};
 
 pub mod bundles;
+pub mod forms;
 pub mod spec;
 pub mod types;
 
 pub use bundles::*;
+pub use forms::*;
 pub use mizan_runtime::client::{
     Bundle, Client, ClientError, ErrorCode, Tokens, Transport, UploadFile,
 };
@@ -678,5 +680,95 @@ impl ApiClient {
             .call_multipart("upload_product_image", args, files)
             .await?;
         decode(&result)
+    }
+
+    /// Submit the `AddressForm` form: validated, then `add_address` is called.
+    pub async fn submit_address_form(&self, form: &AddressForm) -> Result<Address, ClientError> {
+        let values = encode(form)?;
+        let result = self.runtime.submit_form("AddressForm", values).await?;
+        decode(&result)
+    }
+
+    /// Validate the `AddressForm` form on the server (`validation_failed`: the errors).
+    pub async fn validate_address_form(&self, form: &AddressForm) -> Result<Json, ClientError> {
+        let values = encode(form)?;
+        self.runtime.validate_form("AddressForm", values).await
+    }
+
+    /// Submit the `CheckoutForm` form: validated, then `checkout` is called.
+    pub async fn submit_checkout_form(
+        &self,
+        form: &CheckoutForm,
+    ) -> Result<OrderDetail, ClientError> {
+        let values = encode(form)?;
+        let result = self.runtime.submit_form("CheckoutForm", values).await?;
+        decode(&result)
+    }
+
+    /// Validate the `CheckoutForm` form on the server (`validation_failed`: the errors).
+    pub async fn validate_checkout_form(&self, form: &CheckoutForm) -> Result<Json, ClientError> {
+        let values = encode(form)?;
+        self.runtime.validate_form("CheckoutForm", values).await
+    }
+
+    /// Submit the `NewsletterForm` form: validated, then `subscribe_newsletter` is called.
+    pub async fn submit_newsletter_form(&self, form: &NewsletterForm) -> Result<(), ClientError> {
+        let values = encode(form)?;
+        self.runtime.submit_form("NewsletterForm", values).await?;
+        Ok(())
+    }
+
+    /// Validate the `NewsletterForm` form on the server (`validation_failed`: the errors).
+    pub async fn validate_newsletter_form(
+        &self,
+        form: &NewsletterForm,
+    ) -> Result<Json, ClientError> {
+        let values = encode(form)?;
+        self.runtime.validate_form("NewsletterForm", values).await
+    }
+
+    /// Submit the `ProductForm` form: validated, then `update_product` is called.
+    pub async fn submit_product_form(
+        &self,
+        form: &ProductForm,
+    ) -> Result<ProductCard, ClientError> {
+        let values = encode(form)?;
+        let result = self.runtime.submit_form("ProductForm", values).await?;
+        decode(&result)
+    }
+
+    /// Validate the `ProductForm` form on the server (`validation_failed`: the errors).
+    pub async fn validate_product_form(&self, form: &ProductForm) -> Result<Json, ClientError> {
+        let values = encode(form)?;
+        self.runtime.validate_form("ProductForm", values).await
+    }
+
+    /// Submit the `ProfileForm` form: validated, then `update_profile` is called.
+    pub async fn submit_profile_form(
+        &self,
+        form: &ProfileForm,
+    ) -> Result<CustomerProfile, ClientError> {
+        let values = encode(form)?;
+        let result = self.runtime.submit_form("ProfileForm", values).await?;
+        decode(&result)
+    }
+
+    /// Validate the `ProfileForm` form on the server (`validation_failed`: the errors).
+    pub async fn validate_profile_form(&self, form: &ProfileForm) -> Result<Json, ClientError> {
+        let values = encode(form)?;
+        self.runtime.validate_form("ProfileForm", values).await
+    }
+
+    /// Submit the `ReviewForm` form: validated, then `post_review` is called.
+    pub async fn submit_review_form(&self, form: &ReviewForm) -> Result<ReviewView, ClientError> {
+        let values = encode(form)?;
+        let result = self.runtime.submit_form("ReviewForm", values).await?;
+        decode(&result)
+    }
+
+    /// Validate the `ReviewForm` form on the server (`validation_failed`: the errors).
+    pub async fn validate_review_form(&self, form: &ReviewForm) -> Result<Json, ClientError> {
+        let values = encode(form)?;
+        self.runtime.validate_form("ReviewForm", values).await
     }
 }

@@ -579,11 +579,18 @@ impl Service for Shop {
 
     async fn order_detail(
         &self,
-        _caller: Caller,
-        _customer_id: Int64,
-        _order_id: Int64,
+        caller: Caller,
+        customer_id: Int64,
+        order_id: Int64,
     ) -> Result<OrderDetail, MizanError> {
-        Err(MizanError::new("internal", Json::Null))
+        own(&caller, customer_id)?;
+        let state = self.state();
+        let order = state
+            .orders
+            .iter()
+            .find(|o| o.id == order_id.0 && o.customer_id == customer_id.0)
+            .ok_or_else(|| not_found("order", order_id.0))?;
+        state.detail(order)
     }
 
     async fn order_history(

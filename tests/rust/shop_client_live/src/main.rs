@@ -1,8 +1,8 @@
 //! `shop-client-live BASE_URL JWT_SECRET`: drives the generated shop client
 //! against a live shop server and checks what comes back: every wire type
 //! both ways, coded errors as typed errors, the context cache and the
-//! invalidation tiers, auth (login, bearer, refresh, 401, 403), uploads and
-//! the WebSocket transport. Prints `ok <check>` per check; the first
+//! invalidation tiers, forms, auth (login, bearer, refresh, 401, 403),
+//! uploads and the WebSocket transport. Prints `ok <check>` per check; the first
 //! failure ends the run with exit status 1.
 
 use std::process::ExitCode;
@@ -11,7 +11,7 @@ use mizan_runtime::auth::{encode_token, token_claims, JwtKeys, JwtSettings};
 use mizan_runtime::client::Args;
 use shop_rust_client::{
     ApiClient, ClientError, Currency, Date, DateTime, Decimal, ErrorCode, Int64, Json, OrderStatus,
-    PaymentMethod, StockStatus, Tokens, Transport, UploadFile, Uuid,
+    PaymentMethod, ProfileForm, StockStatus, Tokens, Transport, UploadFile, Uuid,
 };
 
 type Outcome = Result<(), String>;
@@ -198,6 +198,39 @@ async fn cart(client: &ApiClient) -> Outcome {
         "{wrong_id}"
     );
     ok("errors: invalid_arguments (from the implementation and from the argument check)");
+    Ok(())
+}
+
+async fn forms(client: &ApiClient) -> Outcome {
+    let mut form = ProfileForm {
+        customer_id: Some(1),
+        display_name: Some("A".into()),
+        email: Some("ada@example.com".into()),
+        ..ProfileForm::default()
+    };
+    let short = failed(client.validate_profile_form(&form).await)?;
+    expect_api(&short, ErrorCode::ValidationFailed, 422)?;
+    let code = short
+        .details()
+        .and_then(|d| d.get("display_name")?.get("code")?.as_str());
+    check!(code == Some("min_length"), "{short}");
+    let refused = failed(client.submit_profile_form(&form).await)?;
+    expect_api(&refused, ErrorCode::ValidationFailed, 422)?;
+    client.customer_bundle(Int64(1)).await.map_err(e)?;
+    form.display_name = Some("Ada".into());
+    form.marketing_opt_in = Some(false);
+    let profile = client.submit_profile_form(&form).await.map_err(e)?;
+    check!(
+        profile.display_name == "Ada" && !profile.marketing_opt_in,
+        "{profile:?}"
+    );
+    check!(
+        !client
+            .runtime()
+            .is_cached("customer", &keys("customer_id", 1)),
+        "still cached"
+    );
+    ok("forms: validation_failed per field; a submit calls the mutation and invalidates");
     Ok(())
 }
 
@@ -424,6 +457,41 @@ async fn auth(client: &ApiClient, jwt_secret: &str) -> Outcome {
     );
     ok("wire types out: date, enum, bool, nullable str; in: datetime, enum, records");
 
+    let placed = order.order.id;
+    let cached = client.order_bundle(Int64(1), placed).await.map_err(e)?;
+    check!(
+        cached.order_detail.map(|d| d.order.id) == Some(placed),
+        "order bundle"
+    );
+    let mut instance = keys("customer_id", 1);
+    instance.put("order_id", &placed).map_err(e)?;
+    check!(
+        client.runtime().is_cached("order", &instance),
+        "the order bundle is not cached"
+    );
+    let next = Uuid::new(OTHER_CART);
+    client
+        .add_to_cart(next.clone(), Int64(3), None)
+        .await
+        .map_err(e)?;
+    client
+        .checkout(
+            next,
+            Int64(1),
+            Int64(1),
+            PaymentMethod::Card,
+            None,
+            None,
+            None,
+        )
+        .await
+        .map_err(e)?;
+    check!(
+        !client.runtime().is_cached("order", &instance),
+        "partial tier kept the order"
+    );
+    ok("invalidation, partial tier: an entry binding only customer_id drops that customer's orders");
+
     client.runtime().logout().await.map_err(e)?;
     check!(client.runtime().tokens().is_none(), "tokens after logout");
     let gone = failed(client.customer_bundle(Int64(1)).await)?;
@@ -528,6 +596,7 @@ async fn run(base: &str, jwt_secret: &str) -> Outcome {
     auth(&client, jwt_secret).await?;
     client.runtime().login(ada()).await.map_err(e)?;
     cart(&client).await?;
+    forms(&client).await?;
     socket(&client).await?;
     client.runtime().logout().await.map_err(e)?;
     staff(&client).await
