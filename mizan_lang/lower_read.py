@@ -295,9 +295,14 @@ def read_type(reader: Reader, value: Value, what: str) -> TypeRef | None:
     if value.kind != STRING:
         reader.wrong(value, what, "a type such as str, list<int> or Profile?")
         return None
-    expr, problems = parse_type(value.value, value.span, text_start(value), reader.path)
-    reader.diagnostics.extend(problems)
-    return TypeRef(value.value, value.span, expr)
+    text = value.value
+    span = value.span
+    # A bare word sits verbatim in the source (text_start without the checks).
+    start = span.end - len(text) if value.raw == text else text_start(value)
+    expr, problems = parse_type(text, span, start, reader.path)
+    if problems:
+        reader.diagnostics.extend(problems)
+    return TypeRef(text, span, expr)
 
 
 def _literal(value: Value) -> Literal:

@@ -208,8 +208,75 @@ def parse_type(
             if not simple.group(2):
                 return inner, []
             return TypeExpr("nullable", Span(start, start + len(name) + 1), args=(inner,)), []
+    if start is not None:
+        fast = _well_formed(text, start)
+        if fast is not None:
+            return fast, []
     parser = _Parser(text, start, span, path)
     try:
         return parser.parse(), parser.diagnostics
     except _Malformed:
         return None, parser.diagnostics
+
+
+_PIECES = re.compile(r"[<>,?]|[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _well_formed(text: str, start: int) -> TypeExpr | None:
+    """The tree of a generic type written without spaces and without mistakes
+    (`list<Profile?>`, `map<str,list<int>>?`), the same as `_Parser` builds;
+    None for anything else, which `_Parser` then reads and words."""
+    pieces = _PIECES.findall(text)  # names are is_valid_identifier by this pattern
+    if sum(map(len, pieces)) != len(text):
+        return None  # spaces, or characters no type name has
+    offsets = []
+    at = start
+    for piece in pieces:
+        offsets.append(at)
+        at += len(piece)
+    # One frame per open `<`: [generic name, its offset, its arguments so far].
+    stack: list[list] = [["", start, []]]
+    i = 0
+    count = len(pieces)
+    while True:
+        if i >= count:
+            return None
+        name = pieces[i]
+        begin = offsets[i]
+        if name[0] in "<>,?" or len(stack) > MAX_DEPTH + 1:
+            return None
+        i += 1
+        if i < count and pieces[i] == "<":
+            if name not in GENERICS:
+                return None
+            stack.append([name, begin, []])
+            i += 1
+            continue
+        if name in GENERICS:
+            return None  # a generic without its arguments
+        expr = TypeExpr("primitive" if name in PRIMITIVES else "named",
+                        Span(begin, begin + len(name)), name)
+        while True:  # what ends here: a `?`, a `>` (each generic maybe with its `?`)
+            if i < count and pieces[i] == "?":
+                expr = TypeExpr("nullable", Span(begin, offsets[i] + 1), args=(expr,))
+                i += 1
+                if i < count and pieces[i] == "?":
+                    return None
+            if i < count and pieces[i] == ">" and len(stack) > 1:
+                generic, begin, args = stack.pop()
+                args.append(expr)
+                if len(args) != GENERICS[generic]:
+                    return None
+                expr = TypeExpr(generic, Span(begin, offsets[i] + 1), generic, tuple(args))
+                i += 1
+                continue
+            break
+        stack[-1][2].append(expr)
+        if i >= count:
+            break
+        if pieces[i] != "," or len(stack) == 1:
+            return None
+        i += 1
+    if len(stack) != 1:
+        return None
+    return stack[0][2][0]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from mizan_lang.identifiers import is_valid_identifier, reserved_in
 from mizan_lang.source import Span
-from mizan_lang.typeexpr import TypeExpr, parse_type
+from mizan_lang.typeexpr import TypeExpr, _Malformed, _Parser, _well_formed, parse_type
 
 OFFSET = 100  # where the string starts in an imaginary file
 
@@ -167,3 +167,41 @@ def test_the_language_reference_lists_the_same_reserved_words() -> None:
                  "TYPESCRIPT_TYPE_NAMES"):
         missing = getattr(identifiers, name) - words
         assert missing == set(), f"{name}: {sorted(missing)} not in docs/language.md appendix B"
+
+
+def _tree(expr: TypeExpr | None) -> object:
+    if expr is None:
+        return None
+    return (expr.kind, expr.name, expr.span.start, expr.span.end,
+            tuple(_tree(arg) for arg in expr.args))
+
+
+_PIECE = st.sampled_from(["list", "map", "str", "int", "Profile", "_x1", "<", ">", ",", "?",
+                          "list<", "map<str,", ">?", "1a", " ", "a-b"])
+
+
+@given(st.lists(_PIECE, max_size=12).map("".join))
+def test_the_generic_fast_path_builds_what_the_parser_builds(text: str) -> None:
+    """`_well_formed` (no spaces, no mistakes) against `_Parser`: the same tree
+    wherever it answers, and an answer for every such type."""
+    fast = _well_formed(text, 7)
+    parser = _Parser(text, 7, Span(0, 99), "x.mizan")
+    try:
+        slow = parser.parse()
+    except _Malformed:
+        slow = None
+    if fast is not None:
+        assert _tree(fast) == _tree(slow) and not parser.diagnostics
+    else:
+        assert slow is None or " " in text
+
+
+def test_the_generic_fast_path_on_deep_nesting() -> None:
+    for depth in (31, 32, 33, 34):
+        text = "list<" * depth + "int" + ">" * depth
+        parser = _Parser(text, 0, Span(0, 1), "")
+        try:
+            slow = parser.parse()
+        except _Malformed:
+            slow = None
+        assert _tree(_well_formed(text, 0)) == _tree(slow), depth
