@@ -2,7 +2,8 @@
 
 Writes a Rust library crate on the `mizan-runtime` crate (runtimes/rust):
 serde types of the spec's enums, records and shapes (`types.rs`), the
-service trait with one `async fn` per function (`service.rs`), the registry
+service trait with one `async fn` per function (`service.rs`), the
+shapes' loaders on SQLite through sqlx (`shapes.rs`), the registry
 that calls it by name (`registry.rs`), the server table (`spec.rs`) and
 `mizan_router(service, config) -> axum::Router` (`lib.rs`). Everything the
 protocol decides is done by the runtime's `server` module from the table.
@@ -16,6 +17,7 @@ from mizan_lang.gen.files import GeneratedFile
 from mizan_lang.gen.templates import render_file
 from mizan_lang.plan import Plan
 
+from .shapes_view import shapes_view
 from .view import (
     crate_name,
     lib_view,
@@ -40,14 +42,19 @@ class AxumTarget:
     def generate_for(self, plan: Plan, out: Path) -> list[GeneratedFile]:
         """The crate, named after its output folder (`--out shop_api`: `shop_api`)."""
         name = crate_name(out)
+        # Shapes load through sqlx: the runtime's `sqlite` feature, only when there are any.
+        features = '"server", "sqlite"' if plan.ir.shapes else '"server"'
         files = [
-            self._file("Cargo.toml.j2", {"name": name}, "Cargo.toml", "toml"),
+            self._file("Cargo.toml.j2", {"name": name, "features": features}, "Cargo.toml",
+                       "toml"),
             self._file("lib.rs.j2", lib_view(plan), "src/lib.rs", "rust"),
             self._file("types.rs.j2", types_view(plan), "src/types.rs", "rust"),
             self._file("service.rs.j2", service_view(plan), "src/service.rs", "rust"),
             self._file("registry.rs.j2", registry_view(plan), "src/registry.rs", "rust"),
             self._file("spec.rs.j2", spec_view(plan), "src/spec.rs", "rust"),
         ]
+        if plan.ir.shapes:
+            files.append(self._file("shapes.rs.j2", shapes_view(plan), "src/shapes.rs", "rust"))
         return sorted(files, key=lambda f: f.path)
 
     def _file(self, template: str, view: object, path: str, syntax: str) -> GeneratedFile:

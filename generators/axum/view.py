@@ -303,7 +303,8 @@ def spec_view(plan: Plan) -> dict[str, Any]:
 
 
 def lib_view(plan: Plan) -> dict[str, Any]:
-    return {"has_types": bool(plan.tables["schema"]["enums"] or plan.tables["schema"]["records"])}
+    return {"has_types": bool(plan.tables["schema"]["enums"] or plan.tables["schema"]["records"]),
+            "has_shapes": bool(plan.ir.shapes)}
 
 
 # --- the scaffold ------------------------------------------------------------------------

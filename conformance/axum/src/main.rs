@@ -12,10 +12,13 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use fixture_api::{
-    mizan_router, Attachment, AuthorName, BookCard, BookRef, Bytes, Caller, Date, DateTime,
+    mizan_router, Attachment, BookCard, BookRef, Bytes, Caller, Date, DateTime,
     Decimal, Identity, Int64, Json, MizanError, Note, Role, ServerConfig, Service, Upload, Uuid,
 };
+use fixture_api::shapes::{book_card, book_ref, Filter, SqlitePool};
 use mizan_runtime::auth::JwtKeys;
+use mizan_runtime::sqlite::sqlx;
+use sqlx::sqlite::SqliteConnectOptions;
 use sha2::{Digest, Sha256};
 
 /// 2024-01-31T12:00:00Z
@@ -46,31 +49,12 @@ struct State {
 
 struct Fixture {
     state: Mutex<State>,
-    database: String,
+    database: SqlitePool,
 }
 
 impl Fixture {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Rows of a query on the library; a database failure is `internal`.
-    fn rows<T, P: rusqlite::Params>(
-        &self,
-        sql: &str,
-        params: P,
-        map: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>, MizanError> {
-        let run = || -> rusqlite::Result<Vec<T>> {
-            let db = rusqlite::Connection::open(&self.database)?;
-            let mut statement = db.prepare(sql)?;
-            let rows = statement.query_map(params, map)?;
-            rows.collect()
-        };
-        run().map_err(|error| {
-            eprintln!("fixture: {error}");
-            MizanError::internal()
-        })
     }
 }
 
@@ -396,33 +380,12 @@ impl Service for Fixture {
     }
 
     async fn books(&self, _caller: Caller, min_year: i32) -> Result<Vec<BookCard>, MizanError> {
-        let sql = "SELECT b.id, b.title, b.year, b.price, a.id AS author_id, a.name \
-                   FROM conf_book b LEFT JOIN conf_author a ON a.id = b.author_id \
-                   WHERE b.year >= ?1 ORDER BY b.year DESC, b.id";
-        self.rows(sql, [min_year], |row| {
-            let author_id: Option<i64> = row.get(4)?;
-            let name: Option<String> = row.get(5)?;
-            Ok(BookCard {
-                id: Int64(row.get(0)?),
-                title: row.get(1)?,
-                year: row.get(2)?,
-                price: Decimal::new(row.get::<_, String>(3)?),
-                author: author_id.zip(name).map(|(id, name)| AuthorName {
-                    id: Int64(id),
-                    name,
-                }),
-            })
-        })
+        let filter = Filter::new("WHERE year >= ? ORDER BY year DESC, id").bind(min_year);
+        book_card::load(&self.database, &filter).await
     }
 
     async fn book_refs(&self, _caller: Caller) -> Result<Vec<BookRef>, MizanError> {
-        let sql = "SELECT id, author_id FROM conf_book ORDER BY id";
-        self.rows(sql, [], |row| {
-            Ok(BookRef {
-                id: Int64(row.get(0)?),
-                author: row.get::<_, Option<i64>>(1)?.map(Int64),
-            })
-        })
+        book_ref::load(&self.database, &Filter::new("ORDER BY id")).await
     }
 }
 
@@ -462,26 +425,34 @@ const BOOKS: [BookRow; 4] = [
 ];
 
 /// The library of the shapes, as conformance/impl.py seeds it.
-fn seed_database(path: &str) -> rusqlite::Result<()> {
-    let db = rusqlite::Connection::open(path)?;
-    db.execute_batch(
+async fn seed_database(db: &SqlitePool) -> Result<(), sqlx::Error> {
+    sqlx::raw_sql(
         "CREATE TABLE IF NOT EXISTS conf_author (id INTEGER PRIMARY KEY, \
          name TEXT NOT NULL, email TEXT NOT NULL);\
          CREATE TABLE IF NOT EXISTS conf_book (id INTEGER PRIMARY KEY, \
          title TEXT NOT NULL, year INTEGER NOT NULL, price TEXT NOT NULL, \
          secret_note TEXT NOT NULL, author_id INTEGER REFERENCES conf_author(id));",
-    )?;
+    )
+    .execute(db)
+    .await?;
     for (id, name, email) in AUTHORS {
-        db.execute(
-            "INSERT OR REPLACE INTO conf_author VALUES (?1, ?2, ?3)",
-            (id, name, email),
-        )?;
+        sqlx::query("INSERT OR REPLACE INTO conf_author VALUES (?1, ?2, ?3)")
+            .bind(id)
+            .bind(name)
+            .bind(email)
+            .execute(db)
+            .await?;
     }
-    for book in BOOKS {
-        db.execute(
-            "INSERT OR REPLACE INTO conf_book VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            book,
-        )?;
+    for (id, title, year, price, note, author) in BOOKS {
+        sqlx::query("INSERT OR REPLACE INTO conf_book VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .bind(id)
+            .bind(title)
+            .bind(year)
+            .bind(price)
+            .bind(note)
+            .bind(author)
+            .execute(db)
+            .await?;
     }
     Ok(())
 }
@@ -518,23 +489,31 @@ fn main() {
         config = config.renderer(command);
     }
     let prefix = config.prefix.trim_end_matches('/').to_string();
-    let database = setting("MIZAN_DATABASE");
-    seed_database(&database).unwrap_or_else(|e| panic!("cannot seed {database}: {e}"));
-    let fixture = Fixture {
-        state: Mutex::default(),
-        database,
-    };
-    let api = mizan_router(fixture, config);
-    let app = if prefix.is_empty() {
-        api
-    } else {
-        axum::Router::new().nest(&prefix, api)
-    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap_or_else(|e| panic!("no runtime: {e}"));
     runtime.block_on(async move {
+        let path = setting("MIZAN_DATABASE");
+        let options = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true);
+        let database = SqlitePool::connect_with(options)
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {path}: {e}"));
+        seed_database(&database)
+            .await
+            .unwrap_or_else(|e| panic!("cannot seed {path}: {e}"));
+        let fixture = Fixture {
+            state: Mutex::default(),
+            database,
+        };
+        let api = mizan_router(fixture, config);
+        let app = if prefix.is_empty() {
+            api
+        } else {
+            axum::Router::new().nest(&prefix, api)
+        };
         let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
             .await
             .unwrap_or_else(|e| panic!("cannot listen on {port}: {e}"));

@@ -18,6 +18,8 @@ pub mod multipart;
 pub mod params;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 pub mod values;
 pub mod wire;
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 pub mod registry;
 pub mod service;
+pub mod shapes;
 pub mod spec;
 pub mod types;
 
