@@ -79,6 +79,10 @@ const ROUTES: readonly Route[] = [
 /** Whether some function is declared websocket=#true (route `ws/`). */
 const WEBSOCKET: boolean = true;
 
+/** The methods answered 405 on a route that does not take them (HEAD
+ * follows GET in Hono). */
+const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"];
+
 export interface MizanConfig extends DispatchConfig {
   /** Where the protocol's routes live inside this app (default /api/mizan/). */
   readonly prefix?: string;
@@ -111,13 +115,17 @@ export function createMizanApp(service: Service, config: MizanConfig): Hono {
   const allowed = new Map<string, string[]>();
   for (const [method, path, handler, subject] of ROUTES) {
     app.on(method, prefix + path, (c) => {
-      const mount = c.req.path.slice(0, c.req.path.length - path.length);
+      const full = c.req.path;
+      const mount = full.slice(0, full.length - path.length);
       return dispatcher.serve(handler, subject, c.req.raw, { prefix: mount });
     });
     allowed.set(path, [...(allowed.get(path) ?? []), method]);
   }
+  // 405 for the other methods, each a route of its own: a request matching
+  // one handler alone skips Hono's middleware composition (per-call time).
   for (const [path, methods] of allowed) {
-    app.all(prefix + path, () =>
+    const others = METHODS.filter((method) => !methods.includes(method));
+    app.on(others, prefix + path, () =>
       errorResponse(
         serverError("method_not_allowed", null),
         methods.join(", "),

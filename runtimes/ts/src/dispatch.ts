@@ -377,7 +377,8 @@ export function errorResponse(
 /** The cookies of a Cookie header; a name given twice keeps its first value. */
 export function cookieMap(header: string | null): Map<string, string> {
   const found = new Map<string, string>();
-  for (const part of (header ?? "").split(";")) {
+  if (header === null) return found;
+  for (const part of header.split(";")) {
     const eq = part.indexOf("=");
     if (eq < 0) continue;
     const name = part.slice(0, eq).trim();
@@ -433,15 +434,11 @@ export async function readBody(
   limit: number,
 ): Promise<Uint8Array | null> {
   const declared = request.headers.get("content-length");
-  if (
-    declared !== null &&
-    /^[0-9]+$/.test(declared) &&
-    Number(declared) > limit
-  ) {
-    return null;
-  }
+  const length =
+    declared !== null && /^[0-9]+$/.test(declared) ? Number(declared) : null;
+  if (length !== null && length > limit) return null;
   if (request.body === null) return new Uint8Array(0);
-  if (declared !== null && /^[0-9]+$/.test(declared)) {
+  if (length !== null) {
     // A declared length within the limit: read it whole (checked again).
     const whole = new Uint8Array(await request.arrayBuffer());
     return whole.length > limit ? null : whole;
@@ -702,7 +699,7 @@ export class Dispatcher {
     if (media === "multipart/form-data") {
       [call, files] = multipartCall(body, contentType);
     } else {
-      call = jsonBody(request, body);
+      call = jsonOf(media, body);
     }
     const [name, args] = callShape(call);
     const fn = hasFunction(this.table, name)
@@ -1252,7 +1249,10 @@ function hasOwnContext(table: ServerTable, name: string): boolean {
 }
 
 function jsonBody(request: Request, body: Uint8Array): unknown {
-  const media = mediaType(request.headers.get("content-type"));
+  return jsonOf(mediaType(request.headers.get("content-type")), body);
+}
+
+function jsonOf(media: string, body: Uint8Array): unknown {
   if (media !== JSON_TYPE) {
     throw serverError("unsupported_media_type", { content_type: media });
   }

@@ -332,7 +332,9 @@ class Bad {
 }
 
 export function pointer(path: string, token: string | number): string {
-  return `${path}/${String(token).replace(/~/g, "~0").replace(/\//g, "~1")}`;
+  const text = typeof token === "number" ? String(token) : token;
+  if (!text.includes("~") && !text.includes("/")) return `${path}/${text}`;
+  return `${path}/${text.replace(/~/g, "~0").replace(/\//g, "~1")}`;
 }
 
 // --- JSON: canonical writer, strict reader, string order --------------------------
@@ -367,13 +369,23 @@ export function canonicalJson(value: unknown): string {
     return String(value); // the ECMAScript form; -0 gives "0"
   }
   if (typeof value === "string") return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      out += (i === 0 ? "" : ",") + canonicalJson(value[i]);
+    }
+    return out + "]";
+  }
   if (isObject(value)) {
-    const keys = Object.keys(value).sort(compareText);
-    const members = keys
-      .filter((key) => value[key] !== undefined)
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key])}`);
-    return `{${members.join(",")}}`;
+    // The default sort compares UTF-16 code units, as compareText does.
+    const keys = Object.keys(value).sort();
+    let out = "{";
+    for (const key of keys) {
+      const item = value[key];
+      if (item === undefined) continue;
+      out += `${out.length === 1 ? "" : ","}${JSON.stringify(key)}:${canonicalJson(item)}`;
+    }
+    return out + "}";
   }
   throw new TypeError(`${typeof value} is not a JSON value`);
 }
@@ -406,9 +418,31 @@ function stringEnd(text: string, start: number): number {
   return -1;
 }
 
+/** `object[key] = value`, as an own property even for `__proto__`. */
+function setMember<V>(object: Record<string, V>, key: string, value: V): void {
+  if (key === "__proto__") {
+    Object.defineProperty(object, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    object[key] = value;
+  }
+}
+
+const WORDS = [
+  ["true", true],
+  ["false", false],
+  ["null", null],
+] as const;
+const STRICT_DECODER = new TextDecoder("utf-8", { fatal: true });
+
 /** The strict JSON reader of docs 1.2; throws SyntaxError on anything else. */
 export function parseJsonStrict(input: string | Uint8Array): JsonValue {
   let text: string;
+  const fromBytes = typeof input !== "string";
   if (typeof input === "string") {
     text = input;
   } else {
@@ -416,7 +450,7 @@ export function parseJsonStrict(input: string | Uint8Array): JsonValue {
       throw new SyntaxError("byte order mark");
     }
     try {
-      text = new TextDecoder("utf-8", { fatal: true }).decode(input);
+      text = STRICT_DECODER.decode(input);
     } catch {
       throw new SyntaxError("not UTF-8");
     }
@@ -426,57 +460,70 @@ export function parseJsonStrict(input: string | Uint8Array): JsonValue {
     throw new SyntaxError(`${why} at ${at}`);
   };
   const space = (): void => {
-    while (at < text.length && " \t\n\r".includes(text.charAt(at))) at++;
+    for (;;) {
+      const code = text.charCodeAt(at);
+      if (code !== 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) {
+        return;
+      }
+      at++;
+    }
   };
   const string = (): string => {
     const end = stringEnd(text, at);
     if (end < 0) return fail("bad string");
-    const value = JSON.parse(text.slice(at, end)) as string;
+    const raw = text.slice(at + 1, end - 1);
     at = end;
+    // Without escapes, decoded UTF-8 holds no lone surrogate.
+    if (fromBytes && !raw.includes("\\")) return raw;
+    const value = JSON.parse(`"${raw}"`) as string;
     if (!isScalarText(value)) fail("lone surrogate");
     return value;
   };
   const value = (depth: number): JsonValue => {
     space();
     const char = text.charAt(at);
-    if (char === "{" || char === "[") {
+    if (char === "[") {
       if (depth >= MAX_DEPTH) fail("nested too deeply");
       at++;
       space();
-      const close = char === "{" ? "}" : "]";
       const items: JsonValue[] = [];
-      const members: [string, JsonValue][] = [];
-      const seen = new Set<string>();
-      if (text.charAt(at) === close) {
+      if (text.charCodeAt(at) === 0x5d) {
         at++;
-      } else {
-        for (;;) {
-          if (char === "{") {
-            space();
-            const key = string();
-            if (seen.has(key)) fail("duplicate key");
-            seen.add(key);
-            space();
-            if (text.charAt(at) !== ":") fail("expected ':'");
-            at++;
-            members.push([key, value(depth + 1)]);
-          } else {
-            items.push(value(depth + 1));
-          }
-          space();
-          const next = text.charAt(at++);
-          if (next === close) break;
-          if (next !== ",") fail("expected ',' or a close");
-        }
+        return items;
       }
-      return char === "{" ? Object.fromEntries(members) : items;
+      for (;;) {
+        items.push(value(depth + 1));
+        space();
+        const next = text.charCodeAt(at++);
+        if (next === 0x5d) return items;
+        if (next !== 0x2c) fail("expected ',' or a close");
+      }
+    }
+    if (char === "{") {
+      if (depth >= MAX_DEPTH) fail("nested too deeply");
+      at++;
+      space();
+      const members: Record<string, JsonValue> = {};
+      if (text.charCodeAt(at) === 0x7d) {
+        at++;
+        return members;
+      }
+      for (;;) {
+        space();
+        const key = string();
+        if (hasOwn(members, key)) fail("duplicate key");
+        space();
+        if (text.charCodeAt(at) !== 0x3a) fail("expected ':'");
+        at++;
+        setMember(members, key, value(depth + 1));
+        space();
+        const next = text.charCodeAt(at++);
+        if (next === 0x7d) return members;
+        if (next !== 0x2c) fail("expected ',' or a close");
+      }
     }
     if (char === '"') return string();
-    for (const [word, result] of [
-      ["true", true],
-      ["false", false],
-      ["null", null],
-    ] as const) {
+    for (const [word, result] of WORDS) {
       if (text.startsWith(word, at)) {
         at += word.length;
         return result;
@@ -775,7 +822,6 @@ export function decodeAt(
   path: string,
   options: DecodeOptions,
 ): unknown {
-  const text = typeText(type);
   switch (type.kind) {
     case "nullable":
       if (value === null) return null;
@@ -792,16 +838,20 @@ export function decodeAt(
       try {
         return decodePrimitive(type.name, value);
       } catch (error) {
-        if (error instanceof Bad) throw new ValueError(error.code, path, text);
+        if (error instanceof Bad) {
+          throw new ValueError(error.code, path, typeText(type));
+        }
         throw error;
       }
     case "list":
-      if (!Array.isArray(value)) throw new ValueError("type", path, text);
+      if (!Array.isArray(value)) {
+        throw new ValueError("type", path, typeText(type));
+      }
       return value.map((item, index) =>
         decodeAt(schema, type.item, item, pointer(path, index), options),
       );
     case "map": {
-      if (!isObject(value)) throw new ValueError("type", path, text);
+      if (!isObject(value)) throw new ValueError("type", path, typeText(type));
       const keys = Object.keys(value).sort(compareText);
       return Object.fromEntries(
         keys.map((key) => [
@@ -813,7 +863,7 @@ export function decodeAt(
     case "named":
       return decodeNamed(schema, type.name, value, path, options);
     case "upload":
-      throw new ValueError("type", path, text);
+      throw new ValueError("type", path, typeText(type));
   }
 }
 
@@ -878,7 +928,6 @@ export function encodeValue(
   value: unknown,
   path = "",
 ): JsonValue {
-  const text = typeText(type);
   switch (type.kind) {
     case "nullable":
       return value === null || value === undefined
@@ -888,16 +937,18 @@ export function encodeValue(
       try {
         return encodePrimitive(type.name, value);
       } catch (error) {
-        if (error instanceof Bad) throw new ValueError(error.code, path, text);
+        if (error instanceof Bad)
+          throw new ValueError(error.code, path, typeText(type));
         throw error;
       }
     case "list":
-      if (!Array.isArray(value)) throw new ValueError("type", path, text);
+      if (!Array.isArray(value))
+        throw new ValueError("type", path, typeText(type));
       return value.map((item, index) =>
         encodeValue(schema, type.item, item, pointer(path, index)),
       );
     case "map":
-      if (!isObject(value)) throw new ValueError("type", path, text);
+      if (!isObject(value)) throw new ValueError("type", path, typeText(type));
       return Object.fromEntries(
         Object.keys(value).map((key) => [
           key,
@@ -908,27 +959,29 @@ export function encodeValue(
       if (schema.enums[type.name] !== undefined) {
         // Any string passes: a member this client does not know may be one the
         // server does (the server checks).
-        if (typeof value !== "string") throw new ValueError("type", path, text);
+        if (typeof value !== "string")
+          throw new ValueError("type", path, typeText(type));
         return value;
       }
       const fields = schema.records[type.name];
       if (fields === undefined)
         throw new TypeError(`unknown type ${type.name}`);
-      if (!isObject(value)) throw new ValueError("type", path, text);
-      const out: [string, JsonValue][] = [];
+      if (!isObject(value)) throw new ValueError("type", path, typeText(type));
+      const out: Record<string, JsonValue> = {};
       for (const field of fields) {
         const item = value[field.name];
         // Left out: the server applies the default (or reports `required`).
         if (item === undefined) continue;
-        out.push([
+        setMember(
+          out,
           field.name,
           encodeValue(schema, field.type, item, pointer(path, field.name)),
-        ]);
+        );
       }
-      return Object.fromEntries(out);
+      return out;
     }
     case "upload":
-      throw new ValueError("type", path, text);
+      throw new ValueError("type", path, typeText(type));
   }
 }
 

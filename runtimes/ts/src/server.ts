@@ -10,6 +10,7 @@ import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import {
   ERROR_MESSAGES,
   ERROR_STATUS,
+  type DecodeOptions,
   type ErrorCode,
   type ErrorDetailsMap,
   type JsonValue,
@@ -57,6 +58,8 @@ export function errorBody(code: ErrorCode, details: unknown = null): JsonValue {
 
 // --- arguments and key params (docs 4, 5) -----------------------------------------
 
+const REJECT_UNKNOWN: DecodeOptions = { unknownEnum: "reject" };
+
 function missing(schema: SchemaTable, param: ParamSpec): unknown {
   if (param.default !== undefined) {
     return decodeValue(schema, param.type, param.default, {
@@ -94,9 +97,7 @@ export function decodeArgs(
           param.type,
           args[param.name],
           pointer("", param.name),
-          {
-            unknownEnum: "reject",
-          },
+          REJECT_UNKNOWN,
         );
       } else if (param.type.kind !== "upload") {
         values[param.name] = missing(schema, param);
@@ -106,9 +107,8 @@ export function decodeArgs(
       problems[param.name] = error.problem;
     }
   }
-  const known = new Set(params.map((param) => param.name));
   for (const name of Object.keys(args)) {
-    if (!known.has(name)) {
+    if (!params.some((param) => param.name === name)) {
       problems[name] = new ValueError("unknown", pointer("", name)).problem;
     }
   }
