@@ -154,8 +154,7 @@ def _form_methods(plan: Plan, form: ir.Form, used: set[str]) -> list[list[str]]:
         f"{INDENT}}}",
     ]
     validate = [
-        f"{INDENT}/// Validate the `{form.name}` form on the server (`validation_failed`: the"
-        " errors).",
+        f"{INDENT}/// Validate the `{form.name}` form on the server (`validation_failed`: why not).",
         *_signature(f"pub async fn validate_{name}", values, "-> Result<Json, ClientError>"),
         f"{BODY}let values = encode(form)?;",
         *_chain(BODY, "", "self.runtime", [f'validate_form("{form.name}", values)', "await"], end=""),

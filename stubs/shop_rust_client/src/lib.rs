@@ -689,7 +689,7 @@ impl ApiClient {
         decode(&result)
     }
 
-    /// Validate the `AddressForm` form on the server (`validation_failed`: the errors).
+    /// Validate the `AddressForm` form on the server (`validation_failed`: why not).
     pub async fn validate_address_form(&self, form: &AddressForm) -> Result<Json, ClientError> {
         let values = encode(form)?;
         self.runtime.validate_form("AddressForm", values).await
@@ -705,7 +705,7 @@ impl ApiClient {
         decode(&result)
     }
 
-    /// Validate the `CheckoutForm` form on the server (`validation_failed`: the errors).
+    /// Validate the `CheckoutForm` form on the server (`validation_failed`: why not).
     pub async fn validate_checkout_form(&self, form: &CheckoutForm) -> Result<Json, ClientError> {
         let values = encode(form)?;
         self.runtime.validate_form("CheckoutForm", values).await
@@ -718,7 +718,7 @@ impl ApiClient {
         Ok(())
     }
 
-    /// Validate the `NewsletterForm` form on the server (`validation_failed`: the errors).
+    /// Validate the `NewsletterForm` form on the server (`validation_failed`: why not).
     pub async fn validate_newsletter_form(
         &self,
         form: &NewsletterForm,
@@ -737,7 +737,7 @@ impl ApiClient {
         decode(&result)
     }
 
-    /// Validate the `ProductForm` form on the server (`validation_failed`: the errors).
+    /// Validate the `ProductForm` form on the server (`validation_failed`: why not).
     pub async fn validate_product_form(&self, form: &ProductForm) -> Result<Json, ClientError> {
         let values = encode(form)?;
         self.runtime.validate_form("ProductForm", values).await
@@ -753,7 +753,7 @@ impl ApiClient {
         decode(&result)
     }
 
-    /// Validate the `ProfileForm` form on the server (`validation_failed`: the errors).
+    /// Validate the `ProfileForm` form on the server (`validation_failed`: why not).
     pub async fn validate_profile_form(&self, form: &ProfileForm) -> Result<Json, ClientError> {
         let values = encode(form)?;
         self.runtime.validate_form("ProfileForm", values).await
@@ -766,7 +766,7 @@ impl ApiClient {
         decode(&result)
     }
 
-    /// Validate the `ReviewForm` form on the server (`validation_failed`: the errors).
+    /// Validate the `ReviewForm` form on the server (`validation_failed`: why not).
     pub async fn validate_review_form(&self, form: &ReviewForm) -> Result<Json, ClientError> {
         let values = encode(form)?;
         self.runtime.validate_form("ReviewForm", values).await
