@@ -301,11 +301,19 @@ def _initialize(client: StdioClient, folder: Path) -> None:
 
 
 def _edit_sites(text: str, marker: str, rng: random.Random, count: int) -> list[int]:
-    """Offsets just after `marker` (the start of a comment or doc text)."""
+    """Offsets just after `marker` (the start of a comment or doc text). After a
+    multi-line string's opening quotes (three of them), the start of its first line of
+    text: a letter typed between the quotes would not go into the doc but split its
+    delimiter (every later multi-line string then opens where one closed)."""
     sites = []
     at = text.find(marker)
     while at >= 0:
-        sites.append(at + len(marker))
+        site = at + len(marker)
+        if marker.endswith('"') and text.startswith('""\n', site):
+            line = site + 3
+            site = line + len(text[line:text.find("\n", line)]) - len(
+                text[line:text.find("\n", line)].lstrip())
+        sites.append(site)
         at = text.find(marker, at + 1)
     return [rng.choice(sites) for _ in range(count)] if sites else []
 

@@ -352,6 +352,19 @@ _LISTS = ("imports", "auth", "enums", "types", "contexts", "functions", "models"
           "forms")
 
 
+def merge_parts(parts: list[LoweredPart], path: str) -> LoweredPart:
+    """Consecutive parts as one (a run of a file's chunks: see `kdl.incremental.Segment`)."""
+    out = FileDecls(path)
+    merged = LoweredPart(out, [])
+    targets = {name: getattr(out, name) for name in _LISTS}
+    for part in parts:
+        for name, items in part.filled():
+            targets[name].extend(items)
+        merged.diagnostics.extend(part.diagnostics)
+        merged.versions.extend(part.versions)
+    return merged
+
+
 def assemble(parts: list[LoweredPart], nodes: list[Node], path: str
              ) -> tuple[FileDecls, list[Diagnostic]]:
     """One file's declarations from its parts (in file order) and its top-level nodes."""

@@ -40,6 +40,9 @@ class SourceFile:
     parse: ParseResult
     decls: FileDecls
     diagnostics: list[Diagnostic]  # syntax + lowering, each with .path set, sorted
+    # An editor's open document: its declarations in runs (key, declarations) that
+    # together are `decls`, each kept while its text does not change (`check.state`).
+    segments: list[tuple[int, FileDecls]] | None = None
 
 
 @dataclass(slots=True)

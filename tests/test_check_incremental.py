@@ -8,6 +8,11 @@ files, reverts) on generated specs split over several files and on the
 checker's own case folders must give, after every edit, exactly what a check
 without a cache gives for the same declarations: diagnostics (with related
 locations and fix data), symbols, scopings, function kinds and effective auth.
+
+An open document is checked segment by segment (runs of its top-level
+declarations, `kdl.incremental.Segment`); the one-file tests below make
+segments a few declarations long, so that edits move, merge and split them,
+and also compare with a check of the whole text parsed afresh (no segments).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from bench import specgen
 from mizan_lang.check import check
 from mizan_lang.check.result import CheckResult
 from mizan_lang.ide.session import Session
+from mizan_lang.kdl import incremental
 from mizan_lang.workspace import load_workspace
 
 CASES = Path(__file__).parent / "cases" / "check"
@@ -35,14 +41,15 @@ def _span(span) -> tuple[int, int]:
     return (span.start, span.end)
 
 
-def snapshot(result: CheckResult) -> dict:
-    """Everything a consumer can see in a result, as plain comparable values."""
+def snapshot(result: CheckResult, ids: bool = True) -> dict:
+    """Everything a consumer can see in a result, as plain comparable values
+    (without `ids`: not which objects the symbols' declarations are)."""
     return {
         "diagnostics": [
             (d.path, _span(d.span), d.code, d.severity, d.message, d.data,
              [(r.path, _span(r.span), r.message) for r in d.related])
             for d in result.diagnostics],
-        "symbols": {kind: [(name, s.kind, s.path, _span(s.span), id(s.decl))
+        "symbols": {kind: [(name, s.kind, s.path, _span(s.span), id(s.decl) if ids else None)
                            for name, s in table.items()]
                     for kind, table in result.symbols.items()},
         "scopings": list(result.scopings),
@@ -95,7 +102,10 @@ def edit(text: str, others: list[str], history: list[str], rng: random.Random) -
 
 
 def run_edits(tmp_path: Path, files: dict[str, str], edits: int, seed: int,
-              focus: str | None = None) -> None:
+              focus: str | None = None) -> int:
+    """Random edits; after each, the session's analysis equals a fresh check of
+    the same SourceFiles and one of the texts parsed whole. Returns the most
+    segments an open document had."""
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text(text, "utf-8")
@@ -108,6 +118,7 @@ def run_edits(tmp_path: Path, files: dict[str, str], edits: int, seed: int,
     version = 1
     opened = set()
     removed: dict[str, str] = {}
+    most = 0
     for step in range(edits):
         if len(names) > 1 and rng.random() < 0.05:  # a file leaves the workspace, or comes back
             name = rng.choice(sorted(removed) or names[1:])
@@ -141,6 +152,13 @@ def run_edits(tmp_path: Path, files: dict[str, str], edits: int, seed: int,
         got, want = snapshot(analysis.result), snapshot(fresh)
         for key in want:
             assert got[key] == want[key], f"step {step} ({name}): {key} differ"
+        edited = {str(tmp_path / n): texts[n] for n in opened}
+        whole = check(load_workspace(unit.roots, read=edited.get))
+        got, want = snapshot(analysis.result, ids=False), snapshot(whole, ids=False)
+        for key in want:
+            assert got[key] == want[key], f"step {step} ({name}): {key} differ from a whole parse"
+        most = max([most, *(len(d.doc.segments) for d in session.documents.values())])
+    return most
 
 
 # Every way one file's checks read another's: context keys and params of named
@@ -239,3 +257,38 @@ def _case_files(folder: Path) -> dict[str, str]:
                                         if (p / "main.mizan").is_file()))
 def test_check_cases(tmp_path: Path, case: str) -> None:
     run_edits(tmp_path, _case_files(CASES / case), edits=30, seed=len(case))
+
+
+# One file of many declarations, checked in segments of a few declarations:
+# renamed, removed and duplicated declarations others refer to, damaged syntax
+# in the middle of the file, pasted declarations and reverts (`edit`).
+def _one_file(files: dict[str, str]) -> str:
+    """A workspace's files as one file (imports dropped, one version line)."""
+    body = [re.sub(r'^(mizan 1|import "[^"]*")\n', "", text, flags=re.MULTILINE)
+            for _, text in sorted(files.items())]
+    return "mizan 1\n" + "".join(body)
+
+
+@pytest.fixture
+def small_segments(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(incremental, "SEGMENT", 2)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_one_file_in_segments(tmp_path: Path, seed: int, small_segments: None) -> None:
+    most = run_edits(tmp_path, {"all.mizan": _one_file(CROSS_FILE)}, edits=80, seed=seed)
+    assert most >= 4  # the file really was checked in segments
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_generated_one_file_in_segments(tmp_path: Path, seed: int,
+                                        small_segments: None) -> None:
+    most = run_edits(tmp_path, specgen.generate(120, seed), edits=50, seed=seed)
+    assert most >= 10
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir()
+                                        if (p / "main.mizan").is_file()))
+def test_check_cases_in_one_file(tmp_path: Path, case: str, small_segments: None) -> None:
+    run_edits(tmp_path, {"main.mizan": _one_file(_case_files(CASES / case))}, edits=25,
+              seed=len(case) + 1)

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mizan_lang.kdl import dumps, parse
+from mizan_lang.kdl import incremental
 from mizan_lang.kdl.incremental import IncrementalDocument
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").rglob("*.mizan"))
@@ -86,3 +87,47 @@ def test_opening_damaged_text_matches_full_parse(edits, where, insert) -> None:
     text = text[:at] + insert + text[at:]
     doc.update(text)
     assert snapshot(doc.result()) == snapshot(parse(text))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 40), st.sampled_from(SNIPPETS)),
+                min_size=1, max_size=12))
+def test_segments_follow_edits(edits) -> None:
+    """Segments (runs of chunks) always hold every chunk once, in order; an edit
+    replaces only the segments around it (the others stay the same objects,
+    the first replaced one keeps its key) and the result equals a full parse."""
+    saved = incremental.SEGMENT
+    incremental.SEGMENT = 2
+    try:
+        text = base_text()
+        doc = IncrementalDocument(text)
+        for where, remove, insert in edits:
+            at = int(where * len(text))
+            text = text[:at] + insert + text[at + remove :]
+            before = list(doc.segments)
+            doc.update(text)
+            assert [c for s in doc.segments for c in s.chunks] == doc.chunks
+            assert all(s.chunks for s in doc.segments)
+            kept = [s for s in doc.segments if any(s is b for b in before)]
+            # Only the segments holding re-parsed chunks were replaced.
+            fresh = [s for s in doc.segments if not any(s is b for b in before)]
+            assert sum(len(s.chunks) for s in fresh) <= doc.reparsed + 4 * max(
+                len(s.chunks) for s in doc.segments)
+            assert len(kept) + len(fresh) == len(doc.segments)
+            assert len({s.key for s in doc.segments}) == len(doc.segments)
+            assert snapshot(doc.result()) == snapshot(parse(text))
+    finally:
+        incremental.SEGMENT = saved
+
+
+def test_edit_in_a_large_file_replaces_one_segment() -> None:
+    text = "".join(f"fn f{i} returns=int {{\n    param a str\n}}\n" for i in range(2000))
+    doc = IncrementalDocument(text)
+    assert len(doc.segments) > 10
+    before = list(doc.segments)
+    at = text.index("fn f1000") + 3
+    edited = text[:at] + "x" + text[at:]
+    doc.update(edited)
+    changed = [i for i, s in enumerate(doc.segments) if s is not before[i]]
+    assert len(changed) == 1 and doc.segments[changed[0]].key == before[changed[0]].key
+    assert snapshot(doc.result()) == snapshot(parse(edited))

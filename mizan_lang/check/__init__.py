@@ -54,22 +54,31 @@ def check(ws: LoadedWorkspace, cache: CheckCache | None = None) -> CheckResult:
     the same with or without it.
     """
     files: dict[str, FileDecls] = {}
+    segments: dict[str, list[tuple[int, FileDecls]]] = {}
     earlier: list[Diagnostic] = []
     for path, source in ws.files.items():
         files[path] = source.decls if source.decls is not None else FileDecls(path=path)
+        if source.segments is not None and source.decls is not None:
+            segments[path] = source.segments
         # Syntax and lowering diagnostics of the file.
         earlier.extend(_with_path(d, path) for d in source.diagnostics)
     earlier.extend(ws.diagnostics)
     with paused_gc():
-        result = check_decls(files, earlier, cache)
+        result = check_decls(files, earlier, cache, segments)
     result.root = str(ws.roots[0]) if ws.roots else ""
     return result
 
 
 def check_decls(files: dict[str, FileDecls], earlier: list[Diagnostic] | None = None,
-                cache: CheckCache | None = None) -> CheckResult:
-    """Check declarations directly (tests, tools that lower on their own)."""
-    state = CheckState(files, cache)
+                cache: CheckCache | None = None,
+                segments: dict[str, list[tuple[int, FileDecls]]] | None = None) -> CheckResult:
+    """Check declarations directly (tests, tools that lower on their own).
+
+    `segments` (path -> [(key, declarations)]) splits a file into runs of its
+    declarations, in order, that together are `files[path]`: the incremental
+    checker's units (see `state`); the result is the same without it.
+    """
+    state = CheckState(files, cache, segments)
     try:
         for run in PASSES:
             run(state)

@@ -101,14 +101,14 @@ def _fill_effective(state: CheckState) -> None:
     # is not compared with members.
     levels = state.merged("auth:contexts", fact="ctx-level")
     effective = state.merged("auth:effective")  # "fn:<name>" and "ctx:<name>" -> level
-    for path, summary, fresh in state.file_pass("auth:contexts", _file_contexts):
+    for unit, summary, fresh in state.file_pass("auth:contexts", _file_contexts):
         if fresh:
-            state.contribute(levels, path, summary)
-            state.contribute(effective, ("ctx", path),
+            state.contribute(levels, unit, summary)
+            state.contribute(effective, ("ctx", unit),
                              {f"ctx:{name}": level for name, (level, _) in summary.items()})
-    for path, summary, fresh in state.file_pass("auth:functions", _file_functions):
+    for unit, summary, fresh in state.file_pass("auth:functions", _file_functions):
         if fresh:
-            state.contribute(effective, ("fn", path), summary)
+            state.contribute(effective, ("fn", unit), summary)
     state.effective_auth = effective.sorted()
 
 

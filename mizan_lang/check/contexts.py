@@ -22,19 +22,21 @@ def check_contexts(state: CheckState) -> None:
     facts = state.cache.facts
     members: dict[str, dict[str, int]] = facts.setdefault("contexts:members", {})
     counts: dict[str, int] = facts.setdefault("contexts:counts", {})
-    for path, summary, fresh in state.file_pass("contexts:members", _file_members):
-        if fresh and members.get(path) != summary:
-            _count(state, counts, members.pop(path, {}), -1)
+    for unit, summary, fresh in state.file_pass("contexts:members", _file_members):
+        if fresh and members.get(unit) != summary:
+            _count(state, counts, members.pop(unit, {}), -1)
             _count(state, counts, summary, 1)
-            members[path] = summary
-    for path in [path for path in members if path not in state.files]:
-        _count(state, counts, members.pop(path), -1)
+            members[unit] = summary
+    if len(members) > len(state.units):  # every unit walked has an entry: some left
+        alive = {unit for unit, _, _ in state.units}
+        for unit in [unit for unit in members if unit not in alive]:
+            _count(state, counts, members.pop(unit), -1)
     for _ in state.file_pass("contexts", _file_contexts):
         pass
 
 
 def _count(state: CheckState, counts: dict[str, int], summary: dict[str, int], sign: int) -> None:
-    """Add (or take away) one file's members per context; a context that gains
+    """Add (or take away) one unit's members per context; a context that gains
     its first member or loses its last one changes ("members", name)."""
     for name, count in summary.items():
         before = counts.get(name, 0)

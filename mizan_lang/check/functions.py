@@ -17,9 +17,9 @@ KINDS = ("query", "mutation")
 
 def check_functions(state: CheckState) -> None:
     kinds = state.merged("functions")
-    for path, summary, fresh in state.file_pass("functions", _file_functions):
+    for unit, summary, fresh in state.file_pass("functions", _file_functions):
         if fresh:
-            state.contribute(kinds, path, summary)
+            state.contribute(kinds, unit, summary)
     state.function_kinds = kinds.sorted()
 
 

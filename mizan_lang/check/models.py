@@ -7,23 +7,23 @@ from typing import Any
 
 from ..decls import ON_DELETE, Literal, ModelDecl
 from ..diagnostics import Related
-from .state import CheckState
+from .state import CheckState, path_of, unchanged
 from .suggest import fix, hint
 
 
 def check_models(state: CheckState) -> None:
     files: dict[str, list] = {}
-    for path, summary, _ in state.file_pass("models", _file_models):
-        files[path] = summary
+    for unit, summary, _ in state.file_pass("models", _file_models):
+        files[unit] = summary
     facts = state.cache.facts
     last = facts.get("models:tables")
-    if last is not None and len(last) == len(files) and all(
-            last.get(path) is found for path, found in files.items()):
+    if unchanged(last, files):
         state.diagnostics.extend(facts["models:reports"])
         return
     start = len(state.diagnostics)
     tables: dict[str, tuple[str, object]] = {}
-    for path, found in files.items():
+    for unit, found in files.items():
+        path = path_of(unit)
         for table, span in found:
             if table in tables:
                 first_path, first_span = tables[table]

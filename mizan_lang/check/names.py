@@ -29,7 +29,7 @@ def collect_symbols(state: CheckState) -> None:
     """Fill the symbol tables (first declaration wins) and report duplicates
     and names that collide once their case is converted."""
     tables = state.cache.tables
-    tables.update(state.files, state.changed)
+    tables.update(state.units, state.changed)
     state.symbols = tables.symbols
     state.diagnostics.extend(tables.diagnostics())
     for _ in state.file_pass("names", _declared_names):
@@ -37,8 +37,8 @@ def collect_symbols(state: CheckState) -> None:
 
 
 def _declared_names(state: CheckState, path: str, decls) -> None:
-    # The symbol tables have just listed the file's declarations.
-    for namespace, kind, _, decl in state.cache.tables.files[path][1]:
+    # The symbol tables have just listed the unit's declarations.
+    for namespace, kind, _, decl in state.cache.tables.files[state.unit][1]:
         state.memo("name", decl, _check_declared_name, state, path, namespace, kind, decl.name)
 
 

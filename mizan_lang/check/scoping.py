@@ -21,9 +21,9 @@ TIERS = ("exact", "partial", "global")
 
 def compute_scopings(state: CheckState) -> None:
     table = state.merged("scopings")
-    for path, summary, fresh in state.file_pass("scopings", _file_scopings):
+    for unit, summary, fresh in state.file_pass("scopings", _file_scopings):
         if fresh:
-            state.contribute(table, path, summary)
+            state.contribute(table, unit, summary)
     state.scopings = list(table.sorted().values())
 
 

@@ -5,27 +5,26 @@ from __future__ import annotations
 from ..decls import ShapeDecl
 from .graph import in_cycle, path_between, strongly_connected
 from .models import report_unknown_model
-from .state import CheckState
+from .state import CheckState, path_of, unchanged
 from .suggest import closest, fix, hint
 
 
 def check_shapes(state: CheckState) -> None:
     files: dict[str, list] = {}
-    for path, summary, _ in state.file_pass("shapes", _file_shapes):
-        files[path] = summary
+    for unit, summary, _ in state.file_pass("shapes", _file_shapes):
+        files[unit] = summary
     facts = state.cache.facts
     last = facts.get("shapes:graph")
-    if last is not None and len(last) == len(files) and all(
-            last.get(path) is found for path, found in files.items()):
+    if unchanged(last, files):
         state.diagnostics.extend(facts["shapes:reports"])
         return
     start = len(state.diagnostics)
     graph: dict[str, list[str]] = {}
     edges: list[tuple[str, str, object]] = []
-    for path, found in files.items():
+    for unit, found in files.items():
         for name, nested in found:
             graph[name] = [target for target, _ in nested]
-            edges.extend((path, name, ref) for _, ref in nested)
+            edges.extend((path_of(unit), name, ref) for _, ref in nested)
     component = strongly_connected(graph)
     reported: set[int] = set()
     for path, owner, ref in edges:
@@ -44,14 +43,15 @@ def _file_shapes(state: CheckState, path: str, decls) -> list[tuple[str, list]]:
     for shape in decls.shapes:
         nested = state.memo("shapes", shape, _shape, state, path, shape)
         if nested is not None:
-            found.append((shape.name.text, nested))
+            found.append(nested)
     return found
 
 
-def _shape(state: CheckState, path: str, shape: ShapeDecl) -> list[tuple[str, object]] | None:
-    """Check one shape; its valid nested shapes when it is the first of its name."""
+def _shape(state: CheckState, path: str, shape: ShapeDecl
+           ) -> tuple[str, list[tuple[str, object]]] | None:
+    """Check one shape; (its name, its valid nested shapes) when it is the first of its name."""
     nested = _check_shape(state, path, shape)
-    return nested if state.decl("type", shape.name.text) is shape else None
+    return (shape.name.text, nested) if state.decl("type", shape.name.text) is shape else None
 
 
 def _check_shape(state: CheckState, path: str, shape: ShapeDecl) -> list[tuple[str, object]]:

@@ -6,8 +6,11 @@ Files are visited in sorted path order and declarations in source order, so
 run, and every table the checker builds is independent of how the
 declarations happen to be split across files.
 
-Incremental checking. Every pass works file by file (`file_pass`), and inside
-a file declaration by declaration (`memo`). While one runs, every global fact
+Incremental checking. Every pass works unit by unit (`file_pass`), and inside
+a unit declaration by declaration (`memo`). A unit is a file, or, for a file an
+editor session cut into segments (runs of top-level declarations, see
+`kdl/incremental.py`), one segment: editing one declaration of a large file
+then walks only its segment and the units that read a fact it changed. While one runs, every global fact
 it reads is recorded as a key: ("sym", namespace, name) for a symbol lookup,
 ("names", namespace) for a look at all names of a namespace (did-you-mean),
 ("rtypes", namespace, name) for the resolved types of a declaration, and a
@@ -15,7 +18,7 @@ few more (auth levels, context membership). A check starts by patching the
 symbol tables with the files that changed (`tables.SymbolTables`), which says
 which keys changed; each pass adds the keys whose facts it changed. A file is
 walked again only when its declarations changed or it read a changed key, and
-in a walked file a declaration replays its last diagnostics and value unless
+in a walked unit a declaration replays its last diagnostics and value unless
 it changed or read a changed key. A check without a cache runs the same
 passes with nothing to replay and keeps nothing; tests/test_check_incremental.py
 holds both to the same result after random edits.
@@ -91,17 +94,52 @@ class CheckCache:
         # TypeRef keeps its id from being reused while the entry lives.
         self.resolved: dict[int, tuple[Any, Any]] = {}
         self.facts: dict[str, Any] = {}  # small global results of passes (see their modules)
-        self.paths: list[str] = []
+        self.units: list[str] = []
+
+
+def path_of(unit: str) -> str:
+    """The file of a unit (a unit is a path, or a path, NUL and a segment key)."""
+    return unit.partition("\0")[0]
+
+
+def units_of(files: dict[str, FileDecls], segments: dict[str, list] | None
+             ) -> list[tuple[str, str, FileDecls]]:
+    """(unit, path, declarations) in path order, a file's segments in source order."""
+    units = []
+    for path in sorted(files):
+        split = segments.get(path) if segments else None
+        if split is None:
+            units.append((path, path, files[path]))
+        else:
+            units.extend((f"{path}\0{key}", path, decls) for key, decls in split)
+    return units
+
+
+def unchanged(last: dict | None, summaries: dict[str, list]) -> bool:
+    """Whether every unit's summary (a list of values its units returned) holds
+    the same objects as `last` time: a global result built from them still holds."""
+    if last is None or len(last) != len(summaries):
+        return False
+    for unit, found in summaries.items():
+        before = last.get(unit)
+        if before is not found and (before is None or len(before) != len(found) or any(
+                a is not b for a, b in zip(before, found, strict=True))):
+            return False
+    return True
 
 
 class CheckState:
-    def __init__(self, files: dict[str, FileDecls], cache: CheckCache | None = None) -> None:
+    def __init__(self, files: dict[str, FileDecls], cache: CheckCache | None = None,
+                 segments: dict[str, list[tuple[int, FileDecls]]] | None = None) -> None:
         # Without a cache nothing is kept for next time: the same passes run
         # without recording their units (a one-off check, e.g. the CLI's).
         self.keep = cache is not None
         self.cache = cache if cache is not None else CheckCache()
         self.files = files
         self.paths = sorted(files)
+        # `segments`: path -> [(key, declarations)] for files checked segment by segment.
+        self.units = units_of(files, segments)
+        self.unit = ""  # the unit a file pass is walking
         self.diagnostics: list[Diagnostic] = []
         self.changed: set = set()
         self.symbols: dict[str, dict[str, Symbol]] = {kind: {} for kind in KINDS}
@@ -133,20 +171,20 @@ class CheckState:
 
     def file_pass(self, name: str, run: Callable[[CheckState, str, FileDecls], Any]
                   ) -> Iterator[tuple[str, Any, bool]]:
-        """`run(state, path, decls)` for every file, or a replay of its last run.
+        """`run(state, path, decls)` for every unit, or a replay of its last run.
 
-        Yields (path, summary, fresh) per file in path order, `fresh` when the
-        file was walked again (its summary may differ from last time's).
+        Yields (unit, summary, fresh) per unit in order, `fresh` when the unit
+        was walked again (its summary may differ from last time's); `path_of`
+        gives a unit's file.
         """
         passes = self.cache.passes
         changed = self.changed
-        for path in self.paths:
-            decls = self.files[path]
-            record = passes.get((name, path))
+        for unit, path, decls in self.units:
+            record = passes.get((name, unit))
             if record is not None and record.deps.isdisjoint(changed):
                 if record.decls is decls:
                     self.diagnostics.extend(record.diagnostics)
-                    yield path, record.summary, False
+                    yield unit, record.summary, False
                     continue
                 # Only some declarations changed, and no unchanged one read a
                 # changed fact: those replay without looking at their keys.
@@ -160,10 +198,11 @@ class CheckState:
             self._deps = set()  # read outside the units
             self._ran = 0
             start = len(self.diagnostics)
+            self.unit = unit
             summary = run(self, path, decls)
             if not self.keep:
                 self._deps = set()
-                yield path, summary, True
+                yield unit, summary, True
                 continue
             deps = frozenset(self._deps).union(*self._collected)
             # Quick walks keep the keys of the units they replaced: a superset,
@@ -172,12 +211,12 @@ class CheckState:
             if stale > max(64, len(units) // 2):
                 deps = frozenset(self._deps).union(*(unit.deps for unit in units.values()))
                 stale = 0
-            passes[(name, path)] = FilePass(decls, units, deps, self.diagnostics[start:],
+            passes[(name, unit)] = FilePass(decls, units, deps, self.diagnostics[start:],
                                             summary, stale)
             self._old_units = self._new_units = {}
             self._deps = set()
             self._collected = []
-            yield path, summary, True
+            yield unit, summary, True
 
     def memo(self, task: str, decl: object, run: Callable[..., Any], *args: Any) -> Any:
         """`run(*args)` for one declaration, or a replay of its last run.
@@ -238,9 +277,10 @@ class CheckState:
             self.changed.update((table.fact, key) for key in changed)
 
     def forget_gone_files(self) -> None:
-        """Forget the files that left the workspace since the last check."""
-        if self.cache.paths != self.paths:
-            alive = set(self.paths)
+        """Forget the units (files, segments) that left the workspace since the last check."""
+        keys = [unit for unit, _, _ in self.units]
+        if self.cache.units != keys:
+            alive = set(keys)
             for key in [key for key in self.cache.passes if key[1] not in alive]:
                 record = self.cache.passes.pop(key)
                 if key[0] == "types":  # see types.py: resolved TypeRefs
@@ -253,13 +293,13 @@ class CheckState:
                 gone = table.forget(alive)
                 if table.fact is not None:
                     self.changed.update((table.fact, key) for key in gone)
-            self.cache.paths = self.paths
+            self.cache.units = keys
 
     # --- iteration ---------------------------------------------------------
     def each(self, attr: str) -> Iterator[tuple[str, Any]]:
         """Every declaration of one kind (`"functions"`, ...) with its file."""
-        for path in self.paths:
-            for decl in getattr(self.files[path], attr):
+        for _, path, decls in self.units:
+            for decl in getattr(decls, attr):
                 yield path, decl
 
     def guards(self) -> Iterator[tuple[str, Any]]:

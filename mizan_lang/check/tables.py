@@ -107,57 +107,64 @@ def fold(name: str) -> str:
     return name.replace("_", "").casefold()
 
 
+def _order(entry: tuple[str, str, str, Any]) -> tuple[str, int]:
+    """Where a declaration is: its file, then its name's offset (now: spans move with edits)."""
+    return entry[1], entry[3].name.span.start
+
+
 class SymbolTables:
     def __init__(self) -> None:
-        self.files: dict[str, tuple[FileDecls, list]] = {}
-        # (namespace, name) -> [(path, index in the file, kind, decl)], in order
-        self.entries: dict[tuple[str, str], list[tuple[str, int, str, Any]]] = {}
+        self.files: dict[str, tuple[FileDecls, list]] = {}  # unit -> (decls, declared)
+        # (namespace, name) -> [(unit, path, kind, decl)], in source order
+        self.entries: dict[tuple[str, str], list[tuple[str, str, str, Any]]] = {}
         self.symbols: dict[str, dict[str, Symbol]] = {kind: {} for kind in KINDS}
         self.duplicates: dict[tuple[str, str], list[Diagnostic]] = {}
         self.folds: dict[tuple[str, str], set[str]] = {}
         self.collisions: dict[tuple[str, str], list[Diagnostic]] = {}
         self._sorted = {kind: SortedView() for kind in KINDS}
 
-    def update(self, files: dict[str, FileDecls], changed: set) -> None:
-        """Patch the tables with `files` (the whole workspace); add the keys
-        of the names whose symbol changed to `changed`."""
+    def update(self, units: list[tuple[str, str, FileDecls]], changed: set) -> None:
+        """Patch the tables with `units` (the whole workspace: (unit, path,
+        declarations), see `state.units_of`); add the keys of the names whose
+        symbol changed to `changed`."""
         touched: set[tuple[str, str]] = set()
-        rewritten: dict[str, list] = {}  # path -> its new declared list ([] when gone)
-        for path in [path for path in self.files if path not in files]:
-            old = self.files.pop(path)[1]
+        rewritten: dict[str, tuple[str, list]] = {}  # unit -> (path, its new declared list)
+        alive = {unit for unit, _, _ in units}
+        for unit in [unit for unit in self.files if unit not in alive]:
+            old = self.files.pop(unit)[1]
             touched.update((namespace, name) for namespace, _, name, _ in old)
-            rewritten[path] = []
-        for path, decls in files.items():
-            previous = self.files.get(path)
+            rewritten[unit] = ("", [])
+        for unit, path, decls in units:
+            previous = self.files.get(unit)
             if previous is not None and previous[0] is decls:
                 continue
             new = declared(decls)
             old = previous[1] if previous is not None else []
-            self.files[path] = (decls, new)
+            self.files[unit] = (decls, new)
             names = _differing(old, new)
             if names:
                 touched |= names
-                rewritten[path] = new
+                rewritten[unit] = (path, new)
         if not touched:
             return
-        # The rewritten files' entries of every touched name, with fresh indexes.
-        mine: dict[tuple[str, str], list[tuple[str, int, str, Any]]] = {}
-        for path, new in rewritten.items():
-            for index, (namespace, kind, name, decl) in enumerate(new):
+        # The rewritten units' entries of every touched name.
+        mine: dict[tuple[str, str], list[tuple[str, str, str, Any]]] = {}
+        for unit, (path, new) in rewritten.items():
+            for namespace, kind, name, decl in new:
                 if (namespace, name) in touched:
-                    mine.setdefault((namespace, name), []).append((path, index, kind, decl))
+                    mine.setdefault((namespace, name), []).append((unit, path, kind, decl))
         groups: set[tuple[str, str]] = set()
         for key in touched:
             namespace, name = key
             entries = [entry for entry in self.entries.get(key, ()) if entry[0] not in rewritten]
             entries += mine.get(key, ())
             if len(entries) > 1:
-                entries.sort(key=lambda entry: (entry[0], entry[1]))
+                entries.sort(key=_order)
             table = self.symbols[namespace]
             old = table.get(name)
             if entries:
                 self.entries[key] = entries
-                path, _, kind, decl = entries[0]
+                _, path, kind, decl = entries[0]
                 if old is None or old.decl is not decl or old.path != path or old.kind != kind:
                     table[name] = Symbol(kind, name, path, decl.name.span, decl)
             else:
@@ -193,7 +200,7 @@ class SymbolTables:
         self.duplicates[key] = [
             make("M150", decl.name.span, path=path, name=key[1], kind=f"{article} {first.kind}",
                  related=[Related(first.path, first.span, "first declared here")])
-            for path, _, _, decl in entries[1:]]
+            for _, path, _, decl in entries[1:]]
 
     def _report_collisions(self, group: tuple[str, str]) -> None:
         names = self.folds.get(group, ())

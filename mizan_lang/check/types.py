@@ -15,7 +15,7 @@ from ..typeexpr import TypeExpr
 from .defaults import check_default
 from .graph import in_cycle, path_between, strongly_connected
 from .rtypes import PRIMITIVES, UPLOAD, RType
-from .state import CheckState, cover
+from .state import CheckState, cover, path_of, unchanged
 from .suggest import fix, hint
 
 # Where a type expression sits; only "param" may be `Upload`.
@@ -30,8 +30,8 @@ WHERE = {
 
 def check_types(state: CheckState) -> None:
     graphs: dict[str, dict] = {}
-    for path, summary, _ in state.file_pass("types", _file_types):
-        graphs[path] = summary
+    for unit, summary, _ in state.file_pass("types", _file_types):
+        graphs[unit] = summary
     _check_infinite(state, graphs)
 
 
@@ -223,8 +223,7 @@ def _check_infinite(state: CheckState, files: dict[str, list]) -> None:
     """A record that holds itself through required fields has no finite value."""
     facts = state.cache.facts
     last = facts.get("records:items")
-    same = last is not None and len(last) == len(files) and all(
-        last.get(path) is found for path, found in files.items())
+    same = unchanged(last, files)
     key = None if same else [(path, [(owner, target, id(item)) for owner, target, item in found])
                              for path, found in files.items()]
     if same or facts.get("records") == key:
@@ -234,10 +233,10 @@ def _check_infinite(state: CheckState, files: dict[str, list]) -> None:
     start = len(state.diagnostics)
     graph: dict[str, list[str]] = {}
     edges: list[tuple[str, str, str, object]] = []
-    for path, found in files.items():
+    for unit, found in files.items():
         for owner, target, item in found:
             graph.setdefault(owner, []).append(target)
-            edges.append((path, owner, target, item))
+            edges.append((path_of(unit), owner, target, item))
     component = strongly_connected(graph)
     reported: set[int] = set()
     for path, owner, target, item in edges:

@@ -23,8 +23,8 @@ from ..check import check
 from ..check.result import CheckResult
 from ..check.state import CheckCache
 from ..diagnostics import Diagnostic
-from ..kdl.incremental import IncrementalDocument
-from ..lower import LoweredPart, assemble, lower_part
+from ..kdl.incremental import IncrementalDocument, Segment
+from ..lower import LoweredPart, assemble, lower_part, merge_parts
 from ..perf import paused_gc
 from ..source import LineIndex, anchored
 from ..workspace import (
@@ -99,21 +99,36 @@ class _Unit:
     record_due: bool = True
 
 
+def _lower_segment(path: str, segment: Segment) -> LoweredPart:
+    """A segment's declarations, kept with it; its chunks are lowered once each."""
+    found = segment.derived.get("lower")
+    if found is None:
+        parts: list[LoweredPart] = []
+        for chunk in segment.chunks:
+            part = chunk.derived.get("lower")
+            if part is None:
+                with anchored(chunk.anchor):
+                    part = lower_part(chunk.nodes, path)
+                chunk.derived["lower"] = part
+            parts.append(part)  # type: ignore[arg-type]
+        found = segment.derived["lower"] = merge_parts(parts, path)
+    return found  # type: ignore[return-value]
+
+
 def source_from_document(path: str, doc: IncrementalDocument) -> SourceFile:
-    """The SourceFile of an open document, re-lowering only the chunks that changed."""
-    parts: list[LoweredPart] = []
-    for chunk in doc.chunks:
-        part = chunk.derived.get("lower")
-        if part is None:
-            with anchored(chunk.anchor):
-                part = lower_part(chunk.nodes, path)
-            chunk.derived["lower"] = part
-        parts.append(part)  # type: ignore[arg-type]
+    """The SourceFile of an open document, re-lowering only the chunks that changed.
+
+    Work is per segment (a run of chunks, see `kdl.incremental`): a segment
+    the edits did not touch hands over its declarations, nodes and
+    diagnostics as they were, and the checker replays it (`check.state`)."""
+    parts = [_lower_segment(path, segment) for segment in doc.segments]
     result = doc.result()
     decls, lowered = assemble(parts, result.document.nodes, path)
     found = [replace(d, path=path) for d in result.diagnostics] + lowered
     found.sort(key=Diagnostic.sort_key)
-    return SourceFile(path, doc.text, LineIndex(doc.text), result, decls, found)
+    segments = [(segment.key, part.decls) for segment, part in zip(doc.segments, parts,
+                                                                    strict=True)]
+    return SourceFile(path, doc.text, LineIndex(doc.text), result, decls, found, segments)
 
 
 def _record(unit: _Unit, workspace: LoadedWorkspace, result: CheckResult) -> None:

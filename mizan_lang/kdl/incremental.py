@@ -10,12 +10,23 @@ After an edit, the chunks before and after the changed text are kept; the
 changed window is re-parsed and grows over following chunks until it ends
 on a boundary again. The result always equals a full `parse` of the new text
 (the tests compare them on random edits).
+
+Consecutive chunks are grouped into segments of about `SEGMENT` chunks (more
+in large files: about the square root of their number, which balances walking
+the segments against walking the declarations of the edited one), the
+unit callers cache whole-file work on (lowered declarations, the checker's
+per-file passes): an edit replaces the segments that held the chunks it
+re-parsed, and every other segment stays the same object. A replaced segment
+keeps its `key` (the edited run of declarations is "the same place" as
+before), so work keyed by it can replay what did not change.
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import chain, count, pairwise
 
 from ..diagnostics import Diagnostic
 from ..perf import paused_gc
@@ -47,6 +58,37 @@ class Chunk:
     @property
     def end(self) -> int:
         return self.origin + self.anchor.base + len(self.text)
+
+
+SEGMENT = 64  # chunks per segment (a split segment's pieces are about this long)
+_keys = count(1)
+
+
+class Segment:
+    """A run of consecutive chunks, replaced as a whole when one of them changes."""
+
+    __slots__ = ("chunks", "derived", "key")
+
+    def __init__(self, chunks: list[Chunk], key: int | None = None) -> None:
+        self.chunks = chunks
+        self.key = next(_keys) if key is None else key
+        self.derived: dict[str, object] = {}  # like Chunk.derived, for the whole run
+
+
+def segment_size(chunks: int) -> int:
+    return max(SEGMENT, math.isqrt(chunks))
+
+
+def _cut(chunks: list[Chunk], key: int | None, size: int) -> list[Segment]:
+    """Chunks grouped into segments of about `size`; the first one takes `key`."""
+    if not chunks:
+        return []
+    if len(chunks) <= 2 * size:
+        return [Segment(chunks, key)]
+    pieces = -(-len(chunks) // size)
+    size = -(-len(chunks) // pieces)
+    return [Segment(chunks[at:at + size], key if at == 0 else None)
+            for at in range(0, len(chunks), size)]
 
 
 def boundaries(tokens: list[Tok], length: int) -> list[int]:
@@ -143,6 +185,7 @@ class IncrementalDocument:
     def __init__(self, text: str) -> None:
         self.text = text
         self.chunks: list[Chunk] = _parse_whole(text) if text else []
+        self.segments: list[Segment] = _cut(self.chunks, None, segment_size(len(self.chunks)))
         self.reparsed = len(self.chunks)  # chunks parsed by the last update (for tests, stats)
 
     def update(self, text: str) -> None:
@@ -156,12 +199,8 @@ class IncrementalDocument:
         old_edit_end = len(old) - suffix
         chunks = self.chunks
         # First chunk that ends at or after the edit start; last that starts at or before its end.
-        first = 0
-        while first < len(chunks) and chunks[first].end < prefix:
-            first += 1
-        last = first
-        while last + 1 < len(chunks) and chunks[last + 1].start <= old_edit_end:
-            last += 1
+        first = bisect.bisect_left(chunks, prefix, key=_end)
+        last = max(first, bisect.bisect_right(chunks, old_edit_end, key=_start) - 1)
         start = chunks[first].start if chunks else 0
         grow = 1
         while True:
@@ -179,18 +218,56 @@ class IncrementalDocument:
         for chunk in tail:
             chunk.anchor.base += delta
         self.chunks = chunks[:first] + fresh + tail
+        self._resegment(first, min(last + 1, len(chunks)), len(fresh))
         self.text = text
         self.reparsed = len(fresh)
 
+    def _resegment(self, first: int, end: int, fresh: int) -> None:
+        """Replace the segments that held old chunks [first, end) (or, when that is
+        empty, the place where `fresh` new chunks went in at `first`)."""
+        segments = self.segments
+        size = segment_size(len(self.chunks))
+        if not segments:
+            self.segments = _cut(self.chunks, None, size)
+            return
+        starts = [0]
+        for segment in segments:
+            starts.append(starts[-1] + len(segment.chunks))
+        # The segment holding chunk `first` (the last one when appending at the end) ...
+        low = min(bisect.bisect_right(starts, first) - 1, len(segments) - 1)
+        # ... through the one holding chunk `end - 1`.
+        high = max(low, min(bisect.bisect_right(starts, end - 1) - 1, len(segments) - 1))
+        run_start = starts[low]
+        run_end = starts[high + 1] + fresh - (end - first)
+        replaced = _cut(self.chunks[run_start:run_end], segments[low].key, size)
+        self.segments = segments[:low] + replaced + segments[high + 1:]
+
     def result(self) -> ParseResult:
-        nodes: list[Node] = []
-        comments: list[Comment] = []
-        diags: list[Diagnostic] = []
-        for chunk in self.chunks:
-            nodes.extend(chunk.nodes)
-            comments.extend(chunk.comments)
-            diags.extend(chunk.diagnostics)
+        parts = [segment_parse(segment) for segment in self.segments]
+        nodes = list(chain.from_iterable(part[0] for part in parts))
+        comments = list(chain.from_iterable(part[1] for part in parts))
+        diags = list(chain.from_iterable(part[2] for part in parts))
         return ParseResult(Document(nodes, Span(0, len(self.text)), comments), diags)
+
+
+def segment_parse(segment: Segment) -> tuple[list[Node], list[Comment], list[Diagnostic]]:
+    """The nodes, comments and syntax diagnostics of a segment's chunks (kept with it)."""
+    found = segment.derived.get("parse")
+    if found is None:
+        chunks = segment.chunks
+        found = segment.derived["parse"] = (
+            list(chain.from_iterable(chunk.nodes for chunk in chunks)),
+            list(chain.from_iterable(chunk.comments for chunk in chunks)),
+            list(chain.from_iterable(chunk.diagnostics for chunk in chunks)))
+    return found  # type: ignore[return-value]
+
+
+def _start(chunk: Chunk) -> int:
+    return chunk.start
+
+
+def _end(chunk: Chunk) -> int:
+    return chunk.end
 
 
 def _common_prefix(a: str, b: str) -> int:
