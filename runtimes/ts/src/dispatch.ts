@@ -37,7 +37,11 @@ import {
   parseJsonStrict,
   serverError,
   validateForm,
+  jwtKeys,
+  usesKeyPair,
   verifyJwt,
+  type JwtKey,
+  type JwtKeys,
   type AuthRuleJson,
   type FormSchema,
   type FunctionSpec,
@@ -192,7 +196,13 @@ export interface DispatchConfig {
   /** Signs CSRF tokens and cache keys; the JWT key unless `jwtKey` is given. */
   readonly secret: Secret;
   readonly maxBodySize?: number;
-  readonly jwtKey?: Secret;
+  /** Signs access and refresh tokens: the shared secret of HS256/384/512
+   * (default: `secret`), or the private key of RS256 and ES256 (a KeyObject
+   * or PEM text). */
+  readonly jwtKey?: JwtKey;
+  /** Verifies tokens: RS256 and ES256 only, the public key (default: the
+   * one of `jwtKey`); a server that only checks tokens gives this alone. */
+  readonly jwtVerifyKey?: JwtKey;
   readonly mwtSecret?: Secret;
   readonly cache?: BundleCache;
   readonly usedTokens?: UsedTokens;
@@ -568,7 +578,7 @@ export class Dispatcher {
   private readonly cache: BundleCache;
   private readonly used: UsedTokens;
   private readonly mwtSecret: Secret;
-  private readonly jwtKey: Secret;
+  private readonly jwtKey: JwtKeys;
   private readonly now: () => number;
   private readonly extras = new Map<string, Record<string, unknown>>();
   private readonly renderer: Renderer | null;
@@ -589,7 +599,11 @@ export class Dispatcher {
     const clock = this.now;
     this.cache = config.cache ?? new MemoryBundleCache(clock);
     this.used = config.usedTokens ?? new MemoryUsedTokens(clock);
-    this.jwtKey = config.jwtKey ?? config.secret;
+    this.jwtKey = jwtKeys(
+      this.jwt.algorithm,
+      config.jwtKey ?? (usesKeyPair(this.jwt.algorithm) ? null : config.secret),
+      config.jwtVerifyKey ?? null,
+    );
     this.mwtSecret = config.mwtSecret ?? deriveSecret(config.secret, "mwt");
     this.keyTypes = Object.fromEntries(
       Object.entries(this.table.contexts).map(([name, c]) => [name, c.keys]),
@@ -998,7 +1012,7 @@ export class Dispatcher {
 
   private verify(token: string, typ: "access" | "refresh"): Claims {
     try {
-      return verifyJwt(this.jwt, this.jwtKey, token, typ, this.now());
+      return verifyJwt(this.jwt, this.jwtKey.verify, token, typ, this.now());
     } catch (error) {
       if (error instanceof TokenError) {
         throw serverError("unauthenticated", { reason: error.reason });
@@ -1146,9 +1160,13 @@ export class Dispatcher {
 
   private issue(identity: Identity, context: RequestContext): Answer {
     const now = this.now();
+    const key = this.jwtKey.sign;
+    if (key === null) {
+      throw new TypeError("this server verifies tokens only: give jwtKey");
+    }
     const access = mintJwt(
       this.jwt,
-      this.jwtKey,
+      key,
       "access",
       identity.subject,
       now,
@@ -1156,7 +1174,7 @@ export class Dispatcher {
     );
     const refresh = mintJwt(
       this.jwt,
-      this.jwtKey,
+      key,
       "refresh",
       identity.subject,
       now,

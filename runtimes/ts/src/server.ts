@@ -5,7 +5,16 @@
 // Everything shared is re-exported from here. HMACs use node:crypto (also
 // provided by Bun, Deno and edge runtimes with Node.js compatibility).
 
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  KeyObject,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign as signBytes,
+  timingSafeEqual,
+  verify as verifyBytes,
+} from "node:crypto";
 
 import {
   ERROR_MESSAGES,
@@ -449,12 +458,130 @@ export class TokenError extends Error {
   }
 }
 
-function sign(algorithm: string, secret: Secret, input: string): Uint8Array {
-  const hash = HMAC_HASHES[algorithm];
-  if (hash === undefined) {
-    throw new TypeError(`${algorithm} needs a key pair; use a JOSE library`);
+// Key-pair algorithms: RSASSA-PKCS1-v1_5 and ECDSA (signatures as JWS wants
+// them: r || s, not DER), as PyJWT signs and checks them for the Python targets.
+const KEY_PAIR: Readonly<
+  Record<string, { readonly hash: string; readonly curve: string | null }>
+> = {
+  RS256: { hash: "sha256", curve: null },
+  ES256: { hash: "sha256", curve: "prime256v1" },
+};
+
+/** A JWT key: the shared secret of HS256/384/512; for RS256 and ES256 a
+ * private key (signing) or public key (verifying), as a KeyObject or PEM. */
+export type JwtKey = Secret | KeyObject;
+
+/** The keys a server signs and verifies tokens with, checked once. */
+export interface JwtKeys {
+  /** null: this server only verifies tokens (a public key alone). */
+  readonly sign: JwtKey | null;
+  readonly verify: JwtKey;
+}
+
+function keyPairPart(
+  algorithm: string,
+  key: JwtKey,
+  part: "private" | "public",
+): KeyObject {
+  const spec = KEY_PAIR[algorithm]!;
+  const kind = spec.curve === null ? "rsa" : "ec";
+  const refused = (): TypeError =>
+    new TypeError(
+      `${algorithm} needs ${kind === "rsa" ? "an RSA" : "a P-256"} ${part} key`,
+    );
+  let object: KeyObject;
+  if (key instanceof KeyObject) {
+    object =
+      part === "public" && key.type === "private" ? createPublicKey(key) : key;
+  } else {
+    const pem = typeof key === "string" ? key : Buffer.from(key);
+    try {
+      object =
+        part === "private" ? createPrivateKey(pem) : createPublicKey(pem);
+    } catch {
+      throw refused();
+    }
   }
-  return hmac(hash, secret, input);
+  const curve = object.asymmetricKeyDetails?.namedCurve ?? null;
+  if (
+    object.type !== part ||
+    object.asymmetricKeyType !== kind ||
+    (spec.curve !== null && curve !== spec.curve)
+  ) {
+    throw refused();
+  }
+  return object;
+}
+
+/** The signing and verifying keys of `algorithm`: a secret for HS*, else a
+ * private key and its public key (taken from the private one when not given). */
+export function jwtKeys(
+  algorithm: string,
+  key: JwtKey | null,
+  verifyKey: JwtKey | null = null,
+): JwtKeys {
+  const verifying = verifyKey ?? key;
+  if (verifying === null) throw new TypeError(`${algorithm} needs a key`);
+  if (HMAC_HASHES[algorithm] !== undefined) {
+    if (key instanceof KeyObject || verifying instanceof KeyObject) {
+      throw new TypeError(`${algorithm} needs a shared secret, not a key`);
+    }
+    return { sign: key, verify: verifying };
+  }
+  if (KEY_PAIR[algorithm] === undefined) {
+    throw new TypeError(`unsupported JWT algorithm ${algorithm}`);
+  }
+  return {
+    sign: key === null ? null : keyPairPart(algorithm, key, "private"),
+    verify: keyPairPart(algorithm, verifying, "public"),
+  };
+}
+
+/** Whether `algorithm` signs with a key pair (RS256, ES256). */
+export function usesKeyPair(algorithm: string): boolean {
+  return KEY_PAIR[algorithm] !== undefined;
+}
+
+function sign(algorithm: string, key: JwtKey, input: string): Uint8Array {
+  const hash = HMAC_HASHES[algorithm];
+  if (hash !== undefined) {
+    if (key instanceof KeyObject) throw new TypeError("HS* needs a secret");
+    return hmac(hash, key, input);
+  }
+  const pair = KEY_PAIR[algorithm];
+  if (pair === undefined) {
+    throw new TypeError(`unsupported JWT algorithm ${algorithm}`);
+  }
+  const signing = keyPairPart(algorithm, key, "private");
+  return new Uint8Array(
+    signBytes(pair.hash, UTF8.encode(input), {
+      key: signing,
+      dsaEncoding: "ieee-p1363",
+    }),
+  );
+}
+
+function signatureValid(
+  algorithm: string,
+  key: JwtKey,
+  input: string,
+  signature: Uint8Array,
+): boolean {
+  const pair = KEY_PAIR[algorithm];
+  if (pair === undefined) {
+    return sameBytes(sign(algorithm, key, input), signature);
+  }
+  const verifying = keyPairPart(algorithm, key, "public");
+  try {
+    return verifyBytes(
+      pair.hash,
+      UTF8.encode(input),
+      { key: verifying, dsaEncoding: "ieee-p1363" },
+      signature,
+    );
+  } catch {
+    return false;
+  }
 }
 
 /** The claims of a new token: access tokens carry `extra`, refresh tokens a `jti`. */
@@ -486,7 +613,7 @@ export function claimsFor(
 /** header.payload.signature, header and claims in canonical JSON. */
 export function encodeJwt(
   algorithm: string,
-  secret: Secret,
+  secret: JwtKey,
   claims: Claims,
 ): string {
   const header = b64url(
@@ -499,7 +626,7 @@ export function encodeJwt(
 
 export function mintJwt(
   jwt: JwtConfig,
-  secret: Secret,
+  secret: JwtKey,
   typ: TokenType,
   sub: string,
   iat: number,
@@ -557,14 +684,14 @@ const isText = (value: unknown): boolean =>
  * issuer, audience, expired. */
 export function verifyJwt(
   jwt: JwtConfig,
-  secret: Secret,
+  secret: JwtKey,
   token: string,
   typ: TokenType,
   now: number,
 ): Claims {
   const [header, claims, input, signature] = splitJwt(token);
   if (header["alg"] !== jwt.algorithm) throw new TokenError("algorithm");
-  if (!sameBytes(sign(jwt.algorithm, secret, input), signature)) {
+  if (!signatureValid(jwt.algorithm, secret, input, signature)) {
     throw new TokenError("signature");
   }
   let ok =
