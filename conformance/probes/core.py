@@ -278,3 +278,13 @@ def _upload_media(session: Session) -> None:
     session.exchange({"path": "call/", "multipart": [{"name": "fn", "text": "echo"}]}, {
         "status": 415, "pointers": {"/error/details": {"content_type": "multipart/form-data"}},
     }, "echo as multipart")
+
+
+@probe("rpc", "hostile: after exceptions (a panic in Rust) the server keeps serving")
+def _crash_then_serve(session: Session) -> None:
+    internal = {"error": {"code": "internal", "message": "Internal server error.",
+                          "details": None}}
+    for attempt in range(3):
+        session.exchange(call("crash"), {"status": 500, "body": internal}, f"crash {attempt}")
+    session.exchange(call("echo", {"value": 2}), {
+        "status": 200, "pointers": {"/result/value": 2}}, "a call after them")

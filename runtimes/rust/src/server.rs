@@ -1481,3 +1481,70 @@ async fn run_renderer(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The SSR bridge: a subprocess renderer gets the bundle on its standard
+    //! input and answers the page on its standard output; anything else is
+    //! `internal`, and nothing of the renderer's own text reaches the client.
+    use super::run_renderer;
+    use std::time::{Duration, Instant};
+
+    fn render(command: &[&str], bundle: &[u8], timeout: Duration) -> Result<Vec<u8>, String> {
+        let command: Vec<String> = command.iter().map(|part| part.to_string()).collect();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        runtime
+            .block_on(run_renderer(&command, bundle, timeout))
+            .map_err(|error| error.body().canonical())
+    }
+
+    const INTERNAL: &str =
+        r#"{"error":{"code":"internal","details":null,"message":"Internal server error."}}"#;
+
+    #[test]
+    fn the_page_is_the_renderers_output_of_the_bundle() {
+        let page = render(
+            &["sh", "-c", "printf '<main>'; cat; printf '</main>'"],
+            br#"{"note":"hi"}"#,
+            Duration::from_secs(10),
+        );
+        assert_eq!(page, Ok(br#"<main>{"note":"hi"}</main>"#.to_vec()));
+    }
+
+    #[test]
+    fn a_bundle_larger_than_a_pipe_buffer_is_passed_whole() {
+        let bundle = vec![b'x'; 1 << 20];
+        let page = render(&["sh", "-c", "wc -c"], &bundle, Duration::from_secs(10));
+        let text = String::from_utf8(page.unwrap_or_default()).unwrap_or_default();
+        assert_eq!(text.trim(), "1048576");
+    }
+
+    #[test]
+    fn a_failing_missing_or_silent_renderer_is_internal() {
+        let failing = ["sh", "-c", "echo 'secret: hunter2' >&2; exit 3"];
+        assert_eq!(
+            render(&failing, b"{}", Duration::from_secs(10)),
+            Err(INTERNAL.to_string())
+        );
+        let missing = ["/nonexistent/renderer"];
+        assert_eq!(
+            render(&missing, b"{}", Duration::from_secs(10)),
+            Err(INTERNAL.to_string())
+        );
+        assert_eq!(
+            render(&[], b"{}", Duration::from_secs(10)),
+            Err(INTERNAL.to_string())
+        );
+    }
+
+    #[test]
+    fn a_renderer_past_its_timeout_is_internal_and_not_waited_for() {
+        let started = Instant::now();
+        let page = render(&["sleep", "30"], b"{}", Duration::from_millis(200));
+        assert_eq!(page, Err(INTERNAL.to_string()));
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+}
