@@ -44,30 +44,26 @@ def _result_type(fn: plan_model.Function, names: Names) -> str:
 
 
 def _call(head: str, args: Sequence[str], tail: str, indent: int) -> str:
-    """`head(a, b)tail`, the arguments one per line when long (prettier)."""
-    if not args:
-        return ts.print_doc([head, "()", tail], indent)
-    parts: list[ts.Doc] = []
-    for index, arg in enumerate(args):
-        if index:
-            parts += [",", ts.LINE]
-        parts.append(arg)
-    doc = ts.Group([head, "(", ts.Indent([ts.SOFTLINE, *parts]), ts.IfBreak(","), ts.SOFTLINE,
-                    ")", tail])
-    return ts.TAB * indent + ts.print_doc(doc, indent)
+    """`head(a, b)tail`, the arguments one per line when long (prettier's
+    layout of that group, computed directly: specs have thousands)."""
+    margin = ts.TAB * indent
+    flat = f"{head}({', '.join(args)}){tail}"
+    if not args or ts.text_width(flat) <= ts.WIDTH - len(margin):
+        return margin + flat
+    inner = margin + ts.TAB
+    return "".join([margin, head, "(\n", *(f"{inner}{arg},\n" for arg in args), margin, ")",
+                    tail])
 
 
 def _lines_constant(name: str, text: str) -> str:
     """`const NAME = ["line", ...].join("\\n");`: a long text one string per
-    line (reviewable diffs; printed fast, as prettier lays it out)."""
-    parts: list[ts.Doc] = []
-    for index, line in enumerate(text.split("\n")):
-        if index:
-            parts += [",", ts.LINE]
-        parts.append(ts.string(line))
-    return ts.print_doc([f"const {name} = ", ts.Group(
-        ["[", ts.Indent([ts.SOFTLINE, *parts]), ts.IfBreak(","), ts.SOFTLINE, "]"]),
-        '.join("\\n");'])
+    line (reviewable diffs), as prettier lays that group out."""
+    strings = [ts.string(line) for line in text.split("\n")]
+    head, tail = f"const {name} = ", '.join("\\n");'
+    flat = f"{head}[{', '.join(strings)}]{tail}"
+    if ts.text_width(flat) <= ts.WIDTH:
+        return flat
+    return "".join([head, "[\n", *(f"{ts.TAB}{item},\n" for item in strings), "]", tail])
 
 
 def spec_view(plan: Plan) -> dict[str, object]:
