@@ -53,10 +53,10 @@ def check_paths(paths: list[Path], *, cache: bool = True, reuse: bool = True) ->
     """Check the workspace of `paths`; with `cache`, answer from the on-disk
     result cache when the files did not change (`mizan_lang.result_cache`) and
     store a fresh result there (`reuse=False`: store only)."""
-    from . import result_cache
-
     roots = [str(path) for path in require_paths(paths)]
     if cache and reuse:
+        from . import result_cache
+
         entry = result_cache.lookup(roots)
         if entry is not None:
             lookup = SourceCache(entry.texts)
@@ -71,6 +71,8 @@ def check_paths(paths: list[Path], *, cache: bool = True, reuse: bool = True) ->
     for path, source in workspace.files.items():
         lookup.add(path, source.index)
     if cache:
+        from . import result_cache
+
         result_cache.store(roots, workspace, result.diagnostics)
     return Checked(result.diagnostics, lookup, len(workspace.files), roots, result, workspace)
 

@@ -137,6 +137,9 @@ def _join(words: list[str]) -> str:
 
 
 def _case_collisions(state: CheckState, names: Iterable[tuple[str, Name]]) -> None:
+    names = list(names)
+    if len({fold(name.text) for _, name in names}) == len(names):
+        return  # no two names fold alike (the usual case): nothing to sort
     seen: dict[str, tuple[str, Name]] = {}
     for path, name in sorted(names, key=lambda item: (item[0], item[1].span.start)):
         key = fold(name.text)

@@ -14,7 +14,6 @@ from functools import lru_cache
 
 from ..diagnostics import Diagnostic, make
 from ..perf import paused_gc
-from ..resources import grammar_text
 from ..source import Span
 from .build import action_for
 from .fast import parse_clean
@@ -70,6 +69,7 @@ class _Tables:
         # Lark is imported only here: clean documents never reach these tables.
         from lark import Lark
 
+        from ..resources import grammar_text
         from .lark_lexer import TokensOnly
 
         # strict: a shift/reduce conflict in the grammar is an error, not a silent choice.
