@@ -18,8 +18,9 @@ from .toolchain import RUNTIME, run_cargo
 def test_cargo_test_replays_every_vector_and_the_cache_contract() -> None:
     assert shutil.which("redis-server"), "redis-server is needed (apt-get install redis-server)"
     done = run_cargo("test", "--locked", "-p", "mizan-runtime", "--features",
-                     "redis,server,sqlite")
+                     "redis,server,sqlite,client")
     output = done.stdout + done.stderr
+    assert "client::tests::tiers_drop_what_their_entries_cover ... ok" in output
     assert "every_vector_file_is_replayed ... ok" in output
     assert "on_redis::redis_cache_keeps_the_contract_across_connections ... ok" in output
     assert "query_strings_and_cookies_never_panic ... ok" in output

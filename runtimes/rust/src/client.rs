@@ -356,6 +356,9 @@ struct Inner {
     cache: Mutex<ContextCache>,
     transport: Mutex<Transport>,
     refresh_gate: tokio::sync::Mutex<()>,
+    /// One gate per context instance being fetched: concurrent reads of one
+    /// instance share its one request.
+    fetching: Mutex<HashMap<Entry, Arc<tokio::sync::Mutex<()>>>>,
     socket: tokio::sync::Mutex<Option<Socket>>,
     next_id: AtomicU64,
     bundle_requests: AtomicU64,
@@ -416,6 +419,7 @@ impl Client {
                 cache: Mutex::new(ContextCache::default()),
                 transport: Mutex::new(Transport::Http),
                 refresh_gate: tokio::sync::Mutex::new(()),
+                fetching: Mutex::default(),
                 socket: tokio::sync::Mutex::new(None),
                 next_id: AtomicU64::new(1),
                 bundle_requests: AtomicU64::new(0),
@@ -600,7 +604,27 @@ impl Client {
         if let Some(bundle) = lock(&self.inner.cache).get(&instance) {
             return Ok(bundle);
         }
-        self.fetch_bundle(instance).await
+        let gate = lock(&self.inner.fetching)
+            .entry(instance.clone())
+            .or_default()
+            .clone();
+        let fetched = {
+            let _turn = gate.lock().await;
+            // A concurrent read of this instance may have fetched it meanwhile.
+            let cached = lock(&self.inner.cache).get(&instance);
+            match cached {
+                Some(bundle) => Ok(bundle),
+                None => self.fetch_bundle(instance.clone()).await,
+            }
+        };
+        let mut fetching = lock(&self.inner.fetching);
+        let ours = fetching
+            .get(&instance)
+            .is_some_and(|g| Arc::ptr_eq(g, &gate));
+        if ours && Arc::strong_count(&gate) <= 2 {
+            fetching.remove(&instance); // nobody else waits at this gate
+        }
+        fetched
     }
 
     /// The bundle of a context instance, always fetched (and cached).
@@ -898,4 +922,114 @@ fn settle(status: u16, body: Json) -> Result<Json, ClientError> {
         return Err(ClientError::from_envelope(Some(status), &body));
     }
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: &str = r#"{"contexts": {"order": {"keys": [
+        {"name": "customer_id", "type": {"kind": "primitive", "name": "int64"}},
+        {"name": "order_id", "type": {"kind": "primitive", "name": "int64"}}]},
+        "price": {"keys": [{"name": "amount", "type": {"kind": "primitive", "name": "decimal"}}]}},
+        "websocket": []}"#;
+
+    fn client() -> Client {
+        Client::new(TABLE, "http://127.0.0.1:1/api/mizan").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn order(customer: &str, order: &str) -> Args {
+        let mut args = Args::new();
+        args.put("customer_id", &customer).ok();
+        args.put("order_id", &order).ok();
+        args
+    }
+
+    fn store(client: &Client, context: &str, keys: &Args) {
+        let instance = client
+            .instance(context, keys)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let bundle = Bundle {
+            context: context.to_string(),
+            params: instance.params.clone(),
+            data: Json::object(Vec::<(String, Json)>::new()),
+        };
+        lock(&client.inner.cache).set(instance, Arc::new(bundle));
+    }
+
+    fn entry(context: &str, params: &[(&str, &str)]) -> Entry {
+        let params = params
+            .iter()
+            .map(|(k, v)| (k.to_string(), Some(v.to_string())))
+            .collect();
+        Entry::new(context, params)
+    }
+
+    #[test]
+    fn tiers_drop_what_their_entries_cover() {
+        let client = client();
+        for (customer, id) in [("1", "7"), ("1", "8"), ("2", "9")] {
+            store(&client, "order", &order(customer, id));
+        }
+        client.invalidate(&[entry("order", &[("customer_id", "1"), ("order_id", "7")])]);
+        let cached = |c, o| client.is_cached("order", &order(c, o));
+        assert!(
+            !cached("1", "7") && cached("1", "8") && cached("2", "9"),
+            "exact"
+        );
+        client.invalidate(&[entry("order", &[("customer_id", "1")])]);
+        assert!(!cached("1", "8") && cached("2", "9"), "partial");
+        client.invalidate(&[entry("order", &[])]);
+        assert!(!cached("2", "9"), "global");
+    }
+
+    #[test]
+    fn an_unreadable_header_or_star_drops_everything() {
+        let client = client();
+        store(&client, "order", &order("1", "7"));
+        client.apply_invalidation(None, Some("order;customer_id=2"));
+        assert!(client.is_cached("order", &order("1", "7")));
+        client.apply_invalidation(None, Some("order;%zz"));
+        assert!(!client.is_cached("order", &order("1", "7")));
+        store(&client, "order", &order("1", "7"));
+        client.apply_invalidation(Some(&Json::Array(Vec::new())), Some("*"));
+        assert!(!client.is_cached("order", &order("1", "7")));
+    }
+
+    #[test]
+    fn key_texts_follow_the_key_types() {
+        let mut keys = Args::new();
+        keys.put("amount", &crate::wire::Decimal::new("9.90")).ok();
+        let instance = client()
+            .instance("price", &keys)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            instance.params,
+            vec![("amount".to_string(), Some("9.9".to_string()))]
+        );
+    }
+
+    #[test]
+    fn an_error_envelope_is_a_typed_error() {
+        let body = crate::json::parse_json_str(
+            r#"{"error": {"code": "forbidden", "message": "You are not allowed to do this.", "details": null}}"#,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let error = settle(403, body)
+            .err()
+            .unwrap_or_else(|| panic!("no error"));
+        assert_eq!(error.code(), Some(ErrorCode::Forbidden));
+        assert_eq!(ErrorCode::Forbidden.status(), 403);
+        assert!(matches!(error, ClientError::Api { status: 403, .. }));
+    }
+
+    #[test]
+    fn the_token_expiry_is_read_from_its_claims() {
+        let claims = crate::json::b64url_encode(br#"{"exp":1700000000,"sub":"1"}"#);
+        assert_eq!(
+            token_expiry(&format!("e30.{claims}.sig")),
+            Some(1_700_000_000)
+        );
+        assert_eq!(token_expiry("not a token"), None);
+    }
 }

@@ -105,7 +105,19 @@ async fn catalog(client: &ApiClient) -> Outcome {
         client.runtime().bundle_requests() == requests,
         "a cached bundle was fetched again"
     );
-    ok("context bundle: one request, then from the cache");
+    let before = client.runtime().bundle_requests();
+    let (a, b, c) = tokio::join!(
+        client.product_bundle(Int64(4)),
+        client.product_bundle(Int64(4)),
+        client.product_bundle(Int64(4)),
+    );
+    check!(
+        a.is_ok() && b.is_ok() && c.is_ok(),
+        "concurrent reads failed"
+    );
+    let sent = client.runtime().bundle_requests() - before;
+    check!(sent == 1, "three concurrent reads sent {sent} requests");
+    ok("context bundle: one request, then from the cache; concurrent reads share it");
 
     let reviews = client.reviews_bundle(Int64(1)).await.map_err(e)?;
     let list = reviews.product_reviews.ok_or("no product_reviews")?;
