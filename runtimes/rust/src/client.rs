@@ -346,6 +346,8 @@ struct Socket {
     pending: Pending,
     /// The access token the socket was opened with.
     token: Option<String>,
+    /// Set by the reader when the server closed the socket.
+    closed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 struct Inner {
@@ -834,7 +836,9 @@ impl Client {
         {
             let mut socket = self.inner.socket.lock().await;
             let token = tokens.map(|t| t.access);
-            let stale = socket.as_ref().is_some_and(|s| s.token != token);
+            let stale = socket
+                .as_ref()
+                .is_some_and(|s| s.token != token || s.closed.load(Ordering::Relaxed));
             if stale {
                 if let Some(mut old) = socket.take() {
                     let _ = old.sink.close().await;
@@ -890,6 +894,8 @@ impl Client {
         let (sink, mut source) = stream.split();
         let pending: Pending = Arc::default();
         let answers = pending.clone();
+        let closed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ended = closed.clone();
         tokio::spawn(async move {
             while let Some(Ok(message)) = source.next().await {
                 let Message::Text(text) = message else {
@@ -906,12 +912,14 @@ impl Client {
                     let _ = waiting.send(frame);
                 }
             }
+            ended.store(true, Ordering::Relaxed); // the next call opens a new socket
             lock(&answers).clear(); // the callers still waiting learn it closed
         });
         Ok(Socket {
             sink,
             pending,
             token,
+            closed,
         })
     }
 }
