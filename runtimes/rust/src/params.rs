@@ -4,7 +4,9 @@
 
 use crate::errors::MizanError;
 use crate::json::Json;
-use crate::values::{decode, key_text, parse_key, pointer, FieldSpec, Schema, Type, ValueProblem};
+use crate::values::{
+    decode, decode_at, key_text, parse_key, pointer, FieldSpec, Path, Schema, Type, ValueProblem,
+};
 
 /// The media type a file part without `Content-Type` has.
 pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
@@ -49,7 +51,12 @@ impl Params {
         for spec in &self.specs {
             let given = args.iter().find(|(k, _)| k == &spec.name).map(|(_, v)| v);
             let result = match given {
-                Some(value) => decode(&spec.ty, value, schema, &pointer("", &spec.name)),
+                Some(value) => decode_at(
+                    &spec.ty,
+                    value,
+                    schema,
+                    &Path::Member(&Path::Text(""), &spec.name),
+                ),
                 None if spec.ty == Type::Upload => continue,
                 None => Params::missing(spec, schema),
             };

@@ -962,10 +962,11 @@ impl Server {
         let function = self.functions.get(name).ok_or_else(MizanError::internal)?;
         function.auth.authorize(&caller)?;
         let (decoded, uploads) = self.decode_args(function, args, files)?;
-        let result = self
-            .invoke(name, function, caller, decoded.clone(), uploads)
-            .await?;
+        // What a success invalidates, from the arguments before the service owns them.
         let entries = function.invalidator.entries(&decoded);
+        let result = self
+            .invoke(name, function, caller, decoded, uploads)
+            .await?;
         if !entries.is_empty() {
             self.config.cache.invalidate(&entries);
         }

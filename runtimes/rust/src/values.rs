@@ -166,48 +166,83 @@ pub fn pointer(path: &str, token: &str) -> String {
 
 // --- decoding ------------------------------------------------------------------
 
+/// Where a value sits in what a client sent: a JSON Pointer spelled out only
+/// when a problem names it (a value that decodes builds no text).
+#[derive(Clone, Copy, Debug)]
+pub enum Path<'a> {
+    /// A pointer given as text (`""` for the whole value).
+    Text(&'a str),
+    /// A member of the value at the parent path.
+    Member(&'a Path<'a>, &'a str),
+    /// An item of the list at the parent path.
+    Item(&'a Path<'a>, usize),
+}
+
+impl Path<'_> {
+    /// The JSON Pointer (RFC 6901).
+    pub fn text(&self) -> String {
+        match self {
+            Path::Text(text) => text.to_string(),
+            Path::Member(parent, name) => pointer(&parent.text(), name),
+            Path::Item(parent, index) => pointer(&parent.text(), &index.to_string()),
+        }
+    }
+}
+
 /// Checks a value a client sent against its type; returns its canonical wire form.
 pub fn decode(ty: &Type, value: &Json, schema: &Schema, path: &str) -> Result<Json, ValueProblem> {
+    decode_at(ty, value, schema, &Path::Text(path))
+}
+
+/// [`decode`] of a value at `path`.
+pub fn decode_at(
+    ty: &Type,
+    value: &Json,
+    schema: &Schema,
+    path: &Path<'_>,
+) -> Result<Json, ValueProblem> {
     match ty {
         Type::Nullable(inner) => {
             if value.is_null() {
                 return Ok(Json::Null);
             }
-            decode(inner, value, schema, path).map_err(|mut problem| {
-                if problem.code == "type" && problem.path == path {
+            decode_at(inner, value, schema, path).map_err(|mut problem| {
+                if problem.code == "type" && problem.path == path.text() {
                     problem.message = format!("Expected {} or null.", inner.text());
                 }
                 problem
             })
         }
-        Type::Primitive(name) => {
-            decode_primitive(name, value).map_err(|code| ValueProblem::new(code, path, name))
-        }
+        Type::Primitive(name) => decode_primitive(name, value)
+            .map_err(|code| ValueProblem::new(code, &path.text(), name)),
         Type::List(item) => {
             let items = value
                 .as_array()
-                .ok_or_else(|| ValueProblem::new("type", path, &ty.text()))?;
+                .ok_or_else(|| ValueProblem::new("type", &path.text(), &ty.text()))?;
             items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| decode(item, v, schema, &pointer(path, &i.to_string())))
+                .map(|(i, v)| decode_at(item, v, schema, &Path::Item(path, i)))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Json::Array)
         }
         Type::Map(item) => {
             let members = value
                 .as_object()
-                .ok_or_else(|| ValueProblem::new("type", path, &ty.text()))?;
+                .ok_or_else(|| ValueProblem::new("type", &path.text(), &ty.text()))?;
             let mut sorted: Vec<&(String, Json)> = members.iter().collect();
             sorted.sort_by(|a, b| utf16_cmp(&a.0, &b.0));
             sorted
                 .into_iter()
-                .map(|(k, v)| Ok((k.clone(), decode(item, v, schema, &pointer(path, k))?)))
+                .map(|(k, v)| {
+                    let at = Path::Member(path, k);
+                    Ok((k.clone(), decode_at(item, v, schema, &at)?))
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Json::Object)
         }
         Type::Named(name) => decode_named(name, value, schema, path),
-        Type::Upload => Err(ValueProblem::new("type", path, "Upload")),
+        Type::Upload => Err(ValueProblem::new("type", &path.text(), "Upload")),
     }
 }
 
@@ -215,30 +250,30 @@ fn decode_named(
     name: &str,
     value: &Json,
     schema: &Schema,
-    path: &str,
+    path: &Path<'_>,
 ) -> Result<Json, ValueProblem> {
     if let Some(members) = schema.enums.get(name) {
         let text = value
             .as_str()
-            .ok_or_else(|| ValueProblem::new("type", path, name))?;
+            .ok_or_else(|| ValueProblem::new("type", &path.text(), name))?;
         if !members.iter().any(|m| m == text) {
-            return Err(ValueProblem::new("choice", path, name));
+            return Err(ValueProblem::new("choice", &path.text(), name));
         }
         return Ok(value.clone());
     }
     let given = value
         .as_object()
-        .ok_or_else(|| ValueProblem::new("type", path, name))?;
+        .ok_or_else(|| ValueProblem::new("type", &path.text(), name))?;
     let Some(fields) = schema.records.get(name) else {
-        return Err(ValueProblem::new("type", path, name));
+        return Err(ValueProblem::new("type", &path.text(), name));
     };
     let mut result = Vec::with_capacity(fields.len());
     for field in fields {
-        let at = pointer(path, &field.name);
+        let at = Path::Member(path, &field.name);
         let item = match (value.get(&field.name), &field.default) {
-            (Some(item), _) => decode(&field.ty, item, schema, &at)?,
-            (None, Some(default)) => decode(&field.ty, default, schema, &at)?,
-            (None, None) => return Err(ValueProblem::new("required", &at, "")),
+            (Some(item), _) => decode_at(&field.ty, item, schema, &at)?,
+            (None, Some(default)) => decode_at(&field.ty, default, schema, &at)?,
+            (None, None) => return Err(ValueProblem::new("required", &at.text(), "")),
         };
         result.push((field.name.clone(), item));
     }
@@ -249,7 +284,11 @@ fn decode_named(
         .collect();
     unknown.sort_by(|a, b| utf16_cmp(a, b));
     if let Some(first) = unknown.first() {
-        return Err(ValueProblem::new("unknown", &pointer(path, first), ""));
+        return Err(ValueProblem::new(
+            "unknown",
+            &Path::Member(path, first).text(),
+            "",
+        ));
     }
     Ok(Json::Object(result))
 }
