@@ -2,8 +2,9 @@
 
     python -m bench.hono [--quick] [--write-docs]
 
-1. `gen` wall time of the 1,000-function spec with `--target hono` (as
-   bench/servers.py measures the Python targets: median of 5 after a warm-up).
+1. `gen` of the 1,000-function spec with `--target hono`: wall time (as
+   bench/servers.py measures the Python targets: median of 5 after a
+   warm-up) and the CLI's CPU time, which other jobs inflate least.
 2. Per-call CPU time of the generated dispatch against a hand-written Hono
    handler doing the same work (bench/hono/impl.ts; the answers are checked
    byte-equal), side by side in one Node.js process: `app.request()` with no
@@ -23,6 +24,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import shutil
 import socket
 import statistics
@@ -84,6 +86,30 @@ def build(folder: Path, spec: Path) -> None:
     (folder / "out" / "package.json").write_text('{"type": "module"}\n', "utf-8")
 
 
+def gen_cpu_times(root: Path, runs: int, work: Path) -> tuple[list[float], list[float]]:
+    """(wall, CPU) seconds of `gen --target hono`, the first run a warm-up. CPU
+    time (user + system of the CLI process) is what a busy shared machine
+    inflates least; wall time is what a user waits."""
+    walls, cpus = [], []
+    # As installed: with bytecode cached (the warm-up writes it; pip compiles
+    # on install), not compiling every module from source on each run.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    for run in range(runs + 1):
+        out = work / f"hono_{run}"
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run([*CLI, "gen", str(root), "--target", "hono", "--out", str(out)],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO,
+                       env=env)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        shutil.rmtree(out)
+        if run:
+            walls.append(wall)
+            cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return walls, cpus
+
+
 def dispatch_times(folder: Path, calls: int, rounds: int) -> dict[str, list[float]]:
     result = subprocess.run(["node", str(folder / "out" / "main.js"), "dispatch", str(calls),
                              str(rounds)], check=True, capture_output=True, text=True, cwd=folder)
@@ -93,11 +119,12 @@ def dispatch_times(folder: Path, calls: int, rounds: int) -> dict[str, list[floa
     return {name: data[name] for name in ("generated", "hand-written")}
 
 
-def section(gen: list[float], times: dict[str, list[float]], loads: dict[str, servers.Load],
+def section(gen: list[float], gen_cpu: list[float], times: dict[str, list[float]], loads: dict[str, servers.Load],
             args: argparse.Namespace, seconds: float, rounds: int) -> str:
     node = subprocess.run(["node", "--version"], check=False, capture_output=True,
                           text=True).stdout.strip()
     gen_s = statistics.median(gen)
+    cpu_s = statistics.median(gen_cpu)
     gen_us, hand_us = (statistics.median(times[k]) for k in ("generated", "hand-written"))
     # The median of the rounds' own ratios: each pair ran back to back, so a
     # burst of load from other jobs weighs on both sides of a pair alike.
@@ -106,9 +133,12 @@ def section(gen: list[float], times: dict[str, list[float]], loads: dict[str, se
     rows = [
         "| Measure | figure | bar | met |",
         "|---|---|---|---|",
-        (f"| `gen` 1,000 functions, `--target hono` (wall, median of {len(gen)}; min "
+        (f"| `gen` 1,000 functions, `--target hono`, wall (median of {len(gen)}; min "
         f"{min(gen):.2f} s, max {max(gen):.2f} s) | {gen_s:.2f} s | <= {BAR_GEN_S:g} s | "
         f"{'yes' if gen_s <= BAR_GEN_S else 'no'} |"),
+        (f"| `gen` 1,000 functions, `--target hono`, CPU time of the CLI (median of "
+        f"{len(gen_cpu)}) | {cpu_s:.2f} s | <= {BAR_GEN_S:g} s | "
+        f"{'yes' if cpu_s <= BAR_GEN_S else 'no'} |"),
         (f"| `POST call/` echo in-process, hand-written Hono handler (median of "
         f"{len(times['generated'])} rounds "
         f"of {args.calls:,} calls) | {hand_us:.1f} us CPU/call | - | - |"),
@@ -167,7 +197,7 @@ def main() -> None:
         for name, text in specgen.generate(1000).items():
             (spec_dir / name).write_text(text, encoding="utf-8")
         servers.log("gen --target hono ...")
-        gen = servers.gen_times(spec_dir / specgen.SINGLE_ROOT, "hono", 5, work, CLI)
+        gen, gen_cpu = gen_cpu_times(spec_dir / specgen.SINGLE_ROOT, 5, work)
         small = work / "bench.mizan"
         small.write_text(servers_app.SPEC, encoding="utf-8")
         folder = work / "app"
@@ -193,7 +223,7 @@ def main() -> None:
             finally:
                 for server in running.values():
                     server.close()
-        text = section(gen, times, loads, args, seconds, rounds)
+        text = section(gen, gen_cpu, times, loads, args, seconds, rounds)
         print(text)
         if args.write_docs:
             write_docs(text)
