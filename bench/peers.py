@@ -47,7 +47,7 @@ from typing import Any
 
 from . import specgen
 from .lsp import StdioClient, percentile, utf16_position
-from .run import run_child, tool_env
+from .run import run_child, run_child_cpu, tool_env
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = REPO / "bench" / "node_modules" / ".bin"
@@ -257,6 +257,7 @@ def check_commands(ws: Workspace, available: dict[str, bool]) -> dict[str, list[
 @dataclass
 class Figures:
     walls: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # user + system seconds
     rss: dict[str, float] = field(default_factory=dict)
     codes: dict[str, int] = field(default_factory=dict)
 
@@ -268,8 +269,9 @@ def measure_checks(ws: Workspace, repeat: int, available: dict[str, bool]) -> Fi
         run_child(argv)
     for _ in range(repeat):
         for name, argv in commands.items():  # interleaved
-            wall, code, rss = run_child(argv)
+            wall, code, rss, cpu = run_child_cpu(argv)
             figures.walls.setdefault(name, []).append(wall)
+            figures.cpu.setdefault(name, []).append(cpu)
             figures.rss[name] = max(figures.rss.get(name, 0.0), rss)
             figures.codes[name] = max(figures.codes.get(name, 0), code)
     return figures
@@ -405,6 +407,13 @@ def report(sizes: list[int], checks: dict[int, Figures], servers: dict[int, dict
                  for n in sizes]
         lines.append(f"| {name} | " + " | ".join(cells)
                      + f" | {checks[sizes[-1]].rss[name]:.0f} MiB |")
+    # CPU time does not depend on what else the machine runs (wall time does,
+    # and more for a single-threaded process than for buf's several threads).
+    lines += ["", "| `check`, CPU time (user + system) | " + " | ".join(
+        f"{n:,} fns" for n in sizes) + " |", "|---|" + "---:|" * len(sizes)]
+    for name in names:
+        lines.append(f"| {name} | " + " | ".join(_s(checks[n].cpu[name]) for n in sizes)
+                     + " |")
     if servers:
         lines += ["", "| Language server | functions | initialize | open -> first diagnostics "
                   "| edit -> diagnostics p50 / p95 (n) | peak RSS |",
@@ -454,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
                 servers[n] = measure_servers(ws, args.edits, available, base / "lsp-cache")
     print(report(sizes, checks, servers, args.repeat))
     if args.json:
-        raw = {"checks": {n: {"walls": f.walls, "rss": f.rss, "codes": f.codes}
+        raw = {"checks": {n: {"walls": f.walls, "cpu": f.cpu, "rss": f.rss, "codes": f.codes}
                           for n, f in checks.items()},
                "servers": {n: {k: vars(r) for k, r in runs.items()} for n, runs in servers.items()}}
         Path(args.json).write_text(json.dumps(raw, indent=1), encoding="utf-8")

@@ -86,7 +86,8 @@ def cli_command() -> list[str]:
     return [script] if script else [sys.executable, "-m", "mizan_lang"]
 
 
-# Runs one command and reports (wall seconds, exit code, ru_maxrss of its children).
+# Runs one command and reports (wall seconds, exit code, ru_maxrss of its children,
+# their user + system CPU seconds).
 # A small separate launcher, so that RUSAGE_CHILDREN covers exactly that one
 # command, and its max RSS is not the benchmark's own (a forked child starts
 # with the parent's resident pages).
@@ -95,7 +96,8 @@ import resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.call(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 wall = time.perf_counter() - start
-print(wall, code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(wall, code, usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 """
 
 
@@ -112,11 +114,18 @@ def tool_env() -> dict[str, str]:
 
 def run_child(argv: list[str]) -> tuple[float, int, float]:
     """Run a fresh process: (wall seconds, exit code, max RSS in MiB)."""
+    return run_child_cpu(argv)[:3]
+
+
+def run_child_cpu(argv: list[str]) -> tuple[float, int, float, float]:
+    """`run_child` plus the process's CPU seconds (user + system, all its threads):
+    what it cost, whatever else the machine was running."""
     launched = subprocess.run([sys.executable, "-S", "-c", _LAUNCHER, *argv], check=True,
                               capture_output=True, text=True, env=tool_env())
-    wall, code, rss = launched.stdout.split()
+    wall, code, rss, cpu = launched.stdout.split()
     # ru_maxrss is KiB on Linux, bytes on macOS.
-    return float(wall), int(code), int(rss) / (1024 * 1024 if sys.platform == "darwin" else 1024)
+    return (float(wall), int(code),
+            int(rss) / (1024 * 1024 if sys.platform == "darwin" else 1024), float(cpu))
 
 
 def median_child(argv: list[str], repeat: int) -> tuple[float, int, float]:

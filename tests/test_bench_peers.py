@@ -57,3 +57,4 @@ def test_small_run_reports_every_figure(installed, tmp_path, capsys):
         assert rows, f"no row for {name}:\n{out}"
         assert all(re.search(r"\d+(\.\d+)? (s|ms)", row) for row in rows), rows
     assert "(exit" not in out, out
+    assert "| `check`, CPU time (user + system) |" in out, out
