@@ -236,3 +236,71 @@ def test_command_line_output_and_ir_equal(cache, tmp_path, fmt):
     ir_broken = [_cli("ir", str(ws), *extra, env=env) for extra in (["--no-cache"], [])]
     assert ir_broken[0].returncode == ir_broken[1].returncode == 1
     assert ir_broken[0].stderr == ir_broken[1].stderr
+
+
+def _shop_change(tmp_path: Path) -> tuple[Path, Path]:
+    """The shop (old) and an edited copy (new): a guard changed (acknowledged),
+    a function removed (located in the old spec)."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(EXAMPLES / "shop", old)
+    shutil.copytree(EXAMPLES / "shop", new)
+    office = new / "backoffice.mizan"
+    text = office.read_text(encoding="utf-8")
+    text = text.replace("fn refund_order auth=admin", "fn refund_order auth=staff", 1)
+    start = text.index("fn moderate_review")
+    end = text.index("\n}\n", start) + 3
+    text = text[:start] + text[end:]
+    assert "fn adjust_stock" in text and "fn moderate_review" not in text
+    text += "// mizan: acknowledge B116 refund_order staff may refund now\n"
+    office.write_text(text, encoding="utf-8")
+    return old, new
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_breaking_cached_equal_fresh(cache, tmp_path, fmt):
+    """`breaking` between two folders: the same report (locations, acknowledgements,
+    exit code) from scratch, storing both sides, and answered from the cache."""
+    old, new = _shop_change(tmp_path)
+    env = {**os.environ, "MIZAN_CACHE_DIR": str(cache)}
+    args = ["breaking", str(old), str(new), "--format", fmt, "--fail-on", "review"]
+    fresh = _cli(*args, env={**env, "MIZAN_CACHE": "off"})
+    assert fresh.returncode == 1 and b"B" in fresh.stdout, fresh.stderr
+    runs = [_cli(*args, env=env) for _ in range(2)]
+    for run in runs:
+        assert (run.returncode, run.stdout, run.stderr) == (
+            fresh.returncode, fresh.stdout, fresh.stderr)
+    entries = [json.loads(path.read_text(encoding="utf-8")) for path in cache.glob("*.json")]
+    assert len(entries) == 2 and all("review-symbols" in e["ir"] for e in entries)
+    # The IR kept for review is the one `ir --format json` prints.
+    ir_fresh = _cli("ir", str(new), "-f", "json", "--no-cache", env=env)
+    ir_cached = _cli("ir", str(new), "-f", "json", env=env)
+    assert ir_fresh.stdout == ir_cached.stdout
+
+
+def test_review_side_from_the_cache_is_neither_loaded_nor_checked(cache, tmp_path, monkeypatch):
+    from mizan_lang import workspace
+    from mizan_lang.review import review
+    from mizan_lang.review.sides import from_paths
+
+    old, new = _shop_change(tmp_path)
+    fresh = review(from_paths([str(old)], "old", cache=False),
+                   from_paths([str(new)], "new", cache=False))
+    stored = review(from_paths([str(old)], "old"), from_paths([str(new)], "new"))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a cached side was loaded again")
+
+    monkeypatch.setattr(workspace, "load_workspace", refuse)
+    cached = review(from_paths([str(old)], "old"), from_paths([str(new)], "new"))
+    for report in (stored, cached):
+        assert [(c.code, c.key, c.location, c.acknowledged) for c in report.changes] == [
+            (c.code, c.key, c.location, c.acknowledged) for c in fresh.changes]
+    assert any(c.side == "old" and c.location for c in fresh.changes)  # a removal, located
+    assert any(c.acknowledged for c in fresh.changes)
+    # An edit on one side: that side is checked again, and the report follows it.
+    office = new / "backoffice.mizan"
+    office.write_text(office.read_text(encoding="utf-8").replace(
+        "fn refund_order auth=staff", "fn refund_order auth=admin"), encoding="utf-8")
+    monkeypatch.undo()
+    again = review(from_paths([str(old)], "old"), from_paths([str(new)], "new"))
+    assert {c.code for c in again.changes} < {c.code for c in fresh.changes}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..check.result import CheckResult
+from ..decls import FileDecls
 from ..source import LineIndex, Span
 
 Key = tuple[str, ...]
@@ -51,6 +52,62 @@ class Locator:
             return symbol.path, symbol.span
         span = _member(symbol.decl, key[2:])
         return None if span is None else (symbol.path, span)
+
+
+class StoredLocator(Locator):
+    """The locator of a side answered from the result cache: it knows which
+    file declares each name (stored with the IR) and parses and lowers a file
+    only when a change is located in it."""
+
+    def __init__(self, paths: dict[str, dict[str, str]], texts: dict[str, str],
+                 shown: Callable[[str], str] = lambda path: path) -> None:
+        self.paths = paths  # namespace -> name -> declaring file
+        self.texts = texts
+        self.indexes = {path: LineIndex(text) for path, text in texts.items()}
+        self.shown = shown
+        self.symbols = {}
+        self.files: dict[str, FileDecls] = {}
+
+    def _lowered(self, path: str) -> FileDecls:
+        if path not in self.files:
+            from ..kdl import parse
+            from ..lower import lower
+
+            self.files[path] = lower(parse(self.texts[path]).document, path)[0]
+        return self.files[path]
+
+    def _span(self, key: Key) -> tuple[str, Span] | None:
+        kind, name = key[0], key[1]
+        if kind == "auth":
+            for path in self.texts:
+                self._lowered(path)
+            return super()._span(key)
+        path = self.paths.get(kind, {}).get(name)
+        decl = None if path is None or path not in self.texts else _declared(
+            self._lowered(path), kind, name)
+        if decl is None:
+            return None
+        if len(key) == 2:
+            return path, decl.name.span
+        span = _member(decl, key[2:])
+        return None if span is None else (path, span)
+
+
+def symbol_paths(result: CheckResult) -> dict[str, dict[str, str]]:
+    """What `StoredLocator` needs of a check result: the file of every name."""
+    return {kind: {name: symbol.path for name, symbol in table.items()}
+            for kind, table in result.symbols.items()}
+
+
+def _declared(decls: FileDecls, namespace: str, name: str) -> object | None:
+    from ..check.tables import TOP_LEVEL
+
+    if namespace == "guard":
+        candidates = [guard for block in decls.auth for guard in block.guards]
+    else:
+        candidates = [decl for attr, space, _ in TOP_LEVEL if space == namespace
+                      for decl in getattr(decls, attr)]
+    return next((decl for decl in candidates if decl.name.text == name), None)
 
 
 def _named(items: list, name: str) -> Span | None:

@@ -46,8 +46,10 @@ class Side:
 
 def from_paths(paths: list[str], label: str = "new",
                shown: Callable[[str], str] | None = None,
-               read: Callable[[str], str | None] | None = None) -> Side:
-    """Load, check and build the IR of spec files or folders."""
+               read: Callable[[str], str | None] | None = None, *,
+               cache: bool = True) -> Side:
+    """Load, check and build the IR of spec files or folders (with `cache`,
+    from the result cache when the files did not change, and into it)."""
     from ..check import check
     from ..ir import build_ir
     from ..render import display_path
@@ -57,6 +59,11 @@ def from_paths(paths: list[str], label: str = "new",
     for path in paths:
         if read is None and not os.path.exists(path):
             raise SideError(f"path '{path}' does not exist")
+    cache = cache and read is None
+    if cache:
+        cached = _from_cache(paths, label, show)
+        if cached is not None:
+            return cached
     workspace = load_workspace(paths, read)
     result = check(workspace)
     texts = {path: source.text for path, source in workspace.files.items()}
@@ -64,8 +71,50 @@ def from_paths(paths: list[str], label: str = "new",
         raise SideError(f"the {label} spec has errors; nothing was compared",
                         result.diagnostics, texts, shown)
     indexes = {path: source.index for path, source in workspace.files.items()}
-    return Side(label, build_ir(result), Locator(result, indexes, show),
+    model = build_ir(result)
+    if cache:
+        _remember(paths, workspace, result, model)
+    return Side(label, model, Locator(result, indexes, show),
                 {show(path): text for path, text in texts.items()})
+
+
+# The result cache (`mizan_lang.result_cache`) keeps, beside a checked
+# workspace's diagnostics, its IR as JSON (the text `ir --format json` prints)
+# and under REVIEW which file declares each name: a side whose files did not
+# change is answered without parsing or checking.
+REVIEW = "review-symbols"
+
+
+def _from_cache(paths: list[str], label: str, show: Callable[[str], str]) -> Side | None:
+    import json
+
+    from .. import result_cache
+    from .locate import StoredLocator
+
+    entry = result_cache.lookup(paths)
+    if entry is None or "json" not in entry.ir or REVIEW not in entry.ir or any(
+            d.severity == "error" for d in entry.diagnostics):
+        return None
+    try:
+        model = ir.Workspace.model_validate_json(entry.ir["json"])
+        symbols = json.loads(entry.ir[REVIEW])
+    except ValueError:  # a damaged entry (pydantic's ValidationError is one): start over
+        return None
+    return Side(label, model, StoredLocator(symbols, entry.texts, show),
+                {show(path): text for path, text in entry.texts.items()})
+
+
+def _remember(paths: list[str], workspace: object, result: object, model: ir.Workspace) -> None:
+    import json
+
+    from .. import result_cache
+    from ..ir import to_json
+    from .locate import symbol_paths
+
+    if not result_cache.enabled():
+        return
+    result_cache.store(paths, workspace, result.diagnostics, {
+        "json": to_json(model), REVIEW: json.dumps(symbol_paths(result), sort_keys=True)})
 
 
 def from_texts(files: dict[str, str], label: str) -> Side:
@@ -181,7 +230,8 @@ def from_git(revision: str, paths: list[str]) -> Side:
             if not os.path.exists(target):
                 raise SideError(f"'{path}' does not exist at revision '{revision}'")
         try:
-            return from_paths(targets, f"old ({revision})", shown)
+            # A fresh temporary folder each time: nothing to find in the cache.
+            return from_paths(targets, f"old ({revision})", shown, cache=False)
         except SideError as err:
             if err.shown is None:
                 err.shown = shown
