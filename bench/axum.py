@@ -169,19 +169,30 @@ def main() -> None:
             if post(generated) != post(hand):
                 raise SystemExit("the generated and the hand-written answers differ")
             runs: dict[str, list[servers.Load]] = {"generated": [], "hand": []}
+            cpu: dict[str, list[float]] = {"generated": [], "hand": []}
             load(generated, 1, work)
             load(hand, 1, work)
             for _ in range(rounds):
                 for name, url in (("generated", generated), ("hand", hand)):
+                    before = cpu_seconds(process.pid)
                     result = load(url, seconds, work)
-                    servers.log(f"  {name}: {result.rps:.0f} req/s")
+                    used = (cpu_seconds(process.pid) - before) / max(result.requests, 1)
+                    servers.log(f"  {name}: {result.rps:.0f} req/s, {used * 1e6:.1f} us CPU/req")
                     runs[name].append(result)
+                    cpu[name].append(used)
         finally:
             process.terminate()
             process.wait()
         medians = {n: sorted(r, key=lambda x: x.rps)[len(r) // 2] for n, r in runs.items()}
+        cpu_medians = {n: statistics.median(c) for n, c in cpu.items()}
         fastapi = fastapi_load(work, seconds, rounds)
-    print_table(args, gens, builds, medians, fastapi, seconds, rounds)
+    print_table(args, gens, builds, medians, cpu_medians, fastapi, seconds, rounds)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def fastapi_load(work: Path, seconds: float, rounds: int) -> servers.Load:
@@ -202,8 +213,8 @@ def fastapi_load(work: Path, seconds: float, rounds: int) -> servers.Load:
 
 
 def print_table(args: argparse.Namespace, gens: list[float], builds: dict[str, float],
-                medians: dict[str, servers.Load], fastapi: servers.Load, seconds: float,
-                rounds: int) -> None:
+                medians: dict[str, servers.Load], cpu: dict[str, float],
+                fastapi: servers.Load, seconds: float, rounds: int) -> None:
     gen_s = statistics.median(gens)
     ratio = medians["hand"].rps / medians["generated"].rps
     rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True,
@@ -216,9 +227,14 @@ def print_table(args: argparse.Namespace, gens: list[float], builds: dict[str, f
              "`python -m bench.axum --write-docs`. wrk and the server share the cores; the Axum "
              "binary is a release build with one worker thread serving both the generated "
              f"`call/` and the hand-written handler (`bench/axum_app`), alternating {rounds} "
-             f"run(s) of {seconds:g} s, median kept; the answers are checked byte-equal first.")
+             f"run(s) of {seconds:g} s, median kept; the answers are checked byte-equal first. "
+             f"Load average at the end: {os.getloadavg()[0]:.1f}.")
     ratio_row = (f"| per-call time, generated / hand-written Axum (1 / req/s) | {ratio:.2f}x | "
                  f"<= {BAR_CALL_RATIO:g}x | {'yes' if ratio <= BAR_CALL_RATIO else 'no'} |")
+    cpu_row = (f"| server CPU per call, generated / hand-written Axum (us of CPU per request, "
+               f"{cpu['generated'] * 1e6:.1f} / {cpu['hand'] * 1e6:.1f}; steadier than req/s "
+               f"on a shared machine) | {cpu['generated'] / cpu['hand']:.2f}x | "
+               f"<= {BAR_CALL_RATIO:g}x | {'yes' if cpu['generated'] / cpu['hand'] <= BAR_CALL_RATIO else 'no'} |")
     fastapi_row = (f"| `POST call/` echo, generated FastAPI (uvicorn, one worker) | "
                    f"{describe(fastapi)} | - | - |")
     versus_row = (f"| requests/s, generated Axum / generated FastAPI | "
@@ -238,6 +254,7 @@ def print_table(args: argparse.Namespace, gens: list[float], builds: dict[str, f
         f"| `POST call/` echo, hand-written Axum handler | {describe(medians['hand'])} | - | - |",
         f"| `POST call/` echo, generated Axum `call/` | {describe(medians['generated'])} | - | - |",
         ratio_row,
+        cpu_row,
         fastapi_row,
         versus_row,
         "",
