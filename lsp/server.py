@@ -13,7 +13,6 @@ import contextlib
 import contextvars
 import functools
 import gc
-import itertools
 import json
 import logging
 import os
@@ -311,26 +310,24 @@ def did_change(ls: MizanServer, params: lsp.DidChangeTextDocumentParams) -> None
     if opened is None:  # a client mistake: nothing to apply the edits to
         log.warning("ignored a change to %s, which is not open", uri)
         return
-    text = apply_changes(opened.text, params.content_changes)
+    text, lines = apply_changes(opened.text, params.content_changes, opened.lines)
     document = ls.workspace.get_text_document(uri)
     document._source = text  # pygls' copy (formatting reads it) stays the same
     document.version = params.text_document.version
-    ls.session.change(path, text, params.text_document.version)
+    ls.session.change(path, text, params.text_document.version, lines)
     ls.schedule_diagnostics()
 
 
 _LSP_NEWLINE = re.compile(r"\r\n|\r|\n")  # the only line ends LSP knows
 
 
-def _lsp_offset(text: str, pos: lsp.Position) -> int:
-    """The offset of an LSP position; past the end of a line or the text, clamped."""
-    start = 0
-    if pos.line > 0:
-        newlines = _LSP_NEWLINE.finditer(text)
-        found = next(itertools.islice(newlines, pos.line - 1, None), None)
-        if found is None:
-            return len(text)
-        start = found.end()
+def _lsp_offset(text: str, pos: lsp.Position, lines: LineIndex) -> int:
+    """The offset of an LSP position; past the end of a line or the text, clamped.
+    `lines` indexes `text` (its line ends are LSP's)."""
+    starts = lines.starts
+    if pos.line >= len(starts):
+        return len(text)
+    start = starts[max(pos.line, 0)]
     end = _LSP_NEWLINE.search(text, start)
     line = text[start:end.start() if end else len(text)]
     encoding = convert.ENCODING["value"]
@@ -346,16 +343,23 @@ def _lsp_offset(text: str, pos: lsp.Position) -> int:
     return start + len(line)
 
 
-def apply_changes(text: str, changes: Any) -> str:
-    """Apply didChange content changes the way the client did (LSP lines and units)."""
+def apply_changes(text: str, changes: Any, lines: LineIndex | None = None
+                  ) -> tuple[str, LineIndex]:
+    """Apply didChange content changes the way the client did (LSP lines and units);
+    the new text and its line index (`lines`, the old text's, is updated, not rebuilt)."""
+    if lines is None or lines.text is not text:
+        lines = LineIndex(text)
     for change in changes:
         if not isinstance(change, lsp.TextDocumentContentChangePartial):
             text = change.text
+            lines = LineIndex(text)
             continue
-        start = _lsp_offset(text, change.range.start)
-        end = max(start, _lsp_offset(text, change.range.end))
-        text = text[:start] + change.text + text[end:]
-    return text
+        start = _lsp_offset(text, change.range.start, lines)
+        end = max(start, _lsp_offset(text, change.range.end, lines))
+        new = text[:start] + change.text + text[end:]
+        lines = lines.edited(start, end, change.text, new)
+        text = new
+    return text, lines
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)

@@ -112,6 +112,27 @@ class LineIndex:
             self._starts = starts
         return self._starts
 
+    def edited(self, start: int, end: int, inserted: str, text: str) -> LineIndex:
+        """The index of `text`: this one's text with [start, end) replaced by
+        `inserted`. Line starts away from the edit are kept (shifted after it),
+        so an editor's keystroke in a large file costs no scan of the whole text."""
+        starts = self.starts
+        delta = len(inserted) - (end - start)
+        # Kept as they were: line starts up to the one of the line holding start - 1
+        # (the two characters before each are unchanged) ...
+        low = bisect.bisect_right(starts, max(start - 1, 0)) - 1
+        # ... and, shifted, those after end + 1 (for the same reason).
+        high = bisect.bisect_right(starts, end + 1)
+        # A match ending at `stop` is the first shifted start, unless there is none.
+        stop = starts[high] + delta if high < len(starts) else len(text) + 1
+        found = starts[:low + 1]
+        found.extend(at for at in (m.end() for m in _NEWLINE.finditer(text, starts[low], stop))
+                     if at < stop)
+        found.extend(map(delta.__add__, starts[high:]))
+        index = LineIndex(text)
+        index._starts = found
+        return index
+
     def position(self, offset: int) -> Position:
         offset = max(0, min(offset, len(self.text)))
         line = bisect.bisect_right(self.starts, offset) - 1

@@ -46,6 +46,7 @@ class OpenDocument:
     version: int
     doc: IncrementalDocument
     source: SourceFile | None = None  # built lazily for the current text
+    lines: LineIndex | None = None  # of the current text, when the editor's edits made one
 
     @property
     def text(self) -> str:
@@ -115,7 +116,8 @@ def _lower_segment(path: str, segment: Segment) -> LoweredPart:
     return found  # type: ignore[return-value]
 
 
-def source_from_document(path: str, doc: IncrementalDocument) -> SourceFile:
+def source_from_document(path: str, doc: IncrementalDocument,
+                         lines: LineIndex | None = None) -> SourceFile:
     """The SourceFile of an open document, re-lowering only the chunks that changed.
 
     Work is per segment (a run of chunks, see `kdl.incremental`): a segment
@@ -128,7 +130,9 @@ def source_from_document(path: str, doc: IncrementalDocument) -> SourceFile:
     found.sort(key=Diagnostic.sort_key)
     segments = [(segment.key, part.decls) for segment, part in zip(doc.segments, parts,
                                                                     strict=True)]
-    return SourceFile(path, doc.text, LineIndex(doc.text), result, decls, found, segments)
+    if lines is None or lines.text is not doc.text:
+        lines = LineIndex(doc.text)
+    return SourceFile(path, doc.text, lines, result, decls, found, segments)
 
 
 def _record(unit: _Unit, workspace: LoadedWorkspace, result: CheckResult) -> None:
@@ -194,7 +198,8 @@ class Session:
         self._unit_for(path)
         self._touch(path)
 
-    def change(self, path: str, text: str, version: int) -> None:
+    def change(self, path: str, text: str, version: int, lines: LineIndex | None = None) -> None:
+        """A new text of an open document (`lines`: its line index, if one is at hand)."""
         path = normalise(path)
         document = self.documents.get(path)
         if document is None:
@@ -203,6 +208,7 @@ class Session:
         document.doc.update(text)
         document.version = version
         document.source = None
+        document.lines = lines
         self._touch(path, edit=True)
 
     def close(self, path: str) -> None:
@@ -236,7 +242,7 @@ class Session:
         document = self.documents.get(path)
         if document is not None:
             if document.source is None:
-                document.source = source_from_document(path, document.doc)
+                document.source = source_from_document(path, document.doc, document.lines)
             return document.source
         if path not in self._disk:
             got = read_source(path)

@@ -10,7 +10,12 @@ be converted.
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lsprotocol import types as lsp
+
+from mizan_lang.lsp.server import apply_changes
+from mizan_lang.source import LineIndex
 
 from .test_edit_fuzz import lsp_position
 
@@ -121,3 +126,44 @@ def test_reference_positions_follow_lsp_rules() -> None:
     assert lsp_position(text, text.index("c")) == {"line": 2, "character": 0}
     assert lsp_position(text, text.index("e")) == {"line": 2, "character": 4}
     assert lsp_position(text, text.index("f")) == {"line": 3, "character": 2}
+
+
+_PIECES = ["\n", "\r", "\r\n", "a", "é", "\U0001f600", "fn f {\n", "\n\n", "x\r", "\ny"]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.sampled_from(_PIECES), max_size=30),
+       st.lists(st.tuples(st.floats(0, 1), st.integers(0, 6),
+                          st.lists(st.sampled_from(_PIECES), max_size=4)),
+                min_size=1, max_size=8))
+def test_line_index_follows_edits(pieces, edits) -> None:
+    """An edit updates the line index instead of rescanning the text: the same
+    line starts (CR, LF and CRLF, also split or joined by the edit) as a fresh index."""
+    text = "".join(pieces)
+    index = LineIndex(text)
+    for where, remove, inserted in edits:
+        start = int(where * len(text))
+        end = min(len(text), start + remove)
+        new = text[:start] + "".join(inserted) + text[end:]
+        index = index.edited(start, end, "".join(inserted), new)
+        text = new
+        assert index.starts == LineIndex(text).starts
+
+
+def test_apply_changes_keeps_the_line_index() -> None:
+    text = "".join(f"fn f{i} {{\r\n    doc \"é{i}\"\n}}\n" for i in range(300))
+    changes = [lsp.TextDocumentContentChangePartial(
+        range=lsp.Range(start=lsp.Position(line=400, character=3),
+                        end=lsp.Position(line=400, character=3)), text="x\ny"),
+               lsp.TextDocumentContentChangePartial(
+        range=lsp.Range(start=lsp.Position(line=10, character=0),
+                        end=lsp.Position(line=12, character=2)), text="")]
+    got, lines = apply_changes(text, changes, LineIndex(text))
+    want = text
+    for change in changes:
+        index = LineIndex(want)
+        start = index.offset(change.range.start.line, change.range.start.character)
+        end = index.offset(change.range.end.line, change.range.end.character)
+        want = want[:start] + change.text + want[end:]
+    assert got == want
+    assert lines.text is got and lines.starts == LineIndex(got).starts
