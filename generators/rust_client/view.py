@@ -13,6 +13,7 @@ from mizan_lang.plan import model as plan_model
 from mizan_lang.protocol.schema import type_to_json
 
 from ..axum.view import (
+    CALL_WIDTH,
     INDENT,
     MAX_WIDTH,
     doc_lines,
@@ -69,6 +70,16 @@ def _chain(indent: str, head: str, receiver: str, calls: list[str], end: str = "
     return lines
 
 
+def _call_lines(head: str, args: list[str], end: str) -> list[str]:
+    """`head(args)end` in a method body as rustfmt writes it: one line, else
+    one argument per line (fn_call_width)."""
+    joined = ", ".join(args)
+    one = f"{BODY}{head}({joined}){end}"
+    if len(joined) <= CALL_WIDTH and len(one) <= MAX_WIDTH:
+        return [one]
+    return [f"{BODY}{head}(", *(f"{BODY}{INDENT}{a}," for a in args), f"{BODY}){end}"]
+
+
 def _signature(head: str, params: list[str], returns: str) -> list[str]:
     """A method's signature and `{` as rustfmt writes it: one line, else one
     param per line."""
@@ -88,7 +99,7 @@ def _args_lines(params: tuple[plan_model.Param, ...], used: set[str]) -> tuple[l
         name = _local(param.name)
         typed.append(f"{name}: {spelled}")
         if putter:
-            puts.append(f'{BODY}args.{putter}("{param.name}", &{name})?;')
+            puts += _call_lines(f"args.{putter}", [f'"{param.name}"', f"&{name}"], "?;")
         else:
             files.append(f'("{param.name}", {name})')
     head = [f"{BODY}let mut args = Args::new();" if puts else f"{BODY}let args = Args::new();"]

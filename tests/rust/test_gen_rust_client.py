@@ -16,6 +16,37 @@ from .test_gen_axum import FIXTURE, SHOP, gen, workspace
 from .toolchain import REPO, run_cargo
 
 TARGET = "rust-client"
+# Names that clash with the generated methods' locals, a function named like
+# a method of the client, and lines too long for one line (rustfmt's layout).
+ODD = """mizan 1
+
+enum Kind {
+    a
+    b
+}
+
+context thing auth=public {
+    param args int64
+    param kind Kind default=a
+}
+
+fn build context=thing auth=public returns=int {
+    param args int64
+    param kind Kind default=a
+}
+
+fn runtime auth=public kind=mutation affects=thing {
+    param args int64
+    param result str? default=#null
+    param files list<int>
+    param bundle map<str,float>
+}
+
+fn a_very_long_function_name_that_goes_on_and_on_and_on auth=public returns=list<map<str,Kind?>> {
+    param a_rather_long_parameter_name_number_one int64
+    param a_rather_long_parameter_name_number_two decimal
+}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +54,8 @@ def crates(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("rust_client")
     gen(FIXTURE, folder / "fixture_client", target=TARGET)
     gen(SHOP, folder / "shop_client", target=TARGET)
+    (folder / "odd.mizan").write_text(ODD, "utf-8")
+    gen(folder / "odd.mizan", folder / "odd_client", target=TARGET)
     example = folder / "shop_example"
     (example / "src").mkdir(parents=True)
     (example / "Cargo.toml").write_text(
@@ -33,13 +66,20 @@ def crates(tmp_path_factory: pytest.TempPathFactory) -> Path:
                "--package", "shop_client", "--out", str(example / "src" / "main.rs")]
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    workspace(folder, ["fixture_client", "shop_client", "shop_example"])
+    workspace(folder, ["fixture_client", "odd_client", "shop_client", "shop_example"])
     return folder
 
 
 def test_generated_crates_are_formatted_and_clippy_clean(crates: Path) -> None:
     run_cargo("fmt", "--all", "--check", cwd=crates)
     run_cargo("clippy", "--all-targets", "--", "-D", "warnings", cwd=crates)
+
+
+def test_clashing_names_are_renamed(crates: Path) -> None:
+    lib = (crates / "odd_client" / "src" / "lib.rs").read_text("utf-8")
+    assert "    pub async fn runtime_(\n" in lib
+    assert '        args.put("args", &args_)?;\n' in lib
+    assert '        args.put("result", &result_)?;\n' in lib
 
 
 def test_files_carry_the_header_and_the_crate_is_named_after_its_folder(crates: Path) -> None:
