@@ -34,6 +34,10 @@ RECORDED_HEADERS = (
 )
 # Cookie attributes the protocol fixes (others, such as Expires, may vary).
 RECORDED_COOKIE_ATTRIBUTES = ("httponly", "max-age", "path", "samesite", "secure")
+# What only HTTP has: over a desktop app's IPC (the Tauri target) there are
+# no cookies, no caching proxies and no X-Mizan-Invalidate header (the body
+# has the list). Records are compared without them when an IPC target is.
+HTTP_ONLY_HEADERS = ("cache-control", "x-mizan-invalidate")
 
 
 class ProbeFailure(AssertionError):
@@ -46,6 +50,9 @@ class Probe:
     name: str
     run: Callable[[Session], None]
     source: str  # the file that declares it
+    # The transports it applies to: "http" only for cookies, CSRF or the
+    # WebSocket; "ipc" only for the subscription channel.
+    transports: tuple[str, ...] = ("http", "ipc")
 
 
 @dataclass
@@ -53,9 +60,12 @@ class Session:
     """One probe's conversation with one server."""
 
     base_url: str
+    transport: str = "http"
     records: list[bytes] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     csrf_token: str | None = None
+    # The step being recorded authenticates by cookie (HTTP only).
+    cookie_step: bool = False
 
     @property
     def http(self) -> Http:
@@ -117,10 +127,13 @@ class Session:
         if "status" in expected and response.status != expected["status"]:
             problems.append(f"status {response.status}, expected {expected['status']}")
         for name, value in expected.get("headers", {}).items():
+            if self.transport != "http" and name in HTTP_ONLY_HEADERS:
+                continue
             got = response.header(name)
             if got != value:
                 problems.append(f"header {name}: {got!r}, expected {value!r}")
-        for name, attributes in expected.get("cookies", {}).items():
+        cookies = expected.get("cookies", {}) if self.transport == "http" else {}
+        for name, attributes in cookies.items():
             got = _cookie(response, name)
             if got is None or any(got.get(k) != v for k, v in attributes.items()):
                 problems.append(f"cookie {name}: {got}, expected {attributes}")
@@ -133,7 +146,15 @@ class Session:
         return None if parsed is _NOT_JSON else parsed
 
     def exchange(self, request: dict[str, Any], expected: dict[str, Any], label: str) -> Any:
-        return self.expect(self.send(request), expected, label)
+        """Send and check one step; a cookie-authenticated step is left out
+        over IPC (no cookies there) and marked in the HTTP records."""
+        self.cookie_step = request.get("via", "bearer") == "cookie"
+        try:
+            if self.cookie_step and self.transport != "http":
+                return None
+            return self.expect(self.send(request), expected, label)
+        finally:
+            self.cookie_step = False
 
     def record(self, label: str, response: Response, shown: Any) -> None:
         cookies = {}
@@ -150,6 +171,8 @@ class Session:
             "cookies": cookies,
             "body": shown if shown is not None else response.body.decode("utf-8", "replace"),
         }
+        if self.cookie_step:
+            entry["via"] = "cookie"
         self.records.append(canonical_json(entry).encode("utf-8"))
 
 
@@ -170,6 +193,22 @@ class Session:
         if canonical_json(got) != canonical_json(want):
             raise ProbeFailure(f"{label}: {canonical_json(got)[:600]}, expected "
                                f"{canonical_json(want)[:600]}")
+
+
+def ipc_view(records: list[bytes]) -> list[bytes]:
+    """Records as IPC can have them: no cookie-authenticated steps, no
+    cookies, no HTTP-only headers."""
+    kept = []
+    for record in records:
+        entry = json.loads(record)
+        if entry.get("via") == "cookie":
+            continue
+        if "headers" in entry:
+            entry["headers"] = {k: v for k, v in entry["headers"].items()
+                                if k not in HTTP_ONLY_HEADERS}
+            entry["cookies"] = {}
+        kept.append(canonical_json(entry).encode("utf-8"))
+    return kept
 
 
 # --- request bodies -----------------------------------------------------------------
@@ -272,6 +311,8 @@ def _masked(value: Any, masks: dict[str, str], at: str = "") -> Any:
 
 def _valid_masked(kind: str, value: Any) -> bool:
     """Whether a value hidden from the comparison is what it claims to be."""
+    if kind == "count":
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 0
     if not isinstance(value, str):
         return False
     jwt = identities.jwt_settings()

@@ -47,24 +47,32 @@ def all_probes() -> list[Probe]:
     return probes
 
 
-def run_probe(probe: Probe, base_url: str, target: str) -> Outcome:
-    session = Session(base_url)
+def applies(probe: Probe, target: Target) -> bool:
+    """Whether `probe` runs on `target` (its transport, its applicable rows)."""
+    return (target.transport in probe.transports
+            and probe.capability not in target.not_applicable)
+
+
+def run_probe(probe: Probe, base_url: str, target: Target) -> Outcome:
+    session = Session(base_url, target.transport)
     try:
         probe.run(session)
     except ProbeFailure as failure:
-        return Outcome(target, probe.capability, probe.name, False, str(failure),
+        return Outcome(target.name, probe.capability, probe.name, False, str(failure),
                        session.records)
     except Exception as error:  # noqa: BLE001 (any crash of a probe is its failure)
         detail = "".join(traceback.format_exception_only(error)).strip()
-        return Outcome(target, probe.capability, probe.name, False, detail, session.records)
-    return Outcome(target, probe.capability, probe.name, True, "", session.records)
+        return Outcome(target.name, probe.capability, probe.name, False, detail,
+                       session.records)
+    return Outcome(target.name, probe.capability, probe.name, True, "", session.records)
 
 
 def run_target(target: Target, probes: Sequence[Probe]) -> list[Outcome]:
-    """Serve `target` and run every probe against it, in order."""
+    """Serve `target` and run every probe that applies to it, in order."""
+    probes = [probe for probe in probes if applies(probe, target)]
     try:
         with serve(target) as base_url:
-            return [run_probe(probe, base_url, target.name) for probe in probes]
+            return [run_probe(probe, base_url, target) for probe in probes]
     except StartupFailed as failure:
         return [Outcome(target.name, p.capability, p.name, False, f"no server: {failure}")
                 for p in probes]
@@ -98,6 +106,9 @@ def table(outcomes: Sequence[Outcome], targets: Sequence[Target] = TARGETS) -> s
     for capability in CAPABILITIES:
         cells = []
         for target in targets:
+            if capability.id in target.not_applicable:
+                cells.append("—")
+                continue
             passed, total = capability_status(outcomes, capability.id, target.name)
             if not total:
                 cells.append("no probes")

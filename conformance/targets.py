@@ -107,8 +107,14 @@ class Target:
     title: str  # the column of the capability table
     entry: str  # the entry module's source; it defines `app` ("" for a Node.js target)
     # "python": uvicorn; "node": compiled and run by Node.js; "rust": the
-    # generated crate and conformance/axum/ built with cargo and run
+    # generated crate and conformance/axum/ built with cargo and run;
+    # "tauri": the generated crate and conformance/tauri/ (Tauri's mock
+    # runtime, probed through its HTTP-to-IPC bridge)
     runtime: str = "python"
+    # "http", or "ipc": no cookies, CSRF session or WebSocket (probing.py)
+    transport: str = "http"
+    # Capabilities that do not apply to the transport: "—" in the table.
+    not_applicable: frozenset[str] = frozenset()
 
 
 TARGETS = (
@@ -116,6 +122,8 @@ TARGETS = (
     Target("django", "Django", DJANGO_ENTRY),
     Target("hono", "Hono", "", runtime="node"),
     Target("axum", "Axum", "", runtime="rust"),
+    Target("tauri", "Tauri", "", runtime="tauri", transport="ipc",
+           not_applicable=frozenset({"invalidate-header", "manifest", "psr", "session", "mwt"})),
 )
 BY_NAME = {target.name: target for target in TARGETS}
 
@@ -283,24 +291,33 @@ def cargo_target_dir() -> str:
     return os.environ.get("CARGO_TARGET_DIR") or str(default)
 
 
-def build_axum(folder: Path) -> Path:
-    """The generated crate and conformance/axum/ as `app`, in a workspace of
-    their own (the repository's Cargo.lock, the runtime crate by path),
-    built into the shared target directory; returns the binary."""
-    shutil.copytree(config.HERE / "axum", folder / "app")
+def rust_workspace(folder: Path, app: str = "axum") -> None:
+    """Next to the generated `fixture_api` crate in `folder`, conformance/<app>/
+    as `app`, in a workspace of their own (the repository's Cargo.lock, the
+    runtime crate by path). The Tauri app reads the fixture's implementation
+    from conformance/axum/ (copied as `axum`)."""
+    shutil.copytree(config.HERE / app, folder / "app")
+    if app != "axum":
+        shutil.copytree(config.HERE / "axum", folder / "axum")
     runtime = (config.REPO / "runtimes" / "rust").as_posix()
     (folder / "Cargo.toml").write_text(
         '[workspace]\nmembers = ["fixture_api", "app"]\nresolver = "2"\n\n'
         f'[patch.crates-io]\nmizan-runtime = {{ path = "{runtime}" }}\n', "utf-8")
     shutil.copy(config.REPO / "Cargo.lock", folder / "Cargo.lock")
+
+
+def build_axum(folder: Path, app: str = "axum", package: str = "fixture-app") -> Path:
+    """The workspace of `rust_workspace` built into the shared target
+    directory; returns the binary."""
+    rust_workspace(folder, app)
     target_dir = cargo_target_dir()
     cargo = shutil.which("cargo") or str(Path.home() / ".cargo" / "bin" / "cargo")
-    result = subprocess.run([cargo, "build", "-p", "fixture-app"], cwd=folder,
+    result = subprocess.run([cargo, "build", "-p", package], cwd=folder,
                             env={**os.environ, "CARGO_TARGET_DIR": target_dir},
                             capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise StartupFailed(f"cargo build of the Axum fixture failed:\n{result.stderr[-4000:]}")
-    return Path(target_dir) / "debug" / "fixture-app"
+        raise StartupFailed(f"cargo build of the {app} fixture failed:\n{result.stderr[-4000:]}")
+    return Path(target_dir) / "debug" / package
 
 
 @contextlib.contextmanager
@@ -339,6 +356,10 @@ def serve(target: Target) -> Iterator[str]:
         generate(target, folder)
         if target.runtime == "rust":
             with run_axum(build_axum(folder), folder) as base:
+                yield base
+            return
+        if target.runtime == "tauri":
+            with run_axum(build_axum(folder, "tauri", "fixture-tauri"), folder) as base:
                 yield base
             return
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), str(config.REPO)]),

@@ -17,7 +17,7 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 STUBS = REPO / "stubs"
 SHOP = REPO / "examples" / "shop"
-TARGETS = ("fastapi", "django", "hono", "axum", "rust-client")
+TARGETS = ("fastapi", "django", "hono", "axum", "rust-client", "tauri")
 # The client targets share one folder: their common files are the same bytes
 # (header label `ts`), and each adds its own binding file.
 CLIENT_TARGETS = ("ts", "react", "vue", "svelte")

@@ -162,7 +162,10 @@ def _registry(session: Session) -> None:
         if response.status == 404 and parsed == {"error": {
                 "code": "not_found", "message": "Not found.", "details": {"fn": name}}}:
             session.check(f"{name} is registered", "not registered", "registered")
-        session.expect(response, {}, name)
+        # The counter counts the notes the probes before added: which ran
+        # depends on the transport (no header probes over IPC).
+        masks = {"mask": {"/result": "count"}} if name == "stats_counter" else {}
+        session.expect(response, masks, name)
 
 
 @probe("registry", "names outside the spec are not functions")

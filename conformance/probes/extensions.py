@@ -9,11 +9,11 @@ from typing import Any
 from mizan_lang.protocol.forms import form_schema
 
 from .. import config, identities
-from ..client import WebSocket, WebSocketClosed
+from ..client import Http, WebSocket, WebSocketClosed
 from ..probing import Session
 from .core import call
 from .edge import MISSING, error
-from .sequences import probe
+from .sequences import HTTP, IPC, probe
 
 # --- WebSocket --------------------------------------------------------------------------
 
@@ -32,7 +32,7 @@ def _ask(session: Session, socket: WebSocket, frame: Any, label: str) -> Any:
     return session.record_text(label, socket.receive())
 
 
-@probe("websocket", "a call answers its id, result and invalidate list")
+@probe("websocket", "a call answers its id, result and invalidate list", HTTP)
 def _ws_call(session: Session) -> None:
     socket = _socket(session)
     try:
@@ -48,7 +48,7 @@ def _ws_call(session: Session) -> None:
         socket.close()
 
 
-@probe("websocket", "hostile: functions not declared websocket=#true, bad frames")
+@probe("websocket", "hostile: functions not declared websocket=#true, bad frames", HTTP)
 def _ws_refused(session: Session) -> None:
     socket = _socket(session)
     try:
@@ -70,7 +70,7 @@ def _ws_refused(session: Session) -> None:
         socket.close()
 
 
-@probe("websocket", "identity: the upgrade's bearer token, then auth frames")
+@probe("websocket", "identity: the upgrade's bearer token, then auth frames", HTTP)
 def _ws_identity(session: Session) -> None:
     socket = _socket(session)
     try:
@@ -97,7 +97,7 @@ def _ws_identity(session: Session) -> None:
         socket.close()
 
 
-@probe("websocket", "hostile: a frame over the request limit closes with 1009")
+@probe("websocket", "hostile: a frame over the request limit closes with 1009", HTTP)
 def _ws_too_large(session: Session) -> None:
     socket = _socket(session)
     try:
@@ -113,6 +113,41 @@ def _ws_too_large(session: Session) -> None:
         session.check("close code", code, 1009)
     finally:
         socket.close()
+
+
+# --- the IPC subscription channel (the Tauri target's counterpart) ------------------------
+
+
+def _pushes(session: Session, window: str) -> list[Any]:
+    """What the app's channel pushed to `window` so far (its bridge keeps it)."""
+    response = Http(session.base_url).request("GET", f"__ipc/pushes/{window}")
+    return list(session.record_text(f"pushes to {window}", response.body))
+
+
+@probe("websocket", "IPC: a call's invalidations are pushed to every other window", IPC)
+def _ipc_pushes(session: Session) -> None:
+    entries = [{"context": "board", "params": {"board_id": "33"}},
+               {"context": "stats", "params": {}},
+               {"context": "thread", "params": {"board_id": "33"}}]
+    # The app serves every probe: only what this one causes counts.
+    seen = {window: len(_pushes(session, window)) for window in ("main", "second")}
+
+    def new(window: str) -> list[Any]:
+        return _pushes(session, window)[seen[window]:]
+
+    session.exchange(call("add_note", {"board_id": "33", "text": "x"}),
+                     {"status": 200, "pointers": {"/invalidate": entries}}, "from main")
+    session.check("the other window is told", new("second"), [{"invalidate": entries}])
+    session.check("the caller has it in its answer only", new("main"), [])
+    session.exchange(call("echo", {"value": 1}), {"status": 200}, "a query")
+    session.exchange(call("add_note", {"board_id": "x", "text": "x"}), {"status": 400},
+                     "a refused call")
+    session.check("queries and errors push nothing", new("second"), [{"invalidate": entries}])
+    second = call("add_note", {"board_id": "33", "text": "y"})
+    second["headers"] = {"X-Ipc-Window": "second"}
+    session.exchange(second, {"status": 200, "pointers": {"/invalidate": entries}},
+                     "from second")
+    session.check("pushed to main", new("main"), [{"invalidate": entries}])
 
 
 # --- SSR bridge -------------------------------------------------------------------------
@@ -221,7 +256,8 @@ def _jwt_refresh_bad(session: Session) -> None:
         }, label)
 
 
-@probe("jwt", "refresh and logout by cookie need the CSRF check; logout spends the token")
+@probe("jwt", "refresh and logout by cookie need the CSRF check; logout spends the token",
+       HTTP)
 def _jwt_cookies(session: Session) -> None:
     refresh = identities.refresh_token("bob")
     csrf = session.session_token()

@@ -12,11 +12,16 @@ from collections.abc import Callable
 from ..probing import Probe, Session
 
 PROBES: list[Probe] = []
+# Probes of cookies, CSRF or the WebSocket: not for a desktop app's IPC.
+HTTP = ("http",)
+# Probes of the IPC subscription channel (the Tauri target).
+IPC = ("ipc",)
 
 
-def probe(capability: str, name: str) -> Callable[[Callable[[Session], None]], Callable[[Session], None]]:
+def probe(capability: str, name: str, transports: tuple[str, ...] = ("http", "ipc"),
+          ) -> Callable[[Callable[[Session], None]], Callable[[Session], None]]:
     def register(run: Callable[[Session], None]) -> Callable[[Session], None]:
-        PROBES.append(Probe(capability, name, run, "sequences.py"))
+        PROBES.append(Probe(capability, name, run, "sequences.py", transports))
         return run
 
     return register

@@ -31,6 +31,31 @@ from .view import (
 NAME = "axum"
 
 
+def service_files(plan: Plan, target: str) -> list[GeneratedFile]:
+    """The modules every Rust server crate of a spec shares, whatever serves
+    it (Axum over HTTP, Tauri over IPC): the types, the service trait, the
+    registry, the spec table and the shapes' loaders. One implementation of
+    the trait serves both."""
+    def rendered(template: str, view: object, path: str) -> GeneratedFile:
+        return render_file(__name__, template, view, path=path, target=target, syntax="rust")
+
+    files = [
+        rendered("types.rs.j2", types_view(plan), "src/types.rs"),
+        rendered("service.rs.j2", service_view(plan), "src/service.rs"),
+        rendered("registry.rs.j2", registry_view(plan), "src/registry.rs"),
+        rendered("spec.rs.j2", spec_view(plan), "src/spec.rs"),
+    ]
+    if plan.ir.shapes:
+        files.append(rendered("shapes.rs.j2", shapes_view(plan), "src/shapes.rs"))
+    return files
+
+
+def runtime_features(plan: Plan) -> str:
+    """The runtime's features a server crate needs: shapes load through sqlx
+    (`sqlite`), only when there are any."""
+    return '"server", "sqlite"' if plan.ir.shapes else '"server"'
+
+
 class AxumTarget:
     name = NAME
     description = "Axum server crate (serde types, service trait, registry, router)"
@@ -42,19 +67,12 @@ class AxumTarget:
     def generate_for(self, plan: Plan, out: Path) -> list[GeneratedFile]:
         """The crate, named after its output folder (`--out shop_api`: `shop_api`)."""
         name = crate_name(out)
-        # Shapes load through sqlx: the runtime's `sqlite` feature, only when there are any.
-        features = '"server", "sqlite"' if plan.ir.shapes else '"server"'
         files = [
-            self._file("Cargo.toml.j2", {"name": name, "features": features}, "Cargo.toml",
-                       "toml"),
+            self._file("Cargo.toml.j2", {"name": name, "features": runtime_features(plan)},
+                       "Cargo.toml", "toml"),
             self._file("lib.rs.j2", lib_view(plan), "src/lib.rs", "rust"),
-            self._file("types.rs.j2", types_view(plan), "src/types.rs", "rust"),
-            self._file("service.rs.j2", service_view(plan), "src/service.rs", "rust"),
-            self._file("registry.rs.j2", registry_view(plan), "src/registry.rs", "rust"),
-            self._file("spec.rs.j2", spec_view(plan), "src/spec.rs", "rust"),
+            *service_files(plan, self.name),
         ]
-        if plan.ir.shapes:
-            files.append(self._file("shapes.rs.j2", shapes_view(plan), "src/shapes.rs", "rust"))
         return sorted(files, key=lambda f: f.path)
 
     def _file(self, template: str, view: object, path: str, syntax: str) -> GeneratedFile:

@@ -34,6 +34,7 @@ TARGETS = {
     "react": "mizan_lang.generators.ts:react",
     "rust-client": "mizan_lang.generators.rust_client",
     "svelte": "mizan_lang.generators.ts:svelte",
+    "tauri": "mizan_lang.generators.tauri",
     "ts": "mizan_lang.generators.ts",
     "vue": "mizan_lang.generators.ts:vue",
 }

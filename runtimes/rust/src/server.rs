@@ -35,6 +35,7 @@ use crate::json::{parse_json, Json};
 use crate::params::{check_upload, key_texts_json, media_type, Args, Params};
 use crate::values::{decode, pointer, FieldSpec, Schema, Type, ValueProblem};
 
+pub mod ipc;
 mod ws;
 
 pub const DEFAULT_PREFIX: &str = "/api/mizan/";
