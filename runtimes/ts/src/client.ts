@@ -467,7 +467,8 @@ export class Runtime {
   ): Promise<Reply> {
     const headers = await this.headers(send);
     if (typeof body === "string") headers["Content-Type"] = "application/json";
-    if (this.options.ipc) return this.options.ipc.request(method, path, headers, body);
+    if (this.options.ipc)
+      return this.options.ipc.request(method, path, headers, body);
     let response: Response;
     try {
       response = await this.fetchImpl(this.url(path), {
