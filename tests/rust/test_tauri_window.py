@@ -37,9 +37,11 @@ WAIT = 180  # seconds for the whole scenario (WebKit starts slowly on a loaded m
 
 
 def build() -> Path:
-    """tsc --strict and vite build the page, then cargo build the app."""
+    """Check (prettier, tsc --strict) and vite build the page, then cargo
+    build the app."""
     js.ensure_node_modules()
     ui = APP / "ui"
+    js.prettier_check(ui / "src", "*.tsx")
     js.run([js.tool("node"), str(js.BIN / "tsc"), "-p", str(ui / "tsconfig.json")], cwd=ui)
     js.run([js.tool("node"), str(js.BIN / "vite"), "build", "--config",
             str(ui / "vite.config.mjs"), "--logLevel", "warn"], cwd=ui)
