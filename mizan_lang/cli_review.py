@@ -114,9 +114,9 @@ def run(paths: list[Path], against: str | None, output: ReviewFormat, fail_on: F
                 raise usage_error("give OLD and NEW paths, or --against REV")
             old = load([str(paths[0])], str(paths[0]))
             new = load([str(paths[1])], str(paths[1]))
+        report = review(old, new, config.acknowledgements if config else None)
     except SideError as err:
         return _side_error(err)
-    report = review(old, new, config.acknowledgements if config else None)
     if not additions:
         report.changes = [c for c in report.changes if category(c) != Category.INFO]
     write_stdout(RENDERERS[output.value](report))

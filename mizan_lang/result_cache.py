@@ -225,7 +225,7 @@ def store(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
 
 def _store(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
            ir: dict[str, str]) -> None:
-    if any(d.code in _UNCACHEABLE for d in ws.diagnostics):
+    if not cacheable(ws):
         return
     items = [_diagnostic_json(d) for d in diagnostics]
     # Only what survives JSON unchanged (quick-fix data is plain JSON today).
@@ -252,6 +252,78 @@ def _store(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
     _write(key, raw)
 
 
+def cacheable(ws: LoadedWorkspace) -> bool:
+    """Whether a workspace's result depends only on the files it loaded."""
+    return not any(d.code in _UNCACHEABLE for d in ws.diagnostics)
+
+
+# --- entries keyed by content ------------------------------------------------------
+# For inputs that are not files on disk (a git revision's blobs): the caller
+# names the content (blob ids, paths) and the entry is found by that name and
+# the tool's fingerprint alone; nothing on disk is compared.
+
+
+def content_key(parts: object) -> str:
+    text = json.dumps([FORMAT, "content", tool_fingerprint(), parts], sort_keys=True)
+    return blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
+
+
+def lookup_content(key: str) -> str | None:
+    """The text stored under a content key, or None."""
+    if not enabled():
+        return None
+    try:
+        with open(_entry_path(key), "rb") as handle:
+            raw = json.loads(handle.read())
+        if raw.get("format") != FORMAT or raw.get("key") != key or (
+                raw.get("tool") != tool_fingerprint()):
+            return None
+        data = raw["content"]
+        return data if isinstance(data, str) else None
+    # Missing, unreadable, corrupt, foreign: compute again.
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def store_content(key: str, text: str) -> None:
+    if not enabled():
+        return
+    try:
+        _write(key, {"format": FORMAT, "key": key, "tool": tool_fingerprint(), "content": text})
+    except OSError:  # a read-only or full disk must not fail the command
+        return
+
+
+# Large texts an entry refers to by their content hash (`<hash>.blob`): read
+# only by the entries that name them, verified against the hash when read.
+
+
+def store_blob(data: bytes) -> str | None:
+    """Keep `data`; its name (None when it could not be written)."""
+    if not enabled():
+        return None
+    try:
+        name = content_hash(data)
+        path = os.path.join(cache_dir(), name + ".blob")
+        if os.path.exists(path):
+            os.utime(path)  # kept longer: pruning removes the oldest first
+        else:
+            _write_file(path, data)
+        return name
+    except OSError:  # a read-only or full disk: nothing kept
+        return None
+
+
+def read_blob(name: str) -> bytes | None:
+    """The data stored under `name`, or None when it is missing or damaged."""
+    try:
+        with open(os.path.join(cache_dir(), name + ".blob"), "rb") as handle:
+            data = handle.read()
+    except (OSError, ValueError, TypeError):
+        return None
+    return data if content_hash(data) == name else None
+
+
 def add_ir(entry: Entry, fmt: str, text: str) -> None:
     """Add the IR in one format to an entry that was just validated."""
     if not enabled():
@@ -265,15 +337,19 @@ def add_ir(entry: Entry, fmt: str, text: str) -> None:
 
 
 def _write(key: str, raw: dict[str, Any]) -> None:
-    folder = cache_dir()
-    os.makedirs(folder, exist_ok=True)
     data = json.dumps(raw, ensure_ascii=False, separators=(",", ":")).encode(
         "utf-8", "surrogateescape")
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
+    _write_file(_entry_path(key), data)
+
+
+def _write_file(path: str, data: bytes) -> None:
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-        os.replace(temp, _entry_path(key))
+        os.replace(temp, path)
     except BaseException:
         try:
             os.unlink(temp)
@@ -284,13 +360,14 @@ def _write(key: str, raw: dict[str, Any]) -> None:
 
 
 def _prune(folder: str) -> None:
-    entries = [e for e in os.scandir(folder) if e.name.endswith(".json")
-               and not e.name.startswith(".")]
-    if len(entries) <= MAX_ENTRIES:
-        return
-    entries.sort(key=lambda e: e.stat().st_mtime_ns)
-    for entry in entries[: len(entries) - MAX_ENTRIES]:
-        try:
-            os.unlink(entry.path)
-        except OSError:
-            pass
+    for suffix in (".json", ".blob"):
+        entries = [e for e in os.scandir(folder) if e.name.endswith(suffix)
+                   and not e.name.startswith(".")]
+        if len(entries) <= MAX_ENTRIES:
+            continue
+        entries.sort(key=lambda e: e.stat().st_mtime_ns)
+        for entry in entries[: len(entries) - MAX_ENTRIES]:
+            try:
+                os.unlink(entry.path)
+            except OSError:
+                pass

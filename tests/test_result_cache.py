@@ -270,8 +270,8 @@ def test_breaking_cached_equal_fresh(cache, tmp_path, fmt):
         assert (run.returncode, run.stdout, run.stderr) == (
             fresh.returncode, fresh.stdout, fresh.stderr)
     entries = [json.loads(path.read_text(encoding="utf-8")) for path in cache.glob("*.json")]
-    assert len(entries) == 2 and all("review-symbols" in e["ir"] for e in entries)
-    # The IR kept for review is the one `ir --format json` prints.
+    assert len(entries) == 2 and all("review-index" in e["ir"] for e in entries)
+    # `ir --format json` after a review: the same text cached as fresh.
     ir_fresh = _cli("ir", str(new), "-f", "json", "--no-cache", env=env)
     ir_cached = _cli("ir", str(new), "-f", "json", env=env)
     assert ir_fresh.stdout == ir_cached.stdout

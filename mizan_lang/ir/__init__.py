@@ -1,7 +1,29 @@
-"""The canonical IR: `build_ir(check_result)`, and its JSON and KDL forms."""
+"""The canonical IR: `build_ir(check_result)`, and its JSON and KDL forms.
 
-from .build import build_ir
-from .emit import to_json, to_kdl
-from .model import Workspace
+The names are imported on first use: reading `mizan_lang.ir.model` (a saved
+or cached IR) does not load the checker that `build_ir` needs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .build import build_ir
+    from .emit import to_json, to_kdl
+    from .model import Workspace
 
 __all__ = ["Workspace", "build_ir", "to_json", "to_kdl"]
+
+_HOMES = {"build_ir": "build", "to_json": "emit", "to_kdl": "emit", "Workspace": "model"}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value

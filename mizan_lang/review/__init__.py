@@ -13,8 +13,15 @@ from .sides import Side
 
 
 def review(old: Side, new: Side, config_acks: list[Acknowledgement] | None = None) -> Report:
-    """The report of the change from `old` to `new`: located, acknowledged, sorted."""
-    changes = compare(old.workspace, new.workspace)
+    """The report of the change from `old` to `new`: located, acknowledged, sorted.
+    Raises `SideError` when a saved IR's compared declaration is not valid."""
+    from .index import IrError
+    from .sides import ir_error
+
+    try:
+        changes = compare(old.index, new.index)
+    except IrError as err:
+        raise ir_error(err.origin or "a cached IR", err) from None
     for change in changes:
         side = new if change.side == "new" else old
         if side.locate is not None:

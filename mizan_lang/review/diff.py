@@ -2,6 +2,9 @@
 
 Works on the IR only (no spans, declarations sorted), so reformatting, moving
 a declaration to another file or reordering declarations is never a change.
+Each side is an `IrIndex` (`index.py`): declarations whose canonical texts have
+equal digests are skipped unread; the others are validated into models and
+compared.
 Each change carries a location key (see `locate.py`) on the side where the
 thing exists: the new spec, or the old one for removals.
 """
@@ -12,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..ir import model as ir
+from .index import IrIndex, from_data
 
 AUTH_RANK = {"public": 0, "user": 1}  # any guard ranks 2
 TIER_RANK = {"exact": 0, "partial": 1, "global": 2}
@@ -40,17 +44,38 @@ class Change:
         return self.key[1] if len(self.key) > 1 else self.key[0]
 
 
-def compare(old: ir.Workspace, new: ir.Workspace) -> list[Change]:
-    """Every change from `old` to `new` (unsorted; the report orders them)."""
+def compare(old: IrIndex | ir.Workspace, new: IrIndex | ir.Workspace) -> list[Change]:
+    """Every change from `old` to `new` (unsorted; the report orders them).
+    Raises `index.IrError` when a compared declaration is not valid IR."""
+    old, new = index_of(old), index_of(new)
     found: list[Change] = []
     add = found.append
-    _auth(old.auth, new.auth, add)
+    if old.head != new.head:
+        _auth(old.auth(), new.auth(), add)
     _named_types(old, new, add)
     _contexts(old, new, add)
     _functions(old, new, add)
     _models(old, new, add)
     _forms(old, new, add)
     return found
+
+
+def index_of(side: IrIndex | ir.Workspace) -> IrIndex:
+    if isinstance(side, IrIndex):
+        return side
+    import json
+
+    return from_data(json.loads(side.model_dump_json()))
+
+
+def _split(old: IrIndex, new: IrIndex, section: str) -> tuple[list[str], list[str], list[str]]:
+    """Names removed, added, and changed (`IrIndex.same`) in one section."""
+    olds, news = old.names(section), new.names(section)
+    if old.digests_only() and new.digests_only():  # names -> digests: compare at once
+        changed = [name for name in olds.keys() & news.keys() if olds[name] != news[name]]
+    else:
+        changed = [name for name in olds.keys() & news.keys() if not old.same(new, section, name)]
+    return sorted(olds.keys() - news.keys()), sorted(news.keys() - olds.keys()), sorted(changed)
 
 
 # --- types and directions ------------------------------------------------------
@@ -88,31 +113,12 @@ def _compatible(old: ir.TypeRef, new: ir.TypeRef, directions: Iterable[str]) -> 
     return all(accepts(old, new, direction) for direction in directions)
 
 
-def _referenced(refs: Iterable[ir.TypeRef], records: dict[str, ir.Record]) -> set[str]:
-    """Names of the named types reachable from `refs` (through record fields)."""
-    seen: set[str] = set()
-    stack = [ir.leaf_type(ref) for ref in refs]
-    while stack:
-        leaf = stack.pop()
-        if isinstance(leaf, ir.NamedType) and leaf.name not in seen:
-            seen.add(leaf.name)
-            record = records.get(leaf.name)
-            if record is not None:
-                stack.extend(ir.leaf_type(f.type) for f in record.fields)
-    return seen
-
-
-def directions(ws: ir.Workspace) -> dict[str, set[str]]:
-    """Type name -> the directions it travels in ("in", "out")."""
-    records = _by_name(ws.types)
-    inputs = _referenced((p.type for fn in ws.functions for p in fn.params), records)
-    inputs |= _referenced((p.type for ctx in ws.contexts for p in ctx.params), records)
-    outputs = _referenced((fn.returns for fn in ws.functions if fn.returns is not None), records)
+def _used(old: IrIndex, new: IrIndex) -> dict[str, set[str]]:
+    """Type name -> the directions it travels in, on either side."""
     found: dict[str, set[str]] = {}
-    for name in inputs:
-        found.setdefault(name, set()).add("in")
-    for name in outputs:
-        found.setdefault(name, set()).add("out")
+    for side in (old, new):
+        for name, ways in side.directions().items():
+            found.setdefault(name, set()).update(ways)
     return found
 
 
@@ -162,18 +168,16 @@ def _claim(guard: ir.Guard) -> str:
 # --- types, enums, shapes ------------------------------------------------------------
 
 
-def _named_types(old: ir.Workspace, new: ir.Workspace, add) -> None:
-    def table(ws: ir.Workspace) -> dict[str, tuple[str, object]]:
-        found: dict[str, tuple[str, object]] = {}
-        for kind, items in (("type", ws.types), ("enum", ws.enums), ("shape", ws.shapes)):
-            for item in items:
-                found[item.name] = (kind, item)
+def _named_types(old: IrIndex, new: IrIndex, add) -> None:
+    def table(index: IrIndex) -> dict[str, tuple[str, str]]:
+        found: dict[str, tuple[str, str]] = {}
+        for kind, section in (("type", "types"), ("enum", "enums"), ("shape", "shapes")):
+            for name in index.names(section):
+                found[name] = (kind, section)
         return found
 
     olds, news = table(old), table(new)
-    used = directions(old)
-    for name, used_new in directions(new).items():
-        used.setdefault(name, set()).update(used_new)
+    used: dict[str, set[str]] | None = None  # read only when a record changed
     for name in sorted(olds.keys() | news.keys()):
         before, after = olds.get(name), news.get(name)
         same_kind = before is not None and after is not None and before[0] == after[0]
@@ -183,13 +187,18 @@ def _named_types(old: ir.Workspace, new: ir.Workspace, add) -> None:
             add(Change("B403", {"kind": after[0], "name": name}, "new", ("type", name)))
         if not same_kind:
             continue
-        kind = before[0]
+        kind, section = before
+        if old.same(new, section, name):
+            continue
+        was, now = old.model(section, name), new.model(section, name)
         if kind == "type":
-            _record(before[1], after[1], used.get(name) or {"in", "out"}, add)
+            if used is None:
+                used = _used(old, new)
+            _record(was, now, used.get(name) or {"in", "out"}, add)
         elif kind == "enum":
-            _enum(before[1], after[1], add)
+            _enum(was, now, add)
         else:
-            _shape(before[1], after[1], add)
+            _shape(was, now, add)
 
 
 def _record(old: ir.Record, new: ir.Record, used: set[str], add) -> None:
@@ -243,14 +252,14 @@ def _key_text(params: list[ir.Param]) -> str:
     return "(" + ", ".join(f"{p.name} {ir.type_text(p.type)}" for p in params) + ")"
 
 
-def _contexts(old: ir.Workspace, new: ir.Workspace, add) -> None:
-    olds, news = _by_name(old.contexts), _by_name(new.contexts)
-    for name in olds.keys() - news.keys():
+def _contexts(old: IrIndex, new: IrIndex, add) -> None:
+    removed, added, changed = _split(old, new, "contexts")
+    for name in removed:
         add(Change("B102", {"name": name}, "old", ("context", name)))
-    for name in news.keys() - olds.keys():
+    for name in added:
         add(Change("B402", {"name": name}, "new", ("context", name)))
-    for name in olds.keys() & news.keys():
-        before, after = olds[name], news[name]
+    for name in changed:
+        before, after = old.model("contexts", name), new.model("contexts", name)
         if before == after:
             continue
         if before.params != after.params:
@@ -269,14 +278,14 @@ def _contexts(old: ir.Workspace, new: ir.Workspace, add) -> None:
 # --- functions ---------------------------------------------------------------------
 
 
-def _functions(old: ir.Workspace, new: ir.Workspace, add) -> None:
-    olds, news = _by_name(old.functions), _by_name(new.functions)
-    for name in olds.keys() - news.keys():
+def _functions(old: IrIndex, new: IrIndex, add) -> None:
+    removed, added, changed = _split(old, new, "functions")
+    for name in removed:
         add(Change("B101", {"name": name}, "old", ("function", name)))
-    for name in news.keys() - olds.keys():
+    for name in added:
         add(Change("B401", {"name": name}, "new", ("function", name)))
-    for name in olds.keys() & news.keys():
-        before, after = olds[name], news[name]
+    for name in changed:
+        before, after = old.model("functions", name), new.model("functions", name)
         if before != after:
             _function(before, after, add)
 
@@ -394,14 +403,14 @@ def _invalidations(old: ir.Function, new: ir.Function, add) -> None:
 # --- models ------------------------------------------------------------------------
 
 
-def _models(old: ir.Workspace, new: ir.Workspace, add) -> None:
-    olds, news = _by_name(old.models), _by_name(new.models)
-    for name in olds.keys() - news.keys():
+def _models(old: IrIndex, new: IrIndex, add) -> None:
+    removed, added, changed = _split(old, new, "models")
+    for name in removed:
         add(Change("B202", {"name": name}, "old", ("model", name)))
-    for name in news.keys() - olds.keys():
+    for name in added:
         add(Change("B405", {"kind": "model", "name": name}, "new", ("model", name)))
-    for name in olds.keys() & news.keys():
-        before, after = olds[name], news[name]
+    for name in changed:
+        before, after = old.model("models", name), new.model("models", name)
         if before == after:
             continue
         if before.table != after.table:
@@ -457,14 +466,14 @@ def _relation_change(old: ir.Relation, new: ir.Relation) -> str:
 # --- forms -------------------------------------------------------------------------
 
 
-def _forms(old: ir.Workspace, new: ir.Workspace, add) -> None:
-    olds, news = _by_name(old.forms), _by_name(new.forms)
-    for name in olds.keys() - news.keys():
+def _forms(old: IrIndex, new: IrIndex, add) -> None:
+    removed, added, changed = _split(old, new, "forms")
+    for name in removed:
         add(Change("B106", {"name": name}, "old", ("form", name)))
-    for name in news.keys() - olds.keys():
+    for name in added:
         add(Change("B405", {"kind": "form", "name": name}, "new", ("form", name)))
-    for name in olds.keys() & news.keys():
-        before, after = olds[name], news[name]
+    for name in changed:
+        before, after = old.model("forms", name), new.model("forms", name)
         if before == after:
             continue
         fields_old, fields_new = _by_name(before.fields), _by_name(after.fields)

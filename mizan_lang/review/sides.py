@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..diagnostics import Diagnostic
-from ..ir import model as ir
+from .index import IrIndex
 from .locate import Locator
 
 SUFFIX = ".mizan"
@@ -39,7 +39,7 @@ class SideError(Exception):
 @dataclass(slots=True)
 class Side:
     label: str
-    workspace: ir.Workspace
+    index: IrIndex  # the IR, one canonical text per declaration
     locate: Locator | None = None
     texts: dict[str, str] = field(default_factory=dict)  # shown path -> text
 
@@ -50,10 +50,7 @@ def from_paths(paths: list[str], label: str = "new",
                cache: bool = True) -> Side:
     """Load, check and build the IR of spec files or folders (with `cache`,
     from the result cache when the files did not change, and into it)."""
-    from ..check import check
-    from ..ir import build_ir
     from ..render import display_path
-    from ..workspace import load_workspace
 
     show = shown or display_path
     for path in paths:
@@ -64,57 +61,115 @@ def from_paths(paths: list[str], label: str = "new",
         cached = _from_cache(paths, label, show)
         if cached is not None:
             return cached
+    fresh = _check(paths, label, read, shown)
+    if cache:
+        _remember(paths, fresh)
+    return fresh.side(label, show)
+
+
+@dataclass(slots=True)
+class _Fresh:
+    """A side just checked: its workspace, check result and IR index."""
+
+    workspace: object
+    result: object
+    index: IrIndex
+
+    def side(self, label: str, show: Callable[[str], str]) -> Side:
+        files = self.workspace.files
+        indexes = {path: source.index for path, source in files.items()}
+        return Side(label, self.index, Locator(self.result, indexes, show),
+                    {show(path): source.text for path, source in files.items()})
+
+    def stored(self, base: str | None = None) -> str | None:
+        """The index and which file declares each name, for the result cache
+        (with `base`, the files' paths relative to it); the declarations'
+        texts go to a blob of their own. None when the blob was not kept."""
+        import json
+
+        from .. import result_cache
+        from .locate import symbol_paths
+
+        frame, lines = self.index.stored()
+        blob = result_cache.store_blob(lines)
+        if blob is None:
+            return None
+        files: dict[str, int] = {}
+        symbols = {kind: {name: files.setdefault(
+            path if base is None else os.path.relpath(path, base), len(files))
+            for name, path in table.items()} for kind, table in symbol_paths(self.result).items()}
+        return json.dumps({**frame, "blob": blob, "files": list(files), "symbols": symbols},
+                          ensure_ascii=False, separators=(",", ":"))
+
+
+def _check(paths: list[str], label: str, read: Callable[[str], str | None] | None,
+           shown: Callable[[str], str] | None) -> _Fresh:
+    import json
+
+    from ..check import check
+    from ..ir import build_ir
+    from ..workspace import load_workspace
+    from .index import from_data
+
     workspace = load_workspace(paths, read)
     result = check(workspace)
-    texts = {path: source.text for path, source in workspace.files.items()}
     if not result.ok:
+        texts = {path: source.text for path, source in workspace.files.items()}
         raise SideError(f"the {label} spec has errors; nothing was compared",
                         result.diagnostics, texts, shown)
-    indexes = {path: source.index for path, source in workspace.files.items()}
-    model = build_ir(result)
-    if cache:
-        _remember(paths, workspace, result, model)
-    return Side(label, model, Locator(result, indexes, show),
-                {show(path): text for path, text in texts.items()})
+    return _Fresh(workspace, result, from_data(json.loads(build_ir(result).model_dump_json())))
 
 
 # The result cache (`mizan_lang.result_cache`) keeps, beside a checked
-# workspace's diagnostics, its IR as JSON (the text `ir --format json` prints)
-# and under REVIEW which file declares each name: a side whose files did not
-# change is answered without parsing or checking.
-REVIEW = "review-symbols"
+# workspace's diagnostics, under REVIEW the side's IR index (`index.py`: one
+# canonical text per declaration, and the type directions) and which file
+# declares each name: a side whose files did not change is answered without
+# parsing, checking or reading the whole IR.
+REVIEW = "review-index"
+
+
+def _stored_side(stored: str, label: str, texts: dict[str, str],
+                 show: Callable[[str], str]) -> Side | None:
+    """A side from what `_Fresh.stored` wrote (None when it is damaged)."""
+    import json
+
+    from .. import result_cache
+    from .index import from_stored
+    from .locate import StoredLocator
+
+    try:
+        data = json.loads(stored)
+        lines = result_cache.read_blob(data["blob"])
+        files = data["files"]
+        symbols = {kind: {name: files[number] for name, number in table.items()}
+                   for kind, table in data["symbols"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        return None
+    index = None if lines is None else from_stored(data, lines)
+    if index is None:
+        return None
+    return Side(label, index, StoredLocator(symbols, texts, show),
+                {show(path): text for path, text in texts.items()})
 
 
 def _from_cache(paths: list[str], label: str, show: Callable[[str], str]) -> Side | None:
-    import json
-
     from .. import result_cache
-    from .locate import StoredLocator
 
     entry = result_cache.lookup(paths)
-    if entry is None or "json" not in entry.ir or REVIEW not in entry.ir or any(
+    if entry is None or REVIEW not in entry.ir or any(
             d.severity == "error" for d in entry.diagnostics):
         return None
-    try:
-        model = ir.Workspace.model_validate_json(entry.ir["json"])
-        symbols = json.loads(entry.ir[REVIEW])
-    except ValueError:  # a damaged entry (pydantic's ValidationError is one): start over
-        return None
-    return Side(label, model, StoredLocator(symbols, entry.texts, show),
-                {show(path): text for path, text in entry.texts.items()})
+    return _stored_side(entry.ir[REVIEW], label, entry.texts, show)
 
 
-def _remember(paths: list[str], workspace: object, result: object, model: ir.Workspace) -> None:
-    import json
-
+def _remember(paths: list[str], fresh: _Fresh) -> None:
     from .. import result_cache
-    from ..ir import to_json
-    from .locate import symbol_paths
 
     if not result_cache.enabled():
         return
-    result_cache.store(paths, workspace, result.diagnostics, {
-        "json": to_json(model), REVIEW: json.dumps(symbol_paths(result), sort_keys=True)})
+    stored = fresh.stored()
+    if stored is not None:
+        result_cache.store(paths, fresh.workspace, fresh.result.diagnostics, {REVIEW: stored})
 
 
 def from_texts(files: dict[str, str], label: str) -> Side:
@@ -130,21 +185,30 @@ def from_texts(files: dict[str, str], label: str) -> Side:
 
 
 def from_ir_file(path: str, label: str) -> Side:
-    """A saved IR (`mizan-lang ir --format json`)."""
-    from pydantic import ValidationError
+    """A saved IR (`mizan-lang ir --format json`). Its frame is checked here;
+    each declaration when it is compared (`IrIndex.model`, see `ir_error`)."""
+    import json
+
+    from .index import IrError, from_data
 
     try:
         data = Path(path).read_bytes()
     except OSError as err:
         raise SideError(f"cannot read '{path}': {err.strerror}") from None
     try:
-        workspace = ir.Workspace.model_validate_json(data)
-    except ValidationError as err:
-        first = err.errors()[0] if err.errors() else {"msg": str(err), "loc": ()}
-        where = ".".join(str(part) for part in first.get("loc", ()))
-        raise SideError(f"'{path}' is not a mizan IR JSON file"
-                        f" ({where + ': ' if where else ''}{first['msg']})") from None
-    return Side(label, workspace)
+        index = from_data(json.loads(data))
+    except IrError as err:
+        raise ir_error(path, err) from None
+    except ValueError as err:  # not JSON (or not UTF-8)
+        raise SideError(f"'{path}' is not a mizan IR JSON file (Invalid JSON: {err})") from None
+    index.origin = path
+    return Side(label, index)
+
+
+def ir_error(path: str, err: object) -> SideError:
+    where, message = getattr(err, "where", ""), getattr(err, "message", str(err))
+    return SideError(f"'{path}' is not a mizan IR JSON file"
+                     f" ({where + ': ' if where else ''}{message})")
 
 
 def is_ir_file(path: str) -> bool:
@@ -212,15 +276,31 @@ def from_git(revision: str, paths: list[str]) -> Side:
         parts = meta.split()
         if len(parts) == 3 and parts[1] == b"blob" and name.endswith(SUFFIX.encode()):
             blobs.append((name.decode("utf-8", "surrogateescape"), parts[2].decode()))
+    label = f"old ({revision})"
+    from .. import result_cache
+    from ..render import display_path
+
+    def shown_relative(rel: str) -> str:
+        return display_path(os.path.join(root, rel))
+
+    # A revision's spec is named by its blob ids: a revision seen before (or
+    # another one with the same .mizan files) is answered from the cache.
+    key = result_cache.content_key(["review-git", relatives, sorted(blobs)])
+    stored = result_cache.lookup_content(key)
+    if stored is not None:
+        from ..source import decode_source
+
+        texts = {name: decode_source(data)[0] for name, data in _read_blobs(root, blobs).items()}
+        side = _stored_side(stored, label, texts, shown_relative)
+        if side is not None:
+            return side
     temp = tempfile.mkdtemp(prefix="mizan-review-")
     try:
         if blobs:
-            _materialise(root, temp, blobs)
+            _materialise(temp, _read_blobs(root, blobs))
         base = os.path.realpath(temp)
 
         def shown(path: str) -> str:
-            from ..render import display_path
-
             if path.startswith(base + os.sep):
                 return display_path(os.path.join(root, path[len(base) + 1:]))
             return path
@@ -230,27 +310,37 @@ def from_git(revision: str, paths: list[str]) -> Side:
             if not os.path.exists(target):
                 raise SideError(f"'{path}' does not exist at revision '{revision}'")
         try:
-            # A fresh temporary folder each time: nothing to find in the cache.
-            return from_paths(targets, f"old ({revision})", shown, cache=False)
+            fresh = _check(targets, label, None, shown)
         except SideError as err:
             if err.shown is None:
                 err.shown = shown
             raise
+        if result_cache.enabled() and result_cache.cacheable(fresh.workspace):
+            stored = fresh.stored(base)
+            if stored is not None:
+                result_cache.store_content(key, stored)
+        return fresh.side(label, shown)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _materialise(root: str, temp: str, blobs: list[tuple[str, str]]) -> None:
+def _read_blobs(root: str, blobs: list[tuple[str, str]]) -> dict[str, bytes]:
+    """The contents of the given blobs, by path in the repository."""
     request = b"".join(sha.encode() + b"\n" for _, sha in blobs)
-    out = _git(["cat-file", "--batch"], root, stdin=request)
+    out = _git(["cat-file", "--batch"], root, stdin=request) if blobs else b""
+    found: dict[str, bytes] = {}
     offset = 0
     for name, _ in blobs:
         header_end = out.index(b"\n", offset)
-        header = out[offset:header_end].split()
-        size = int(header[2])
-        body = out[header_end + 1:header_end + 1 + size]
+        size = int(out[offset:header_end].split()[2])
+        found[name] = out[header_end + 1:header_end + 1 + size]
         offset = header_end + 1 + size + 1
+    return found
+
+
+def _materialise(temp: str, contents: dict[str, bytes]) -> None:
+    for name, data in contents.items():
         target = os.path.join(temp, name)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         with open(target, "wb") as handle:
-            handle.write(body)
+            handle.write(data)

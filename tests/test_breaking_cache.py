@@ -1,0 +1,151 @@
+"""`mizan-lang breaking` from the result cache gives the reports it gives fresh.
+
+A side whose files did not change is answered from the result cache (the IR
+as per-declaration digests, `mizan_lang.review.index`), a saved IR is compared
+declaration by declaration, and the old side of `--against REV` is cached under
+its blob ids. Each path must give byte for byte the report of a fresh run, for
+every rule's case; a revision whose content changed must be checked again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mizan_lang.review import review
+from mizan_lang.review.locate import StoredLocator
+from mizan_lang.review.report import RENDERERS
+from mizan_lang.review.sides import from_git, from_ir_file, from_paths
+
+REPO = Path(__file__).resolve().parent.parent
+CASES = Path(__file__).parent / "cases" / "breaking"
+SHOP = REPO / "examples" / "shop"
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("MIZAN_CACHE_DIR", str(folder))
+    monkeypatch.delenv("MIZAN_CACHE", raising=False)
+    return folder
+
+
+def _rendered(report) -> list[str]:
+    return [render(report) for render in RENDERERS.values()]
+
+
+def _mizan(*args: str, cwd: Path, env: dict[str, str]) -> tuple[int, str, str]:
+    done = subprocess.run([sys.executable, "-m", "mizan_lang", *args], cwd=cwd,
+                          env={**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", **env},
+                          capture_output=True, text=True, check=False)
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("folder", sorted(p for p in CASES.iterdir() if (p / "old").is_dir()),
+                         ids=lambda path: path.name)
+def test_cached_sides_report_as_fresh_ones(folder: Path, cache: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(folder)
+    fresh = review(from_paths(["old"], "old", cache=False), from_paths(["new"], "new", cache=False))
+    stored = review(from_paths(["old"], "old"), from_paths(["new"], "new"))  # checks, stores
+    old, new = from_paths(["old"], "old"), from_paths(["new"], "new")
+    assert isinstance(old.locate, StoredLocator) and isinstance(new.locate, StoredLocator)
+    cached = review(old, new)
+    assert _rendered(stored) == _rendered(fresh)
+    assert _rendered(cached) == _rendered(fresh)
+    # Two saved IRs: the same changes (a saved IR has no locations).
+    saved = {}
+    for side in ("old", "new"):
+        path = tmp_path / f"{side}.json"
+        code, out, err = _mizan("ir", side, "--format", "json", cwd=folder,
+                                env={"MIZAN_CACHE": "off"})
+        assert code == 0, err
+        path.write_text(out, encoding="utf-8")
+        saved[side] = from_ir_file(str(path), side)
+    from_files = review(saved["old"], saved["new"])
+
+    def found(report) -> list[tuple]:
+        return sorted((c.code, c.key, json.dumps(c.fields, sort_keys=True, default=str))
+                      for c in report.changes)
+
+    assert found(from_files) == found(fresh)
+
+
+def test_cli_reports_are_byte_equal_fresh_and_cached(tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(SHOP, old)
+    shutil.copytree(SHOP, new)
+    back = new / "backoffice.mizan"
+    back.write_text(back.read_text(encoding="utf-8").replace("    param delta int\n", "", 1),
+                    encoding="utf-8")
+    env = {"MIZAN_CACHE_DIR": str(tmp_path / "cache")}
+    for output in ("text", "json", "markdown", "github"):
+        args = ("diff", "old", "new", "--format", output)
+        fresh = _mizan(*args, cwd=tmp_path, env={"MIZAN_CACHE": "off"})
+        assert "B107" in fresh[1]
+        assert _mizan(*args, cwd=tmp_path, env=env) == fresh  # stores both sides
+        assert _mizan(*args, cwd=tmp_path, env=env) == fresh  # both from the cache
+    assert list((tmp_path / "cache").glob("*.blob"))
+
+
+def _commit(repo: Path, message: str) -> None:
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "."], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", message], cwd=repo, check=True)
+
+
+def test_against_revision_cache_follows_the_revision_content(
+        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SHOP, repo / "spec")
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    _commit(repo, "shop")
+    back = repo / "spec" / "backoffice.mizan"
+    original = back.read_text(encoding="utf-8")
+    edited = original.replace("    param delta int\n", "", 1)
+    assert edited != original
+    back.write_text(edited, encoding="utf-8")
+    monkeypatch.chdir(repo)
+
+    def report(*, cached: bool) -> tuple[list[str], object]:
+        old = from_git("main", ["spec"]) if cached else _uncached(lambda: from_git("main", ["spec"]))
+        new = from_paths(["spec"], "working tree", cache=False)
+        return _rendered(review(old, new)), old.locate
+
+    first, _ = report(cached=True)  # checks the revision, stores it by blob ids
+    again, locate = report(cached=True)
+    assert isinstance(locate, StoredLocator)  # answered from the cache
+    assert again == first == report(cached=False)[0]
+    assert "B107" in first[0]
+    # main moves: its backoffice.mizan (a new blob) already lacks the param;
+    # the working tree is the same. The stale entry must not answer.
+    back.write_text(edited.replace("\n\n", "\n\n// moved on\n", 1), encoding="utf-8")
+    _commit(repo, "drop delta")
+    back.write_text(edited, encoding="utf-8")
+    moved, locate = report(cached=True)
+    assert not isinstance(locate, StoredLocator)  # recomputed
+    assert moved == report(cached=False)[0]
+    assert "B107" not in moved[0]
+    assert report(cached=True)[0] == moved  # and now cached in its turn
+    # The CLI gives the same bytes cold and warm.
+    cli = ("breaking", "--against", "main", "spec", "--format", "json")
+    env = {"MIZAN_CACHE_DIR": str(cache)}
+    assert _mizan(*cli, cwd=repo, env=env) == _mizan(*cli, cwd=repo, env={"MIZAN_CACHE": "off"})
+
+
+def _uncached(load):
+    saved = os.environ.get("MIZAN_CACHE")
+    os.environ["MIZAN_CACHE"] = "off"
+    try:
+        return load()
+    finally:
+        if saved is None:
+            del os.environ["MIZAN_CACHE"]
+        else:
+            os.environ["MIZAN_CACHE"] = saved
