@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import config
 
@@ -164,6 +165,16 @@ def wait_until_serving(process: subprocess.Popen[bytes], port: int, log: Path) -
                         f"{STARTUP_TIMEOUT:.0f} s:\n" + log.read_text("utf-8", "replace")[-3000:])
 
 
+def stop(process: subprocess.Popen[Any]) -> None:
+    """Terminate `process`; kill it when it has not ended 10 s later."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextlib.contextmanager
 def run_uvicorn(app: str, folder: Path, env: dict[str, str]) -> Iterator[str]:
     """Serve the ASGI `app` ("module:attribute", importable from `folder`) with
@@ -183,12 +194,7 @@ def run_uvicorn(app: str, folder: Path, env: dict[str, str]) -> Iterator[str]:
         wait_until_serving(process, port, log)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 # The TypeScript implementation of the fixture and the entry of the Node.js
@@ -258,12 +264,7 @@ def run_node(folder: Path, **extra: object) -> Iterator[str]:
         wait_until_serving(process, port, log)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextlib.contextmanager
@@ -336,12 +337,7 @@ def run_axum(binary: Path, folder: Path) -> Iterator[str]:
         wait_until_serving(process, port, log)
         yield f"http://127.0.0.1:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextlib.contextmanager

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import pytest
 
+from conformance.targets import stop
+
 # XWDFileHeader: 25 big-endian CARD32 fields, then the window's name.
 HEADER = struct.Struct(">25I")
 COLOR = 12  # bytes of one XWDColor entry after the header
@@ -50,12 +52,7 @@ def xvfb(width: int, height: int) -> Iterator[str]:
             pytest.fail(f"Xvfb did not start (exit {process.poll()})", pytrace=False)
         yield f":{number}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @dataclass(frozen=True)
