@@ -41,7 +41,7 @@ def service_files(plan: Plan, target: str) -> list[GeneratedFile]:
 
     files = [
         rendered("types.rs.j2", types_view(plan), "src/types.rs"),
-        rendered("service.rs.j2", service_view(plan), "src/service.rs"),
+        rendered("service.rs.j2", service_view(plan, target), "src/service.rs"),
         rendered("registry.rs.j2", registry_view(plan), "src/registry.rs"),
         rendered("spec.rs.j2", spec_view(plan), "src/spec.rs"),
     ]

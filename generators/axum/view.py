@@ -220,7 +220,9 @@ def _param_type(param: plan_model.Param, used: set[str]) -> str:
     return rust_type(type_to_json(param.type), used)
 
 
-def service_view(plan: Plan) -> dict[str, Any]:
+def service_view(plan: Plan, target: str) -> dict[str, Any]:
+    """The service trait; `target` names the crate's target in the doc's
+    scaffold command (the trait is the same whichever target serves it)."""
     used = {"Caller", "MizanError"}
     methods: list[list[str]] = []
     for fn in plan.functions:
@@ -239,7 +241,8 @@ def service_view(plan: Plan) -> dict[str, Any]:
                         *signature_lines(INDENT, "fn identity_of", ["&self", "subject: String"],
                                          hook_tail, ";")])
     lines = imports(used - PRIMITIVE_BUILTINS | ({"Upload"} if "Upload" in used else set()))
-    return {"imports": ["use std::future::Future;", "", *lines], "methods": methods}
+    return {"imports": ["use std::future::Future;", "", *lines], "methods": methods,
+            "target": target}
 
 
 # --- registry.rs ----------------------------------------------------------------------

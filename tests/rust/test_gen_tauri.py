@@ -62,7 +62,13 @@ def test_the_service_modules_are_the_axum_targets(tmp_path: Path) -> None:
     for name in SHARED:
         tauri = (tmp_path / "tauri" / "fixture_api" / name).read_text("utf-8")
         axum = (tmp_path / "axum" / "fixture_api" / name).read_text("utf-8")
-        assert tauri.replace("(target tauri)", "(target axum)", 1) == axum, name
+        # The same bytes but for the target's name: in the header, and in the
+        # service trait's doc naming the scaffold command of the crate's target.
+        assert tauri.replace("(target tauri)", "(target axum)", 1).replace(
+            "scaffold --target tauri`", "scaffold --target axum`") == axum, name
+        assert "--target axum" not in tauri, name
+    service = (tmp_path / "tauri" / "fixture_api" / "src" / "service.rs").read_text("utf-8")
+    assert "(`mizan-lang scaffold --target tauri` writes" in service
     gen(FIXTURE, tmp_path / "tauri" / "fixture_api", "tauri", "--check")
     manifest = (tmp_path / "tauri" / "fixture_api" / "Cargo.toml").read_text("utf-8")
     assert 'tauri = { version = "=2.12.7", default-features = false }' in manifest

@@ -2,7 +2,7 @@
 // Change the .mizan spec and run `mizan-lang gen` again.
 //! The service: one method per function of the spec, the caller first, then
 //! the arguments, already checked. Implement it in your own module
-//! (`mizan-lang scaffold --target axum` writes a starting point once); a
+//! (`mizan-lang scaffold --target tauri` writes a starting point once); a
 //! missing method is a compile error naming it. Return `MizanError` to
 //! answer with a protocol error; a panic answers `internal`.
 #![allow(clippy::too_many_arguments)]
