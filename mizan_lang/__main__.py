@@ -34,6 +34,12 @@ def main(argv: list[str] | None = None) -> int:
         code = check_command(args[1:])
         if code is not None:
             return code
+    if args[:1] in (["breaking"], ["diff"]):
+        from .fastpath import review_command
+
+        code = review_command(args[0], args[1:])
+        if code is not None:
+            return code
     from .cli import run
 
     return run(args)

@@ -133,7 +133,8 @@ def starter_files() -> list[tuple[str, str]]:
     from .review.sides import from_texts
 
     side = from_texts({"spec/main.mizan": SPEC}, "init")
-    plan = build_plan(side.workspace)
+    assert side.model is not None  # checked just now
+    plan = build_plan(side.model)
     scaffolded = get_target("fastapi").scaffold(plan, package="api", path="impl.py")
     return [*FILES[:2], ("impl.py", implementation(scaffolded.data.decode("utf-8"))),
             *FILES[2:]]

@@ -9,16 +9,12 @@ breaking changes.
 from __future__ import annotations
 
 import enum
-from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
-from .cli_common import SourceCache, usage_error, write_stderr, write_stdout
-
-if TYPE_CHECKING:
-    from .review.sides import SideError
+from .cli_common import usage_error
 
 REVIEW_EPILOG = """\
 Sides: `OLD NEW` (two spec files or folders, or saved IR JSON files from
@@ -99,29 +95,13 @@ def register(app: typer.Typer) -> None:
 
 def run(paths: list[Path], against: str | None, output: ReviewFormat, fail_on: FailOn, *,
         additions: bool) -> int:
-    from .review import review
-    from .review.report import RENDERERS, Category, category, summary
-    from .review.sides import SideError, from_git, load
+    from .reviewed import review_paths
 
     config = _config()
-    try:
-        if against is not None:
-            new_paths = [str(p) for p in paths] or (config.root_paths() if config else ["."])
-            new = load(new_paths, "working tree")
-            old = from_git(against, new_paths)
-        else:
-            if len(paths) != 2:
-                raise usage_error("give OLD and NEW paths, or --against REV")
-            old = load([str(paths[0])], str(paths[0]))
-            new = load([str(paths[1])], str(paths[1]))
-        report = review(old, new, config.acknowledgements if config else None)
-    except SideError as err:
-        return _side_error(err)
-    if not additions:
-        report.changes = [c for c in report.changes if category(c) != Category.INFO]
-    write_stdout(RENDERERS[output.value](report))
-    write_stderr(summary(report) + "\n")
-    return 1 if report.failing(fail_on.value) else 0
+    if against is None and len(paths) != 2:
+        raise usage_error("give OLD and NEW paths, or --against REV")
+    return review_paths([str(p) for p in paths], against, output.value, fail_on.value,
+                        additions=additions, config=config)
 
 
 def _config():
@@ -129,18 +109,3 @@ def _config():
     from . import config as project
 
     return project.load_or_exit()
-
-
-def _side_error(err: SideError) -> int:
-    from .render import render_text
-
-    if err.diagnostics:
-        shown = err.shown
-        texts = err.texts
-        diagnostics = err.diagnostics
-        if shown is not None:
-            diagnostics = [replace(d, path=shown(d.path)) for d in diagnostics]
-            texts = {shown(path): text for path, text in texts.items()}
-        write_stderr(render_text(diagnostics, SourceCache(texts), excerpt=True, color=False))
-    write_stderr(f"mizan-lang: error: {err.message}\n")
-    return 1

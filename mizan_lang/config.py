@@ -22,7 +22,6 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 
-from .check.suggest import closest
 from .diagnostics import Diagnostic, make
 from .source import LineIndex, Span
 
@@ -222,6 +221,8 @@ def _acknowledgements(entries: object, config: Config, problem) -> None:
 
 
 def _hint(name: str, known) -> str:
+    from .check.suggest import closest  # here: reading a config needs no checker
+
     best = closest(name, known)
     return f"; did you mean '{best}'?" if best else ""
 

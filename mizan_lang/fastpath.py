@@ -1,10 +1,13 @@
-"""`mizan-lang check` without typer, for the common plain command lines.
+"""`mizan-lang check`, `diff` and `breaking` without typer, for the common
+plain command lines.
 
 typer and click cost ~40 ms of imports and parsing on every run, a third of a
 cached check. `check PATH... [--format text|json] [-f ...] [--no-excerpt]
-[--no-cache]` with existing paths is read here; anything else (help, an
-unknown option, a missing path, no path) goes to typer, which words the
-errors and the usage the same way as for every other command.
+[--no-cache]` with existing paths, and `diff`/`breaking` with OLD NEW or
+--against REV and their --format/--fail-on/--additions, are read here;
+anything else (help, an unknown option, a missing path, no path) goes to
+typer, which words the errors and the usage the same way as for every other
+command.
 """
 
 from __future__ import annotations
@@ -48,3 +51,56 @@ def check_command(args: list[str]) -> int | None:
         silence_stdout()
         return 1
     return 1 if failed else 0
+
+
+def review_command(name: str, args: list[str]) -> int | None:
+    """Run `diff` or `breaking` (`name`) with the arguments after it; None when
+    typer should read them (help, an unknown option or value, a usage error,
+    a project config with problems to report)."""
+    from .reviewed import FAIL_LEVELS, FORMATS
+
+    paths: list[str] = []
+    against: str | None = None
+    output, fail_on, additions = "text", "none" if name == "diff" else "breaking", name == "diff"
+    items = iter(args)
+    for arg in items:
+        option, equals, inline = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        if option in ("--against", "-a", "--format", "-f", "--fail-on"):
+            value = inline if equals else next(items, None)
+            if not value:
+                return None
+            if option in ("--against", "-a"):
+                against = value
+            elif option == "--fail-on":
+                if value not in FAIL_LEVELS:
+                    return None
+                fail_on = value
+            elif value not in FORMATS:
+                return None
+            else:
+                output = value
+        elif arg == "--additions" and name == "breaking":
+            additions = True
+        elif arg.startswith("-") or not arg:
+            return None
+        else:
+            paths.append(arg)
+    if (against is None and len(paths) != 2) or not all(os.path.exists(p) for p in paths):
+        return None
+    from . import config as project
+
+    found = project.find()
+    config = None
+    if found is not None:
+        config = project.load(found)
+        if config.diagnostics:
+            return None
+    from .cli_common import silence_stdout
+    from .reviewed import review_paths
+
+    try:
+        return review_paths(paths, against, output, fail_on, additions=additions,
+                            config=config)
+    except BrokenPipeError:
+        silence_stdout()
+        return 1

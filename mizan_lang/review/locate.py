@@ -9,10 +9,13 @@ symbol tables and the declaration's own spans. A key that cannot be found
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ..check.result import CheckResult
-from ..decls import FileDecls
 from ..source import LineIndex, Span
+
+if TYPE_CHECKING:  # the checker is loaded only when a side is checked
+    from ..check.result import CheckResult
+    from ..decls import FileDecls
 
 Key = tuple[str, ...]
 

@@ -15,9 +15,13 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic
 from .index import IrIndex
+
+if TYPE_CHECKING:
+    from ..ir import model as ir
 from .locate import Locator
 
 SUFFIX = ".mizan"
@@ -42,6 +46,7 @@ class Side:
     index: IrIndex  # the IR, one canonical text per declaration
     locate: Locator | None = None
     texts: dict[str, str] = field(default_factory=dict)  # shown path -> text
+    model: ir.Workspace | None = None  # the whole IR, of a side checked just now
 
 
 def from_paths(paths: list[str], label: str = "new",
@@ -74,12 +79,13 @@ class _Fresh:
     workspace: object
     result: object
     index: IrIndex
+    model: ir.Workspace
 
     def side(self, label: str, show: Callable[[str], str]) -> Side:
         files = self.workspace.files
         indexes = {path: source.index for path, source in files.items()}
         return Side(label, self.index, Locator(self.result, indexes, show),
-                    {show(path): source.text for path, source in files.items()})
+                    {show(path): source.text for path, source in files.items()}, self.model)
 
     def stored(self, base: str | None = None) -> str | None:
         """The index and which file declares each name, for the result cache
@@ -117,7 +123,8 @@ def _check(paths: list[str], label: str, read: Callable[[str], str | None] | Non
         texts = {path: source.text for path, source in workspace.files.items()}
         raise SideError(f"the {label} spec has errors; nothing was compared",
                         result.diagnostics, texts, shown)
-    return _Fresh(workspace, result, from_data(json.loads(build_ir(result).model_dump_json())))
+    model = build_ir(result)
+    return _Fresh(workspace, result, from_data(json.loads(model.model_dump_json())), model)
 
 
 # The result cache (`mizan_lang.result_cache`) keeps, beside a checked

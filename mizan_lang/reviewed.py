@@ -1,0 +1,59 @@
+"""`mizan-lang diff` / `breaking` without typer: the command's body, shared by
+its typer command (`cli_review`) and the fast path (`fastpath`), which runs
+the plain command lines without importing typer and click (~50 ms of a
+cached comparison)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from .cli_common import SourceCache, write_stderr, write_stdout
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .review.sides import SideError
+
+FORMATS = ("text", "json", "markdown", "github")
+FAIL_LEVELS = ("breaking", "review", "none")
+
+
+def review_paths(paths: list[str], against: str | None, output: str, fail_on: str, *,
+                 additions: bool, config: Config | None) -> int:
+    """Compare and print the report; the exit code. `paths`: OLD NEW, or with
+    `against` the new side's paths (default: the configured roots, else `.`)."""
+    from .review import review
+    from .review.report import RENDERERS, Category, category, summary
+    from .review.sides import SideError, from_git, load
+
+    try:
+        if against is not None:
+            new_paths = paths or (config.root_paths() if config else ["."])
+            new = load(new_paths, "working tree")
+            old = from_git(against, new_paths)
+        else:
+            old = load([paths[0]], paths[0])
+            new = load([paths[1]], paths[1])
+        report = review(old, new, config.acknowledgements if config else None)
+    except SideError as err:
+        return _side_error(err)
+    if not additions:
+        report.changes = [c for c in report.changes if category(c) != Category.INFO]
+    write_stdout(RENDERERS[output](report))
+    write_stderr(summary(report) + "\n")
+    return 1 if report.failing(fail_on) else 0
+
+
+def _side_error(err: SideError) -> int:
+    from .render import render_text
+
+    if err.diagnostics:
+        shown = err.shown
+        texts = err.texts
+        diagnostics = err.diagnostics
+        if shown is not None:
+            diagnostics = [replace(d, path=shown(d.path)) for d in diagnostics]
+            texts = {shown(path): text for path, text in texts.items()}
+        write_stderr(render_text(diagnostics, SourceCache(texts), excerpt=True, color=False))
+    write_stderr(f"mizan-lang: error: {err.message}\n")
+    return 1
