@@ -183,12 +183,7 @@ class MizanServer(LanguageServer):
         if self._publish_pending:
             return
         self._publish_pending = True
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self._publish_now()
-            return
-        loop.call_soon(self._publish_now)
+        self._schedule(self._publish_now)
 
     def _publish_now(self) -> None:
         self._publish_pending = False
@@ -203,6 +198,30 @@ class MizanServer(LanguageServer):
             self._clear_gone()
         except Exception as err:  # keep serving whatever happened
             self.log_error("diagnostics", err)
+        if self.session.cold():
+            self._schedule(self._warm)
+
+    def _schedule(self, call: Callable[[], None]) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            call()
+            return
+        loop.call_soon(call)
+
+    def _warm(self) -> None:
+        """Once the first diagnostics are out (and the inbox is empty: `_serve` yields
+        only then), build the incremental state of documents read whole so far."""
+        if self.shutting_down or self._publish_pending:
+            return  # diagnostics first; they schedule this again
+        if self.inbox:  # messages first (an edit makes the state itself)
+            self._schedule(self._warm)
+            return
+        try:
+            with self.checking():
+                self.session.warm()
+        except Exception as err:  # keep serving whatever happened
+            self.log_error("incremental state", err)
 
     def _clear_gone(self) -> None:
         """Files no analysis holds any more (closed unsaved, deleted, folder removed)

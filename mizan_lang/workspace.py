@@ -72,7 +72,8 @@ _cache: OrderedDict[tuple[str, int], SourceFile] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def _build(path: str, text: str) -> SourceFile:
+def build_file(path: str, text: str) -> SourceFile:
+    """Parse and lower one file (uncached: see `load_file`)."""
     result = parse(text)
     with paused_gc():
         decls, lowered = lower(result.document, path)
@@ -89,7 +90,7 @@ def load_file(path: str, text: str) -> SourceFile:
         if cached is not None and cached.text == text:
             _cache.move_to_end(key)
             return cached
-    source = _build(path, text)
+    source = build_file(path, text)
     with _cache_lock:
         _cache[key] = source
         _cache.move_to_end(key)

@@ -104,7 +104,9 @@ def edit(text: str, others: list[str], history: list[str], rng: random.Random) -
 def run_edits(tmp_path: Path, files: dict[str, str], edits: int, seed: int,
               focus: str | None = None) -> int:
     """Random edits; after each, the session's analysis equals a fresh check of
-    the same SourceFiles and one of the texts parsed whole. Returns the most
+    the same SourceFiles and one of the texts parsed whole. Documents just opened
+    are read whole until edited, or until the session warms them (at random
+    steps, in a sequence of its own): both paths are compared. Returns the most
     segments an open document had."""
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -112,6 +114,7 @@ def run_edits(tmp_path: Path, files: dict[str, str], edits: int, seed: int,
     session = Session()
     session.set_folders([str(tmp_path)])
     rng = random.Random(seed)
+    warming = random.Random(seed + 1)
     names = sorted(files)
     texts = dict(files)
     history: dict[str, list[str]] = {name: [] for name in names}
@@ -146,6 +149,9 @@ def run_edits(tmp_path: Path, files: dict[str, str], edits: int, seed: int,
             else:
                 session.open(path, new, version)
                 opened.add(name)
+        if warming.random() < 0.3:
+            session.analysis_for(path)
+            session.warm()
         analysis = session.analysis_for(path)
         unit = session._unit_for(path)
         fresh = check(load_workspace(unit.roots, read=session._read))
@@ -157,7 +163,8 @@ def run_edits(tmp_path: Path, files: dict[str, str], edits: int, seed: int,
         got, want = snapshot(analysis.result, ids=False), snapshot(whole, ids=False)
         for key in want:
             assert got[key] == want[key], f"step {step} ({name}): {key} differ from a whole parse"
-        most = max([most, *(len(d.doc.segments) for d in session.documents.values())])
+        most = max([most, *(len(d.doc.segments) for d in session.documents.values()
+                            if d.doc is not None)])
     return most
 
 

@@ -6,7 +6,9 @@ character offsets, paths are normalised file paths.
 
 Speed comes from caching at three levels:
 - each open document is an IncrementalDocument: an edit re-parses only the
-  top-level chunk it touched, and each chunk's lowering is kept with it;
+  top-level chunk it touched, and each chunk's lowering is kept with it
+  (until its first edit, or `Session.warm`, a document is read whole, as
+  `check` reads it: its first diagnostics cost no more than `check`'s);
 - files on disk are read once and cached until a watched-file event says
   they changed (their parse is cached by content in `workspace.load_file`);
 - a unit (a workspace folder, or a lone file) is re-checked only when one of
@@ -31,6 +33,7 @@ from ..workspace import (
     EXTENSION,
     LoadedWorkspace,
     SourceFile,
+    build_file,
     load_workspace,
     mizan_files,
     normalise,
@@ -42,15 +45,30 @@ from .provisional import provisional_result
 
 @dataclass(slots=True)
 class OpenDocument:
+    """An open document. Until it is first edited (or `Session.warm` runs) it is
+    read whole, as `check` reads a file: a large document's first diagnostics do
+    not wait for the incremental parse (`doc`), which only edits need."""
+
     path: str
     version: int
-    doc: IncrementalDocument
+    plain: str  # the text while `doc` is None
+    doc: IncrementalDocument | None = None
     source: SourceFile | None = None  # built lazily for the current text
     lines: LineIndex | None = None  # of the current text, when the editor's edits made one
 
     @property
     def text(self) -> str:
-        return self.doc.text
+        return self.doc.text if self.doc is not None else self.plain
+
+    def incremental(self, text: str | None = None) -> IncrementalDocument:
+        """The incremental parse, made now if there is none (of `text`, when given:
+        the new text of a first edit, rather than the old one and then the edit)."""
+        if self.doc is None:
+            self.doc = IncrementalDocument(self.plain if text is None else text)
+            self.plain = ""
+        elif text is not None:
+            self.doc.update(text)
+        return self.doc
 
 
 class Analysis:
@@ -194,7 +212,7 @@ class Session:
     # --- document events -----------------------------------------------------
     def open(self, path: str, text: str, version: int) -> None:
         path = normalise(path)
-        self.documents[path] = OpenDocument(path, version, IncrementalDocument(text))
+        self.documents[path] = OpenDocument(path, version, text)
         self._unit_for(path)
         self._touch(path)
 
@@ -205,7 +223,7 @@ class Session:
         if document is None:
             self.open(path, text, version)
             return
-        document.doc.update(text)
+        document.incremental(text)
         document.version = version
         document.source = None
         document.lines = lines
@@ -242,7 +260,10 @@ class Session:
         document = self.documents.get(path)
         if document is not None:
             if document.source is None:
-                document.source = source_from_document(path, document.doc, document.lines)
+                if document.doc is None:  # read whole, as `check` does (not kept in its LRU)
+                    document.source = build_file(path, document.plain)
+                else:
+                    document.source = source_from_document(path, document.doc, document.lines)
             return document.source
         if path not in self._disk:
             got = read_source(path)
@@ -271,6 +292,33 @@ class Session:
                 unit.record_due = False
                 _record(unit, workspace, result)
         return unit.analysis
+
+    def cold(self) -> bool:
+        """Whether an open document has no incremental parse yet (see `warm`)."""
+        return any(document.doc is None for document in self.documents.values())
+
+    def warm(self) -> None:
+        """Make the incremental parse of the documents read whole so far, and check
+        their units with it, so that the next edit is re-checked incrementally.
+
+        The language server calls this when idle after publishing the first
+        diagnostics. The result equals the one already published (the
+        incremental check equals a full one), so a unit that was up to date is
+        not handed out for publishing again."""
+        cold = [document for document in self.documents.values() if document.doc is None]
+        if not cold:
+            return
+        # Units already checked and not due for a check anyway: (unit, publish due).
+        current = [(unit, unit.unpublished) for unit in self._units.values()
+                   if unit.analysis is not None and not unit.dirty]
+        for document in cold:
+            document.incremental()
+            document.source = None
+            self._touch(document.path, edit=True)
+        for unit, unpublished in current:
+            if unit.dirty:
+                self._refresh(unit)
+                unit.unpublished = unpublished
 
     # --- provisional analyses (answers while a check is due) -------------------
     def provisional_for(self, path: str, exact: bool) -> Analysis | None:

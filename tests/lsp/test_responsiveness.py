@@ -265,6 +265,7 @@ def test_provisional_analysis_equals_the_check(tmp_path: Path, number: int) -> N
     text = (tmp_path / "customers.mizan").read_text("utf-8")
     session.open(path, text, 1)
     session.analysis_for(path)
+    session.warm()  # as the server does once the first diagnostics are out
     what, edited, exact = _edits(text)[number]
     session.change(path, edited, 2)
     loose = session.provisional_for(path, exact=False)
