@@ -5,7 +5,7 @@ function newly on WebSocket).
 
     python -m bench.breaking [--functions N] [--repeat K]
 
-Prints the best of K wall times (figures in docs/performance.md): the
+Prints the best of K wall and CPU times (figures in docs/performance.md): the
 comparison in-process (two checked sides, `review()` only), then the CLI:
 
 - from scratch (MIZAN_CACHE=off): two spec folders, --against HEAD (both
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -61,20 +62,24 @@ def _write(folder: Path, files: dict[str, str]) -> None:
 
 
 def _best(command: list[str], cwd: Path, repeat: int, env: dict[str, str],
-          before: list[str] | None = None) -> float:
-    """The best wall time of `command`; `before` runs (untimed) before each."""
-    best = float("inf")
+          before: list[str] | None = None) -> tuple[float, float]:
+    """The best wall and CPU (user + system) times of `command`; `before`
+    runs (untimed) before each."""
+    best, best_cpu = float("inf"), float("inf")
     for number in range(repeat):
         run_env = env
         if before is not None:  # a fresh cache folder for each run
             run_env = {**env, "MIZAN_CACHE_DIR": f"{env['MIZAN_CACHE_DIR']}-{number}"}
             subprocess.run(before, cwd=cwd, env=run_env, capture_output=True, check=False)
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(command, cwd=cwd, env=run_env, capture_output=True, text=True,
                               check=False)
         best = min(best, time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        best_cpu = min(best_cpu, after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime)
         assert done.returncode == 1 and "B107" in done.stdout, done.stdout + done.stderr
-    return best
+    return best, best_cpu
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         only_new = [*mizan, "breaking", "spec", "spec"]
         cold = {**cached, "MIZAN_CACHE_DIR": str(root / "cold")}
         figures = {
-            "in-process review() of two checked sides": in_process,
+            "in-process review() of two checked sides": (in_process, in_process),
             "CLI, two spec folders, from scratch": _best(folders, root, args.repeat, env),
             "CLI, --against HEAD, from scratch": _best(against, repo, args.repeat, env),
             "CLI, two saved IRs": _best([*mizan, "breaking", str(root / "old.json"),
@@ -139,8 +144,8 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     print(f"{args.functions} functions, {len(old)} files; changes found: {', '.join(codes)}")
     print(f"load average {load_before[0]:.2f} before, {load[0]:.2f} after")
-    for name, seconds in figures.items():
-        print(f"  {name}: {seconds:.2f} s")
+    for name, (wall, cpu) in figures.items():
+        print(f"  {name}: {wall:.2f} s wall, {cpu:.2f} s CPU")
     return 0
 
 

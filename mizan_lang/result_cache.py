@@ -16,6 +16,12 @@ empty folders) are not stored: those results depend on what is absent from
 the disk, which no hash of the loaded files covers. A missing, corrupt or
 foreign entry is a miss, never an error: the caller checks from scratch.
 
+Two other kinds of files live beside those entries: entries keyed by content
+(`content_key`: a git revision's spec, named by its blob ids, for `breaking
+--against`), and blobs (`<hash>.blob`: large texts an entry refers to by
+their content hash, such as a review side's declaration texts), verified
+against that hash when read. Each kind keeps its newest MAX_ENTRIES files.
+
 Where: `$MIZAN_CACHE_DIR`, else `$XDG_CACHE_HOME/mizan-lang/results`, else
 `~/.cache/mizan-lang/results`. `MIZAN_CACHE=off` (or `check --no-cache`)
 turns it off. Entries are JSON (never pickle: a cache directory must not be

@@ -60,3 +60,50 @@ def test_other_lines_go_to_typer(capfd, args):
     assert fastpath.check_command(args) is None
     fast, slow = _both(capfd, args)
     assert fast == slow
+
+
+# --- `diff` and `breaking` -------------------------------------------------------------
+
+CASE = ROOT / "tests" / "cases" / "breaking" / "B301-auth-loosened"
+OLD, NEW = str(CASE / "old"), str(CASE / "new")
+REVIEW_LINES = [
+    ["breaking", OLD, NEW],
+    ["breaking", OLD, NEW, "--format", "json", "--fail-on", "review"],
+    ["breaking", OLD, NEW, "-f", "markdown", "--additions"],
+    ["breaking", "--format=github", "--fail-on=none", OLD, NEW],
+    ["diff", OLD, NEW],
+    ["diff", OLD, NEW, "--fail-on", "breaking", "-f", "json"],
+    ["diff", OLD, str(CASE / "new" / "main.mizan")],
+]
+REVIEW_TYPER_ONLY = [
+    ["breaking", OLD],
+    ["breaking", "--help"],
+    ["diff", OLD, NEW, "--additions"],  # not an option of diff
+    ["breaking", OLD, NEW, "--format", "yaml"],
+    ["breaking", OLD, NEW, "--fail-on"],
+    ["breaking", OLD, NEW, "--format="],
+    ["breaking", OLD, str(CASE / "missing")],
+    ["breaking", "--", OLD, NEW],
+]
+
+
+def _both_review(capfd, args: list[str]) -> tuple[tuple, tuple]:
+    capfd.readouterr()
+    fast = (main(args), *capfd.readouterr())
+    slow = (run(args), *capfd.readouterr())
+    return fast, slow
+
+
+@pytest.mark.parametrize("args", REVIEW_LINES, ids=" ".join)
+def test_review_fast_path_equals_typer(capfd, args):
+    capfd.readouterr()
+    assert fastpath.review_command(args[0], args[1:]) is not None  # the fast path's
+    fast, slow = _both_review(capfd, args)
+    assert fast == slow
+
+
+@pytest.mark.parametrize("args", REVIEW_TYPER_ONLY, ids=" ".join)
+def test_other_review_lines_go_to_typer(capfd, args):
+    assert fastpath.review_command(args[0], args[1:]) is None
+    fast, slow = _both_review(capfd, args)
+    assert fast == slow

@@ -35,8 +35,7 @@ Tier = Literal["exact", "partial", "global"]
 
 class IrModel(BaseModel):
     # Non-finite floats (only a guard's claim value can be one) as "Infinity"/"NaN".
-    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="strings",
-                              defer_build=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="strings")
 
 
 # --- types ---------------------------------------------------------------------
