@@ -149,3 +149,35 @@ def _uncached(load):
             del os.environ["MIZAN_CACHE"]
         else:
             os.environ["MIZAN_CACHE"] = saved
+
+
+def test_damaged_blob_is_a_miss(tmp_path: Path, cache: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = CASES / "B107-param-removed"
+    monkeypatch.chdir(folder)
+    fresh = review(from_paths(["old"], "old", cache=False), from_paths(["new"], "new", cache=False))
+    review(from_paths(["old"], "old"), from_paths(["new"], "new"))  # stores both sides
+    blobs = list(cache.glob("*.blob"))
+    assert blobs
+    for blob in blobs:
+        blob.write_bytes(b"not the texts\n")
+    old, new = from_paths(["old"], "old"), from_paths(["new"], "new")
+    assert not isinstance(old.locate, StoredLocator)  # checked again
+    assert _rendered(review(old, new)) == _rendered(fresh)
+
+
+def test_saved_ir_with_a_bad_changed_declaration(tmp_path: Path) -> None:
+    code, out, err = _mizan("ir", str(SHOP), "--format", "json", cwd=REPO,
+                            env={"MIZAN_CACHE": "off"})
+    assert code == 0, err
+    good = json.loads(out)
+    bad = json.loads(out)
+    position = next(i for i, fn in enumerate(bad["functions"]) if fn["params"])
+    bad["functions"][position]["params"][0]["type"] = {"kind": "bogus"}
+    (tmp_path / "good.json").write_text(json.dumps(good), encoding="utf-8")
+    (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
+    code, out, err = _mizan("diff", "good.json", "bad.json", cwd=tmp_path,
+                            env={"MIZAN_CACHE": "off"})
+    assert code == 1 and out == "" and "Traceback" not in err
+    assert err.startswith(f"mizan-lang: error: 'bad.json' is not a mizan IR JSON file "
+                          f"(functions.{position}.params.0.type"), err
