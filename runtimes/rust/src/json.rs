@@ -103,7 +103,7 @@ impl Json {
     /// The canonical text of this value (1.1). Non-finite floats, which no
     /// JSON text can hold, are written as `null`.
     pub fn canonical(&self) -> String {
-        let mut out = String::new();
+        let mut out = String::with_capacity(128);
         write_canonical(self, &mut out);
         out
     }
@@ -204,20 +204,31 @@ fn write_canonical(value: &Json, out: &mut String) {
             out.push(']');
         }
         Json::Object(members) => {
-            let mut sorted: Vec<&(String, Json)> = members.iter().collect();
-            sorted.sort_by(|a, b| utf16_cmp(&a.0, &b.0));
-            out.push('{');
-            for (index, (name, item)) in sorted.into_iter().enumerate() {
-                if index > 0 {
-                    out.push(',');
-                }
-                write_string(name, out);
-                out.push(':');
-                write_canonical(item, out);
+            let in_order = members
+                .windows(2)
+                .all(|w| utf16_cmp(&w[0].0, &w[1].0) == Ordering::Less);
+            if in_order {
+                write_members(members.iter(), out);
+            } else {
+                let mut sorted: Vec<&(String, Json)> = members.iter().collect();
+                sorted.sort_by(|a, b| utf16_cmp(&a.0, &b.0));
+                write_members(sorted.into_iter(), out);
             }
-            out.push('}');
         }
     }
+}
+
+fn write_members<'a>(members: impl Iterator<Item = &'a (String, Json)>, out: &mut String) {
+    out.push('{');
+    for (index, (name, item)) in members.enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        write_string(name, out);
+        out.push(':');
+        write_canonical(item, out);
+    }
+    out.push('}');
 }
 
 // --- the strict reader -------------------------------------------------------------

@@ -20,6 +20,7 @@ pub mod params;
 pub mod server;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
+pub mod tree;
 pub mod values;
 pub mod wire;
 

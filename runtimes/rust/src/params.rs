@@ -5,7 +5,7 @@
 use crate::errors::MizanError;
 use crate::json::Json;
 use crate::values::{
-    decode, decode_at, key_text, parse_key, pointer, FieldSpec, Path, Schema, Type, ValueProblem,
+    decode, key_text, normalize_at, parse_key, pointer, FieldSpec, Path, Schema, Type, ValueProblem,
 };
 
 /// The media type a file part without `Content-Type` has.
@@ -39,24 +39,20 @@ impl Params {
         }
     }
 
-    /// The decoded arguments of a JSON call. Upload params are not read
-    /// here: they arrive as file parts, and naming one in `args` is a type error.
-    pub fn decode_args(
-        &self,
-        args: &[(String, Json)],
-        schema: &Schema,
-    ) -> Result<Args, MizanError> {
+    /// The decoded arguments of a JSON call, each checked and made canonical
+    /// in place. Upload params are not read here: they arrive as file parts,
+    /// and naming one in `args` is a type error.
+    pub fn decode_args(&self, mut args: Args, schema: &Schema) -> Result<Args, MizanError> {
         let mut values = Vec::with_capacity(self.specs.len());
         let mut problems: Vec<(String, Json)> = Vec::new();
         for spec in &self.specs {
-            let given = args.iter().find(|(k, _)| k == &spec.name).map(|(_, v)| v);
+            let given = args.iter_mut().find(|(k, _)| k == &spec.name);
             let result = match given {
-                Some(value) => decode_at(
-                    &spec.ty,
-                    value,
-                    schema,
-                    &Path::Member(&Path::Text(""), &spec.name),
-                ),
+                Some((_, value)) => {
+                    let mut value = std::mem::replace(value, Json::Null);
+                    let at = Path::Member(&Path::Text(""), &spec.name);
+                    normalize_at(&spec.ty, &mut value, schema, &at).map(|()| value)
+                }
                 None if spec.ty == Type::Upload => continue,
                 None => Params::missing(spec, schema),
             };
@@ -68,7 +64,6 @@ impl Params {
         self.finish(values, problems, args.iter().map(|(name, _)| name))
     }
 
-    /// The decoded key params of `GET ctx/<name>/?...` from the query's pairs.
     pub fn decode_query(
         &self,
         pairs: &[(String, String)],

@@ -33,7 +33,7 @@ use crate::forms::validate_form;
 use crate::invalidation::{format_header, to_body, Invalidator, Scoping, HEADER_LIMIT};
 use crate::json::{parse_json, Json};
 use crate::params::{check_upload, key_texts_json, media_type, Args, Params};
-use crate::values::{decode, pointer, FieldSpec, Schema, Type, ValueProblem};
+use crate::values::{normalize, pointer, FieldSpec, Schema, Type, ValueProblem};
 
 pub mod ipc;
 mod ws;
@@ -427,7 +427,7 @@ impl Server {
                         .collect(),
                 );
                 let extra_args = extras
-                    .decode_args(&[], &schema)
+                    .decode_args(Vec::new(), &schema)
                     .map_err(|e| bad_spec(&e.to_string()))?;
                 members.push((member.to_string(), extra_args));
             }
@@ -527,9 +527,12 @@ pub struct RequestParts {
 
 impl RequestParts {
     pub fn from_headers(headers: &HeaderMap, query: &[u8], secure: bool) -> RequestParts {
-        let mut joined: HashMap<String, String> = HashMap::new();
+        let mut joined: HashMap<String, String> = HashMap::with_capacity(headers.keys_len());
         for (name, value) in headers {
-            let text: String = value.as_bytes().iter().map(|b| char::from(*b)).collect();
+            let text: String = match value.to_str() {
+                Ok(text) => text.to_string(),
+                Err(_) => value.as_bytes().iter().map(|b| char::from(*b)).collect(),
+            };
             let name = name.as_str().to_ascii_lowercase();
             let separator = if name == "cookie" { "; " } else { "," };
             joined
@@ -751,17 +754,24 @@ impl Server {
 
     async fn serve(self: &Arc<Self>, request: Request) -> Outcome {
         let path = request.uri().path().trim_start_matches('/').to_string();
-        let matching: Vec<&Route> = self.routes.iter().filter(|r| r.path == path).collect();
-        let route = match matching.iter().find(|r| r.method == request.method()) {
-            Some(route) => *route,
-            None if !matching.is_empty() => {
-                let mut allow: Vec<&str> = matching.iter().map(|r| r.method.as_str()).collect();
-                allow.dedup();
-                let mut answer = Answer::error(&MizanError::new("method_not_allowed", Json::Null));
-                answer.headers.push(("Allow", allow.join(", ")));
-                return Ok(answer);
+        let found = self
+            .routes
+            .iter()
+            .find(|r| r.path == path && r.method == request.method());
+        let Some(route) = found else {
+            let mut allow: Vec<&str> = self
+                .routes
+                .iter()
+                .filter(|r| r.path == path)
+                .map(|r| r.method.as_str())
+                .collect();
+            if allow.is_empty() {
+                return Err(self.unknown_path(&path, request.method()));
             }
-            None => return Err(self.unknown_path(&path, request.method())),
+            allow.dedup();
+            let mut answer = Answer::error(&MizanError::new("method_not_allowed", Json::Null));
+            answer.headers.push(("Allow", allow.join(", ")));
+            return Ok(answer);
         };
         let query = request.uri().query().unwrap_or("").as_bytes().to_vec();
         let parts = RequestParts::from_headers(request.headers(), &query, false);
@@ -934,7 +944,7 @@ impl Server {
             (name, args, Some(files))
         } else {
             let call = Server::json_body(parts, body)?;
-            let (name, args) = call_shape(&call)?;
+            let (name, args) = call_shape(call)?;
             (name, args, None)
         };
         let function = self.functions.get(&name).ok_or_else(|| {
@@ -947,7 +957,7 @@ impl Server {
         if function.mutation && caller.via_cookie {
             self.check_csrf(parts)?;
         }
-        let (result, entries) = self.call(&name, &args, caller, files).await?;
+        let (result, entries) = self.call(&name, args, caller, files).await?;
         Ok(call_answer(result, &entries))
     }
 
@@ -956,7 +966,7 @@ impl Server {
     async fn call(
         &self,
         name: &str,
-        args: &[(String, Json)],
+        args: Args,
         caller: Caller,
         files: Option<Vec<crate::multipart::Part>>,
     ) -> Result<(Json, Vec<crate::invalidation::Entry>), MizanError> {
@@ -977,7 +987,7 @@ impl Server {
     fn decode_args(
         &self,
         function: &FunctionTable,
-        args: &[(String, Json)],
+        args: Args,
         files: Option<Vec<crate::multipart::Part>>,
     ) -> Result<(Args, Vec<(String, Upload)>), MizanError> {
         let (decoded, mut problems) = match function.params.decode_args(args, &self.schema) {
@@ -1051,15 +1061,19 @@ impl Server {
                 return Err(MizanError::internal());
             }
         };
+        let mut value = value;
         match &function.returns {
             None => Ok(Json::Null),
-            Some(returns) => decode(returns, &value, &self.schema, "").map_err(|problem| {
-                eprintln!(
-                    "mizan: function {name:?} returned a value that is not a {}: {problem:?}",
-                    returns.text()
-                );
-                MizanError::internal()
-            }),
+            Some(returns) => match normalize(returns, &mut value, &self.schema, "") {
+                Ok(()) => Ok(value),
+                Err(problem) => {
+                    eprintln!(
+                        "mizan: function {name:?} returned a value that is not a {}: {problem:?}",
+                        returns.text()
+                    );
+                    Err(MizanError::internal())
+                }
+            },
         }
     }
 
@@ -1214,7 +1228,7 @@ impl Server {
             };
             args.push((spec.name.clone(), value));
         }
-        let (result, entries) = self.call(&submit, &args, caller, None).await?;
+        let (result, entries) = self.call(&submit, args, caller, None).await?;
         Ok(call_answer(result, &entries))
     }
 
@@ -1395,19 +1409,24 @@ fn call_answer(result: Json, entries: &[crate::invalidation::Entry]) -> Answer {
     answer
 }
 
-fn call_shape(body: &Json) -> Result<(String, Args), MizanError> {
+fn call_shape(body: Json) -> Result<(String, Args), MizanError> {
     let shape = || MizanError::bad_request("shape");
-    let members = body.as_object().ok_or_else(shape)?;
+    let Json::Object(members) = body else {
+        return Err(shape());
+    };
     if members.iter().any(|(k, _)| k != "fn" && k != "args") {
         return Err(shape());
     }
-    let name = body.get("fn").and_then(Json::as_str).ok_or_else(shape)?;
-    let args = match body.get("args") {
-        None => Vec::new(),
-        Some(Json::Object(args)) => args.clone(),
-        Some(_) => return Err(shape()),
-    };
-    Ok((name.to_string(), args))
+    let mut name = None;
+    let mut args = Vec::new();
+    for (key, value) in members {
+        match (key.as_str(), value) {
+            ("fn", Json::Str(text)) if name.is_none() => name = Some(text),
+            ("args", Json::Object(given)) => args = given,
+            _ => return Err(shape()),
+        }
+    }
+    Ok((name.ok_or_else(shape)?, args))
 }
 
 #[allow(clippy::type_complexity)]

@@ -201,57 +201,73 @@ pub fn decode_at(
     schema: &Schema,
     path: &Path<'_>,
 ) -> Result<Json, ValueProblem> {
+    let mut value = value.clone();
+    normalize_at(ty, &mut value, schema, path)?;
+    Ok(value)
+}
+
+/// [`decode`] in place: checks `value` and turns it into its canonical wire
+/// form, changing only what differs. On a problem the value is left half done.
+pub fn normalize(
+    ty: &Type,
+    value: &mut Json,
+    schema: &Schema,
+    path: &str,
+) -> Result<(), ValueProblem> {
+    normalize_at(ty, value, schema, &Path::Text(path))
+}
+
+/// [`normalize`] of a value at `path`.
+pub fn normalize_at(
+    ty: &Type,
+    value: &mut Json,
+    schema: &Schema,
+    path: &Path<'_>,
+) -> Result<(), ValueProblem> {
     match ty {
         Type::Nullable(inner) => {
             if value.is_null() {
-                return Ok(Json::Null);
+                return Ok(());
             }
-            decode_at(inner, value, schema, path).map_err(|mut problem| {
+            normalize_at(inner, value, schema, path).map_err(|mut problem| {
                 if problem.code == "type" && problem.path == path.text() {
                     problem.message = format!("Expected {} or null.", inner.text());
                 }
                 problem
             })
         }
-        Type::Primitive(name) => decode_primitive(name, value)
+        Type::Primitive(name) => normalize_primitive(name, value)
             .map_err(|code| ValueProblem::new(code, &path.text(), name)),
         Type::List(item) => {
-            let items = value
-                .as_array()
-                .ok_or_else(|| ValueProblem::new("type", &path.text(), &ty.text()))?;
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| decode_at(item, v, schema, &Path::Item(path, i)))
-                .collect::<Result<Vec<_>, _>>()
-                .map(Json::Array)
+            let Json::Array(items) = value else {
+                return Err(ValueProblem::new("type", &path.text(), &ty.text()));
+            };
+            for (i, v) in items.iter_mut().enumerate() {
+                normalize_at(item, v, schema, &Path::Item(path, i))?;
+            }
+            Ok(())
         }
         Type::Map(item) => {
-            let members = value
-                .as_object()
-                .ok_or_else(|| ValueProblem::new("type", &path.text(), &ty.text()))?;
-            let mut sorted: Vec<&(String, Json)> = members.iter().collect();
-            sorted.sort_by(|a, b| utf16_cmp(&a.0, &b.0));
-            sorted
-                .into_iter()
-                .map(|(k, v)| {
-                    let at = Path::Member(path, k);
-                    Ok((k.clone(), decode_at(item, v, schema, &at)?))
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Json::Object)
+            let Json::Object(members) = value else {
+                return Err(ValueProblem::new("type", &path.text(), &ty.text()));
+            };
+            members.sort_by(|a, b| utf16_cmp(&a.0, &b.0));
+            for (k, v) in members.iter_mut() {
+                normalize_at(item, v, schema, &Path::Member(path, k))?;
+            }
+            Ok(())
         }
-        Type::Named(name) => decode_named(name, value, schema, path),
+        Type::Named(name) => normalize_named(name, value, schema, path),
         Type::Upload => Err(ValueProblem::new("type", &path.text(), "Upload")),
     }
 }
 
-fn decode_named(
+fn normalize_named(
     name: &str,
-    value: &Json,
+    value: &mut Json,
     schema: &Schema,
     path: &Path<'_>,
-) -> Result<Json, ValueProblem> {
+) -> Result<(), ValueProblem> {
     if let Some(members) = schema.enums.get(name) {
         let text = value
             .as_str()
@@ -259,46 +275,66 @@ fn decode_named(
         if !members.iter().any(|m| m == text) {
             return Err(ValueProblem::new("choice", &path.text(), name));
         }
-        return Ok(value.clone());
+        return Ok(());
     }
-    let given = value
-        .as_object()
-        .ok_or_else(|| ValueProblem::new("type", &path.text(), name))?;
+    let Json::Object(given) = value else {
+        return Err(ValueProblem::new("type", &path.text(), name));
+    };
     let Some(fields) = schema.records.get(name) else {
         return Err(ValueProblem::new("type", &path.text(), name));
     };
-    let mut result = Vec::with_capacity(fields.len());
+    let known = given.len();
     for field in fields {
         let at = Path::Member(path, &field.name);
-        let item = match (value.get(&field.name), &field.default) {
-            (Some(item), _) => decode_at(&field.ty, item, schema, &at)?,
-            (None, Some(default)) => decode_at(&field.ty, default, schema, &at)?,
-            (None, None) => return Err(ValueProblem::new("required", &at.text(), "")),
-        };
-        result.push((field.name.clone(), item));
+        match given[..known].iter_mut().find(|(k, _)| k == &field.name) {
+            Some((_, item)) => normalize_at(&field.ty, item, schema, &at)?,
+            None => match &field.default {
+                Some(default) => {
+                    let mut item = default.clone();
+                    normalize_at(&field.ty, &mut item, schema, &at)?;
+                    given.push((field.name.clone(), item));
+                }
+                None => return Err(ValueProblem::new("required", &at.text(), "")),
+            },
+        }
     }
     let mut unknown: Vec<&String> = given
         .iter()
         .map(|(k, _)| k)
         .filter(|k| !fields.iter().any(|f| &f.name == *k))
         .collect();
-    unknown.sort_by(|a, b| utf16_cmp(a, b));
-    if let Some(first) = unknown.first() {
+    if !unknown.is_empty() {
+        unknown.sort_by(|a, b| utf16_cmp(a, b));
         return Err(ValueProblem::new(
             "unknown",
-            &Path::Member(path, first).text(),
+            &Path::Member(path, unknown[0]).text(),
             "",
         ));
     }
-    Ok(Json::Object(result))
+    // The members in the order of the record's fields, as a decoded record has them.
+    let position = |name: &str| fields.iter().position(|f| f.name == name);
+    if !given
+        .windows(2)
+        .all(|w| position(&w[0].0) < position(&w[1].0))
+    {
+        given.sort_by_key(|(k, _)| position(k));
+    }
+    Ok(())
 }
 
 /// One primitive's wire value -> its canonical wire form, or the problem code.
 pub fn decode_primitive(name: &str, value: &Json) -> Result<Json, &'static str> {
+    let mut value = value.clone();
+    normalize_primitive(name, &mut value)?;
+    Ok(value)
+}
+
+/// [`decode_primitive`] in place.
+pub fn normalize_primitive(name: &str, value: &mut Json) -> Result<(), &'static str> {
     match name {
-        "json" => Ok(value.clone()),
+        "json" => Ok(()),
         "bool" => match value {
-            Json::Bool(_) => Ok(value.clone()),
+            Json::Bool(_) => Ok(()),
             _ => Err("type"),
         },
         "int" => {
@@ -306,7 +342,11 @@ pub fn decode_primitive(name: &str, value: &Json) -> Result<Json, &'static str> 
             if !(INT_MIN..=INT_MAX).contains(&number) {
                 return Err("range");
             }
-            Ok(Json::int(number))
+            // Integer texts kept as they are when already canonical.
+            if !matches!(value, Json::Int(text) if int64_text(text) == Ok(number)) {
+                *value = Json::int(number);
+            }
+            Ok(())
         }
         "float" => {
             let number = match value {
@@ -317,29 +357,33 @@ pub fn decode_primitive(name: &str, value: &Json) -> Result<Json, &'static str> 
             if !number.is_finite() {
                 return Err("range");
             }
-            Ok(Json::Float(number))
+            *value = Json::Float(number);
+            Ok(())
         }
         _ => {
             let Json::Str(text) = value else {
                 return Err("type");
             };
-            let text = text.as_str();
-            match name {
-                "str" | "email" | "url" => Ok(value.clone()),
-                "int64" => int64_text(text).map(|n| Json::Str(n.to_string())),
-                "decimal" => decimal_text(text).map(Json::Str),
-                "date" => date_text(text).map(Json::Str),
-                "datetime" => datetime_text(text).map(Json::Str),
-                "uuid" => uuid_text(text).map(Json::Str),
+            let canonical = match name {
+                "str" | "email" | "url" => return Ok(()),
+                // Only the canonical text of a number is accepted: nothing to change.
+                "int64" => return int64_text(text).map(|_| ()),
+                "decimal" => decimal_text(text)?,
+                "date" => date_text(text)?,
+                "datetime" => datetime_text(text)?,
+                "uuid" => uuid_text(text)?,
                 "bytes" => {
-                    if b64_decode(text).is_some() {
-                        Ok(value.clone())
-                    } else {
-                        Err("format")
+                    return match b64_decode(text) {
+                        Some(_) => Ok(()),
+                        None => Err("format"),
                     }
                 }
-                _ => Err("type"),
+                _ => return Err("type"),
+            };
+            if *text != canonical {
+                *text = canonical;
             }
+            Ok(())
         }
     }
 }

@@ -110,7 +110,12 @@ impl<'de> Deserialize<'de> for Bytes {
 /// A checked wire value as a typed value. The runtime decoded it already, so
 /// a failure here is a bug of the generated code: `internal`.
 pub fn from_wire<T: DeserializeOwned>(value: &Json) -> Result<T, MizanError> {
-    serde_json::from_value(value.to_serde()).map_err(|error| {
+    typed(value.clone())
+}
+
+/// [`from_wire`] of a value the caller owns (moved into the typed value).
+fn typed<T: DeserializeOwned>(value: Json) -> Result<T, MizanError> {
+    crate::tree::from_tree(value).map_err(|error| {
         eprintln!("mizan: a checked value did not convert: {error}");
         MizanError::internal()
     })
@@ -118,12 +123,10 @@ pub fn from_wire<T: DeserializeOwned>(value: &Json) -> Result<T, MizanError> {
 
 /// A typed value as wire JSON (the runtime then checks it by its type).
 pub fn to_wire<T: Serialize>(value: &T) -> Result<Json, MizanError> {
-    serde_json::to_value(value)
-        .map(|v| Json::from(&v))
-        .map_err(|error| {
-            eprintln!("mizan: a result did not serialize: {error}");
-            MizanError::internal()
-        })
+    crate::tree::to_tree(value).map_err(|error| {
+        eprintln!("mizan: a result did not serialize: {error}");
+        MizanError::internal()
+    })
 }
 
 /// The decoded arguments of one call, taken by name by the generated registry.
@@ -148,7 +151,7 @@ impl Arguments {
             Some(index) => self.args.swap_remove(index).1,
             None => Json::Null,
         };
-        from_wire(&value)
+        typed(value)
     }
 
     /// The upload `name`.

@@ -169,7 +169,7 @@ fn args_calls_queries_uploads() {
         let params = Params::from_json(&file["functions"][text(case, "fn")])
             .unwrap_or_else(|| panic!("params"));
         let args = parse_json(text(case, "args").as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-        match params.decode_args(args.as_object().unwrap_or(&[]), &schema) {
+        match params.decode_args(args.as_object().unwrap_or(&[]).to_vec(), &schema) {
             Ok(values) => {
                 assert!(valid(case), "accepted {case}");
                 assert_eq!(
@@ -264,7 +264,7 @@ fn invalidation_of_calls() {
         let mutation = &plan["mutations"][text(case, "fn")];
         let params = Params::from_json(&mutation["params"]).unwrap_or_else(|| panic!("params"));
         let args = params
-            .decode_args(case["args"].as_object().unwrap_or(&[]), &schema)
+            .decode_args(case["args"].as_object().unwrap_or(&[]).to_vec(), &schema)
             .unwrap_or_else(|e| panic!("{e}"));
         let scopings = mutation["invalidates"]
             .as_array()
