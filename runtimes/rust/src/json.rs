@@ -182,7 +182,8 @@ pub fn write_string(text: &str, out: &mut String) {
     out.push('"');
 }
 
-fn write_canonical(value: &Json, out: &mut String) {
+/// Appends the canonical text of a value (1.1) to `out`.
+pub fn write_canonical(value: &Json, out: &mut String) {
     match value {
         Json::Null => out.push_str("null"),
         Json::Bool(true) => out.push_str("true"),
@@ -258,6 +259,9 @@ pub fn parse_json_str(text: &str) -> Result<Json, MalformedJson> {
     Ok(value)
 }
 
+/// Objects with more members than this check names through a hash set.
+const FEW_MEMBERS: usize = 16;
+
 struct Reader<'a> {
     bytes: &'a [u8],
     text: &'a str,
@@ -330,7 +334,8 @@ impl Reader<'_> {
         }
         self.pos += 1;
         let mut members: Vec<(String, Json)> = Vec::new();
-        let mut names = std::collections::HashSet::new();
+        // Names seen: found by a scan of the members while there are few.
+        let mut names: Option<std::collections::HashSet<String>> = None;
         self.skip_space();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -349,8 +354,18 @@ impl Reader<'_> {
             self.pos += 1;
             self.skip_space();
             let value = self.value(depth)?;
-            if !names.insert(name.clone()) {
+            let seen = match &mut names {
+                Some(names) => !names.insert(name.clone()),
+                None => members.iter().any(|(k, _)| *k == name),
+            };
+            if seen {
                 return Err(MalformedJson("duplicate object key"));
+            }
+            if names.is_none() && members.len() >= FEW_MEMBERS {
+                names = Some(members.iter().map(|(k, _)| k.clone()).collect());
+                if let Some(names) = &mut names {
+                    names.insert(name.clone());
+                }
             }
             members.push((name, value));
             self.skip_space();
@@ -431,6 +446,19 @@ impl Reader<'_> {
 
     fn string(&mut self) -> Result<String, MalformedJson> {
         self.pos += 1;
+        let start = self.pos;
+        while let Some(b) = self.peek() {
+            if b == b'"' || b == b'\\' || b < 0x20 {
+                break;
+            }
+            self.pos += 1;
+        }
+        if self.peek() == Some(b'"') {
+            // No escapes: the text as it is.
+            self.pos += 1;
+            return Ok(self.text[start..self.pos - 1].to_string());
+        }
+        self.pos = start;
         let mut out = String::new();
         loop {
             let start = self.pos;
@@ -623,5 +651,40 @@ impl std::ops::Index<usize> for Json {
         self.as_array()
             .and_then(|items| items.get(index))
             .unwrap_or(&NULL)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn object(names: &[String]) -> String {
+        let members: Vec<String> = names.iter().map(|n| format!("\"{n}\":1")).collect();
+        format!("{{{}}}", members.join(","))
+    }
+
+    #[test]
+    fn a_name_given_twice_is_refused_in_small_and_large_objects() {
+        let mut names: Vec<String> = (0..40).map(|i| format!("k{i}")).collect();
+        assert!(parse_json_str(&object(&names)).is_ok());
+        for (at, again) in [(3, 1), (FEW_MEMBERS, 0), (FEW_MEMBERS + 1, 5), (39, 38)] {
+            let mut given = names.clone();
+            given.insert(at, names[again].clone());
+            assert_eq!(
+                parse_json_str(&object(&given)),
+                Err(MalformedJson("duplicate object key")),
+                "{at}"
+            );
+        }
+        names.truncate(2);
+        assert!(parse_json_str(&object(&names)).is_ok());
+    }
+
+    #[test]
+    fn strings_with_and_without_escapes_read_the_same() {
+        assert_eq!(parse_json_str(r#""plain""#), Ok(Json::str("plain")));
+        assert_eq!(parse_json_str(r#""a\"b\u00e9""#), Ok(Json::str("a\"bé")));
+        assert!(parse_json_str("\"tab\there\"").is_err());
+        assert!(parse_json_str("\"open").is_err());
     }
 }

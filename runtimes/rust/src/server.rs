@@ -31,7 +31,7 @@ use crate::cache::{cache_identity, cache_key, BundleCache, MemoryBundleCache};
 use crate::errors::MizanError;
 use crate::forms::validate_form;
 use crate::invalidation::{format_header, to_body, Invalidator, Scoping, HEADER_LIMIT};
-use crate::json::{parse_json, Json};
+use crate::json::{parse_json, write_canonical, Json};
 use crate::params::{check_upload, key_texts_json, media_type, Args, Params};
 use crate::values::{normalize, pointer, FieldSpec, Schema, Type, ValueProblem};
 
@@ -519,7 +519,8 @@ impl Server {
 /// header sent on several lines is one value joined with `,` (`; ` for cookies).
 #[derive(Clone, Debug, Default)]
 pub struct RequestParts {
-    pub headers: HashMap<String, String>,
+    /// In the order first sent (a request has a handful: looked up in order).
+    pub headers: Vec<(String, String)>,
     pub cookies: HashMap<String, String>,
     pub query: Vec<u8>,
     pub secure: bool,
@@ -527,33 +528,41 @@ pub struct RequestParts {
 
 impl RequestParts {
     pub fn from_headers(headers: &HeaderMap, query: &[u8], secure: bool) -> RequestParts {
-        let mut joined: HashMap<String, String> = HashMap::with_capacity(headers.keys_len());
+        let mut joined: Vec<(String, String)> = Vec::with_capacity(headers.keys_len());
         for (name, value) in headers {
-            let text: String = match value.to_str() {
-                Ok(text) => text.to_string(),
+            let text = match value.to_str() {
+                Ok(text) => std::borrow::Cow::Borrowed(text),
                 Err(_) => value.as_bytes().iter().map(|b| char::from(*b)).collect(),
             };
-            let name = name.as_str().to_ascii_lowercase();
-            let separator = if name == "cookie" { "; " } else { "," };
-            joined
-                .entry(name)
-                .and_modify(|v| {
-                    v.push_str(separator);
-                    v.push_str(&text);
-                })
-                .or_insert(text);
+            let name = name.as_str();
+            match joined
+                .iter_mut()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            {
+                Some((_, joined)) => {
+                    joined.push_str(if name == "cookie" { "; " } else { "," });
+                    joined.push_str(&text);
+                }
+                None => joined.push((name.to_ascii_lowercase(), text.into_owned())),
+            }
         }
-        let cookies = cookie_map(joined.get("cookie").map_or("", String::as_str));
-        RequestParts {
+        let mut parts = RequestParts {
             headers: joined,
-            cookies,
+            cookies: HashMap::new(),
             query: query.to_vec(),
             secure,
+        };
+        if let Some(cookie) = parts.header("cookie") {
+            parts.cookies = cookie_map(cookie);
         }
+        parts
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(String::as_str)
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn cookie(&self, name: &str) -> Option<&str> {
@@ -1399,10 +1408,14 @@ async fn drain(mut body: Body) {
 }
 
 fn call_answer(result: Json, entries: &[crate::invalidation::Entry]) -> Answer {
-    let mut answer = Answer::json(&Json::object([
-        ("invalidate", to_body(entries)),
-        ("result", result),
-    ]));
+    // `{"invalidate":…,"result":…}` written as canonical JSON into one buffer.
+    let mut text = String::with_capacity(128);
+    text.push_str("{\"invalidate\":");
+    write_canonical(&to_body(entries), &mut text);
+    text.push_str(",\"result\":");
+    write_canonical(&result, &mut text);
+    text.push('}');
+    let mut answer = Answer::bytes(text.into_bytes(), JSON_TYPE);
     if let Some(header) = format_header(entries, HEADER_LIMIT) {
         answer.headers.push(("X-Mizan-Invalidate", header));
     }
