@@ -515,6 +515,15 @@ impl Server {
 
 // --- requests and answers -------------------------------------------------------------
 
+/// The request headers the protocol reads; [`RequestParts`] keeps only these.
+pub const READ_HEADERS: [&str; 5] = [
+    "authorization",
+    "content-length",
+    "content-type",
+    "cookie",
+    "x-mizan-csrf",
+];
+
 /// The parts of a request the protocol reads. Header names are lowercase; a
 /// header sent on several lines is one value joined with `,` (`; ` for cookies).
 #[derive(Clone, Debug, Default)]
@@ -530,11 +539,17 @@ impl RequestParts {
     pub fn from_headers(headers: &HeaderMap, query: &[u8], secure: bool) -> RequestParts {
         let mut joined: Vec<(String, String)> = Vec::with_capacity(headers.keys_len());
         for (name, value) in headers {
+            let name = name.as_str();
+            if !READ_HEADERS
+                .iter()
+                .any(|known| name.eq_ignore_ascii_case(known))
+            {
+                continue;
+            }
             let text = match value.to_str() {
                 Ok(text) => std::borrow::Cow::Borrowed(text),
                 Err(_) => value.as_bytes().iter().map(|b| char::from(*b)).collect(),
             };
-            let name = name.as_str();
             match joined
                 .iter_mut()
                 .find(|(k, _)| k.eq_ignore_ascii_case(name))
@@ -848,7 +863,11 @@ impl Server {
     }
 
     fn json_body(parts: &RequestParts, body: &[u8]) -> Result<Json, MizanError> {
-        let media = media_type(parts.header("content-type"));
+        Server::json_of(media_type(parts.header("content-type")), body)
+    }
+
+    /// A body of this media type as JSON: 415 unless JSON, 400 unless strict JSON.
+    fn json_of(media: String, body: &[u8]) -> Result<Json, MizanError> {
         if media != JSON_TYPE {
             return Err(MizanError::unsupported_media_type(&media));
         }
@@ -952,21 +971,22 @@ impl Server {
             let (name, args, files) = multipart_call(body, content_type)?;
             (name, args, Some(files))
         } else {
-            let call = Server::json_body(parts, body)?;
+            let call = Server::json_of(media, body)?;
             let (name, args) = call_shape(call)?;
             (name, args, None)
         };
+        let media = || media_type(content_type);
         let function = self.functions.get(&name).ok_or_else(|| {
             MizanError::not_found(Json::object([("fn", Json::str(name.clone()))]))
         })?;
         if function.multipart != files.is_some() {
-            return Err(MizanError::unsupported_media_type(&media));
+            return Err(MizanError::unsupported_media_type(&media()));
         }
         let caller = self.identify(parts, "http")?;
         if function.mutation && caller.via_cookie {
             self.check_csrf(parts)?;
         }
-        let (result, entries) = self.call(&name, args, caller, files).await?;
+        let (result, entries) = self.call(&name, function, args, caller, files).await?;
         Ok(call_answer(result, &entries))
     }
 
@@ -975,11 +995,11 @@ impl Server {
     async fn call(
         &self,
         name: &str,
+        function: &FunctionTable,
         args: Args,
         caller: Caller,
         files: Option<Vec<crate::multipart::Part>>,
     ) -> Result<(Json, Vec<crate::invalidation::Entry>), MizanError> {
-        let function = self.functions.get(name).ok_or_else(MizanError::internal)?;
         function.auth.authorize(&caller)?;
         let (decoded, uploads) = self.decode_args(function, args, files)?;
         // What a success invalidates, from the arguments before the service owns them.
@@ -1237,7 +1257,7 @@ impl Server {
             };
             args.push((spec.name.clone(), value));
         }
-        let (result, entries) = self.call(&submit, args, caller, None).await?;
+        let (result, entries) = self.call(&submit, function, args, caller, None).await?;
         Ok(call_answer(result, &entries))
     }
 

@@ -178,6 +178,9 @@ impl ser::Serializer for TreeSerializer {
     fn serialize_str(self, v: &str) -> Result<Json, Error> {
         Ok(Json::Str(v.to_string()))
     }
+    fn collect_str<T: std::fmt::Display + ?Sized>(self, value: &T) -> Result<Json, Error> {
+        Ok(Json::Str(value.to_string()))
+    }
     fn serialize_bytes(self, v: &[u8]) -> Result<Json, Error> {
         Ok(Json::Array(
             v.iter().map(|b| Json::Int(b.to_string())).collect(),

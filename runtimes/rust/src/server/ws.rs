@@ -162,7 +162,7 @@ impl Server {
         if expired {
             return Err(MizanError::unauthenticated("expired"));
         }
-        let (result, entries) = self.call(name, args, caller, None).await?;
+        let (result, entries) = self.call(name, function, args, caller, None).await?;
         Ok((result, to_body(&entries)))
     }
 }
