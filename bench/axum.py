@@ -134,6 +134,67 @@ def start_axum(work: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise SystemExit("the Axum bench server did not start")
 
 
+def instructions_per_call(binary: Path, calls: int = 2000) -> dict[str, float] | None:
+    """User-space instructions the server runs per call, generated and hand-written,
+    counted by valgrind's callgrind (the same count on a busy or a quiet machine;
+    the kernel's share, the same for both, is left out). None without valgrind."""
+    if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
+        return None
+    port = servers.free_port()
+    with tempfile.TemporaryDirectory(prefix="mizan-bench-callgrind-") as tmp:
+        out = Path(tmp) / "callgrind.out"
+        process = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", str(binary), str(port)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            counts = {}
+            for name, path in (("warm-up", None), ("generated", "/api/mizan/call/"),
+                               ("hand", "/hand/call/")):
+                if path is None:
+                    keep_alive_calls(port, "/api/mizan/call/", 200)
+                    keep_alive_calls(port, "/hand/call/", 200)
+                    continue
+                subprocess.run(["callgrind_control", "-z", str(process.pid)], check=True,
+                               capture_output=True)
+                keep_alive_calls(port, path, calls)
+                subprocess.run(["callgrind_control", "-d", name, str(process.pid)], check=True,
+                               capture_output=True)
+                dumps = sorted(Path(tmp).glob("callgrind.out.*"),
+                               key=lambda p: int(p.name.rsplit(".", 1)[1]))
+                totals = [line for line in dumps[-1].read_text().splitlines()
+                          if line.startswith("summary:")]
+                counts[name] = int(totals[0].split()[1]) / calls
+            return counts
+        finally:
+            process.terminate()
+            process.wait()
+
+
+def keep_alive_calls(port: int, path: str, calls: int) -> None:
+    """`calls` POSTs of CALL_BODY on one connection (waiting for the server to listen)."""
+    import http.client
+
+    deadline = time.monotonic() + 60
+    while True:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            connection.connect()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    try:
+        for _ in range(calls):
+            connection.request("POST", path, CALL_BODY, {"Content-Type": "application/json"})
+            answer = connection.getresponse()
+            answer.read()
+            if answer.status != 200:
+                raise SystemExit(f"{path} answered {answer.status}")
+    finally:
+        connection.close()
+
+
 def post(url: str) -> bytes:
     request = urllib.request.Request(url, data=CALL_BODY,
                                      headers={"Content-Type": "application/json"})
@@ -183,10 +244,12 @@ def main() -> None:
         finally:
             process.terminate()
             process.wait()
+        servers.log("per-call instructions under callgrind")
+        counted = instructions_per_call(Path(target_dir()) / "release" / "axum-bench")
         medians = {n: sorted(r, key=lambda x: x.rps)[len(r) // 2] for n, r in runs.items()}
         cpu_medians = {n: statistics.median(c) for n, c in cpu.items()}
         fastapi = fastapi_load(work, seconds, rounds)
-    print_table(args, gens, builds, medians, cpu_medians, fastapi, seconds, rounds)
+    print_table(args, gens, builds, medians, cpu_medians, counted, fastapi, seconds, rounds)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -214,7 +277,8 @@ def fastapi_load(work: Path, seconds: float, rounds: int) -> servers.Load:
 
 def print_table(args: argparse.Namespace, gens: list[float], builds: dict[str, float],
                 medians: dict[str, servers.Load], cpu: dict[str, float],
-                fastapi: servers.Load, seconds: float, rounds: int) -> None:
+                counted: dict[str, float] | None, fastapi: servers.Load, seconds: float,
+                rounds: int) -> None:
     gen_s = statistics.median(gens)
     ratio = medians["hand"].rps / medians["generated"].rps
     rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True,
@@ -235,6 +299,15 @@ def print_table(args: argparse.Namespace, gens: list[float], builds: dict[str, f
                f"{cpu['generated'] * 1e6:.1f} / {cpu['hand'] * 1e6:.1f}; steadier than req/s "
                f"on a shared machine) | {cpu['generated'] / cpu['hand']:.2f}x | "
                f"<= {BAR_CALL_RATIO:g}x | {'yes' if cpu['generated'] / cpu['hand'] <= BAR_CALL_RATIO else 'no'} |")
+    if counted is None:
+        counted_row = ("| user-space instructions per call, generated / hand-written Axum "
+                       "(callgrind; valgrind not installed) | - | - | - |")
+    else:
+        counted_ratio = counted["generated"] / counted["hand"]
+        counted_row = (f"| user-space instructions per call, generated / hand-written Axum "
+                       f"(callgrind, 2,000 calls each on one connection: "
+                       f"{counted['generated']:,.0f} / {counted['hand']:,.0f}; the same on a busy "
+                       f"machine, the kernel's equal share left out) | {counted_ratio:.2f}x | - | - |")
     fastapi_row = (f"| `POST call/` echo, generated FastAPI (uvicorn, one worker) | "
                    f"{describe(fastapi)} | - | - |")
     versus_row = (f"| requests/s, generated Axum / generated FastAPI | "
@@ -255,6 +328,7 @@ def print_table(args: argparse.Namespace, gens: list[float], builds: dict[str, f
         f"| `POST call/` echo, generated Axum `call/` | {describe(medians['generated'])} | - | - |",
         ratio_row,
         cpu_row,
+        counted_row,
         fastapi_row,
         versus_row,
         "",
