@@ -60,17 +60,17 @@ def read_steps(stdout: Any, steps: queue.Queue[dict[str, Any] | None]) -> None:
 
 
 def wait_for(steps: queue.Queue[dict[str, Any] | None], seen: dict[str, dict[str, Any]],
-             wanted: str, log: Path) -> None:
-    """Collect steps into `seen` (by `window step`) until `wanted` arrives."""
+             wanted: set[str], log: Path) -> None:
+    """Collect steps into `seen` (by `window step`) until all `wanted` arrived."""
     deadline = time.monotonic() + WAIT
-    while wanted not in seen:
+    while not wanted <= seen.keys():
         left = deadline - time.monotonic()
         try:
             step = steps.get(timeout=max(left, 0.1)) if left > 0 else None
         except queue.Empty:
             step = None
         assert step is not None, (
-            f"no `{wanted}` within {WAIT} s; steps {seen}; app log:\n{log.read_text()[-4000:]}")
+            f"not all of {sorted(wanted)} within {WAIT} s; steps {seen}; app log:\n{log.read_text()[-4000:]}")
         assert step["step"] != "error", step
         seen[f"{step['window']} {step['step']}"] = step["detail"]
 
@@ -88,7 +88,7 @@ def test_a_mutation_in_one_window_makes_the_other_refetch(tmp_path: Path) -> Non
         try:
             reader = threading.Thread(target=read_steps, args=(app.stdout, steps), daemon=True)
             reader.start()
-            wait_for(steps, seen, "b render 2", log)
+            wait_for(steps, seen, {"a mutated", "a render 2", "b render 2"}, log)
             # Let WebKit paint the last render before the screen is dumped.
             time.sleep(1.0)
             image = x11.screenshot(display)

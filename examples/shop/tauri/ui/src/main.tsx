@@ -47,7 +47,11 @@ const recording: IpcTransport = {
 };
 
 const client = createClient({ ipc: recording });
-const queryClient = new QueryClient();
+// The subscription channel keeps every window's data fresh: refetching on
+// focus would only repeat requests.
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { refetchOnWindowFocus: false } },
+});
 
 function report(step: string, detail: unknown): Promise<void> {
   return invoke("e2e_report", { step, detail });
