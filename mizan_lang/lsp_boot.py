@@ -9,8 +9,13 @@ itself and, when a recorded answer fits, writes it at once. Then it imports
 the server and hands it the message and the reader: the server processes
 `initialize` as usual (workspace folders, position encoding), compares its
 own answer with the recorded one (and records it again if they differ) and
-does not send it twice. Without a fitting record the server answers as before
-and records its answer for next time.
+does not send it twice. Without a fitting record (a first start) the answer
+shipped with this version (`lsp_answer`) is sent the same way, when it covers
+the client's capabilities; else the server answers after its import.
+
+Diagnostics of the first document opened are published here too, before the
+server is imported: recorded ones (the result cache), or on a first start, a
+check of the saved files as `mizan-lang check` runs it (then stored).
 
 `MIZAN_LSP_EARLY=off` turns the early answer off (records are still written).
 """
@@ -46,6 +51,11 @@ class Boot:
     early: bool = True  # still publishing recorded diagnostics on didOpen
     opened: dict[str, str] = field(default_factory=dict)  # path -> text, opened early
     published: set[str] = field(default_factory=set)  # paths given recorded diagnostics
+    # Set when the first didOpen is being answered early, and once that is done (or
+    # nothing more will be answered early): `main` imports the server only then.
+    opening: threading.Event = field(default_factory=threading.Event)
+    settled: threading.Event = field(default_factory=threading.Event)
+    checked: bool = False  # a check was run here (one per start at most)
 
     def take_over(self, sink: Callable[[bytes | None], None]) -> list[bytes | None]:
         """The server's reader from now on: the messages read so far, in order."""
@@ -142,9 +152,11 @@ def start(stdin: Any = None) -> Boot:
         return boot
     if os.environ.get("MIZAN_LSP_EARLY", "").lower() in ("off", "0", "no", "false"):
         return boot
-    if not result_cache.enabled():
-        return boot
-    result = read_record(boot.record)
+    result = read_record(boot.record) if result_cache.enabled() else None
+    if result is None:  # a first start: the answer shipped with this version
+        from .lsp_answer import shipped_answer
+
+        result = shipped_answer(params.get("capabilities"))
     if result is None:
         return boot
     try:
@@ -174,7 +186,13 @@ def _read_on(boot: Boot) -> None:
                 _early(boot, body)
             except Exception:  # the server will answer properly
                 boot.early = False
+            finally:
+                if not boot.early:
+                    boot.opening.set()
+                    boot.settled.set()
         if body is None:
+            boot.opening.set()
+            boot.settled.set()
             return
 
 
@@ -195,8 +213,26 @@ def _early(boot: Boot, body: bytes) -> None:
 
     path = normalise(to_fs_path(doc["uri"]) or doc["uri"])
     boot.opened[path] = doc["text"]
+    boot.opening.set()
+    try:
+        _open_early(boot, path, doc)
+    finally:
+        boot.settled.set()
+
+
+def _open_early(boot: Boot, path: str, doc: dict[str, Any]) -> None:
     roots = _unit_roots(boot.params, path)
     entry = result_cache.lookup(roots)
+    if entry is None and not boot.checked and _on_disk(path, doc["text"]):
+        # A first start: check the files on disk as `check` does (the document is
+        # saved), store the result, and publish it like a recorded one.
+        from pathlib import Path
+
+        from .checked import check_paths
+
+        boot.checked = True
+        check_paths([Path(root) for root in roots], cache=True, reuse=False)
+        entry = result_cache.lookup(roots)
     if entry is None or any(entry.texts.get(p, text) != text for p, text in boot.opened.items()):
         return
     if entry.texts.get(path) != doc["text"]:
@@ -209,6 +245,14 @@ def _early(boot: Boot, body: bytes) -> None:
                                              boot.published):
             boot.published.add(message["params"].pop("path"))
             _write_frame(sys.stdout.fileno(), message)
+
+
+def _on_disk(path: str, text: str) -> bool:
+    """Whether `path` holds `text` (an open document without unsaved changes)."""
+    from .workspace import read_source
+
+    got = read_source(path)
+    return isinstance(got, tuple) and not got[1] and got[0] == text
 
 
 def _unit_roots(params: dict[str, Any], path: str) -> list[str]:
@@ -229,6 +273,7 @@ def _unit_roots(params: dict[str, Any], path: str) -> list[str]:
     return [best or path]
 
 
+OPEN_WAIT = 0.2  # seconds a started server waits for a didOpen before importing itself
 _SEVERITY = {"error": 1, "warning": 2, "info": 3}
 DOCS_URL = "https://github.com/mizan-lang/mizan-lang/blob/main/docs/diagnostics.md#{anchor}"
 
@@ -292,6 +337,11 @@ def main() -> int:
     """`mizan-lang lsp` (also `--stdio`): the server, after the early answer."""
     boot = start()
     threading.Thread(target=_read_on, args=(boot,), name="mizan-stdin", daemon=True).start()
+    if boot.answered is not None:
+        # Clients open documents right after `initialized`: answer the first one
+        # before importing the server, which would compete with it for the CPU.
+        if boot.opening.wait(OPEN_WAIT):
+            boot.settled.wait()
     from mizan_lang.lsp.server import main as serve
 
     serve(boot)

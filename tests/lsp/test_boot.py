@@ -87,23 +87,37 @@ def _session(cache: Path, root: Path, encoding: str, text: str | None = None,
 def test_second_start_answers_from_records_equal_to_the_real_answers(tmp_path, workspace,
                                                                      encoding):
     cache = tmp_path / "cache"
-    first, first_published, first_stats = _session(cache, workspace, encoding)
-    assert first_stats["early"] == {"initialize": False, "published": []}
-    assert first["capabilities"]["positionEncoding"] == encoding
-    assert any(p["diagnostics"] for p in first_published), "the case has errors"
+    # Without the early path: the server's own answer and diagnostics.
+    plain, plain_published, plain_stats = _session(tmp_path / "plain", workspace, encoding,
+                                                   MIZAN_LSP_EARLY="off")
+    assert plain_stats["early"] == {"initialize": False, "published": []}
+    assert plain["capabilities"]["positionEncoding"] == encoding
+    assert any(p["diagnostics"] for p in plain_published), "the case has errors"
+    final_plain = {p["uri"]: p for p in plain_published}
 
+    def early_equals_real(published: list[dict[str, Any]], stats: dict[str, Any]) -> None:
+        early = stats["early"]["published"]
+        assert str(workspace / "main.mizan") in early
+        # The early publications come first, then the server's own: equal.
+        recorded, real = published[:len(early)], published[len(early):]
+        assert recorded and real
+        final = {p["uri"]: p for p in real}
+        for item in recorded:
+            assert final[item["uri"]] == item
+        assert final_plain == final
+
+    # A first start (no records): the answer shipped with the server, and the
+    # first document's diagnostics from a check before the server is imported.
+    first, first_published, first_stats = _session(cache, workspace, encoding)
+    assert first_stats["early"]["initialize"] is True
+    assert first == plain
+    early_equals_real(first_published, first_stats)
+
+    # A later start: from the records of the first.
     second, second_published, second_stats = _session(cache, workspace, encoding)
     assert second_stats["early"]["initialize"] is True
     assert second == first
-    early = second_stats["early"]["published"]
-    assert str(workspace / "main.mizan") in early
-    # The recorded publications come first, then the server's own: equal.
-    recorded, real = second_published[:len(early)], second_published[len(early):]
-    assert recorded and real
-    final = {p["uri"]: p for p in real}
-    for item in recorded:
-        assert final[item["uri"]] == item
-    assert {p["uri"]: p for p in first_published} == final
+    early_equals_real(second_published, second_stats)
 
     # The early answer can be turned off; the server's answer is the same.
     third, _, third_stats = _session(cache, workspace, encoding, MIZAN_LSP_EARLY="off")
@@ -126,6 +140,33 @@ def test_changed_file_on_disk_is_checked_not_replayed(tmp_path, workspace):
     _, before, _ = _session(cache, workspace, "utf-16")
     (workspace / "other.mizan").write_text("mizan 1\n", encoding="utf-8")
     _, after, stats = _session(cache, workspace, "utf-16")
-    assert stats["early"]["published"] == []
+    # The record no longer fits: published early only from a fresh check, equal to
+    # the server's own.
+    early = stats["early"]["published"]
+    final = {p["uri"]: p for p in after[len(early):]}
+    for item in after[:len(early)]:
+        assert final[item["uri"]] == item
     assert {p["uri"]: p["diagnostics"] for p in after} != {p["uri"]: p["diagnostics"]
                                                            for p in before}
+
+
+@pytest.mark.parametrize("capabilities", [
+    {},
+    {"general": {"positionEncodings": ["utf-32", "utf-8"]}},
+    {"general": {"positionEncodings": ["latin-1"]}},
+    {"textDocument": {"rename": {"prepareSupport": True},
+                      "synchronization": {"willSave": True, "willSaveWaitUntil": True}},
+     "workspace": {"fileOperations": {"didCreate": True, "willRename": True}}},
+])
+def test_shipped_answer_equals_the_servers(tmp_path, capabilities):
+    """The first start's answer to `initialize` (mizan_lang/lsp_answer.py) is the
+    one the server gives itself (if not, `python -m mizan_lang.lsp_answer`)."""
+    from mizan_lang.lsp_answer import shipped_answer
+
+    client = _start(tmp_path / "cache", MIZAN_LSP_EARLY="off")
+    try:
+        real = client.request("initialize", {"processId": None, "rootUri": None,
+                                             "capabilities": capabilities}, timeout=60)
+    finally:
+        client.stop()
+    assert shipped_answer(capabilities) == real
