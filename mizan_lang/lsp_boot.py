@@ -231,7 +231,10 @@ def _open_early(boot: Boot, path: str, doc: dict[str, Any]) -> None:
         from .checked import check_paths
 
         boot.checked = True
+        from .workspace import forget_file
+
         check_paths([Path(root) for root in roots], cache=True, reuse=False)
+        forget_file(path)  # the server reads the open document itself
         entry = result_cache.lookup(roots)
     if entry is None or any(entry.texts.get(p, text) != text for p, text in boot.opened.items()):
         return

@@ -99,6 +99,14 @@ def load_file(path: str, text: str) -> SourceFile:
     return source
 
 
+def forget_file(path: str) -> None:
+    """Drop `path`'s entries from `load_file`'s LRU (a language server reads an open
+    document itself: a 2 MB file's tree would otherwise be held twice)."""
+    with _cache_lock:
+        for key in [key for key in _cache if key[0] == path]:
+            del _cache[key]
+
+
 def _byte_diagnostics(path: str, data: bytes, problems: list[tuple[int, str]]) -> list[Diagnostic]:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return [make("K001", Span(0, 1), path=path,
