@@ -291,49 +291,28 @@ impl Items {
     }
 }
 
-impl ser::SerializeSeq for Items {
-    type Ok = Json;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Json, Error> {
-        self.done()
-    }
+/// The four serde traits of a list being written, all pushing one item.
+macro_rules! items_trait {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for Items {
+            type Ok = Json;
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                self.push(value)
+            }
+            fn end(self) -> Result<Json, Error> {
+                self.done()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for Items {
-    type Ok = Json;
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Json, Error> {
-        self.done()
-    }
-}
-
-impl ser::SerializeTupleStruct for Items {
-    type Ok = Json;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Json, Error> {
-        self.done()
-    }
-}
-
-impl ser::SerializeTupleVariant for Items {
-    type Ok = Json;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<Json, Error> {
-        self.done()
-    }
-}
+items_trait!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field
+);
 
 struct Members {
     members: Vec<(String, Json)>,
@@ -385,39 +364,28 @@ impl ser::SerializeMap for Members {
     }
 }
 
-impl ser::SerializeStruct for Members {
-    type Ok = Json;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.members
-            .push((key.to_string(), value.serialize(TreeSerializer)?));
-        Ok(())
-    }
-    fn end(self) -> Result<Json, Error> {
-        self.done()
-    }
+/// The two serde traits of a struct being written, each field one member.
+macro_rules! fields_trait {
+    ($($trait:ident),*) => {$(
+        impl ser::$trait for Members {
+            type Ok = Json;
+            type Error = Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                value: &T,
+            ) -> Result<(), Error> {
+                self.members.push((key.to_string(), value.serialize(TreeSerializer)?));
+                Ok(())
+            }
+            fn end(self) -> Result<Json, Error> {
+                self.done()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeStructVariant for Members {
-    type Ok = Json;
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        value: &T,
-    ) -> Result<(), Error> {
-        self.members
-            .push((key.to_string(), value.serialize(TreeSerializer)?));
-        Ok(())
-    }
-    fn end(self) -> Result<Json, Error> {
-        self.done()
-    }
-}
+fields_trait!(SerializeStruct, SerializeStructVariant);
 
 #[cfg(test)]
 mod tests {

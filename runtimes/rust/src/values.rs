@@ -322,6 +322,37 @@ fn normalize_named(
     Ok(())
 }
 
+/// Can a value serde made of this type's generated Rust type be wrong on the
+/// wire? Only through a text type's text (`decimal`, `date`, `datetime`,
+/// `uuid`) or a float that is not finite; integers, strings, bytes, enums,
+/// options, lists and maps of the rest are right by their Rust types.
+pub fn typed_value_may_be_wrong(ty: &Type, schema: &Schema) -> bool {
+    fn walk<'a>(ty: &'a Type, schema: &'a Schema, seen: &mut Vec<&'a str>) -> bool {
+        match ty {
+            Type::Primitive(name) => {
+                matches!(
+                    name.as_str(),
+                    "decimal" | "date" | "datetime" | "uuid" | "float"
+                )
+            }
+            Type::List(inner) | Type::Map(inner) | Type::Nullable(inner) => {
+                walk(inner, schema, seen)
+            }
+            Type::Named(name) if schema.enums.contains_key(name) => false,
+            Type::Named(name) => match schema.records.get(name) {
+                None => true,
+                Some(_) if seen.contains(&name.as_str()) => false,
+                Some(fields) => {
+                    seen.push(name);
+                    fields.iter().any(|f| walk(&f.ty, schema, seen))
+                }
+            },
+            Type::Upload => true,
+        }
+    }
+    walk(ty, schema, &mut Vec::new())
+}
+
 /// One primitive's wire value -> its canonical wire form, or the problem code.
 pub fn decode_primitive(name: &str, value: &Json) -> Result<Json, &'static str> {
     let mut value = value.clone();
@@ -663,5 +694,62 @@ pub fn parse_key(ty: &Type, text: &str, schema: &Schema, name: &str) -> Result<J
             result.map_err(|code| ValueProblem::new(code, &path, kind))
         }
         other => Err(ValueProblem::new("type", &path, &other.text())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(name: &str, ty: Type) -> FieldSpec {
+        FieldSpec {
+            name: name.to_string(),
+            ty,
+            default: None,
+        }
+    }
+
+    fn primitive(name: &str) -> Type {
+        Type::Primitive(name.to_string())
+    }
+
+    #[test]
+    fn only_text_types_and_floats_make_a_typed_value_worth_checking() {
+        let mut schema = Schema::default();
+        schema
+            .enums
+            .insert("Role".into(), vec!["admin".into(), "member".into()]);
+        // A record that holds itself, and one that holds a decimal two levels down.
+        schema.records.insert(
+            "Node".into(),
+            vec![
+                field("id", primitive("int64")),
+                field("role", Type::Named("Role".into())),
+                field("next", Type::Nullable(Box::new(Type::Named("Node".into())))),
+                field("tags", Type::Map(Box::new(primitive("str")))),
+            ],
+        );
+        schema.records.insert(
+            "Priced".into(),
+            vec![field(
+                "nodes",
+                Type::List(Box::new(Type::Named("Price".into()))),
+            )],
+        );
+        schema
+            .records
+            .insert("Price".into(), vec![field("amount", primitive("decimal"))]);
+        let may = |ty: Type| typed_value_may_be_wrong(&ty, &schema);
+        for name in [
+            "bool", "int", "int64", "str", "email", "url", "bytes", "json",
+        ] {
+            assert!(!may(primitive(name)), "{name}");
+        }
+        for name in ["decimal", "date", "datetime", "uuid", "float"] {
+            assert!(may(primitive(name)), "{name}");
+        }
+        assert!(!may(Type::Named("Node".into())));
+        assert!(may(Type::Named("Priced".into())));
+        assert!(may(Type::Named("Missing".into())));
     }
 }

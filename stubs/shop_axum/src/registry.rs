@@ -381,6 +381,10 @@ impl<S: Service> Dispatch for Registry<S> {
         })
     }
 
+    fn typed_results(&self) -> bool {
+        true
+    }
+
     fn authenticate(
         &self,
         credentials: Json,
