@@ -35,6 +35,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from conformance.targets import cargo_target_dir
+
 from . import servers, servers_app, specgen
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,8 +49,7 @@ CALL_BODY = b'{"fn": "echo", "args": {"id": "7"}}'
 
 
 def target_dir() -> str:
-    return os.environ.get("CARGO_TARGET_DIR") or str(
-        Path.home() / ".cache" / "mizan-lang" / "cargo-target")
+    return cargo_target_dir()
 
 
 def cargo(args: list[str], cwd: Path) -> float:

@@ -286,10 +286,18 @@ def serve_node(target: Target) -> Iterator[str]:
 
 
 
+# The target directory every Rust build of the tests and benchmarks shares,
+# reused between runs (.ci/run exports the same path). The suffix is bumped
+# when caches on the machines are known to be bad: cargo trusts a target
+# directory's fingerprints, so a damaged one fails builds until it is dropped
+# (the first folder held artifacts copied in from another target directory,
+# whose metadata rustc refused: "can't find crate").
+CARGO_TARGET_DEFAULT = Path.home() / ".cache" / "mizan-lang" / "cargo-target-2"
+
+
 def cargo_target_dir() -> str:
-    """The target directory every Rust build of the tests shares (.ci/run)."""
-    default = Path.home() / ".cache" / "mizan-lang" / "cargo-target"
-    return os.environ.get("CARGO_TARGET_DIR") or str(default)
+    """The shared target directory: CARGO_TARGET_DIR, else the default."""
+    return os.environ.get("CARGO_TARGET_DIR") or str(CARGO_TARGET_DEFAULT)
 
 
 def rust_workspace(folder: Path, app: str = "axum") -> None:

@@ -13,13 +13,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from conformance.targets import cargo_target_dir
+
 REPO = Path(__file__).resolve().parents[2]
 RUNTIME = REPO / "runtimes" / "rust"
 
 
 def target_dir() -> str:
-    default = Path.home() / ".cache" / "mizan-lang" / "cargo-target"
-    return os.environ.get("CARGO_TARGET_DIR") or str(default)
+    return cargo_target_dir()
 
 
 def cargo_env() -> dict[str, str]:
