@@ -219,25 +219,27 @@ def _targets(ws: LoadedWorkspace) -> list[list[str]] | None:
 
 
 def store(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
-          ir: dict[str, str] | None = None) -> None:
-    """Remember the result of checking `roots` (a no-op when it cannot be cached)."""
+          ir: dict[str, str] | None = None) -> Entry | None:
+    """Remember the result of checking `roots` (a no-op when it cannot be cached).
+    Returns the entry a lookup would now find (None when nothing was stored)."""
     if not enabled():
-        return
+        return None
     try:
-        _store(roots, ws, diagnostics, ir or {})
+        return _store(roots, ws, diagnostics, ir or {})
     except Exception:  # a read-only or full disk must not fail the command
-        pass
+        return None
 
 
 def _store(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
-           ir: dict[str, str]) -> None:
+           ir: dict[str, str]) -> Entry | None:
     if not cacheable(ws):
-        return
+        return None
     items = [_diagnostic_json(d) for d in diagnostics]
     # Only what survives JSON unchanged (quick-fix data is plain JSON today).
     if json.loads(json.dumps(items)) != items:
-        return
+        return None
     files = {}
+    texts = {}
     for path, source in ws.files.items():
         # The text the workspace checked, as the bytes on disk now: a file
         # edited during the check gets another hash, so the entry never matches.
@@ -245,17 +247,20 @@ def _store(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
             with open(path, "rb") as handle:
                 data = handle.read()
         except OSError:
-            return
+            return None
         from .source import decode_source
 
         if decode_source(data)[0] != source.text:
-            return
+            return None
         files[path] = content_hash(data)
+        texts[path] = source.text
     key = _key(roots)
     raw = {"format": FORMAT, "key": key, "tool": tool_fingerprint(), "roots": _expand(roots),
            "files": files, "targets": _targets(ws), "file_count": len(ws.files),
            "diagnostics": items, "ir": ir}
     _write(key, raw)
+    return Entry(key, [_diagnostic_from(item) for item in items], len(ws.files), texts,
+                 dict(ir), raw)
 
 
 def cacheable(ws: LoadedWorkspace) -> bool:

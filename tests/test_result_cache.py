@@ -75,7 +75,21 @@ def _same_twice(paths: list[Path]) -> list[dict]:
         assert second.entry is not None, "the second run should be answered from the cache"
     assert _json(second.diagnostics) == fresh
     assert second.file_count == first.file_count
+    _stored_equals_lookup(paths)
     return fresh
+
+
+def _stored_equals_lookup(paths: list[Path]) -> None:
+    """What `store` hands back (the language server publishes it at once) is
+    what a lookup then finds, and it is None exactly when nothing is found."""
+    checked = check_paths(paths, cache=False)
+    assert checked.workspace is not None
+    stored = result_cache.store(checked.roots, checked.workspace, checked.diagnostics)
+    found = result_cache.lookup(checked.roots)
+    assert (stored is None) == (found is None)
+    if stored is not None and found is not None:
+        assert (stored.key, _json(stored.diagnostics), stored.file_count, stored.texts) == (
+            found.key, _json(found.diagnostics), found.file_count, found.texts)
 
 
 def _cases() -> list[Path]:
