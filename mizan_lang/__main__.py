@@ -10,6 +10,8 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line `argv` (None: this process's own, which then ends
+    with the command: a plain `check` exits as soon as its output is written)."""
     args = sys.argv[1:] if argv is None else list(argv)
     if args in (["--version"], ["-V"]):
         from . import __version__
@@ -31,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] == ["check"]:
         from .fastpath import check_command
 
-        code = check_command(args[1:])
+        code = check_command(args[1:], exit_when_done=argv is None)
         if code is not None:
             return code
     if args[:1] in (["breaking"], ["diff"]):

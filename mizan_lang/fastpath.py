@@ -13,14 +13,17 @@ command.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 FORMATS = ("text", "json")  # `--format github` and the rest: typer
 
 
-def check_command(args: list[str]) -> int | None:
+def check_command(args: list[str], *, exit_when_done: bool = False) -> int | None:
     """Run `check` with these arguments (those after `check`) and return the exit
-    code; None when typer should read them instead."""
+    code; None when typer should read them instead. With `exit_when_done` (the
+    process runs just this command) the process ends here once the output is
+    written (`exit_now`)."""
     paths: list[str] = []
     output, excerpt, cache = "text", True, True
     items = iter(args)
@@ -50,7 +53,22 @@ def check_command(args: list[str]) -> int | None:
     except BrokenPipeError:
         silence_stdout()
         return 1
-    return 1 if failed else 0
+    code = 1 if failed else 0
+    return exit_now(code) if exit_when_done else code
+
+
+def exit_now(code: int) -> int:
+    """End the process with `code` while the check's objects are still held:
+    freeing a large spec's objects one by one, then tearing the interpreter
+    down, costs ~0.1 s at 10,000 functions, and the OS frees it all at once.
+    Returns `code` (the process then ends the usual way) only when the output
+    cannot be flushed, so that the interpreter reports that as always."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return code
+    os._exit(code)
 
 
 def review_command(name: str, args: list[str]) -> int | None:

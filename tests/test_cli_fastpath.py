@@ -8,6 +8,8 @@ typer.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,6 +62,17 @@ def test_other_lines_go_to_typer(capfd, args):
     assert fastpath.check_command(args) is None
     fast, slow = _both(capfd, args)
     assert fast == slow
+
+
+@pytest.mark.parametrize("args", [LINES[1], LINES[4], [str(SHOP), "--no-cache"]], ids=" ".join)
+def test_a_check_process_ends_with_the_same_output(capfd, args):
+    """A process running `check` ends as soon as its output is written
+    (`fastpath.exit_now`): the same exit code and output as in-process."""
+    capfd.readouterr()
+    inside = (main(["check", *args]), *capfd.readouterr())
+    done = subprocess.run([sys.executable, "-m", "mizan_lang", "check", *args], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == inside
 
 
 # --- `diff` and `breaking` -------------------------------------------------------------
