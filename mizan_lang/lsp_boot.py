@@ -227,7 +227,42 @@ def _open_early(boot: Boot, path: str, doc: dict[str, Any]) -> None:
         # A first start: check the files on disk as `check` does (the document is
         # saved), store the result, and publish it like a recorded one.
         boot.checked = True
-        entry = _check_saved(roots, path)
+        _check_and_publish(boot, roots, path, doc)
+    else:
+        _publish(boot, path, doc, entry)
+
+
+def _check_and_publish(boot: Boot, roots: list[str], path: str, doc: dict[str, Any]) -> None:
+    """Check `roots` from disk, store the result and publish the stored entry.
+
+    As for `mizan-lang check`, the collector stays off: switched back on after
+    each stage, its first pass walked every object the stage had made (~0.3-0.5 s
+    of a 10,000-function check). The check's objects are let go only once the
+    diagnostics are out (freeing them one by one takes ~0.1 s there), and the
+    collector is switched on after that."""
+    import gc
+    from pathlib import Path
+
+    from .checked import check_paths
+    from .workspace import forget_file
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        checked = check_paths([Path(root) for root in roots], cache=False)
+        forget_file(path)  # the server reads the open document itself
+        if checked.workspace is not None:
+            _publish(boot, path, doc, result_cache.store(checked.roots, checked.workspace,
+                                                         checked.diagnostics))
+        del checked
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _publish(boot: Boot, path: str, doc: dict[str, Any], entry: result_cache.Entry | None
+             ) -> None:
+    """Publish a stored result for the opened document, if it is about these texts."""
     if entry is None or any(entry.texts.get(p, text) != text for p, text in boot.opened.items()):
         return
     if entry.texts.get(path) != doc["text"]:
@@ -240,38 +275,6 @@ def _open_early(boot: Boot, path: str, doc: dict[str, Any]) -> None:
                                              boot.published):
             boot.published.add(message["params"].pop("path"))
             _write_frame(sys.stdout.fileno(), message)
-
-
-def _check_saved(roots: list[str], path: str) -> result_cache.Entry | None:
-    """Check `roots` from disk and store the result: the entry a lookup would
-    now find (None when it cannot be stored).
-
-    The collector stays off meanwhile, as for `mizan-lang check`: switched back
-    on after each stage, its first pass walked every object the stage had made
-    (~0.3-0.5 s of a 10,000-function check). Everything the check made but the
-    entry is freed by reference counting before it is switched on again."""
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _check_and_store(roots, path)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _check_and_store(roots: list[str], path: str) -> result_cache.Entry | None:
-    from pathlib import Path
-
-    from .checked import check_paths
-    from .workspace import forget_file
-
-    checked = check_paths([Path(root) for root in roots], cache=False)
-    forget_file(path)  # the server reads the open document itself
-    if checked.workspace is None:
-        return None
-    return result_cache.store(checked.roots, checked.workspace, checked.diagnostics)
 
 
 def _on_disk(path: str, text: str) -> bool:
