@@ -11,7 +11,8 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line `argv` (None: this process's own, which then ends
-    with the command: a plain `check` exits as soon as its output is written)."""
+    with the command: a plain `check`, `diff` or `breaking` exits as soon as its
+    output is written)."""
     args = sys.argv[1:] if argv is None else list(argv)
     if args in (["--version"], ["-V"]):
         from . import __version__
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     if args[:1] in (["breaking"], ["diff"]):
         from .fastpath import review_command
 
-        code = review_command(args[0], args[1:])
+        code = review_command(args[0], args[1:], exit_when_done=argv is None)
         if code is not None:
             return code
     from .cli import run

@@ -64,17 +64,6 @@ def test_other_lines_go_to_typer(capfd, args):
     assert fast == slow
 
 
-@pytest.mark.parametrize("args", [LINES[1], LINES[4], [str(SHOP), "--no-cache"]], ids=" ".join)
-def test_a_check_process_ends_with_the_same_output(capfd, args):
-    """A process running `check` ends as soon as its output is written
-    (`fastpath.exit_now`): the same exit code and output as in-process."""
-    capfd.readouterr()
-    inside = (main(["check", *args]), *capfd.readouterr())
-    done = subprocess.run([sys.executable, "-m", "mizan_lang", "check", *args], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
-    assert (done.returncode, done.stdout, done.stderr) == inside
-
-
 # --- `diff` and `breaking` -------------------------------------------------------------
 
 CASE = ROOT / "tests" / "cases" / "breaking" / "B301-auth-loosened"
@@ -120,3 +109,18 @@ def test_other_review_lines_go_to_typer(capfd, args):
     assert fastpath.review_command(args[0], args[1:]) is None
     fast, slow = _both_review(capfd, args)
     assert fast == slow
+
+
+PROCESS_LINES = [["check", *LINES[1]], ["check", *LINES[4]], ["check", str(SHOP), "--no-cache"],
+                 REVIEW_LINES[0], REVIEW_LINES[1], REVIEW_LINES[5]]
+
+
+@pytest.mark.parametrize("args", PROCESS_LINES, ids=" ".join)
+def test_a_process_ends_with_the_same_output(capfd, args):
+    """A process running `check`, `diff` or `breaking` ends as soon as its output
+    is written (`fastpath.exit_now`): the same exit code and output as in-process."""
+    capfd.readouterr()
+    inside = (main(args), *capfd.readouterr())
+    done = subprocess.run([sys.executable, "-m", "mizan_lang", *args], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == inside
