@@ -69,6 +69,12 @@ class Span:
         anchor = self.anchor
         return self._end if anchor is None else self._end + anchor.base
 
+    def rebase(self, anchor: Anchor) -> None:
+        """Make a span with no anchor move with `anchor`, keeping where it is now."""
+        self._start -= anchor.base
+        self._end -= anchor.base
+        self.anchor = anchor
+
     def cover(self, other: Span) -> Span:
         return Span(min(self.start, other.start), max(self.end, other.end))
 

@@ -48,7 +48,7 @@ def cover(first: Span, last: Span) -> Span:
     return span
 
 
-_NONE: frozenset = frozenset()  # no keys read, no diagnostics (shared by most units)
+_NONE: frozenset = frozenset()  # no diagnostics (shared by most units)
 
 
 class Unit:
@@ -56,10 +56,10 @@ class Unit:
 
     __slots__ = ("decl", "deps", "diagnostics", "value")
 
-    def __init__(self, decl: object, deps: frozenset, diagnostics: list[Diagnostic],
+    def __init__(self, decl: object, deps: tuple, diagnostics: list[Diagnostic],
                  value: object) -> None:
         self.decl = decl
-        self.deps = deps
+        self.deps = deps  # a tuple: a frozenset of a few keys costs ~4x its memory
         self.diagnostics = diagnostics
         self.value = value
 
@@ -152,7 +152,7 @@ class CheckState:
         self._old_units: dict = {}
         self._new_units: dict = {}
         self._quick = False  # see `file_pass`
-        self._collected: list[frozenset] = []
+        self._collected: list[frozenset | tuple] = []
         self._ran = 0
         self.last_old: Unit | None = None  # see `memo`
         self.last_ran = False
@@ -232,7 +232,7 @@ class CheckState:
         key = (task, id(decl))
         unit = self._old_units.get(key)
         if unit is not None and unit.decl is decl and (
-                self._quick or unit.deps.isdisjoint(self.changed)):
+                self._quick or self.changed.isdisjoint(unit.deps)):
             self.diagnostics.extend(unit.diagnostics)
             self._new_units[key] = unit
             if not self._quick and unit.deps:
@@ -245,7 +245,7 @@ class CheckState:
         try:
             value = run(*args)
         finally:
-            deps = frozenset(self._deps) if self._deps else _NONE
+            deps = tuple(self._deps) if self._deps else ()
             self._deps = outer
         if deps:
             self._collected.append(deps)

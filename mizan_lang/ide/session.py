@@ -26,7 +26,7 @@ from ..check.result import CheckResult
 from ..check.state import CheckCache
 from ..diagnostics import Diagnostic
 from ..kdl.incremental import IncrementalDocument, Segment
-from ..lower import LoweredPart, assemble, lower_part, merge_parts
+from ..lower import KeptPart, LoweredPart, assemble, lower_part, merge_parts
 from ..perf import paused_gc
 from ..source import LineIndex, anchored
 from ..workspace import (
@@ -122,12 +122,12 @@ def _lower_segment(path: str, segment: Segment) -> LoweredPart:
     """A segment's declarations, kept with it; its chunks are lowered once each."""
     found = segment.derived.get("lower")
     if found is None:
-        parts: list[LoweredPart] = []
+        parts: list[KeptPart] = []
         for chunk in segment.chunks:
             part = chunk.derived.get("lower")
             if part is None:
                 with anchored(chunk.anchor):
-                    part = lower_part(chunk.nodes, path)
+                    part = KeptPart(lower_part(chunk.nodes, path))
                 chunk.derived["lower"] = part
             parts.append(part)  # type: ignore[arg-type]
         found = segment.derived["lower"] = merge_parts(parts, path)

@@ -46,18 +46,14 @@ class Chunk:
     # Anything callers derive from this chunk, computed inside `anchored`
     # (e.g. lowered declarations); cleared when the chunk is replaced.
     derived: dict[str, object]
-    # Where the chunk started when its spans were made: 0 for a chunk parsed on
-    # its own (spans relative to it), its offset for one cut from a whole-file
-    # parse (spans absolute). Either way span = stored offset + anchor.base.
-    origin: int = 0
 
     @property
     def start(self) -> int:
-        return self.origin + self.anchor.base
+        return self.anchor.base
 
     @property
     def end(self) -> int:
-        return self.origin + self.anchor.base + len(self.text)
+        return self.anchor.base + len(self.text)
 
 
 SEGMENT = 64  # chunks per segment (a split segment's pieces are about this long)
@@ -130,17 +126,21 @@ def _parse_window(text: str, base: int, tokens: list[Tok] | None = None) -> list
 
 
 def _adopt(span: Span, anchor: Anchor) -> None:
-    """Make an absolute span (made outside any chunk) move with `anchor` (base 0)."""
-    span.anchor = anchor
+    """Make a span of the whole text (made outside any chunk) relative to `anchor`
+    (once: a span may be shared, e.g. by a diagnostic and its related note)."""
+    if span.anchor is None:
+        span.rebase(anchor)
 
 
 def _parse_whole(text: str) -> list[Chunk]:
     """A whole file lexed once and parsed once, cut into the chunks `_parse_window`
     would make (opening a document: thousands of small parses cost ~3x more).
 
-    Each chunk's token range is parsed inside its own anchor (base 0, so spans
-    keep absolute offsets and move with the anchor later); the lexer's comments
-    and diagnostics are handed to the chunk they start in."""
+    Each chunk's tokens are moved to offsets within the chunk and parsed inside
+    its own anchor, so its spans are relative to it, as `_parse_window` makes
+    them (and hold small offsets: Python shares ints below 257, absolute
+    offsets of a large file each cost an object); the lexer's comments and
+    diagnostics are handed to the chunk they start in."""
     length = len(text)
     with paused_gc():
         tokens, comments, lexed = tokenize(text, at_file_start=True)
@@ -151,14 +151,17 @@ def _parse_whole(text: str) -> list[Chunk]:
         for start, end in pairwise(cuts):
             if end <= start:
                 continue
-            anchor = Anchor()
+            anchor = Anchor(start)
             first = at_tok
             while at_tok < len(tokens) and tokens[at_tok].start_pos < end:
+                tok = tokens[at_tok]
+                tok.start_pos -= start
+                tok.end_pos -= start
                 at_tok += 1
             own = tokens[first:at_tok]
             diags: list[Diagnostic] = []
             with anchored(anchor):
-                nodes = _parse_list(own, 0, len(own), end, diags, 0)
+                nodes = _parse_list(own, 0, len(own), end - start, diags, 0)
             mine: list[Comment] = []
             while at_comment < len(comments) and comments[at_comment].span.start < end:
                 comment = comments[at_comment]
@@ -175,7 +178,7 @@ def _parse_whole(text: str) -> list[Chunk]:
             if any(d.code == "K011" for d in diags):
                 _limit_depth(nodes)
             diags.sort(key=lambda d: (d.span.start, d.span.end, d.code))
-            chunks.append(Chunk(text[start:end], anchor, nodes, mine, diags, {}, start))
+            chunks.append(Chunk(text[start:end], anchor, nodes, mine, diags, {}))
     return chunks
 
 

@@ -15,6 +15,7 @@ token, so the parser can keep going.
 from __future__ import annotations
 
 import re
+import sys
 from decimal import Decimal, InvalidOperation
 
 from ..diagnostics import Diagnostic, make
@@ -145,6 +146,7 @@ def tokenize(text: str, at_file_start: bool = True
     depth = 0
     too_deep_reported = False
     match = _MASTER.match
+    intern = sys.intern
 
     def error(code: str, start: int, end: int, **fields: object) -> None:
         diags.append(make(code, Span(start, end), **fields))
@@ -179,6 +181,9 @@ def tokenize(text: str, at_file_start: bool = True
                     hint = "#" + word if word != "-inf" else "#-inf"
                     error("K007", pos, end,
                           detail=f"'{word}' is a keyword; write {hint} or quote it as \"{word}\"")
+                # One object per spelling: the language server keeps the nodes of
+                # open files, whose names (`fn`, `param`, types) repeat thousands of times.
+                word = intern(word)
                 tok = Tok(IDENT, word, pos, end, word)
         elif kind == "quote":
             if text.startswith('"""', pos):
