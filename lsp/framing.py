@@ -5,11 +5,13 @@ first message with it before the server's heavy modules are imported
 
 from __future__ import annotations
 
-import functools
 import os
-import re
-from collections.abc import Callable
-from typing import BinaryIO
+
+TYPE_CHECKING = False  # typing, re, functools: not imported before `initialize` is answered
+if TYPE_CHECKING:
+    import re
+    from collections.abc import Callable
+    from typing import BinaryIO
 
 # pygls' own stdio loop loses the framing for good after one bad Content-Length
 # (the stray body sticks to every later header), allocates whatever length a
@@ -20,8 +22,44 @@ from typing import BinaryIO
 # ahead so that edits arriving during a check are checked together.
 MAX_MESSAGE_BYTES = 1 << 30  # a longer declared length is treated as garbage
 _CHUNK = 1 << 20
-_LENGTH = re.compile(rb"content-length:[ \t]*(\d{1,15})[ \t]*\r?\n\Z", re.IGNORECASE)
-_HEADER_INSIDE = re.compile(rb"content-length:[ \t]*\d{1,15}[ \t]*\r?\n", re.IGNORECASE)
+_LENGTH = rb"content-length:[ \t]*(\d{1,15})[ \t]*\r?\n\Z"
+_HEADER_INSIDE = rb"content-length:[ \t]*\d{1,15}[ \t]*\r?\n"
+
+
+_compiled: dict[bytes, re.Pattern[bytes]] = {}
+
+
+def _regex(pattern: bytes) -> re.Pattern[bytes]:
+    """Compiled on first use: importing `re` and compiling cost more than the rest
+    of reading the first message (the answer to `initialize` waits for it), and
+    the usual header and body need no regular expression (`_declared`,
+    `_header_inside`)."""
+    found = _compiled.get(pattern)
+    if found is None:
+        import re
+
+        found = _compiled[pattern] = re.compile(pattern, re.IGNORECASE)
+    return found
+
+
+def _declared(line: bytes) -> int | None:
+    """The length a `Content-Length` header line declares (None: not one)."""
+    if line.startswith(b"Content-Length: ") and line.endswith(b"\r\n"):
+        digits = line[16:-2]  # what every client sends: the same as the search below
+        if digits.isdigit() and len(digits) <= 15:
+            return int(digits)
+    if b"\n" not in line or len(line) < 17:  # too short to hold a header
+        return None
+    found = _regex(_LENGTH).search(line)  # search: garbage may be stuck before the header
+    return int(found.group(1)) if found else None
+
+
+def _header_inside(body: bytes) -> int | None:
+    """Where a header line starts inside a body (None: nowhere)."""
+    if b"\n" not in body:  # a header line ends with one
+        return None
+    found = _regex(_HEADER_INSIDE).search(body)
+    return found.start() if found else None
 
 
 class FrameReader:
@@ -71,9 +109,8 @@ class FrameReader:
             line = self._readline()
             if not line:
                 return None
-            found = _LENGTH.search(line)  # search: garbage may be stuck before the header
-            if found:
-                declared = int(found.group(1))
+            declared = _declared(line)
+            if declared is not None:
                 length = declared if declared <= MAX_MESSAGE_BYTES else None
             elif length is not None and line in (b"\r\n", b"\n"):
                 body = self._read(length)
@@ -82,12 +119,12 @@ class FrameReader:
                 # A Content-Length too long swallows the start of the next frame. JSON
                 # cannot hold a raw newline inside a string, so a header line in a
                 # body is that next frame: give it back.
-                inside = _HEADER_INSIDE.search(body)
+                inside = _header_inside(body)
                 if inside is None:
                     return body
-                self.unread(body[inside.start():])
-                if body[:inside.start()].strip():
-                    return body[:inside.start()]
+                self.unread(body[inside:])
+                if body[:inside].strip():
+                    return body[:inside]
                 length = None
 
 
@@ -97,6 +134,7 @@ def raw_reads(stream: BinaryIO) -> Callable[[int], bytes]:
     """Reads that hold no lock of Python's buffered IO: the interpreter aborts at exit
     when a (daemon) thread sits in a buffered read of stdin."""
     try:
-        return functools.partial(os.read, stream.fileno())
+        fd = stream.fileno()
+        return lambda size: os.read(fd, size)
     except (AttributeError, OSError, ValueError):  # not a file (tests): read what is there
         return getattr(stream, "read1", stream.read)

@@ -15,8 +15,11 @@ feature, print the new answer with
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from . import lean_json
+
+TYPE_CHECKING = False  # typing is not imported before `initialize` is answered
+if TYPE_CHECKING:
+    from typing import Any
 
 ENCODINGS = ("utf-8", "utf-16", "utf-32")  # pygls' supported position encodings
 
@@ -132,7 +135,7 @@ def shipped_answer(capabilities: Any) -> dict[str, Any] | None:
     this table does not cover; the server answers it after its import)."""
     if not isinstance(capabilities, dict) or capabilities.get("notebookDocument") is not None:
         return None
-    answer = json.loads(ANSWER)
+    answer = lean_json.loads(ANSWER)
     caps = answer["capabilities"]
     encodings = _capability(capabilities, "general", "positionEncodings")
     if encodings is not None:
@@ -153,6 +156,7 @@ def shipped_answer(capabilities: Any) -> dict[str, Any] | None:
 
 def main() -> None:
     """Print the server's answer to a client without capabilities (for ANSWER)."""
+    import json
     import os
     import subprocess
     import sys

@@ -22,40 +22,51 @@ check of the saved files as `mizan-lang check` runs it (then stored).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
 
-from . import result_cache
+from . import lean_json, result_cache
+
+# Until `initialize` is answered the start-up imports as little as it can: the
+# framing, the record's key and JSON without `json` (`lean_json`); threading,
+# json, re, typing and the rest come after.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 
-@dataclass(slots=True)
 class Boot:
     """What the server needs to know about the `initialize` this module read."""
 
-    first: bytes | None  # the first message's body (None: the stream ended)
-    frames: Any = None  # the FrameReader that read it (the server reads on with it)
-    request_id: Any = None  # the id of `initialize` (None: the first message was not one)
-    record: str | None = None  # where its answer is recorded
-    answered: dict[str, Any] | None = None  # the result already sent, if any
-    params: dict[str, Any] = field(default_factory=dict)  # of `initialize`
-    # Messages read before the server took over (`take_over`), and where later
-    # ones go once it has.
-    pending: list[bytes | None] = field(default_factory=list)
-    sink: Callable[[bytes | None], None] | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    early: bool = True  # still publishing recorded diagnostics on didOpen
-    opened: dict[str, str] = field(default_factory=dict)  # path -> text, opened early
-    published: set[str] = field(default_factory=set)  # paths given recorded diagnostics
-    # Set when the first didOpen is being answered early, and once that is done (or
-    # nothing more will be answered early): `main` imports the server only then.
-    opening: threading.Event = field(default_factory=threading.Event)
-    settled: threading.Event = field(default_factory=threading.Event)
-    checked: bool = False  # a check was run here (one per start at most)
+    __slots__ = ("answered", "checked", "early", "first", "frames", "lock", "opened",
+                 "opening", "params", "pending", "published", "record", "request_id",
+                 "settled", "sink")
+
+    def __init__(self, first: bytes | None, frames: Any = None, request_id: Any = None,
+                 record: str | None = None, answered: dict[str, Any] | None = None,
+                 params: dict[str, Any] | None = None) -> None:
+        import threading
+
+        self.first = first  # the first message's body (None: the stream ended)
+        self.frames = frames  # the FrameReader that read it (the server reads on with it)
+        self.request_id = request_id  # the id of `initialize` (None: the first message was not one)
+        self.record = record  # where its answer is recorded
+        self.answered = answered  # the result already sent, if any
+        self.params = {} if params is None else params  # of `initialize`
+        # Messages read before the server took over (`take_over`), and where later
+        # ones go once it has.
+        self.pending: list[bytes | None] = []
+        self.sink: Callable[[bytes | None], None] | None = None
+        self.lock = threading.Lock()
+        self.early = True  # still publishing recorded diagnostics on didOpen
+        self.opened: dict[str, str] = {}  # path -> text, opened early
+        self.published: set[str] = set()  # paths given recorded diagnostics
+        # Set when the first didOpen is being answered early, and once that is done (or
+        # nothing more will be answered early): `main` imports the server only then.
+        self.opening = threading.Event()
+        self.settled = threading.Event()
+        self.checked = False  # a check was run here (one per start at most)
 
     def take_over(self, sink: Callable[[bytes | None], None]) -> list[bytes | None]:
         """The server's reader from now on: the messages read so far, in order."""
@@ -68,13 +79,9 @@ class Boot:
 
 def _library_stamp() -> str:
     """Size and mtime of the pygls/lsprotocol modules the answer comes from."""
-    from importlib.util import find_spec
-
     parts = []
     for name in ("pygls", "lsprotocol"):
-        spec = find_spec(name)
-        origin = spec.origin if spec is not None else None
-        folder = os.path.dirname(origin) if origin else ""
+        folder = _package_folder(name)
         for module in ("__init__.py", "capabilities.py", "types.py"):
             try:
                 info = os.stat(os.path.join(folder, module))
@@ -84,10 +91,25 @@ def _library_stamp() -> str:
     return ";".join(parts)
 
 
+def _package_folder(name: str) -> str:
+    """Where `import name` finds the package: the first folder on sys.path that
+    holds it as a regular package (as the path finder looks), else importlib's
+    answer (zip files, other finders; importing importlib.util costs ~5 ms)."""
+    for entry in sys.path:
+        folder = os.path.join(entry or os.getcwd(), name)
+        if os.path.isfile(os.path.join(folder, "__init__.py")):
+            return folder
+    from importlib.util import find_spec
+
+    spec = find_spec(name)
+    origin = spec.origin if spec is not None else None
+    return os.path.dirname(origin) if origin else ""
+
+
 def record_path(capabilities: Any) -> str:
     """The record of the answer to `initialize` for these client capabilities."""
-    text = json.dumps([result_cache.tool_fingerprint(), _library_stamp(), sys.version,
-                       capabilities], sort_keys=True, separators=(",", ":"))
+    text = lean_json.dumps([result_cache.tool_fingerprint(), _library_stamp(), sys.version,
+                            capabilities], sort_keys=True)
     key = result_cache.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
     return os.path.join(os.path.dirname(result_cache.cache_dir()), "lsp-initialize", key + ".json")
 
@@ -95,7 +117,7 @@ def record_path(capabilities: Any) -> str:
 def read_record(path: str) -> dict[str, Any] | None:
     try:
         with open(path, "rb") as handle:
-            raw = json.loads(handle.read())
+            raw = lean_json.loads(handle.read())
     except (OSError, ValueError):
         return None
     result = raw.get("result") if isinstance(raw, dict) else None
@@ -106,6 +128,8 @@ def write_record(path: str, result: dict[str, Any]) -> None:
     """Record an answer (atomically; a failure to write is ignored)."""
     if not result_cache.enabled():
         return
+    import json
+
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         temp = f"{path}.{os.getpid()}.tmp"
@@ -117,7 +141,7 @@ def write_record(path: str, result: dict[str, Any]) -> None:
 
 
 def _write_frame(fd: int, message: dict[str, Any]) -> None:
-    body = json.dumps(message, separators=(",", ":")).encode("utf-8")
+    body = lean_json.dumps(message).encode("utf-8")
     data = b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
     while data:
         written = os.write(fd, data)
@@ -126,45 +150,47 @@ def _write_frame(fd: int, message: dict[str, Any]) -> None:
 
 def start(stdin: Any = None) -> Boot:
     """Read the first message; answer it now when it is an `initialize` we have a
-    record for."""
+    record for (or the shipped answer fits)."""
     from mizan_lang.lsp.framing import FrameReader, raw_reads
 
-    stream = stdin or sys.stdin.buffer
-    frames = FrameReader(raw_reads(stream))
+    frames = FrameReader(raw_reads(stdin or sys.stdin.buffer))
     first = frames.next_body()
-    boot = Boot(first, frames)
+    request_id, params, record, answered = _answer(first)
+    return Boot(first, frames, request_id, record, answered, params)
+
+
+def _answer(first: bytes | None) -> tuple[Any, Any, Any, Any]:
+    """(request id, params, record, answer sent) for the first message, sending the
+    answer when there is one to send."""
     try:
-        message = json.loads(first) if first is not None else None
+        message = lean_json.loads(first) if first is not None else None
     except ValueError:
-        return boot
+        return None, None, None, None
     if not isinstance(message, dict) or message.get("method") != "initialize":
-        return boot
+        return None, None, None, None
     msg_id = message.get("id")
     params = message.get("params")
     if (not isinstance(msg_id, (int, str)) or isinstance(msg_id, bool)
             or not isinstance(params, dict)):
-        return boot
-    boot.request_id = msg_id
-    boot.params = params
+        return None, None, None, None
     try:
-        boot.record = record_path(params.get("capabilities"))
+        record = record_path(params.get("capabilities"))
     except (TypeError, ValueError):
-        return boot
+        return msg_id, params, None, None
     if os.environ.get("MIZAN_LSP_EARLY", "").lower() in ("off", "0", "no", "false"):
-        return boot
-    result = read_record(boot.record) if result_cache.enabled() else None
+        return msg_id, params, record, None
+    result = read_record(record) if result_cache.enabled() else None
     if result is None:  # a first start: the answer shipped with this version
         from .lsp_answer import shipped_answer
 
         result = shipped_answer(params.get("capabilities"))
     if result is None:
-        return boot
+        return msg_id, params, record, None
     try:
         _write_frame(sys.stdout.fileno(), {"jsonrpc": "2.0", "id": msg_id, "result": result})
     except OSError:
-        return boot
-    boot.answered = result
-    return boot
+        return msg_id, params, record, None
+    return msg_id, params, record, result
 
 
 def _read_on(boot: Boot) -> None:
@@ -199,7 +225,7 @@ def _read_on(boot: Boot) -> None:
 def _early(boot: Boot, body: bytes) -> None:
     if not boot.early or boot.answered is None:
         return
-    message = json.loads(body)
+    message = lean_json.loads(body)
     method = message.get("method") if isinstance(message, dict) else None
     if method == "initialized":
         return
@@ -365,6 +391,8 @@ def recorded_publications(entry: result_cache.Entry, versions: dict[str, int], e
 
 def main() -> int:
     """`mizan-lang lsp` (also `--stdio`): the server, after the early answer."""
+    import threading
+
     boot = start()
     threading.Thread(target=_read_on, args=(boot,), name="mizan-stdin", daemon=True).start()
     if boot.answered is not None:

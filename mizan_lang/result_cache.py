@@ -30,13 +30,15 @@ a way to run code).
 
 from __future__ import annotations
 
-import json
 import os
-import tempfile
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
+# Only what `mizan-lang lsp` needs to answer `initialize` is imported here
+# (lsp_boot computes the key of that answer's record before anything else):
+# json, typing, dataclasses and tempfile are imported where they are used.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from .diagnostics import Diagnostic
     from .paths import LoadedWorkspace
 
@@ -67,13 +69,17 @@ _fingerprint: list[str] = []
 
 
 def tool_fingerprint() -> str:
-    """The version plus (size, mtime) of every module of the package."""
+    """The version plus (size, mtime) of every module of the package (in a
+    source checkout, also of the top-level folders it imports as subpackages,
+    not of everything else beside them)."""
     if not _fingerprint:
+        from . import CHECKOUT_PACKAGES, __version__
         from . import __path__ as package_path
-        from . import __version__
 
         digest = blake2b(__version__.encode(), digest_size=16)
-        for folder in package_path:
+        folders = package_path[:1] + [os.path.join(checkout, name) for checkout in package_path[1:]
+                                      for name in CHECKOUT_PACKAGES]
+        for folder in folders:
             for directory, subdirs, names in os.walk(folder):
                 subdirs[:] = sorted(d for d in subdirs if not d.startswith((".", "__")))
                 for name in sorted(names):
@@ -92,20 +98,26 @@ def content_hash(data: bytes) -> str:
     return blake2b(data, digest_size=20).hexdigest()
 
 
-@dataclass(slots=True)
 class Entry:
     """A stored result: the diagnostics (as JSON objects), the file count, and
     the texts of the files (read while validating, for rendering)."""
 
-    key: str
-    diagnostics: list[Diagnostic]
-    file_count: int
-    texts: dict[str, str] = field(default_factory=dict)
-    ir: dict[str, str] = field(default_factory=dict)  # format -> IR text
-    raw: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("diagnostics", "file_count", "ir", "key", "raw", "texts")
+
+    def __init__(self, key: str, diagnostics: list[Diagnostic], file_count: int,
+                 texts: dict[str, str] | None = None, ir: dict[str, str] | None = None,
+                 raw: dict[str, Any] | None = None) -> None:
+        self.key = key
+        self.diagnostics = diagnostics
+        self.file_count = file_count
+        self.texts = {} if texts is None else texts
+        self.ir = {} if ir is None else ir  # format -> IR text
+        self.raw = {} if raw is None else raw
 
 
 def _key(roots: list[str]) -> str:
+    import json
+
     from .paths import normalise
 
     text = json.dumps([FORMAT, tool_fingerprint(), [normalise(r) for r in roots]])
@@ -128,6 +140,8 @@ def _expand(roots: list[str]) -> list[str]:
 
 def lookup(roots: list[str]) -> Entry | None:
     """The stored result of checking `roots`, if it still holds; else None."""
+    import json
+
     if not enabled():
         return None
     try:
@@ -232,6 +246,8 @@ def store(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
 
 def _store(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
            ir: dict[str, str]) -> Entry | None:
+    import json
+
     if not cacheable(ws):
         return None
     items = [_diagnostic_json(d) for d in diagnostics]
@@ -275,12 +291,16 @@ def cacheable(ws: LoadedWorkspace) -> bool:
 
 
 def content_key(parts: object) -> str:
+    import json
+
     text = json.dumps([FORMAT, "content", tool_fingerprint(), parts], sort_keys=True)
     return blake2b(text.encode("utf-8", "surrogateescape"), digest_size=20).hexdigest()
 
 
 def lookup_content(key: str) -> str | None:
     """The text stored under a content key, or None."""
+    import json
+
     if not enabled():
         return None
     try:
@@ -348,12 +368,16 @@ def add_ir(entry: Entry, fmt: str, text: str) -> None:
 
 
 def _write(key: str, raw: dict[str, Any]) -> None:
+    import json
+
     data = json.dumps(raw, ensure_ascii=False, separators=(",", ":")).encode(
         "utf-8", "surrogateescape")
     _write_file(_entry_path(key), data)
 
 
 def _write_file(path: str, data: bytes) -> None:
+    import tempfile
+
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")

@@ -47,6 +47,15 @@ def test_every_package_is_declared_in_pyproject() -> None:
     assert {"mizan_lang", "mizan_lang.grammar"} <= declared
 
 
+def test_checkout_packages_are_the_mapped_folders() -> None:
+    """The folders a checkout's tool fingerprint covers beside mizan_lang/
+    (`mizan_lang.CHECKOUT_PACKAGES`) are those the wheel packages inside it."""
+    import mizan_lang
+
+    mapped = {folder.split("/")[0] for folder in _setuptools_config()["package-dir"].values()}
+    assert set(mizan_lang.CHECKOUT_PACKAGES) == mapped
+
+
 def _clean_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PIP_TARGET", "PIP_PREFIX")}

@@ -170,3 +170,45 @@ def test_shipped_answer_equals_the_servers(tmp_path, capabilities):
     finally:
         client.stop()
     assert shipped_answer(capabilities) == real
+
+
+# Run as `python -c`: read one message as `mizan-lang lsp` does, answer it, and
+# report which of these modules were imported by then.
+_HEAVY_PROBE = """
+import sys
+from mizan_lang import lsp_boot
+from mizan_lang.lsp.framing import FrameReader, raw_reads
+lsp_boot._answer(FrameReader(raw_reads(sys.stdin.buffer)).next_body())
+heavy = {"json", "re", "enum", "functools", "typing", "dataclasses", "threading", "tempfile",
+         "importlib.util", "pygls", "lsprotocol"}
+print(sorted(heavy & set(sys.modules)), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("recorded", [False, True])
+def test_initialize_is_answered_before_heavy_imports(tmp_path, monkeypatch, recorded):
+    """What the answer to `initialize` waits for is the start-up itself: json, re,
+    typing, threading ... (each several milliseconds) are imported after it."""
+    import json
+    import subprocess
+    import sys
+
+    from mizan_lang import lsp_boot
+    from mizan_lang.lsp_answer import shipped_answer
+
+    monkeypatch.setenv("MIZAN_CACHE_DIR", str(tmp_path / "results"))
+    capabilities = {"general": {"positionEncodings": ["utf-8"]}}
+    body = json.dumps({"jsonrpc": "2.0", "id": 7, "method": "initialize",
+                       "params": {"processId": None, "rootUri": None,
+                                  "capabilities": capabilities}}).encode()
+    answer = shipped_answer(capabilities)
+    if recorded:  # a later start: the answer the server recorded (marked, to tell them apart)
+        answer["serverInfo"]["name"] = "recorded"
+        lsp_boot.write_record(lsp_boot.record_path(capabilities), answer)
+    done = subprocess.run([sys.executable, "-c", _HEAVY_PROBE], capture_output=True, check=True,
+                          input=b"Content-Length: %d\r\n\r\n%s" % (len(body), body),
+                          cwd=Path(__file__).resolve().parents[2], timeout=60)
+    header, sent = done.stdout.split(b"\r\n\r\n", 1)
+    assert header == b"Content-Length: %d" % len(sent)
+    assert json.loads(sent) == {"jsonrpc": "2.0", "id": 7, "result": answer}
+    assert done.stderr.decode().strip() == "[]"
