@@ -24,7 +24,10 @@ interleaved run by run so that the machine's load hits them alike):
   start, and with none); edit -> diagnostics p50/p95 (a letter typed into and
   removed from a comment or doc string of a random declaration, each edit
   waiting for the diagnostics of its version); the server's peak RSS
-  (VmHWM from /proc) at the end.
+  (VmHWM from /proc) at the end;
+- start -> `initialize` answered again, `--starts` times per server with the
+  servers interleaved (one start is at the mercy of the machine's load):
+  median and quartiles.
 
 Prints a Markdown table (progress on stderr).
 """
@@ -380,6 +383,37 @@ def measure_servers(ws: Workspace, edits: int, available: dict[str, bool],
     return runs
 
 
+def _time_initialize(command: list[str], folder: Path, env: dict[str, str] | None) -> float:
+    started = time.perf_counter()
+    client = StdioClient(command, env=env, cwd=REPO)
+    try:
+        _initialize(client, folder)
+        return time.perf_counter() - started
+    finally:
+        client.stop()
+
+
+def measure_initialize(ws: Workspace, rounds: int, available: dict[str, bool],
+                       cache: Path) -> dict[str, list[float]]:
+    """Start -> `initialize` answered, `rounds` times each, interleaved (a single
+    start is at the mercy of the machine's load): mizan-lang with the records of
+    an earlier start, on a first start (no records), and buf."""
+    env = {**tool_env(), "MIZAN_CACHE_DIR": str(cache / "results")}
+    shutil.rmtree(cache, ignore_errors=True)
+    mizan = [*MIZAN, "lsp"]
+    _time_initialize(mizan, ws.mizan, env)  # records for the later starts
+    starts: dict[str, list[float]] = {}
+    for at in range(rounds):
+        first = {**env, "MIZAN_CACHE_DIR": str(cache / f"first-{at}" / "results")}
+        runs = [("mizan-lang lsp, first start", mizan, ws.mizan, first),
+                ("mizan-lang lsp", mizan, ws.mizan, env)]
+        if available["buf"]:
+            runs.append(("buf lsp serve", [str(buf_binary()), "lsp", "serve"], ws.proto, None))
+        for name, command, folder, run_env in runs[at % len(runs):] + runs[:at % len(runs)]:
+            starts.setdefault(name, []).append(_time_initialize(command, folder, run_env))
+    return starts
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -392,7 +426,7 @@ def _s(values: list[float]) -> str:
 
 
 def report(sizes: list[int], checks: dict[int, Figures], servers: dict[int, dict[str, ServerRun]],
-           repeat: int) -> str:
+           repeat: int, starts: dict[str, list[float]] | None = None) -> str:
     lines = [f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, "
              f"{os.cpu_count()} CPUs, Python {platform.python_version()}; "
              f"load average {os.getloadavg()[0]:.1f} at the end; median of {repeat} "
@@ -426,6 +460,13 @@ def report(sizes: list[int], checks: dict[int, Figures], servers: dict[int, dict
                 peak = f"{run.peak_mib:.0f} MiB" if run.peak_mib else "-"
                 lines.append(f"| {name} | {n:,} | {run.initialize_s * 1000:.0f} ms | "
                              f"{run.open_s * 1000:.0f} ms | {edit} | {peak} |")
+    if starts:
+        lines += ["", "| start -> `initialize` answered | median | p25 - p75 | n |",
+                  "|---|---:|---:|---:|"]
+        for name, values in starts.items():
+            ms = [v * 1000 for v in values]
+            lines.append(f"| {name} | {percentile(ms, 0.5):.0f} ms | {percentile(ms, 0.25):.0f}"
+                         f" - {percentile(ms, 0.75):.0f} ms | {len(ms)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -438,6 +479,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lsp-sizes", default="1000,5000,10000",
                         help="sizes the language servers are measured at")
     parser.add_argument("--no-lsp", action="store_true")
+    parser.add_argument("--starts", type=int, default=15,
+                        help="interleaved starts per server for start -> initialize (0: none)")
     parser.add_argument("--json", metavar="FILE", help="also write the raw figures here")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -461,11 +504,17 @@ def main(argv: list[str] | None = None) -> int:
             checks[n] = measure_checks(ws, args.repeat, available)
             if n in lsp_sizes:
                 servers[n] = measure_servers(ws, args.edits, available, base / "lsp-cache")
-    print(report(sizes, checks, servers, args.repeat))
+        starts = {}
+        if lsp_sizes and args.starts > 0:
+            log(f"start -> initialize x{args.starts}, interleaved")
+            starts = measure_initialize(prepare(base, lsp_sizes[0]), args.starts, available,
+                                        base / "start-cache")
+    print(report(sizes, checks, servers, args.repeat, starts))
     if args.json:
         raw = {"checks": {n: {"walls": f.walls, "cpu": f.cpu, "rss": f.rss, "codes": f.codes}
                           for n, f in checks.items()},
-               "servers": {n: {k: vars(r) for k, r in runs.items()} for n, runs in servers.items()}}
+               "servers": {n: {k: vars(r) for k, r in runs.items()} for n, runs in servers.items()},
+               "starts": starts}
         Path(args.json).write_text(json.dumps(raw, indent=1), encoding="utf-8")
     return 0
 

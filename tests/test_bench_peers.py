@@ -49,7 +49,7 @@ def test_small_run_reports_every_figure(installed, tmp_path, capsys):
     assert shutil.which("node")
     raw = tmp_path / "raw.json"
     assert peers.main(["--sizes", "50", "--repeat", "1", "--edits", "2", "--lsp-sizes", "50",
-                       "--json", str(raw)]) == 0
+                       "--starts", "2", "--json", str(raw)]) == 0
     out = capsys.readouterr().out
     for name in ("mizan-lang check (cache warm)", "mizan-lang check --no-cache", "buf build",
                  "tsp compile --no-emit", "mizan-lang lsp", "buf lsp serve"):
@@ -58,3 +58,6 @@ def test_small_run_reports_every_figure(installed, tmp_path, capsys):
         assert all(re.search(r"\d+(\.\d+)? (s|ms)", row) for row in rows), rows
     assert "(exit" not in out, out
     assert "| `check`, CPU time (user + system) |" in out, out
+    starts = out.split("| start -> `initialize` answered |")[1]
+    for name in ("mizan-lang lsp, first start", "mizan-lang lsp", "buf lsp serve"):
+        assert re.search(rf"^\| {name} \| \d+ ms \| \d+ - \d+ ms \| 2 \|$", starts, re.M), starts
