@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,18 +103,21 @@ class Position:
 
 
 class LineIndex:
-    """Maps offsets to line/column and back; line starts are found on first use."""
+    """Maps offsets to line/column and back; line starts are found on first use.
+
+    The starts are an array of machine integers: the language server keeps one
+    index per open document, and a list of 60,000 line starts is ~4x larger."""
 
     __slots__ = ("_starts", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self._starts: list[int] | None = None
+        self._starts: array[int] | None = None
 
     @property
-    def starts(self) -> list[int]:
+    def starts(self) -> array[int]:
         if self._starts is None:
-            starts = [0]
+            starts = array("q", [0])
             starts.extend(m.end() for m in _NEWLINE.finditer(self.text))
             self._starts = starts
         return self._starts

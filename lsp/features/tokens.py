@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Sequence
 
 from lsprotocol import types as lsp
 
@@ -60,7 +61,7 @@ _KDL_ONLY_BREAKS = re.compile("[\x0b\x0c\x85\u2028\u2029]")
 _LSP_BREAKS = re.compile("\r\n|\r|\n")
 
 
-def _lsp_line_starts(index: LineIndex) -> list[int]:
+def _lsp_line_starts(index: LineIndex) -> Sequence[int]:
     """Line starts as LSP counts lines: only at \\n, \\r\\n and \\r (KDL also breaks
     lines at form feeds, U+0085, U+2028...; the core's lines follow KDL)."""
     text = index.text

@@ -38,11 +38,12 @@ from .parser import _limit_depth, _parse_list, parse_nodes
 
 @dataclass(slots=True)
 class Chunk:
-    text: str
+    length: int  # of its text (not kept: the document's text holds it)
     anchor: Anchor
     nodes: list[Node]
-    comments: list[Comment]
-    diagnostics: list[Diagnostic]
+    # Mostly none: then a shared empty tuple (thousands of empty lists add up).
+    comments: list[Comment] | tuple[()]
+    diagnostics: list[Diagnostic] | tuple[()]
     # Anything callers derive from this chunk, computed inside `anchored`
     # (e.g. lowered declarations); cleared when the chunk is replaced.
     derived: dict[str, object]
@@ -53,7 +54,7 @@ class Chunk:
 
     @property
     def end(self) -> int:
-        return self.anchor.base + len(self.text)
+        return self.anchor.base + self.length
 
 
 SEGMENT = 64  # chunks per segment (a split segment's pieces are about this long)
@@ -114,7 +115,7 @@ def _parse_chunk(text: str, base: int) -> Chunk:
     with anchored(anchor):
         nodes, comments, diags, _ = parse_nodes(text, at_file_start=base == 0)
     anchor.base = base
-    return Chunk(text, anchor, nodes, comments, diags, {})
+    return Chunk(len(text), anchor, nodes, comments or (), diags or (), {})
 
 
 def _parse_window(text: str, base: int, tokens: list[Tok] | None = None) -> list[Chunk]:
@@ -178,7 +179,7 @@ def _parse_whole(text: str) -> list[Chunk]:
             if any(d.code == "K011" for d in diags):
                 _limit_depth(nodes)
             diags.sort(key=lambda d: (d.span.start, d.span.end, d.code))
-            chunks.append(Chunk(text[start:end], anchor, nodes, mine, diags, {}))
+            chunks.append(Chunk(end - start, anchor, nodes, mine or (), diags or (), {}))
     return chunks
 
 
