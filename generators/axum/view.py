@@ -91,7 +91,7 @@ def imports(used: set[str], *, in_types: bool = False) -> list[str]:
         ("mizan_runtime::errors", ("MizanError",)),
         ("mizan_runtime::json", ("Json",)),
         ("mizan_runtime::server", ("BoxFuture", "Caller", "Dispatch", "Identity", "Upload")),
-        ("mizan_runtime::wire", (*WIRE_TYPES, "Arguments", "to_wire")),
+        ("mizan_runtime::wire", (*WIRE_TYPES, "Arguments", "Reply", "reply")),
     )
     for path, names in modules:
         wanted = [n for n in names if n in used]
@@ -249,7 +249,8 @@ def service_view(plan: Plan, target: str) -> dict[str, Any]:
 
 
 def registry_view(plan: Plan) -> dict[str, Any]:
-    used = {"BoxFuture", "Caller", "Dispatch", "Identity", "Upload", "Json", "MizanError"}
+    used = {"BoxFuture", "Caller", "Dispatch", "Identity", "Upload", "Json", "MizanError", "Reply",
+            "reply"}
     arms: list[list[str]] = []
     indent = INDENT * 4
     takes_args = any(fn.params for fn in plan.functions)
@@ -264,10 +265,9 @@ def registry_view(plan: Plan) -> dict[str, Any]:
         lines += let_call_lines(indent + INDENT, "call", f"S::{ident(fn.name)}",
                                 ["&self.service", "caller", *names])
         if fn.returns is None:
-            lines += [f"{indent}{INDENT}call.await?;", f"{indent}{INDENT}Ok(Json::Null)"]
+            lines += [f"{indent}{INDENT}call.await?;", f"{indent}{INDENT}reply(())"]
         else:
-            used.add("to_wire")
-            lines += [f"{indent}{INDENT}to_wire(&call.await?)"]
+            lines += [f"{indent}{INDENT}reply(call.await?)"]
         lines.append(f"{indent}}}")
         arms.append(lines)
     if takes_args:

@@ -108,7 +108,7 @@ fn main() {
         .unwrap_or_else(|| "8000".to_string());
     let config = ServerConfig::new(SECRET).prefix("/api/mizan/");
     let app = axum::Router::new()
-        .nest("/api/mizan", mizan_router(Bench, config))
+        .merge(mizan_router(Bench, config))
         .route("/hand/call/", post(hand));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)

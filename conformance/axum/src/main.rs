@@ -12,19 +12,13 @@ fn main() {
         .nth(1)
         .unwrap_or_else(|| "8000".to_string());
     let (config, path) = fixture::settings();
-    let prefix = config.prefix.trim_end_matches('/').to_string();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap_or_else(|e| panic!("no runtime: {e}"));
     runtime.block_on(async move {
         let fixture = fixture::Fixture::seeded(&path).await;
-        let api = mizan_router(fixture, config);
-        let app = if prefix.is_empty() {
-            api
-        } else {
-            axum::Router::new().nest(&prefix, api)
-        };
+        let app = mizan_router(fixture, config);
         let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
             .await
             .unwrap_or_else(|e| panic!("cannot listen on {port}: {e}"));

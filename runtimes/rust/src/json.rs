@@ -164,22 +164,36 @@ pub fn format_float(value: f64) -> Option<String> {
 /// Appends the canonical text of a string (quotes included).
 pub fn write_string(text: &str, out: &mut String) {
     out.push('"');
-    for ch in text.chars() {
-        match ch {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\u{8}' => out.push_str("\\b"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\u{c}' => out.push_str("\\f"),
-            '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
+    write_escaped(text, out);
     out.push('"');
+}
+
+/// Appends a string's text as canonical JSON escapes it, without the
+/// quotes: the runs that need no escape are copied whole.
+pub fn write_escaped(text: &str, out: &mut String) {
+    let mut run = 0;
+    for (at, byte) in text.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            b'\t' => "\\t",
+            b'\n' => "\\n",
+            0x0c => "\\f",
+            b'\r' => "\\r",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        // `at` is an ASCII byte's place, so both slices end on char boundaries.
+        out.push_str(text.get(run..at).unwrap_or_default());
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(escape);
+        }
+        run = at + 1;
+    }
+    out.push_str(text.get(run..).unwrap_or_default());
 }
 
 /// Appends the canonical text of a value (1.1) to `out`.

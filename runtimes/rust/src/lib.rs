@@ -23,6 +23,7 @@ pub mod sqlite;
 pub mod tree;
 pub mod values;
 pub mod wire;
+pub mod writer;
 
 pub use errors::MizanError;
 pub use json::Json;

@@ -31,12 +31,13 @@ use crate::auth::{
 use crate::cache::{cache_identity, cache_key, BundleCache, MemoryBundleCache};
 use crate::errors::MizanError;
 use crate::forms::validate_form;
-use crate::invalidation::{format_header, to_body, Invalidator, Scoping, HEADER_LIMIT};
+use crate::invalidation::{format_header, to_body, Entry, Invalidator, Scoping, HEADER_LIMIT};
 use crate::json::{parse_json, write_canonical, Json};
 use crate::params::{check_upload, key_texts_json, media_type, Args, Params};
 use crate::values::{
     normalize, pointer, typed_value_may_be_wrong, FieldSpec, Schema, Type, ValueProblem,
 };
+use crate::wire::Reply;
 
 pub mod ipc;
 mod ws;
@@ -136,15 +137,15 @@ pub struct Upload {
 /// What a generated registry implements: a call by name with decoded wire
 /// arguments, and the two auth hooks.
 pub trait Dispatch: Send + Sync + 'static {
-    /// Calls `function` with its arguments in canonical wire form; its
-    /// result as JSON (the runtime checks and encodes it by the return type).
+    /// Calls `function` with its arguments in canonical wire form; its typed
+    /// result (the runtime checks and encodes it by the return type).
     fn call<'a>(
         &'a self,
         caller: Caller,
         function: &'a str,
         args: Args,
         uploads: Vec<(String, Upload)>,
-    ) -> BoxFuture<'a, Result<Json, MizanError>>;
+    ) -> BoxFuture<'a, Result<Reply, MizanError>>;
 
     /// True when `call` answers only what serde made of the generated Rust
     /// types (the generated registry): a result whose type has no text-typed
@@ -208,8 +209,8 @@ impl ServerConfig {
         }
     }
 
-    /// The prefix the router is nested under (`Router::nest`), for the
-    /// manifest's paths and the refresh cookie's path.
+    /// Where [`router`] serves the endpoints (and the manifest's paths and
+    /// the refresh cookie's path say so).
     pub fn prefix(mut self, prefix: &str) -> ServerConfig {
         let trimmed = prefix.trim_matches('/');
         self.prefix = if trimmed.is_empty() {
@@ -352,6 +353,8 @@ struct Server {
     contexts: HashMap<String, ContextTable>,
     forms: HashMap<String, Json>,
     routes: Vec<Route>,
+    /// Each endpoint path (relative to the prefix) with its routes' indices.
+    paths: Vec<(String, Vec<usize>)>,
     auth_used: bool,
     jwt: JwtSettings,
     jwt_keys: JwtKeys,
@@ -488,6 +491,13 @@ impl Server {
             })
             .collect::<Option<Vec<_>>>()
             .ok_or_else(|| bad_spec("routes"))?;
+        let mut paths: Vec<(String, Vec<usize>)> = Vec::new();
+        for (index, route) in routes.iter().enumerate() {
+            match paths.iter_mut().find(|(path, _)| *path == route.path) {
+                Some((_, indices)) => indices.push(index),
+                None => paths.push((route.path.clone(), vec![index])),
+            }
+        }
         let auth_used = tables["auth"]["used"].as_bool().unwrap_or(false);
         let jwt = JwtSettings::from_json(&tables["auth"]["jwt"]).unwrap_or(JwtSettings {
             algorithm: "HS256".to_string(),
@@ -520,6 +530,7 @@ impl Server {
             contexts,
             forms,
             routes,
+            paths,
             auth_used,
             jwt,
             jwt_keys,
@@ -541,12 +552,13 @@ pub const READ_HEADERS: [&str; 5] = [
     "x-mizan-csrf",
 ];
 
-/// The parts of a request the protocol reads. Header names are lowercase; a
-/// header sent on several lines is one value joined with `,` (`; ` for cookies).
+/// The parts of a request the protocol reads. Header names are those of
+/// [`READ_HEADERS`]; a header sent on several lines is one value joined with
+/// `,` (`; ` for cookies).
 #[derive(Clone, Debug, Default)]
 pub struct RequestParts {
     /// In the order first sent (a request has a handful: looked up in order).
-    pub headers: Vec<(String, String)>,
+    pub headers: Vec<(&'static str, String)>,
     pub cookies: HashMap<String, String>,
     pub query: Vec<u8>,
     pub secure: bool,
@@ -554,28 +566,22 @@ pub struct RequestParts {
 
 impl RequestParts {
     pub fn from_headers(headers: &HeaderMap, query: &[u8], secure: bool) -> RequestParts {
-        let mut joined: Vec<(String, String)> = Vec::with_capacity(headers.keys_len());
+        let mut joined: Vec<(&'static str, String)> = Vec::new();
         for (name, value) in headers {
-            let name = name.as_str();
-            if !READ_HEADERS
-                .iter()
-                .any(|known| name.eq_ignore_ascii_case(known))
-            {
+            // `HeaderName`s are lowercase.
+            let Some(name) = READ_HEADERS.iter().find(|known| **known == name.as_str()) else {
                 continue;
-            }
+            };
             let text = match value.to_str() {
                 Ok(text) => std::borrow::Cow::Borrowed(text),
                 Err(_) => value.as_bytes().iter().map(|b| char::from(*b)).collect(),
             };
-            match joined
-                .iter_mut()
-                .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            {
+            match joined.iter_mut().find(|(k, _)| k == name) {
                 Some((_, joined)) => {
-                    joined.push_str(if name == "cookie" { "; " } else { "," });
+                    joined.push_str(if *name == "cookie" { "; " } else { "," });
                     joined.push_str(&text);
                 }
-                None => joined.push((name.to_ascii_lowercase(), text.into_owned())),
+                None => joined.push((name, text.into_owned())),
             }
         }
         let mut parts = RequestParts {
@@ -593,7 +599,7 @@ impl RequestParts {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
-            .find(|(k, _)| k == name)
+            .find(|(k, _)| *k == name)
             .map(|(_, v)| v.as_str())
     }
 
@@ -752,37 +758,62 @@ impl Answer {
 
 type Outcome = Result<Answer, MizanError>;
 
+/// How [`Server::call`] makes its result of the service's reply.
+type Finish<R> = fn(&Server, &str, &FunctionTable, Reply, &[Entry]) -> Result<R, MizanError>;
+
 // --- serving ------------------------------------------------------------------------------
 
-/// The Axum router of a spec: mount it with `Router::nest(prefix, router)`
-/// (and tell `config.prefix` the same prefix), or serve it as it is.
+/// The Axum router of a spec, serving its endpoints at `config.prefix`: use
+/// it as the app, or `merge` it into one. Each endpoint path is a route of
+/// its own (no wildcard capture, no nested prefix to strip per request); a
+/// catch-all under the prefix answers the protocol's 404s.
 pub fn router(
     spec: &Spec,
     dispatch: Arc<dyn Dispatch>,
     config: ServerConfig,
 ) -> Result<Router, String> {
     let server = Arc::new(Server::new(spec, dispatch, config)?);
-    let root = Arc::clone(&server);
-    Ok(Router::new()
-        .route(
-            "/",
-            any(move |request: Request| {
-                let server = Arc::clone(&root);
-                async move { server.handle(request).await }
-            }),
-        )
-        .route(
-            "/{*path}",
+    let prefix = server.config.prefix.clone();
+    let mut router = Router::new();
+    for (group, (path, _)) in server.paths.iter().enumerate() {
+        let server = Arc::clone(&server);
+        router = router.route(
+            &format!("{prefix}{path}"),
             any(move |request: Request| {
                 let server = Arc::clone(&server);
-                async move { server.handle(request).await }
+                async move { server.handle_at(request, Some(group)).await }
             }),
-        ))
+        );
+    }
+    let unknown = any(move |request: Request| {
+        let server = Arc::clone(&server);
+        async move { server.handle_at(request, None).await }
+    });
+    // `{prefix}{*path}` matches neither the prefix itself nor it without its slash.
+    let mut router = router
+        .route(&format!("{prefix}{{*path}}"), unknown.clone())
+        .route(&prefix, unknown.clone());
+    if prefix.len() > 1 {
+        router = router.route(prefix.trim_end_matches('/'), unknown);
+    }
+    Ok(router)
 }
 
 impl Server {
+    /// A request whose path is relative to the prefix (the IPC bridge).
     async fn handle(self: Arc<Self>, request: Request) -> Response {
-        let answer = match AssertUnwindSafe(self.serve(request)).catch_unwind().await {
+        let path = request.uri().path().trim_start_matches('/');
+        let group = self.paths.iter().position(|(p, _)| p == path);
+        self.handle_at(request, group).await
+    }
+
+    /// A request for the endpoint path `group` of [`Server::paths`]; `None`:
+    /// a path no route has.
+    async fn handle_at(self: Arc<Self>, request: Request, group: Option<usize>) -> Response {
+        let answer = match AssertUnwindSafe(self.serve(request, group))
+            .catch_unwind()
+            .await
+        {
             Ok(Ok(answer)) => answer,
             Ok(Err(error)) => Answer::error(&error),
             Err(_) => {
@@ -793,22 +824,24 @@ impl Server {
         answer.into_response()
     }
 
-    async fn serve(self: &Arc<Self>, request: Request) -> Outcome {
-        let path = request.uri().path().trim_start_matches('/').to_string();
-        let found = self
-            .routes
+    async fn serve(self: &Arc<Self>, request: Request, group: Option<usize>) -> Outcome {
+        let Some((_, routes)) = group.and_then(|g| self.paths.get(g)) else {
+            let path = request.uri().path();
+            let path = path
+                .strip_prefix(self.config.prefix.as_str())
+                .unwrap_or(path);
+            return Err(self.unknown_path(path.trim_start_matches('/'), request.method()));
+        };
+        let found = routes
             .iter()
-            .find(|r| r.path == path && r.method == request.method());
+            .filter_map(|&index| self.routes.get(index))
+            .find(|r| r.method == request.method());
         let Some(route) = found else {
-            let mut allow: Vec<&str> = self
-                .routes
+            let mut allow: Vec<&str> = routes
                 .iter()
-                .filter(|r| r.path == path)
+                .filter_map(|&index| self.routes.get(index))
                 .map(|r| r.method.as_str())
                 .collect();
-            if allow.is_empty() {
-                return Err(self.unknown_path(&path, request.method()));
-            }
             allow.dedup();
             let mut answer = Answer::error(&MizanError::new("method_not_allowed", Json::Null));
             answer.headers.push(("Allow", allow.join(", ")));
@@ -1003,27 +1036,29 @@ impl Server {
         if function.mutation && caller.via_cookie {
             self.check_csrf(parts)?;
         }
-        let (result, entries) = self.call(&name, function, args, caller, files).await?;
+        let (result, entries) = self
+            .call(&name, function, args, caller, files, Server::call_body)
+            .await?;
         Ok(call_answer(result, &entries))
     }
 
     /// A call whose function exists and whose caller is known: auth level,
-    /// arguments, uploads, the service, invalidation.
-    async fn call(
+    /// arguments, uploads, the service, its result (`finish`), invalidation.
+    async fn call<R>(
         &self,
         name: &str,
         function: &FunctionTable,
         args: Args,
         caller: Caller,
         files: Option<Vec<crate::multipart::Part>>,
-    ) -> Result<(Json, Vec<crate::invalidation::Entry>), MizanError> {
+        finish: Finish<R>,
+    ) -> Result<(R, Vec<Entry>), MizanError> {
         function.auth.authorize(&caller)?;
         let (decoded, uploads) = self.decode_args(function, args, files)?;
         // What a success invalidates, from the arguments before the service owns them.
         let entries = function.invalidator.entries(&decoded);
-        let result = self
-            .invoke(name, function, caller, decoded, uploads)
-            .await?;
+        let reply = self.invoke(name, caller, decoded, uploads).await?;
+        let result = finish(self, name, function, reply, &entries)?;
         if !entries.is_empty() {
             self.config.cache.invalidate(&entries);
         }
@@ -1089,39 +1124,76 @@ impl Server {
         Ok((decoded, uploads))
     }
 
-    /// The service method through the registry; its result checked and in
-    /// canonical wire form. A panic or a result that does not fit is `internal`.
+    /// The service method through the registry. A panic is `internal`.
     async fn invoke(
         &self,
         name: &str,
-        function: &FunctionTable,
         caller: Caller,
         args: Args,
         uploads: Vec<(String, Upload)>,
-    ) -> Result<Json, MizanError> {
+    ) -> Result<Reply, MizanError> {
         let call = self.dispatch.call(caller, name, args, uploads);
-        let value = match AssertUnwindSafe(call).catch_unwind().await {
-            Ok(result) => result?,
+        match AssertUnwindSafe(call).catch_unwind().await {
+            Ok(result) => result,
             Err(_) => {
                 eprintln!("mizan: function {name:?} panicked");
-                return Err(MizanError::internal());
+                Err(MizanError::internal())
             }
-        };
-        let mut value = value;
-        match &function.returns {
-            None => Ok(Json::Null),
-            Some(_) if !function.check_result => Ok(value),
-            Some(returns) => match normalize(returns, &mut value, &self.schema, "") {
-                Ok(()) => Ok(value),
-                Err(problem) => {
-                    eprintln!(
-                        "mizan: function {name:?} returned a value that is not a {}: {problem:?}",
-                        returns.text()
-                    );
-                    Err(MizanError::internal())
-                }
-            },
         }
+    }
+
+    /// A result in canonical wire form, checked by the return type unless
+    /// it cannot be wrong; one that does not fit is `internal`.
+    fn result_tree(
+        &self,
+        name: &str,
+        function: &FunctionTable,
+        reply: Reply,
+        _entries: &[Entry],
+    ) -> Result<Json, MizanError> {
+        let Some(returns) = &function.returns else {
+            return Ok(Json::Null);
+        };
+        let mut value = reply.tree()?;
+        if !function.check_result {
+            return Ok(value);
+        }
+        match normalize(returns, &mut value, &self.schema, "") {
+            Ok(()) => Ok(value),
+            Err(problem) => {
+                eprintln!(
+                    "mizan: function {name:?} returned a value that is not a {}: {problem:?}",
+                    returns.text()
+                );
+                Err(MizanError::internal())
+            }
+        }
+    }
+
+    /// A call's answer, `{"invalidate":…,"result":…}` as canonical JSON in
+    /// one buffer: the result is written straight from the typed value when
+    /// it needs no check, else as [`Server::result_tree`] makes it.
+    fn call_body(
+        &self,
+        name: &str,
+        function: &FunctionTable,
+        reply: Reply,
+        entries: &[Entry],
+    ) -> Result<String, MizanError> {
+        let mut text = String::with_capacity(128);
+        text.push_str("{\"invalidate\":");
+        write_canonical(&to_body(entries), &mut text);
+        text.push_str(",\"result\":");
+        if function.returns.is_some() && !function.check_result {
+            reply.write(&mut text)?;
+        } else {
+            write_canonical(
+                &self.result_tree(name, function, reply, entries)?,
+                &mut text,
+            );
+        }
+        text.push('}');
+        Ok(text)
     }
 
     // --- bundles -----------------------------------------------------------------
@@ -1187,9 +1259,10 @@ impl Server {
             }
             let mut args = extras.clone();
             args.extend(keys.iter().cloned());
-            let value = self
-                .invoke(member, function, caller.clone(), args, Vec::new())
+            let reply = self
+                .invoke(member, caller.clone(), args, Vec::new())
                 .await?;
+            let value = self.result_tree(member, function, reply, &[])?;
             data.push((member.clone(), value));
         }
         let body = Json::object([
@@ -1275,7 +1348,9 @@ impl Server {
             };
             args.push((spec.name.clone(), value));
         }
-        let (result, entries) = self.call(&submit, function, args, caller, None).await?;
+        let (result, entries) = self
+            .call(&submit, function, args, caller, None, Server::call_body)
+            .await?;
         Ok(call_answer(result, &entries))
     }
 
@@ -1445,14 +1520,8 @@ async fn drain(mut body: Body) {
     while let Some(Ok(_)) = body.frame().await {}
 }
 
-fn call_answer(result: Json, entries: &[crate::invalidation::Entry]) -> Answer {
-    // `{"invalidate":…,"result":…}` written as canonical JSON into one buffer.
-    let mut text = String::with_capacity(128);
-    text.push_str("{\"invalidate\":");
-    write_canonical(&to_body(entries), &mut text);
-    text.push_str(",\"result\":");
-    write_canonical(&result, &mut text);
-    text.push('}');
+/// The answer of a call whose body [`Server::call_body`] wrote.
+fn call_answer(text: String, entries: &[Entry]) -> Answer {
     let mut answer = Answer::bytes(text.into_bytes(), JSON_TYPE);
     if let Some(header) = format_header(entries, HEADER_LIMIT) {
         answer.headers.push(("X-Mizan-Invalidate", header));

@@ -106,9 +106,28 @@ impl<'de> de::Deserializer<'de> for Json {
 
 struct TreeSerializer;
 
-fn int(value: impl ToString) -> Result<Json, Error> {
-    Ok(Json::Int(value.to_string()))
+impl TreeSerializer {
+    fn int(self, value: impl ToString) -> Result<Json, Error> {
+        Ok(Json::Int(value.to_string()))
+    }
 }
+
+/// The `serialize_<type>` methods of the integer types, each `self.int(v)`.
+macro_rules! int_methods {
+    () => {
+        int_methods!(
+            serialize_i8: i8, serialize_i16: i16, serialize_i32: i32, serialize_i64: i64,
+            serialize_i128: i128, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+            serialize_u64: u64
+        );
+    };
+    ($($method:ident: $ty:ty),*) => {$(
+        fn $method(self, v: $ty) -> Result<Self::Ok, Error> {
+            self.int(v)
+        }
+    )*};
+}
+pub(crate) use int_methods;
 
 fn float(value: f64) -> Result<Json, Error> {
     Ok(if value.is_finite() {
@@ -136,35 +155,9 @@ impl ser::Serializer for TreeSerializer {
     fn serialize_bool(self, v: bool) -> Result<Json, Error> {
         Ok(Json::Bool(v))
     }
-    fn serialize_i8(self, v: i8) -> Result<Json, Error> {
-        int(v)
-    }
-    fn serialize_i16(self, v: i16) -> Result<Json, Error> {
-        int(v)
-    }
-    fn serialize_i32(self, v: i32) -> Result<Json, Error> {
-        int(v)
-    }
-    fn serialize_i64(self, v: i64) -> Result<Json, Error> {
-        int(v)
-    }
-    fn serialize_i128(self, v: i128) -> Result<Json, Error> {
-        int(v)
-    }
-    fn serialize_u8(self, v: u8) -> Result<Json, Error> {
-        int(v)
-    }
-    fn serialize_u16(self, v: u16) -> Result<Json, Error> {
-        int(v)
-    }
-    fn serialize_u32(self, v: u32) -> Result<Json, Error> {
-        int(v)
-    }
-    fn serialize_u64(self, v: u64) -> Result<Json, Error> {
-        int(v)
-    }
+    int_methods!();
     fn serialize_u128(self, v: u128) -> Result<Json, Error> {
-        int(v)
+        self.int(v)
     }
     fn serialize_f32(self, v: f32) -> Result<Json, Error> {
         float(f64::from(v))
@@ -291,28 +284,30 @@ impl Items {
     }
 }
 
-/// The four serde traits of a list being written, all pushing one item.
-macro_rules! items_trait {
-    ($($trait:ident :: $method:ident),*) => {$(
-        impl ser::$trait for Items {
-            type Ok = Json;
+/// The four serde traits of a list being written (`$items`, answering
+/// `$ok`), each pushing one item with `self.push`, ending with `self.done`.
+macro_rules! items_traits {
+    ($items:ty, $ok:ty) => {
+        items_traits!($items, $ok; SerializeSeq::serialize_element,
+            SerializeTuple::serialize_element, SerializeTupleStruct::serialize_field,
+            SerializeTupleVariant::serialize_field);
+    };
+    ($items:ty, $ok:ty; $($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for $items {
+            type Ok = $ok;
             type Error = Error;
             fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
                 self.push(value)
             }
-            fn end(self) -> Result<Json, Error> {
+            fn end(self) -> Result<$ok, Error> {
                 self.done()
             }
         }
     )*};
 }
+pub(crate) use items_traits;
 
-items_trait!(
-    SerializeSeq::serialize_element,
-    SerializeTuple::serialize_element,
-    SerializeTupleStruct::serialize_field,
-    SerializeTupleVariant::serialize_field
-);
+items_traits!(Items, Json);
 
 struct Members {
     members: Vec<(String, Json)>,
@@ -328,6 +323,12 @@ impl Members {
             Some(member) => member.1 = value,
             None => self.members.push((key, value)),
         }
+        Ok(())
+    }
+
+    fn field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        self.members
+            .push((key.to_string(), value.serialize(TreeSerializer)?));
         Ok(())
     }
 
@@ -364,28 +365,32 @@ impl ser::SerializeMap for Members {
     }
 }
 
-/// The two serde traits of a struct being written, each field one member.
-macro_rules! fields_trait {
-    ($($trait:ident),*) => {$(
-        impl ser::$trait for Members {
-            type Ok = Json;
+/// The two serde traits of a struct being written (`$members`, answering
+/// `$ok`), each field one member by `self.field`, ending with `self.done`.
+macro_rules! fields_traits {
+    ($members:ty, $ok:ty) => {
+        fields_traits!($members, $ok; SerializeStruct, SerializeStructVariant);
+    };
+    ($members:ty, $ok:ty; $($trait:ident),*) => {$(
+        impl ser::$trait for $members {
+            type Ok = $ok;
             type Error = Error;
             fn serialize_field<T: Serialize + ?Sized>(
                 &mut self,
                 key: &'static str,
                 value: &T,
             ) -> Result<(), Error> {
-                self.members.push((key.to_string(), value.serialize(TreeSerializer)?));
-                Ok(())
+                self.field(key, value)
             }
-            fn end(self) -> Result<Json, Error> {
+            fn end(self) -> Result<$ok, Error> {
                 self.done()
             }
         }
     )*};
 }
+pub(crate) use fields_traits;
 
-fields_trait!(SerializeStruct, SerializeStructVariant);
+fields_traits!(Members, Json);
 
 #[cfg(test)]
 mod tests {

@@ -123,10 +123,38 @@ fn typed<T: DeserializeOwned>(value: Json) -> Result<T, MizanError> {
 
 /// A typed value as wire JSON (the runtime then checks it by its type).
 pub fn to_wire<T: Serialize>(value: &T) -> Result<Json, MizanError> {
-    crate::tree::to_tree(value).map_err(|error| {
-        eprintln!("mizan: a result did not serialize: {error}");
-        MizanError::internal()
-    })
+    crate::tree::to_tree(value).map_err(unserializable)
+}
+
+/// A service's result as the generated registry hands it over: the runtime
+/// writes it straight to canonical JSON text, or makes it a tree when it
+/// checks the value by its type first (or puts it in a bundle).
+pub trait Output: Send {
+    fn tree(&self) -> Result<Json, MizanError>;
+    fn write(&self, out: &mut String) -> Result<(), MizanError>;
+}
+
+impl<T: Serialize + Send> Output for T {
+    fn tree(&self) -> Result<Json, MizanError> {
+        to_wire(self)
+    }
+
+    fn write(&self, out: &mut String) -> Result<(), MizanError> {
+        crate::writer::write_value(self, out).map_err(unserializable)
+    }
+}
+
+/// What [`crate::server::Dispatch::call`] answers.
+pub type Reply = Box<dyn Output>;
+
+/// A typed result as a [`Reply`].
+pub fn reply<T: Serialize + Send + 'static>(value: T) -> Result<Reply, MizanError> {
+    Ok(Box::new(value))
+}
+
+fn unserializable(error: impl std::fmt::Display) -> MizanError {
+    eprintln!("mizan: a result did not serialize: {error}");
+    MizanError::internal()
 }
 
 /// The decoded arguments of one call, taken by name by the generated registry.

@@ -18,7 +18,8 @@ async fn main() {
     let secret = setting("MIZAN_SECRET", "a development secret of at least 32 bytes");
     let jwt = setting("MIZAN_JWT_SECRET", &secret);
     let config = ServerConfig::new(secret).jwt_keys(JwtKeys::secret(jwt.as_bytes()));
-    let app = axum::Router::new().nest("/api/mizan", mizan_router(shop::Shop::default(), config));
+    // Served at the config's prefix, /api/mizan/ by default.
+    let app = mizan_router(shop::Shop::default(), config);
     match tokio::net::TcpListener::bind(("127.0.0.1", port.parse().unwrap_or(8000))).await {
         Ok(listener) => {
             if let Err(error) = axum::serve(listener, app).await {

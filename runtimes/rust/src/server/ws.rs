@@ -162,7 +162,9 @@ impl Server {
         if expired {
             return Err(MizanError::unauthenticated("expired"));
         }
-        let (result, entries) = self.call(name, function, args, caller, None).await?;
+        let (result, entries) = self
+            .call(name, function, args, caller, None, Server::result_tree)
+            .await?;
         Ok((result, to_body(&entries)))
     }
 }
