@@ -103,8 +103,8 @@ _MEMBER_SCOPES = (
 
 def _check_identifier(state: CheckState, path: str, name: Name, *, for_type: bool,
                       for_function: bool = False) -> None:
-    if not name.text:
-        return  # a missing name is the lowering's report
+    if not name.text or _usable(name.text, for_type, for_function):
+        return  # (a missing name is the lowering's report)
     if not is_valid_identifier(name.text):
         suggestion = sanitize(name.text)
         state.report("M152", path, name.span, data={"replace": suggestion}, name=name.text,
@@ -116,6 +116,12 @@ def _check_identifier(state: CheckState, path: str, name: Name, *, for_type: boo
         state.report("M153", path, name.span, data={"replace": suggestion}, name=name.text,
                      languages=_join([LANGUAGE_NAMES.get(lang, lang) for lang in languages]),
                      suggestion=suggestion)
+
+
+@lru_cache(maxsize=16384)
+def _usable(name: str, for_type: bool, for_function: bool) -> bool:
+    # The same member names (ids, keys) recur across a spec: check each once.
+    return is_valid_identifier(name) and not _reserved(name, for_type, for_function)
 
 
 @lru_cache(maxsize=8192)
@@ -138,7 +144,7 @@ def _join(words: list[str]) -> str:
 
 def _case_collisions(state: CheckState, names: Iterable[tuple[str, Name]]) -> None:
     names = list(names)
-    if len({fold(name.text) for _, name in names}) == len(names):
+    if len({name.text.replace("_", "").casefold() for _, name in names}) == len(names):  # fold()
         return  # no two names fold alike (the usual case): nothing to sort
     seen: dict[str, tuple[str, Name]] = {}
     for path, name in sorted(names, key=lambda item: (item[0], item[1].span.start)):

@@ -156,8 +156,12 @@ class SymbolTables:
         groups: set[tuple[str, str]] = set()
         for key in touched:
             namespace, name = key
-            entries = [entry for entry in self.entries.get(key, ()) if entry[0] not in rewritten]
-            entries += mine.get(key, ())
+            before = self.entries.get(key)
+            if before:
+                entries = [entry for entry in before if entry[0] not in rewritten]
+                entries += mine.get(key, ())
+            else:  # a new name (every name of a first check)
+                entries = mine.get(key) or []
             if len(entries) > 1:
                 entries.sort(key=_order)
             table = self.symbols[namespace]
@@ -182,14 +186,20 @@ class SymbolTables:
                 else:
                     view.set(name)
                 group = (namespace, fold(name))
-                members = self.folds.setdefault(group, set())
+                members = self.folds.get(group)
+                if members is None:
+                    members = self.folds[group] = set()
                 members.add(name) if symbol is not None else members.discard(name)
                 if not members:
                     del self.folds[group]
                 groups.add(group)
-            self._report_duplicates(key, entries)
+            # (Only where there is or was a report: most names have neither.)
+            if len(entries) > 1 or key in self.duplicates:
+                self._report_duplicates(key, entries)
+        folds, collisions = self.folds, self.collisions
         for group in groups:
-            self._report_collisions(group)
+            if len(folds.get(group, ())) > 1 or group in collisions:
+                self._report_collisions(group)
 
     def _report_duplicates(self, key: tuple[str, str], entries: list) -> None:
         if len(entries) < 2:

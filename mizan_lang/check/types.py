@@ -103,6 +103,10 @@ _NAMESPACE = {"TypeDecl": "type", "ContextDecl": "context", "FunctionDecl": "fun
               "ModelDecl": "model"}
 
 
+# RTypes are values (frozen): one per primitive serves every expression.
+_PRIMITIVE_RTYPES = {name: RType("primitive", name) for name in PRIMITIVES}
+
+
 def resolve(state: CheckState, path: str, ref: TypeRef, where: str) -> RType | None:
     # Lowering parsed the expression and reported its syntax errors; None
     # means it was missing or malformed, so there is nothing to resolve.
@@ -126,7 +130,7 @@ def _convert(state: CheckState, path: str, expr: TypeExpr, where: str,
         converted = _convert(state, path, inner, where, top=False)
         return RType(converted.kind, converted.name, converted.item, True) if converted else None
     if expr.kind == "primitive":
-        return RType("primitive", expr.name)
+        return _PRIMITIVE_RTYPES[expr.name]
     if expr.kind == "list":
         item = _convert(state, path, expr.args[0], where, top=False)
         return RType("list", "list", item) if item else None
