@@ -196,18 +196,17 @@ def parse_type(
     span is `span`. Returns (None, diagnostics) for a malformed expression:
     a tree is only handed out when it is complete and well-formed.
     """
-    simple = _SIMPLE.fullmatch(text)
-    if simple is not None:  # fast path: most types are one name, maybe nullable
-        name = simple.group(1)
-        if name not in GENERICS:
-            kind = "primitive" if name in PRIMITIVES else "named"
-            if start is None:
-                inner = TypeExpr(kind, span, name)
-                return (TypeExpr("nullable", span, args=(inner,)) if simple.group(2) else inner), []
-            inner = TypeExpr(kind, Span(start, start + len(name)), name)
-            if not simple.group(2):
-                return inner, []
-            return TypeExpr("nullable", Span(start, start + len(name) + 1), args=(inner,)), []
+    # Fast path: most types are one name, maybe nullable (few distinct texts).
+    simple = _simple.get(text) or _read_simple(text)
+    if simple is not _NOT_SIMPLE:
+        kind, name, nullable = simple
+        if start is None:
+            inner = TypeExpr(kind, span, name)
+            return (TypeExpr("nullable", span, args=(inner,)) if nullable else inner), []
+        inner = TypeExpr(kind, Span(start, start + len(name)), name)
+        if not nullable:
+            return inner, []
+        return TypeExpr("nullable", Span(start, start + len(name) + 1), args=(inner,)), []
     if start is not None:
         fast = _well_formed(text, start)
         if fast is not None:
@@ -217,6 +216,22 @@ def parse_type(
         return parser.parse(), parser.diagnostics
     except _Malformed:
         return None, parser.diagnostics
+
+
+_NOT_SIMPLE = ("", "", False)
+_simple: dict[str, tuple[str, str, bool]] = {}  # text -> (kind, name, nullable) or _NOT_SIMPLE
+
+
+def _read_simple(text: str) -> tuple[str, str, bool]:
+    """A type written as one non-generic name, maybe nullable: (kind, name, nullable)."""
+    simple = _SIMPLE.fullmatch(text)
+    found = _NOT_SIMPLE
+    if simple is not None and simple.group(1) not in GENERICS:
+        name = simple.group(1)
+        found = ("primitive" if name in PRIMITIVES else "named", name, bool(simple.group(2)))
+    if len(_simple) < 4096:  # a bound for a long editor session
+        _simple[text] = found
+    return found
 
 
 _PIECES = re.compile(r"[<>,?]|[A-Za-z_][A-Za-z0-9_]*")
