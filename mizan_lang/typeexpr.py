@@ -229,7 +229,7 @@ def _read_simple(text: str) -> tuple[str, str, bool]:
     if simple is not None and simple.group(1) not in GENERICS:
         name = simple.group(1)
         found = ("primitive" if name in PRIMITIVES else "named", name, bool(simple.group(2)))
-    if len(_simple) < 4096:  # a bound for a long editor session
+    if len(text) <= 64 and len(_simple) < 4096:  # bounds for a long editor session
         _simple[text] = found
     return found
 

@@ -61,3 +61,16 @@ def test_small_run_reports_every_figure(installed, tmp_path, capsys):
     starts = out.split("| start -> `initialize` answered |")[1]
     for name in ("mizan-lang lsp, first start", "mizan-lang lsp", "buf lsp serve"):
         assert re.search(rf"^\| {name} \| \d+ ms \| \d+ - \d+ ms \| 2 \|$", starts, re.M), starts
+
+
+def test_first_open_reports_every_figure(installed, capsys):
+    from bench import first_open
+
+    assert first_open.main(["--sizes", "50", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    for name in ("mizan-lang check --no-cache", "buf build", "mizan-lang lsp, first start",
+                 "buf lsp serve"):
+        rows = [line for line in out.splitlines() if line.startswith(f"| {name}, 50 fns |")]
+        assert len(rows) == 1, f"no row for {name}:\n{out}"
+        assert re.fullmatch(r"\| .* \| \d+\.\d\d s \| \d+\.\d\d s \|", rows[0]), rows
+    assert "load average" in out, out
