@@ -82,6 +82,9 @@ impl Entry {
 
 /// Duplicates dropped, covered entries dropped, the rest sorted (7.2).
 pub fn normalize(entries: Vec<Entry>) -> Vec<Entry> {
+    if entries.len() < 2 {
+        return entries; // nothing to merge, order or cover
+    }
     let mut unique: Vec<Entry> = Vec::with_capacity(entries.len());
     for entry in entries {
         if !unique.contains(&entry) {

@@ -168,28 +168,41 @@ pub fn write_string(text: &str, out: &mut String) {
     out.push('"');
 }
 
+/// What each byte is written as inside a string: 0 itself, else the letter
+/// after its backslash (`u`: `\u00XX`).
+const ESCAPES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = b'u';
+        byte += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
 /// Appends a string's text as canonical JSON escapes it, without the
 /// quotes: the runs that need no escape are copied whole.
 pub fn write_escaped(text: &str, out: &mut String) {
     let mut run = 0;
     for (at, byte) in text.bytes().enumerate() {
-        let escape = match byte {
-            b'"' => "\\\"",
-            b'\\' => "\\\\",
-            0x08 => "\\b",
-            b'\t' => "\\t",
-            b'\n' => "\\n",
-            0x0c => "\\f",
-            b'\r' => "\\r",
-            0..=0x1f => "",
-            _ => continue,
-        };
+        let escape = ESCAPES[usize::from(byte)];
+        if escape == 0 {
+            continue;
+        }
         // `at` is an ASCII byte's place, so both slices end on char boundaries.
         out.push_str(text.get(run..at).unwrap_or_default());
-        if escape.is_empty() {
-            let _ = write!(out, "\\u{byte:04x}");
+        out.push('\\');
+        if escape == b'u' {
+            let _ = write!(out, "u{byte:04x}");
         } else {
-            out.push_str(escape);
+            out.push(char::from(escape));
         }
         run = at + 1;
     }
@@ -347,14 +360,15 @@ impl Reader<'_> {
             return Err(MalformedJson("nested too deeply"));
         }
         self.pos += 1;
-        let mut members: Vec<(String, Json)> = Vec::new();
-        // Names seen: found by a scan of the members while there are few.
-        let mut names: Option<std::collections::HashSet<String>> = None;
         self.skip_space();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Json::Object(members));
+            return Ok(Json::Object(Vec::new()));
         }
+        // Room for a few members at once (growing from none costs more).
+        let mut members: Vec<(String, Json)> = Vec::with_capacity(4);
+        // Names seen: found by a scan of the members while there are few.
+        let mut names: Option<std::collections::HashSet<String>> = None;
         loop {
             self.skip_space();
             if self.peek() != Some(b'"') {

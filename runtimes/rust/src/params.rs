@@ -43,6 +43,20 @@ impl Params {
     /// in place. Upload params are not read here: they arrive as file parts,
     /// and naming one in `args` is a type error.
     pub fn decode_args(&self, mut args: Args, schema: &Schema) -> Result<Args, MizanError> {
+        let in_order = args.len() == self.specs.len()
+            && args.iter().zip(&self.specs).all(|((k, _), s)| *k == s.name);
+        if in_order {
+            // Each param given once in declared order, nothing else: the
+            // same checks, made in place.
+            let mut problems: Vec<(String, Json)> = Vec::new();
+            for ((name, value), spec) in args.iter_mut().zip(&self.specs) {
+                let at = Path::Member(&Path::Text(""), &spec.name);
+                if let Err(problem) = normalize_at(&spec.ty, value, schema, &at) {
+                    problems.push((name.clone(), problem.detail()));
+                }
+            }
+            return self.finish(args, problems, std::iter::empty());
+        }
         let mut values = Vec::with_capacity(self.specs.len());
         let mut problems: Vec<(String, Json)> = Vec::new();
         for spec in &self.specs {
@@ -147,6 +161,21 @@ pub fn media_type(content_type: Option<&str>) -> String {
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase(),
+    }
+}
+
+/// Is the media type of this `Content-Type` the lowercase `expected`? As
+/// [`media_type`] would compare, without making its text.
+pub fn media_type_is(content_type: Option<&str>, expected: &str) -> bool {
+    match content_type {
+        None | Some("") => DEFAULT_CONTENT_TYPE == expected,
+        Some(text) => {
+            let end = text.bytes().position(|b| b == b';').unwrap_or(text.len());
+            text.get(..end)
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case(expected)
+        }
     }
 }
 

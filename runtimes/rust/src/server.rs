@@ -11,12 +11,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
-use axum::routing::any;
+use axum::routing::{any, on, MethodFilter};
 use axum::Router;
 use futures_util::FutureExt;
 use hmac::{Hmac, Mac};
@@ -33,7 +33,7 @@ use crate::errors::MizanError;
 use crate::forms::validate_form;
 use crate::invalidation::{format_header, to_body, Entry, Invalidator, Scoping, HEADER_LIMIT};
 use crate::json::{parse_json, write_canonical, Json};
-use crate::params::{check_upload, key_texts_json, media_type, Args, Params};
+use crate::params::{check_upload, key_texts_json, media_type, media_type_is, Args, Params};
 use crate::values::{
     normalize, pointer, typed_value_may_be_wrong, FieldSpec, Schema, Type, ValueProblem,
 };
@@ -558,30 +558,56 @@ pub const READ_HEADERS: [&str; 5] = [
 #[derive(Clone, Debug, Default)]
 pub struct RequestParts {
     /// In the order first sent (a request has a handful: looked up in order).
-    pub headers: Vec<(&'static str, String)>,
+    headers: Vec<(&'static str, HeaderText)>,
     pub cookies: HashMap<String, String>,
     pub query: Vec<u8>,
     pub secure: bool,
 }
 
+/// A header's text: the value as sent on one line when it is visible
+/// ASCII (kept without a copy), else made text (bytes as Latin-1, lines joined).
+#[derive(Clone, Debug)]
+enum HeaderText {
+    Sent(HeaderValue),
+    Made(String),
+}
+
+impl HeaderText {
+    fn as_str(&self) -> &str {
+        match self {
+            HeaderText::Sent(value) => value.to_str().unwrap_or_default(),
+            HeaderText::Made(text) => text,
+        }
+    }
+}
+
+/// A header value's bytes as text: as they are, or each byte as its Latin-1 char.
+fn header_text(value: &HeaderValue) -> std::borrow::Cow<'_, str> {
+    match value.to_str() {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => value.as_bytes().iter().map(|b| char::from(*b)).collect(),
+    }
+}
+
 impl RequestParts {
     pub fn from_headers(headers: &HeaderMap, query: &[u8], secure: bool) -> RequestParts {
-        let mut joined: Vec<(&'static str, String)> = Vec::new();
+        let mut joined: Vec<(&'static str, HeaderText)> = Vec::new();
         for (name, value) in headers {
             // `HeaderName`s are lowercase.
             let Some(name) = READ_HEADERS.iter().find(|known| **known == name.as_str()) else {
                 continue;
             };
-            let text = match value.to_str() {
-                Ok(text) => std::borrow::Cow::Borrowed(text),
-                Err(_) => value.as_bytes().iter().map(|b| char::from(*b)).collect(),
-            };
             match joined.iter_mut().find(|(k, _)| k == name) {
-                Some((_, joined)) => {
-                    joined.push_str(if *name == "cookie" { "; " } else { "," });
-                    joined.push_str(&text);
+                Some((_, text)) => {
+                    let mut made = text.as_str().to_string();
+                    made.push_str(if *name == "cookie" { "; " } else { "," });
+                    made.push_str(&header_text(value));
+                    *text = HeaderText::Made(made);
                 }
-                None => joined.push((name, text.into_owned())),
+                None if value.to_str().is_ok() => {
+                    joined.push((name, HeaderText::Sent(value.clone())));
+                }
+                None => joined.push((name, HeaderText::Made(header_text(value).into_owned()))),
             }
         }
         let mut parts = RequestParts {
@@ -775,15 +801,26 @@ pub fn router(
     let server = Arc::new(Server::new(spec, dispatch, config)?);
     let prefix = server.config.prefix.clone();
     let mut router = Router::new();
-    for (group, (path, _)) in server.paths.iter().enumerate() {
+    for (group, (path, routes)) in server.paths.iter().enumerate() {
+        // A POST endpoint's POSTs go straight to it (`any` alone is a
+        // fallback, a step longer); other methods reach the handler's 405.
+        let posted = routes.iter().any(|&index| {
+            server
+                .routes
+                .get(index)
+                .is_some_and(|r| r.method == Method::POST)
+        });
         let server = Arc::clone(&server);
-        router = router.route(
-            &format!("{prefix}{path}"),
-            any(move |request: Request| {
-                let server = Arc::clone(&server);
-                async move { server.handle_at(request, Some(group)).await }
-            }),
-        );
+        let handler = move |request: Request| {
+            let server = Arc::clone(&server);
+            async move { server.handle_at(request, Some(group)).await }
+        };
+        let methods = if posted {
+            on(MethodFilter::POST, handler.clone()).fallback(handler)
+        } else {
+            any(handler)
+        };
+        router = router.route(&format!("{prefix}{path}"), methods);
     }
     let unknown = any(move |request: Request| {
         let server = Arc::clone(&server);
@@ -847,8 +884,8 @@ impl Server {
             answer.headers.push(("Allow", allow.join(", ")));
             return Ok(answer);
         };
-        let query = request.uri().query().unwrap_or("").as_bytes().to_vec();
-        let parts = RequestParts::from_headers(request.headers(), &query, false);
+        let query = request.uri().query().unwrap_or("").as_bytes();
+        let parts = RequestParts::from_headers(request.headers(), query, false);
         if route.handler == "ws" {
             return self.websocket(request, &parts).await;
         }
@@ -857,27 +894,14 @@ impl Server {
             let declared = parts
                 .header("content-length")
                 .and_then(|l| l.trim().parse::<usize>().ok());
-            let mut body = request.into_body();
+            let body = request.into_body();
             if declared.is_some_and(|l| l > limit) {
                 drain(body).await;
                 return Err(MizanError::payload_too_large(limit));
             }
-            let mut read = Vec::new();
-            while let Some(frame) = body.frame().await {
-                let Ok(frame) = frame else {
-                    return Err(MizanError::bad_request("json"));
-                };
-                if let Ok(data) = frame.into_data() {
-                    read.extend_from_slice(&data);
-                    if read.len() > limit {
-                        drain(body).await;
-                        return Err(MizanError::payload_too_large(limit));
-                    }
-                }
-            }
-            read
+            read_body(body, limit).await?
         } else {
-            Vec::new()
+            Bytes::new()
         };
         let subject = route.subject.as_str();
         match route.handler.as_str() {
@@ -913,13 +937,15 @@ impl Server {
     }
 
     fn json_body(parts: &RequestParts, body: &[u8]) -> Result<Json, MizanError> {
-        Server::json_of(media_type(parts.header("content-type")), body)
+        Server::json_of(parts.header("content-type"), body)
     }
 
-    /// A body of this media type as JSON: 415 unless JSON, 400 unless strict JSON.
-    fn json_of(media: String, body: &[u8]) -> Result<Json, MizanError> {
-        if media != JSON_TYPE {
-            return Err(MizanError::unsupported_media_type(&media));
+    /// A body of this `Content-Type` as JSON: 415 unless JSON, 400 unless strict JSON.
+    fn json_of(content_type: Option<&str>, body: &[u8]) -> Result<Json, MizanError> {
+        if !media_type_is(content_type, JSON_TYPE) {
+            return Err(MizanError::unsupported_media_type(&media_type(
+                content_type,
+            )));
         }
         parse_json(body).map_err(|_| MizanError::bad_request("json"))
     }
@@ -1016,12 +1042,11 @@ impl Server {
     // --- calls ---------------------------------------------------------------------
     async fn call_request(&self, parts: &RequestParts, body: &[u8]) -> Outcome {
         let content_type = parts.header("content-type");
-        let media = media_type(content_type);
-        let (name, args, files) = if media == MULTIPART {
+        let (name, args, files) = if media_type_is(content_type, MULTIPART) {
             let (name, args, files) = multipart_call(body, content_type)?;
             (name, args, Some(files))
         } else {
-            let call = Server::json_of(media, body)?;
+            let call = Server::json_of(content_type, body)?;
             let (name, args) = call_shape(call)?;
             (name, args, None)
         };
@@ -1512,6 +1537,35 @@ impl Server {
         ];
         Ok(answer)
     }
+}
+
+/// The body, up to `limit` bytes (past it 413, the rest drained): a body
+/// of one frame is its bytes as they came, several are joined.
+async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, MizanError> {
+    let mut first: Option<Bytes> = None;
+    let mut joined: Vec<u8> = Vec::new();
+    let mut size = 0;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return Err(MizanError::bad_request("json"));
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        size += data.len();
+        if size > limit {
+            drain(body).await;
+            return Err(MizanError::payload_too_large(limit));
+        }
+        match first.take() {
+            None if joined.is_empty() => first = Some(data),
+            earlier => {
+                joined.extend_from_slice(&earlier.unwrap_or_default());
+                joined.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok(first.unwrap_or_else(|| Bytes::from(joined)))
 }
 
 /// Reads what is left of a refused body, so that the client, still

@@ -25,7 +25,7 @@ impl From<i64> for Int64 {
 
 impl Serialize for Int64 {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&self.0)
+        serializer.serialize_str(crate::writer::decimal(self.0, &mut [0; 20]))
     }
 }
 

@@ -1,10 +1,10 @@
 //! Typed values straight to canonical JSON text (1.1) with serde: the bytes
 //! `write_canonical(&to_tree(value))` gives, without building the tree.
 //!
-//! Members are written as they come. An object whose names did not come in
-//! order (a struct declared out of order, a hash map) is put in order from
-//! the spans its members were written to; a map key given twice keeps its
-//! last value, as [`crate::tree`] does.
+//! Members are written as they come, each name compared with the one before.
+//! An object whose names did not come in order (a struct declared out of
+//! order, a hash map) is put in order afterwards from its own text; a map key
+//! given twice keeps its last value, as [`crate::tree`] does.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -21,49 +21,25 @@ use crate::tree::{fields_traits, int_methods, items_traits, to_tree};
 pub fn write_value<T: Serialize + ?Sized>(value: &T, out: &mut String) -> Result<(), Error> {
     let mut writer = Writer {
         out: std::mem::take(out),
-        spans: Vec::new(),
     };
     let done = value.serialize(&mut writer);
     *out = writer.out;
     done
 }
 
-/// One member written: its name and where its text (name, `:`, value) is.
-struct Span {
-    name: Cow<'static, str>,
-    start: usize,
-    end: usize,
-}
-
 struct Writer {
     out: String,
-    /// The members of the objects being written, innermost last.
-    spans: Vec<Span>,
 }
 
 impl Writer {
     fn int(&mut self, value: impl Into<i128>) -> Result<(), Error> {
         let value: i128 = value.into();
-        let Ok(mut rest) = u64::try_from(value.unsigned_abs()) else {
-            let _ = write!(self.out, "{value}");
-            return Ok(());
-        };
-        if value < 0 {
-            self.out.push('-');
-        }
-        // The digits from the last, without the formatting machinery.
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
+        match i64::try_from(value) {
+            Ok(small) => self.out.push_str(decimal(small, &mut [0; 20])),
+            Err(_) => {
+                let _ = write!(self.out, "{value}");
             }
         }
-        self.out
-            .push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
         Ok(())
     }
 
@@ -81,6 +57,26 @@ impl Writer {
             self.out.push('}');
         }
     }
+}
+
+/// The decimal text of `value`, made in `digits` without the formatting
+/// machinery (what integers cost most of when written).
+pub fn decimal(value: i64, digits: &mut [u8; 20]) -> &str {
+    let mut rest = value.unsigned_abs();
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if value < 0 {
+        at -= 1;
+        digits[at] = b'-';
+    }
+    std::str::from_utf8(&digits[at..]).unwrap_or_default()
 }
 
 /// Orders names as canonical JSON does (UTF-16 code units; bytes for ASCII).
@@ -268,12 +264,13 @@ impl<'w> Items<'w> {
 
 items_traits!(Items<'_>, ());
 
-/// An object being written: its members' spans are `writer.spans[base..]`.
+/// An object being written.
 pub struct Members<'w> {
     writer: &'w mut Writer,
     /// Where `{` is in the text.
     start: usize,
-    base: usize,
+    /// The name of the last member written.
+    last: Option<Cow<'static, str>>,
     in_order: bool,
     /// A map (a name given twice keeps its last value), not a struct.
     map: bool,
@@ -286,11 +283,10 @@ impl<'w> Members<'w> {
         writer.open_variant(variant);
         let start = writer.out.len();
         writer.out.push('{');
-        let base = writer.spans.len();
         Members {
             writer,
             start,
-            base,
+            last: None,
             in_order: true,
             map,
             key: None,
@@ -303,18 +299,16 @@ impl<'w> Members<'w> {
         name: Cow<'static, str>,
         value: &T,
     ) -> Result<(), Error> {
-        if let Some(last) = self.writer.spans.get(self.base..).and_then(<[Span]>::last) {
+        if let Some(last) = &self.last {
             self.writer.out.push(',');
-            if name_cmp(&last.name, &name) != Ordering::Less {
+            if name_cmp(last, &name) != Ordering::Less {
                 self.in_order = false;
             }
         }
-        let start = self.writer.out.len();
         write_string(&name, &mut self.writer.out);
         self.writer.out.push(':');
         value.serialize(&mut *self.writer)?;
-        let end = self.writer.out.len();
-        self.writer.spans.push(Span { name, start, end });
+        self.last = Some(name);
         Ok(())
     }
 
@@ -325,38 +319,84 @@ impl<'w> Members<'w> {
     fn done(self) -> Result<(), Error> {
         let writer = self.writer;
         if !self.in_order {
-            let spans = writer.spans.get(self.base..).unwrap_or(&[]);
-            let mut order: Vec<usize> = (0..spans.len()).collect();
-            order.sort_by(|a, b| name_cmp(&spans[*a].name, &spans[*b].name));
-            if self.map {
-                // Of the members named alike (adjacent now, first to last),
-                // the last one stays.
-                let mut kept: Vec<usize> = Vec::with_capacity(order.len());
-                for index in order {
-                    match kept.last_mut() {
-                        Some(last) if spans[*last].name == spans[index].name => *last = index,
-                        _ => kept.push(index),
-                    }
-                }
-                order = kept;
-            }
             let text = writer.out.split_off(self.start + 1);
-            let offset = self.start + 1;
-            for (position, index) in order.into_iter().enumerate() {
-                if position > 0 {
-                    writer.out.push(',');
-                }
-                let span = &spans[index];
-                writer
-                    .out
-                    .push_str(&text[span.start - offset..span.end - offset]);
-            }
+            sort_members(&text, self.map, &mut writer.out)?;
         }
-        writer.spans.truncate(self.base);
         writer.out.push('}');
         writer.close_variant(self.variant);
         Ok(())
     }
+}
+
+/// Appends the members of an object's text (written here: canonical, no
+/// braces) in name order; of a map's members named alike, the last stays.
+fn sort_members(text: &str, map: bool, out: &mut String) -> Result<(), Error> {
+    let mut members: Vec<(String, &str)> = Vec::new();
+    for (name, member) in member_texts(text) {
+        let name = match crate::json::parse_json_str(name) {
+            Ok(Json::Str(name)) => name,
+            _ => return Err(ser::Error::custom("a member name did not read back")),
+        };
+        members.push((name, member));
+    }
+    // Stable: members named alike stay first to last.
+    members.sort_by(|a, b| name_cmp(&a.0, &b.0));
+    if map {
+        let mut kept: Vec<(String, &str)> = Vec::with_capacity(members.len());
+        for member in members {
+            match kept.last_mut() {
+                Some(last) if last.0 == member.0 => *last = member,
+                _ => kept.push(member),
+            }
+        }
+        members = kept;
+    }
+    for (index, (_, member)) in members.iter().enumerate() {
+        if index > 0 {
+            out.push(',');
+        }
+        out.push_str(member);
+    }
+    Ok(())
+}
+
+/// The members of an object's canonical text without its braces, split at
+/// each `,` outside strings, arrays and objects: (name's text, member's text).
+fn member_texts(text: &str) -> Vec<(&str, &str)> {
+    let mut members = Vec::new();
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let (mut start, mut colon) = (0, 0);
+    let mut push = |start: usize, colon: usize, end: usize| {
+        let name = text.get(start..colon).unwrap_or_default();
+        members.push((name, text.get(start..end).unwrap_or_default()));
+    };
+    for (at, byte) in text.bytes().enumerate() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            // The first `:` of a member ends its name.
+            b':' if depth == 0 && colon <= start => colon = at,
+            b',' if depth == 0 => {
+                push(start, colon, at);
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    if !text.is_empty() {
+        push(start, colon, text.len());
+    }
+    members
 }
 
 impl ser::SerializeMap for Members<'_> {
@@ -492,6 +532,12 @@ mod tests {
             .map(|n| (format!("k{n}"), vec![n, u32::MAX]))
             .collect();
         same(&hashed);
+        // Names and values with what splits members in the text.
+        let tricky: HashMap<String, Vec<String>> = ["z\":{,", "a,\\\"]:", "m", "\u{1}\n", "é"]
+            .iter()
+            .map(|name| (name.to_string(), vec![format!("{name}\":[,"), "}".into()]))
+            .collect();
+        same(&tricky);
         let sorted: BTreeMap<i64, Option<bool>> =
             BTreeMap::from([(-1, Some(true)), (10, None), (2, Some(false))]);
         assert_eq!(same(&sorted), r#"{"-1":true,"10":null,"2":false}"#);
