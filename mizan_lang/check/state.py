@@ -50,6 +50,31 @@ def cover(first: Span, last: Span) -> Span:
 
 _NONE: frozenset = frozenset()  # no diagnostics (shared by most units)
 
+# A unit is found by its task and the id() of its declaration, packed in one int
+# (a (task, id) tuple per unit cost ~4 MiB at 10,000 functions).
+_TASK_NUMBERS: dict[str, int] = {}
+_TASK_NAMES: list[str] = []
+_TASK_BITS = 8
+
+
+def unit_key(task: str, decl: object) -> int:
+    number = _TASK_NUMBERS.get(task)
+    if number is None:
+        number = _TASK_NUMBERS[task] = len(_TASK_NAMES)
+        _TASK_NAMES.append(task)
+        assert number < 1 << _TASK_BITS, "more tasks than unit keys can tell apart"
+    return id(decl) << _TASK_BITS | number
+
+
+def task_of(key: int) -> str:
+    return _TASK_NAMES[key & ((1 << _TASK_BITS) - 1)]
+
+
+# Dependency keys are interned per cache: thousands of units read the same facts
+# (("sym", "type", "Order"), ...), each lookup making its own tuple. Past this many
+# distinct keys the table starts afresh (kept keys stay shared; only new ones are not).
+_MAX_INTERNED = 1 << 18
+
 
 class Unit:
     """One declaration's work in one pass: what it read, reported and returned."""
@@ -95,6 +120,14 @@ class CheckCache:
         self.resolved: dict[int, tuple[Any, Any]] = {}
         self.facts: dict[str, Any] = {}  # small global results of passes (see their modules)
         self.units: list[str] = []
+        self.keys: dict[tuple, tuple] = {}  # dependency keys, interned (see _MAX_INTERNED)
+
+    def interned(self, keys: set) -> tuple:
+        """`keys` as a tuple of the shared copies of those keys."""
+        table = self.keys
+        if len(table) > _MAX_INTERNED:
+            table.clear()
+        return tuple([table.setdefault(key, key) for key in keys])
 
 
 def path_of(unit: str) -> str:
@@ -229,7 +262,7 @@ class CheckState:
         if not self.keep:
             self.last_ran, self.last_old = True, None
             return run(*args)
-        key = (task, id(decl))
+        key = unit_key(task, decl)
         unit = self._old_units.get(key)
         if unit is not None and unit.decl is decl and (
                 self._quick or self.changed.isdisjoint(unit.deps)):
@@ -245,7 +278,7 @@ class CheckState:
         try:
             value = run(*args)
         finally:
-            deps = tuple(self._deps) if self._deps else ()
+            deps = self.cache.interned(self._deps) if self._deps else ()
             self._deps = outer
         if deps:
             self._collected.append(deps)
@@ -260,7 +293,7 @@ class CheckState:
         """In a file pass's `run`, after its `memo` calls for `tasks`: the units
         of those tasks that this run did not keep (their declarations are gone)."""
         return [unit for key, unit in self._old_units.items()
-                if key[0] in tasks and key not in self._new_units]
+                if task_of(key) in tasks and key not in self._new_units]
 
     def merged(self, name: str, fact: str | None = None) -> SortedTable:
         """A table built from per-file contributions (see `tables.SortedTable`);
@@ -284,8 +317,8 @@ class CheckState:
             for key in [key for key in self.cache.passes if key[1] not in alive]:
                 record = self.cache.passes.pop(key)
                 if key[0] == "types":  # see types.py: resolved TypeRefs
-                    for task, unit in record.units.items():
-                        if task[0] == "records":
+                    for key, unit in record.units.items():
+                        if task_of(key) == "records":
                             continue
                         for ref, _ in unit.value:
                             self.cache.resolved.pop(id(ref), None)
