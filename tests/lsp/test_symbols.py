@@ -246,9 +246,9 @@ def test_workspace_search_is_fast_on_10000_functions(tmp_path) -> None:
     catalog = analyses[0].memo["symbols.catalog"]
     times = []
     for query in ["", "item", "gi9", "get_item_12", "g_i_1", "zzz", "shop", "i"] * 5:
-        start = time.perf_counter()
+        start = time.process_time()  # CPU, not wall: other jobs on the cores do not count
         found = search(workspace_analyses(session), query)
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
         assert len(found) <= 100
     assert analyses[0].memo["symbols.catalog"] is catalog  # not rebuilt
     times.sort()
