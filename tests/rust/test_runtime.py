@@ -24,6 +24,7 @@ def test_cargo_test_replays_every_vector_and_the_cache_contract() -> None:
     assert "every_vector_file_is_replayed ... ok" in output
     assert "on_redis::redis_cache_keeps_the_contract_across_connections ... ok" in output
     assert "query_strings_and_cookies_never_panic ... ok" in output
+    assert "nested_paths_follow_the_nest_and_the_prefix ... ok" in output
     assert "decimals_round_half_to_even_or_pad_to_their_scale ... ok" in output
     assert "server::tests::the_page_is_the_renderers_output_of_the_bundle ... ok" in output
     assert not re.search(r"test result: FAILED|[1-9]\d* failed", output)

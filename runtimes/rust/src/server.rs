@@ -8,11 +8,11 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
+use axum::extract::{NestedPath, Request};
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::Response;
@@ -359,8 +359,41 @@ struct Server {
     jwt: JwtSettings,
     jwt_keys: JwtKeys,
     mwt_secret: Vec<u8>,
-    manifest: Vec<u8>,
+    manifest: Manifests,
     ir_kdl: &'static str,
+}
+
+/// The edge manifest's text at `config.prefix`, and under each nest a
+/// request came through (made on its first request: one per `Router::nest`).
+struct Manifests {
+    json: Json,
+    at_prefix: Vec<u8>,
+    nested: Mutex<Vec<(NestedPath, Vec<u8>)>>,
+}
+
+impl Manifests {
+    fn text(&self, nested: Option<&NestedPath>, prefix: &str) -> Vec<u8> {
+        let Some(nested) = nested else {
+            return self.at_prefix.clone();
+        };
+        let mut made = self.nested.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, text)) = made.iter().find(|(n, _)| n.as_str() == nested.as_str()) {
+            return text.clone();
+        }
+        let text = crate::manifest::with_prefix(&self.json, &seen_prefix(Some(nested), prefix))
+            .canonical()
+            .into_bytes();
+        made.push((nested.clone(), text.clone()));
+        text
+    }
+}
+
+/// The prefix a client sees: `prefix` after the path the router is nested at.
+fn seen_prefix(nested: Option<&NestedPath>, prefix: &str) -> String {
+    match nested {
+        Some(nested) => format!("{}{prefix}", nested.as_str().trim_end_matches('/')),
+        None => prefix.to_string(),
+    }
 }
 
 fn bad_spec(what: &str) -> String {
@@ -508,9 +541,13 @@ impl Server {
         });
         let manifest_json =
             parse_json(spec.manifest.as_bytes()).map_err(|e| bad_spec(&e.to_string()))?;
-        let manifest = crate::manifest::with_prefix(&manifest_json, &config.prefix)
-            .canonical()
-            .into_bytes();
+        let manifest = Manifests {
+            at_prefix: crate::manifest::with_prefix(&manifest_json, &config.prefix)
+                .canonical()
+                .into_bytes(),
+            json: manifest_json,
+            nested: Mutex::new(Vec::new()),
+        };
         let jwt_keys = config
             .jwt_keys
             .clone()
@@ -562,6 +599,9 @@ pub struct RequestParts {
     pub cookies: HashMap<String, String>,
     pub query: Vec<u8>,
     pub secure: bool,
+    /// Where the router is nested (`Router::nest`), read only by the
+    /// endpoints that render a path.
+    pub nested: Option<NestedPath>,
 }
 
 /// A header's text: the value as sent on one line when it is visible
@@ -615,6 +655,7 @@ impl RequestParts {
             cookies: HashMap::new(),
             query: query.to_vec(),
             secure,
+            nested: None,
         };
         if let Some(cookie) = parts.header("cookie") {
             parts.cookies = cookie_map(cookie);
@@ -790,9 +831,11 @@ type Finish<R> = fn(&Server, &str, &FunctionTable, Reply, &[Entry]) -> Result<R,
 // --- serving ------------------------------------------------------------------------------
 
 /// The Axum router of a spec, serving its endpoints at `config.prefix`: use
-/// it as the app, or `merge` it into one. Each endpoint path is a route of
-/// its own (no wildcard capture, no nested prefix to strip per request); a
-/// catch-all under the prefix answers the protocol's 404s.
+/// it as the app, or `merge` it into one (the fast way), or `nest` it (the
+/// manifest's paths and the refresh cookie's follow the nest; Axum strips
+/// the nest's prefix per request). Each endpoint path is a route of its own
+/// (no wildcard capture); a catch-all under the prefix answers the
+/// protocol's 404s.
 pub fn router(
     spec: &Spec,
     dispatch: Arc<dyn Dispatch>,
@@ -885,16 +928,16 @@ impl Server {
             return Ok(answer);
         };
         let query = request.uri().query().unwrap_or("").as_bytes();
-        let parts = RequestParts::from_headers(request.headers(), query, false);
+        let mut parts = RequestParts::from_headers(request.headers(), query, false);
         if route.handler == "ws" {
             return self.websocket(request, &parts).await;
         }
+        let (head, body) = request.into_parts();
         let body = if route.method == Method::POST {
             let limit = self.config.max_body_size;
             let declared = parts
                 .header("content-length")
                 .and_then(|l| l.trim().parse::<usize>().ok());
-            let body = request.into_body();
             if declared.is_some_and(|l| l > limit) {
                 drain(body).await;
                 return Err(MizanError::payload_too_large(limit));
@@ -908,13 +951,18 @@ impl Server {
             "session" => self.session(&parts),
             "call" => self.call_request(&parts, &body).await,
             "bundle" => self.bundle(subject, &parts).await.map(|(a, _)| a),
-            "manifest" => Ok(Answer::bytes(self.manifest.clone(), JSON_TYPE)),
+            "manifest" => {
+                let nested = head.extensions.get::<NestedPath>();
+                let text = self.manifest.text(nested, &self.config.prefix);
+                Ok(Answer::bytes(text, JSON_TYPE))
+            }
             "ir" => Ok(Answer::bytes(self.ir_kdl.as_bytes().to_vec(), TEXT_TYPE)),
             "form_schema" => Ok(Answer::json(self.form(subject)?)),
             "form_validate" => self.form_validate(subject, &parts, &body),
             "form_submit" => self.form_submit(subject, &parts, &body).await,
             "render" => self.render(subject, &parts).await,
             "auth_token" | "auth_refresh" | "auth_logout" | "auth_mwt" if self.auth_used => {
+                parts.nested = head.extensions.get::<NestedPath>().cloned();
                 self.auth_endpoint(&route.handler, &parts, &body).await
             }
             _ => Err(MizanError::not_found(Json::Null)),
@@ -1030,7 +1078,10 @@ impl Server {
             value,
             max_age,
             path: if refresh {
-                format!("{}auth/", self.config.prefix)
+                format!(
+                    "{}auth/",
+                    seen_prefix(parts.nested.as_ref(), &self.config.prefix)
+                )
             } else {
                 "/".to_string()
             },

@@ -2,7 +2,9 @@
 // Change the .mizan spec and run `mizan-lang gen` again.
 //! The API's Axum server: implement [`Service`] and serve [`mizan_router`],
 //! which answers at `config.prefix` (`/api/mizan/` unless set): alone, or
-//! merged into an app with `Router::merge`.
+//! merged into an app with `Router::merge` (the fast way); or nested with
+//! `Router::nest`, its paths (manifest, cookies) then following the nest
+//! too, for the cost of Axum's prefix stripping on each request.
 //!
 //! ```ignore
 //! let config = ServerConfig::new("a secret").prefix("/api/mizan/");
