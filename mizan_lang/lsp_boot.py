@@ -40,9 +40,9 @@ if TYPE_CHECKING:
 class Boot:
     """What the server needs to know about the `initialize` this module read."""
 
-    __slots__ = ("answered", "checked", "early", "first", "frames", "lock", "opened",
-                 "opening", "params", "pending", "published", "record", "request_id",
-                 "settled", "sink", "heard", "busy")
+    __slots__ = ("answered", "busy", "checked", "early", "first", "frames", "heard", "lock",
+                 "opened", "opening", "params", "pending", "published", "record",
+                 "request_id", "settled", "sink")
 
     def __init__(self, first: bytes | None, frames: Any = None, request_id: Any = None,
                  record: str | None = None, answered: dict[str, Any] | None = None,
