@@ -38,6 +38,7 @@ from pathlib import Path
 from conformance.targets import cargo_target_dir
 
 from . import servers, servers_app, specgen
+from .run import tool_env
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs" / "performance.md"
@@ -87,8 +88,9 @@ def gen_times(root: Path, runs: int, work: Path) -> list[float]:
 
 
 def gen(spec: Path, out: Path) -> None:
+    # tool_env: with bytecode, as an installed tool runs (not compiled each time).
     subprocess.run([*cli(), "gen", str(spec), "--target", "axum", "--out", str(out)],
-                   check=True, capture_output=True)
+                   check=True, capture_output=True, env=tool_env())
 
 
 def build_times(work: Path) -> dict[str, float]:
