@@ -23,17 +23,18 @@ def review_paths(paths: list[str], against: str | None, output: str, fail_on: st
     """Compare and print the report; the exit code. `paths`: OLD NEW, or with
     `against` the new side's paths (default: the configured roots, else `.`)."""
     from .review import review
+    from .review.pair import load_pair
     from .review.report import RENDERERS, Category, category, summary
-    from .review.sides import SideError, from_git, load
+    from .review.sides import SideError, prepare, prepare_git
 
     try:
         if against is not None:
             new_paths = paths or (config.root_paths() if config else ["."])
-            new = load(new_paths, "working tree")
-            old = from_git(against, new_paths)
+            new, old = load_pair(lambda share: prepare(new_paths, "working tree", share),
+                                 lambda share: prepare_git(against, new_paths, share))
         else:
-            old = load([paths[0]], paths[0])
-            new = load([paths[1]], paths[1])
+            old, new = load_pair(lambda share: prepare([paths[0]], paths[0], share),
+                                 lambda share: prepare([paths[1]], paths[1], share))
         report = review(old, new, config.acknowledgements if config else None)
     except SideError as err:
         return _side_error(err)

@@ -16,6 +16,7 @@ from ..source import LineIndex, Span
 if TYPE_CHECKING:  # the checker is loaded only when a side is checked
     from ..check.result import CheckResult
     from ..decls import FileDecls
+    from ..workspace import SourceFile
 
 Key = tuple[str, ...]
 
@@ -63,13 +64,17 @@ class StoredLocator(Locator):
     only when a change is located in it."""
 
     def __init__(self, paths: dict[str, dict[str, str]], texts: dict[str, str],
-                 shown: Callable[[str], str] = lambda path: path) -> None:
+                 shown: Callable[[str], str] = lambda path: path,
+                 loaded: dict[str, SourceFile] | None = None) -> None:
         self.paths = paths  # namespace -> name -> declaring file
         self.texts = texts
-        self.indexes = {path: LineIndex(text) for path, text in texts.items()}
         self.shown = shown
         self.symbols = {}
-        self.files: dict[str, FileDecls] = {}
+        # `loaded`: the files already parsed and lowered (all of `texts`).
+        self.files: dict[str, FileDecls] = {
+            path: source.decls for path, source in (loaded or {}).items()}
+        self.indexes = {path: loaded[path].index if loaded else LineIndex(text)
+                        for path, text in texts.items()}
 
     def _lowered(self, path: str) -> FileDecls:
         if path not in self.files:

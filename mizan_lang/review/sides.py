@@ -21,7 +21,10 @@ from ..diagnostics import Diagnostic
 from .index import IrIndex
 
 if TYPE_CHECKING:
+    from ..check.result import CheckResult
     from ..ir import model as ir
+    from ..workspace import LoadedWorkspace
+    from .pair import Shared
 from .locate import Locator
 
 SUFFIX = ".mizan"
@@ -55,7 +58,17 @@ def from_paths(paths: list[str], label: str = "new",
                cache: bool = True) -> Side:
     """Load, check and build the IR of spec files or folders (with `cache`,
     from the result cache when the files did not change, and into it)."""
+    return finish(prepare_paths(paths, label, shown, read, cache=cache))
+
+
+def prepare_paths(paths: list[str], label: str = "new",
+                  shown: Callable[[str], str] | None = None,
+                  read: Callable[[str], str | None] | None = None, *,
+                  cache: bool = True, share: Shared | None = None) -> Side | Pending:
+    """`from_paths` up to the check: the side from the result cache, or its
+    files loaded (with `share`, those the other side loaded are taken from it)."""
     from ..render import display_path
+    from ..workspace import load_workspace
 
     show = shown or display_path
     for path in paths:
@@ -66,20 +79,69 @@ def from_paths(paths: list[str], label: str = "new",
         cached = _from_cache(paths, label, show)
         if cached is not None:
             return cached
-    fresh = _check(paths, label, read, shown)
-    if cache:
-        _remember(paths, fresh)
-    return fresh.side(label, show)
+    keep = (lambda fresh: _remember(paths, fresh)) if cache else None
+    reader = read if share is None else share.reader(read)
+    return Pending(load_workspace(paths, reader), label, show, shown, keep)
+
+
+@dataclass(slots=True)
+class Pending:
+    """A side whose files are loaded (read, parsed, lowered), not yet checked:
+    `pair` checks two of them at once."""
+
+    workspace: LoadedWorkspace
+    label: str
+    show: Callable[[str], str]  # a path as the report shows it
+    shown: Callable[[str], str] | None  # the same for the diagnostics of a SideError
+    keep: Callable[[_Fresh], None] | None = None  # stores a check into the result cache
+
+    def checked(self) -> _Fresh:
+        """Check and build the IR (raises `SideError` when the spec has errors)."""
+        from ..check import check
+        from ..ir import build_ir
+
+        result = check(self.workspace)
+        if not result.ok:
+            raise self.failed(result.diagnostics)
+        model = build_ir(result)
+        return _Fresh(self.workspace, result, model, model.model_dump_json())
+
+    def failed(self, diagnostics: list[Diagnostic]) -> SideError:
+        texts = {path: source.text for path, source in self.workspace.files.items()}
+        return SideError(f"the {self.label} spec has errors; nothing was compared",
+                         diagnostics, texts, self.shown)
+
+    def finish(self, fresh: _Fresh | None = None) -> Side:
+        fresh = fresh or self.checked()
+        if self.keep is not None:
+            self.keep(fresh)
+        return fresh.side(self.label, self.show)
+
+
+def finish(side: Side | Pending) -> Side:
+    return side if isinstance(side, Side) else side.finish()
 
 
 @dataclass(slots=True)
 class _Fresh:
-    """A side just checked: its workspace, check result and IR index."""
+    """A side just checked: its workspace, check result and IR (the model
+    and its JSON text, read into an index on first use)."""
 
-    workspace: object
-    result: object
-    index: IrIndex
+    workspace: LoadedWorkspace
+    result: CheckResult
     model: ir.Workspace
+    text: str
+    _index: IrIndex | None = None
+
+    @property
+    def index(self) -> IrIndex:
+        if self._index is None:
+            import json
+
+            from .index import from_data
+
+            self._index = from_data(json.loads(self.text))
+        return self._index
 
     def side(self, label: str, show: Callable[[str], str]) -> Side:
         files = self.workspace.files
@@ -106,25 +168,6 @@ class _Fresh:
             for name, path in table.items()} for kind, table in symbol_paths(self.result).items()}
         return json.dumps({**frame, "blob": blob, "files": list(files), "symbols": symbols},
                           ensure_ascii=False, separators=(",", ":"))
-
-
-def _check(paths: list[str], label: str, read: Callable[[str], str | None] | None,
-           shown: Callable[[str], str] | None) -> _Fresh:
-    import json
-
-    from ..check import check
-    from ..ir import build_ir
-    from ..workspace import load_workspace
-    from .index import from_data
-
-    workspace = load_workspace(paths, read)
-    result = check(workspace)
-    if not result.ok:
-        texts = {path: source.text for path, source in workspace.files.items()}
-        raise SideError(f"the {label} spec has errors; nothing was compared",
-                        result.diagnostics, texts, shown)
-    model = build_ir(result)
-    return _Fresh(workspace, result, from_data(json.loads(model.model_dump_json())), model)
 
 
 # The result cache (`mizan_lang.result_cache`) keeps, beside a checked
@@ -224,9 +267,14 @@ def is_ir_file(path: str) -> bool:
 
 def load(paths: list[str], label: str) -> Side:
     """A single `.json` file is a saved IR; anything else is spec files or folders."""
+    return finish(prepare(paths, label))
+
+
+def prepare(paths: list[str], label: str, share: Shared | None = None) -> Side | Pending:
+    """`load` up to the check (`share`: as for `prepare_paths`)."""
     if len(paths) == 1 and is_ir_file(paths[0]):
         return from_ir_file(paths[0], label)
-    return from_paths(paths, label)
+    return prepare_paths(paths, label, share=share)
 
 
 # --- git -------------------------------------------------------------------------
@@ -255,6 +303,11 @@ def repo_root(path: str) -> str:
 
 def from_git(revision: str, paths: list[str]) -> Side:
     """The spec as it is at `revision`: the same paths, read from git."""
+    return finish(prepare_git(revision, paths))
+
+
+def prepare_git(revision: str, paths: list[str], share: Shared | None = None) -> Side | Pending:
+    """`from_git` up to the check (`share`: as for `prepare_paths`)."""
     if not paths:
         raise SideError("no paths to compare")
     # The repository of the current folder; else the one holding the first path.
@@ -286,6 +339,7 @@ def from_git(revision: str, paths: list[str]) -> Side:
     label = f"old ({revision})"
     from .. import result_cache
     from ..render import display_path
+    from ..workspace import load_workspace
 
     def shown_relative(rel: str) -> str:
         return display_path(os.path.join(root, rel))
@@ -316,19 +370,17 @@ def from_git(revision: str, paths: list[str]) -> Side:
         for target, path in zip(targets, paths, strict=True):
             if not os.path.exists(target):
                 raise SideError(f"'{path}' does not exist at revision '{revision}'")
-        try:
-            fresh = _check(targets, label, None, shown)
-        except SideError as err:
-            if err.shown is None:
-                err.shown = shown
-            raise
+        workspace = load_workspace(targets, None if share is None else share.reader(None))
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)  # the files are all read now
+
+    def keep(fresh: _Fresh) -> None:
         if result_cache.enabled() and result_cache.cacheable(fresh.workspace):
             stored = fresh.stored(base)
             if stored is not None:
                 result_cache.store_content(key, stored)
-        return fresh.side(label, shown)
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
+
+    return Pending(workspace, label, shown, shown, keep)
 
 
 def _read_blobs(root: str, blobs: list[tuple[str, str]]) -> dict[str, bytes]:

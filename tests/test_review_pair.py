@@ -1,0 +1,183 @@
+"""`diff`/`breaking` loading both sides together (`mizan_lang.review.pair`)
+report byte for byte as when each side is loaded and checked on its own.
+
+Three ways are compared: each side alone (`load_pair` replaced by loading
+one side, then the other, as before), both sides sharing their unchanged
+files and checked in a forked child and here, and the same without fork
+(the fallback). Every rule's case in every format, a side with errors
+(either, both, and the order of a bad path or revision against one), and
+`--against` from scratch and with the result cache.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections import OrderedDict
+from pathlib import Path
+
+import pytest
+from test_breaking import _edit, _shop_repo
+
+from mizan_lang import workspace
+from mizan_lang.__main__ import main
+from mizan_lang.review import pair, review
+from mizan_lang.review.locate import StoredLocator
+from mizan_lang.review.report import RENDERERS
+from mizan_lang.review.sides import finish, from_paths, prepare
+
+REPO = Path(__file__).resolve().parent.parent
+CASES = Path(__file__).parent / "cases" / "breaking"
+SHOP = REPO / "examples" / "shop"
+FORMATS = ("text", "json", "markdown", "github")
+
+
+def _alone(first, second, *, parallel: bool = True):
+    """The sides as they were loaded before `pair`: one, then the other."""
+    one = finish(first(None))
+    return one, finish(second(None))
+
+
+WAYS = ("alone", "forked", "no fork")
+
+
+@pytest.fixture
+def way():
+    """A function that switches this process to one of WAYS (with `cache`,
+    the result cache in that folder; else no cache)."""
+    patch = pytest.MonkeyPatch()
+
+    def switch(name: str, cache: Path | None = None) -> None:
+        patch.undo()
+        patch.setenv("MIZAN_CACHE", "off" if cache is None else "on")
+        if cache is not None:
+            patch.setenv("MIZAN_CACHE_DIR", str(cache))
+        if name == "alone":
+            patch.setattr(pair, "load_pair", _alone)
+        elif name == "no fork":
+            patch.delattr(os, "fork")
+
+    yield switch
+    patch.undo()
+
+
+def _each_way(way, capfd, args: list[str]) -> dict[str, tuple[int, str, str]]:
+    found = {}
+    for name in WAYS:
+        way(name)
+        capfd.readouterr()
+        code = main(args)
+        found[name] = (code, *capfd.readouterr())
+    return found
+
+
+def _same(found: dict[str, tuple[int, str, str]]) -> tuple[int, str, str]:
+    assert found["forked"] == found["alone"]
+    assert found["no fork"] == found["alone"]
+    return found["alone"]
+
+
+@pytest.mark.parametrize("folder", sorted(p for p in CASES.iterdir() if (p / "old").is_dir()),
+                         ids=lambda path: path.name)
+def test_each_case_reports_as_alone(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("MIZAN_CACHE", "off")
+    expected = review(from_paths(["old"], "old"), from_paths(["new"], "new"))
+
+    def sides() -> tuple:
+        return pair.load_pair(lambda share: prepare(["old"], "old", share),
+                              lambda share: prepare(["new"], "new", share))
+
+    old, new = sides()
+    assert isinstance(old.locate, StoredLocator)  # checked in the child
+    rendered = [render(expected) for render in RENDERERS.values()]
+    assert [render(review(old, new)) for render in RENDERERS.values()] == rendered
+    monkeypatch.delattr(os, "fork")
+    old, new = sides()
+    assert not isinstance(old.locate, StoredLocator)
+    assert [render(review(old, new)) for render in RENDERERS.values()] == rendered
+
+
+def test_unchanged_files_are_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(SHOP, tmp_path / "old")
+    shutil.copytree(SHOP, tmp_path / "new")
+    _edit(tmp_path / "new" / "backoffice.mizan", "    param delta int\n", "")
+    built: list[str] = []
+    real = workspace.build_file
+
+    def counted(path: str, text: str):
+        built.append(os.path.relpath(path, tmp_path))
+        return real(path, text)
+
+    monkeypatch.setattr(workspace, "build_file", counted)
+    monkeypatch.setattr(workspace, "_cache", OrderedDict())
+    monkeypatch.setenv("MIZAN_CACHE", "off")
+    monkeypatch.chdir(tmp_path)
+    sides = pair.load_pair(lambda share: prepare(["old"], "old", share),
+                           lambda share: prepare(["new"], "new", share))
+    names = sorted(path.name for path in SHOP.glob("*.mizan"))
+    assert sorted(built) == sorted([f"old/{name}" for name in names] + ["new/backoffice.mizan"])
+    report = review(*sides)
+    assert any(change.code == "B107" for change in report.changes)
+
+
+def _broken(folder: Path) -> None:
+    main_file = folder / "main.mizan"
+    main_file.write_text(main_file.read_text(encoding="utf-8") + "fn broken returns=Nope\n",
+                         encoding="utf-8")
+
+
+@pytest.mark.parametrize("broken", [(), ("old",), ("new",), ("old", "new")],
+                         ids=lambda sides: "+".join(sides) or "none")
+def test_sides_with_errors(broken: tuple[str, ...], tmp_path: Path, way, capfd,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    for side in ("old", "new"):
+        shutil.copytree(SHOP, tmp_path / side)
+        if side in broken:
+            _broken(tmp_path / side)
+    monkeypatch.chdir(tmp_path)
+    for output in FORMATS:
+        code, out, err = _same(_each_way(way, capfd, ["diff", "old", "new", "-f", output]))
+        if broken:
+            assert code == 1 and out == ""
+            assert f"the {broken[0]} spec has errors; nothing was compared" in err
+    # The first side's errors come before the second side's missing path.
+    if broken[:1] == ("old",):
+        shutil.rmtree(tmp_path / "new")
+        code, out, err = _same(_each_way(way, capfd, ["diff", "old", "new"]))
+        assert "the old spec has errors" in err
+
+
+def _repo(tmp_path: Path) -> Path:
+    repo = _shop_repo(tmp_path)
+    _edit(repo / "spec" / "backoffice.mizan", "    param delta int\n", "")
+    return repo
+
+
+def test_against_a_revision(tmp_path: Path, way, capfd, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _repo(tmp_path)
+    monkeypatch.chdir(repo)
+    for output in FORMATS:
+        code, out, _ = _same(_each_way(way, capfd, ["breaking", "--against", "main", "spec",
+                                                   "-f", output]))
+        assert code == 1 and "B107" in out
+    # Cached: each way with its own cache folder, stored by a first run, read by a second.
+    found: dict[str, list] = {}
+    for name in WAYS:
+        way(name, tmp_path / f"cache-{name}")
+        for _ in range(2):
+            capfd.readouterr()
+            found.setdefault(name, []).append((main(["breaking", "--against", "main", "spec"]),
+                                               *capfd.readouterr()))
+    assert found["forked"] == found["alone"] == found["no fork"]
+    assert found["alone"][0] == found["alone"][1]
+    # Errors: the working tree's come first, before a bad revision.
+    _broken(repo / "spec")
+    _same(_each_way(way, capfd, ["breaking", "--against", "main", "spec"]))
+    code, _, err = _same(_each_way(way, capfd, ["breaking", "--against", "nope", "spec"]))
+    assert code == 1 and "the working tree spec has errors" in err
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "commit",
+                    "-q", "-am", "broken"], cwd=repo, check=True)
+    code, _, err = _same(_each_way(way, capfd, ["breaking", "--against", "main", "spec"]))
+    assert code == 1 and "the working tree spec has errors" in err
