@@ -162,10 +162,18 @@ class _Fresh:
         blob = result_cache.store_blob(lines)
         if blob is None:
             return None
+        numbers: dict[str, int] = {}  # each path once (relpath costs ~8 us a name)
         files: dict[str, int] = {}
-        symbols = {kind: {name: files.setdefault(
-            path if base is None else os.path.relpath(path, base), len(files))
-            for name, path in table.items()} for kind, table in symbol_paths(self.result).items()}
+
+        def number(path: str) -> int:
+            found = numbers.get(path)
+            if found is None:
+                found = numbers[path] = files.setdefault(
+                    path if base is None else os.path.relpath(path, base), len(files))
+            return found
+
+        symbols = {kind: {name: number(path) for name, path in table.items()}
+                   for kind, table in symbol_paths(self.result).items()}
         return json.dumps({**frame, "blob": blob, "files": list(files), "symbols": symbols},
                           ensure_ascii=False, separators=(",", ":"))
 
