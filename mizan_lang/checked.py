@@ -7,7 +7,6 @@ fast path (`fastpath`) and the `check`/`ir` commands share it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .cli_common import (
@@ -20,6 +19,8 @@ from .cli_common import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .check.result import CheckResult
     from .diagnostics import Diagnostic
     from .result_cache import Entry
@@ -49,7 +50,7 @@ class Checked:
     entry: Entry | None = None  # the cache entry this came from (or None)
 
 
-def check_paths(paths: list[Path], *, cache: bool = True, reuse: bool = True) -> Checked:
+def check_paths(paths: list[str] | list[Path], *, cache: bool = True, reuse: bool = True) -> Checked:
     """Check the workspace of `paths`; with `cache`, answer from the on-disk
     result cache when the files did not change (`mizan_lang.result_cache`) and
     store a fresh result there (`reuse=False`: store only)."""

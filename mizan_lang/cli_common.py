@@ -9,13 +9,14 @@ import enum
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .diagnostics import Diagnostic
 from .source import LineIndex
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import typer
 
 SUFFIX = ".mizan"
@@ -35,10 +36,11 @@ def usage_error(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def require_paths(paths: Sequence[Path]) -> list[Path]:
-    """The paths, after checking that each exists (else a usage error)."""
+def require_paths(paths: Sequence[str | Path]) -> list[str | Path]:
+    """The paths, after checking that each exists (else a usage error). (Strings
+    come from the language server's start, which does not import pathlib.)"""
     for path in paths:
-        if not path.exists():
+        if not (os.path.exists(path) if isinstance(path, str) else path.exists()):
             raise usage_error(f"path '{path}' does not exist")
     return list(paths)
 

@@ -42,7 +42,7 @@ class Boot:
 
     __slots__ = ("answered", "busy", "checked", "early", "first", "frames", "heard", "lock",
                  "opened", "opening", "params", "pending", "published", "record",
-                 "request_id", "settled", "sink")
+                 "request_id", "settled", "shipped", "sink")
 
     def __init__(self, first: bytes | None, frames: Any = None, request_id: Any = None,
                  record: str | None = None, answered: dict[str, Any] | None = None,
@@ -55,6 +55,7 @@ class Boot:
         self.record = record  # where its answer is recorded
         self.answered = answered  # the result already sent, if any
         self.params = {} if params is None else params  # of `initialize`
+        self.shipped = False  # the answer sent was the shipped one: no record, a first start
         # Messages read before the server took over (`take_over`), and where later
         # ones go once it has.
         self.pending: list[bytes | None] = []
@@ -169,44 +170,46 @@ def start(stdin: Any = None) -> Boot:
 
     frames = FrameReader(read)
     first = frames.next_body()
-    request_id, params, record, answered = _answer(first)
+    request_id, params, record, answered, shipped = _answer(first)
     boot = Boot(first, frames, request_id, record, answered, params)
     boot.heard = heard
+    boot.shipped = shipped
     return boot
 
 
-def _answer(first: bytes | None) -> tuple[Any, Any, Any, Any]:
-    """(request id, params, record, answer sent) for the first message, sending the
-    answer when there is one to send."""
+def _answer(first: bytes | None) -> tuple[Any, Any, Any, Any, bool]:
+    """(request id, params, record, answer sent, whether that was the shipped answer)
+    for the first message, sending the answer when there is one to send."""
     try:
         message = lean_json.loads(first) if first is not None else None
     except ValueError:
-        return None, None, None, None
+        return None, None, None, None, False
     if not isinstance(message, dict) or message.get("method") != "initialize":
-        return None, None, None, None
+        return None, None, None, None, False
     msg_id = message.get("id")
     params = message.get("params")
     if (not isinstance(msg_id, (int, str)) or isinstance(msg_id, bool)
             or not isinstance(params, dict)):
-        return None, None, None, None
+        return None, None, None, None, False
     try:
         record = record_path(params.get("capabilities"))
     except (TypeError, ValueError):
-        return msg_id, params, None, None
+        return msg_id, params, None, None, False
     if os.environ.get("MIZAN_LSP_EARLY", "").lower() in ("off", "0", "no", "false"):
-        return msg_id, params, record, None
+        return msg_id, params, record, None, False
     result = read_record(record) if result_cache.enabled() else None
-    if result is None:  # a first start: the answer shipped with this version
+    shipped = result is None
+    if shipped:  # a first start: the answer shipped with this version
         from .lsp_answer import shipped_answer
 
         result = shipped_answer(params.get("capabilities"))
     if result is None:
-        return msg_id, params, record, None
+        return msg_id, params, record, None, False
     try:
         _write_frame(sys.stdout.fileno(), {"jsonrpc": "2.0", "id": msg_id, "result": result})
     except OSError:
-        return msg_id, params, record, None
-    return msg_id, params, record, result
+        return msg_id, params, record, None, False
+    return msg_id, params, record, result, shipped
 
 
 def _read_on(boot: Boot) -> None:
@@ -251,11 +254,9 @@ def _early(boot: Boot, body: bytes) -> None:
         boot.early = False  # an edit or a request: from now on, only the server knows
         return
     doc = message["params"]["textDocument"]
-    from pygls.uris import to_fs_path
+    from .paths import uri_to_path
 
-    from .paths import normalise
-
-    path = normalise(to_fs_path(doc["uri"]) or doc["uri"])
+    path = uri_to_path(doc["uri"])
     boot.opened[path] = doc["text"]
     boot.opening.set()
     try:
@@ -277,7 +278,8 @@ def _open_early(boot: Boot, path: str, doc: dict[str, Any]) -> None:
 
 
 def _check_and_publish(boot: Boot, roots: list[str], path: str, doc: dict[str, Any]) -> None:
-    """Check `roots` from disk, store the result and publish the stored entry.
+    """Check `roots` from disk, publish the result as the entry a later start would
+    find, then store that entry.
 
     As for `mizan-lang check`, the collector stays off: switched back on after
     each stage, its first pass walked every object the stage had made (~0.3-0.5 s
@@ -285,7 +287,6 @@ def _check_and_publish(boot: Boot, roots: list[str], path: str, doc: dict[str, A
     diagnostics are out (freeing them one by one takes ~0.1 s there), and the
     collector is switched on after that."""
     import gc
-    from pathlib import Path
 
     from .checked import check_paths
     from .workspace import forget_file
@@ -293,11 +294,14 @@ def _check_and_publish(boot: Boot, roots: list[str], path: str, doc: dict[str, A
     enabled = gc.isenabled()
     gc.disable()
     try:
-        checked = check_paths([Path(root) for root in roots], cache=False)
+        checked = check_paths(roots, cache=False)
         forget_file(path)  # the server reads the open document itself
         if checked.workspace is not None:
-            _publish(boot, path, doc, result_cache.store(checked.roots, checked.workspace,
-                                                         checked.diagnostics))
+            # Published before it is written: writing (tempfile, JSON) can wait.
+            entry = result_cache.prepare(checked.roots, checked.workspace, checked.diagnostics)
+            _publish(boot, path, doc, entry)
+            if entry is not None:
+                result_cache.keep(entry)
         del checked
     finally:
         if enabled:
@@ -331,16 +335,14 @@ def _on_disk(path: str, text: str) -> bool:
 
 def _unit_roots(params: dict[str, Any], path: str) -> list[str]:
     """The roots the server's session checks `path` with (`Session.unit_key`)."""
-    from pygls.uris import to_fs_path
-
-    from .paths import normalise
+    from .paths import uri_to_path
 
     uris = [f["uri"] for f in params.get("workspaceFolders") or () if isinstance(f, dict)]
     if not uris and params.get("rootUri"):
         uris = [params["rootUri"]]
     best = ""
     for uri in uris:
-        folder = normalise(to_fs_path(uri) or uri)
+        folder = uri_to_path(uri)
         inside = path == folder or path.startswith(folder.rstrip("/") + "/")
         if inside and len(folder) > len(best):
             best = folder
@@ -357,8 +359,7 @@ def recorded_publications(entry: result_cache.Entry, versions: dict[str, int], e
     """publishDiagnostics messages for a cached result, as the server writes them
     (`lsp/convert.diagnostic`, `MizanServer._publish`); each params also holds
     the path (for the caller, removed before sending)."""
-    from pygls.uris import from_fs_path
-
+    from .paths import path_to_uri
     from .source import LineIndex
 
     indexes = {path: LineIndex(text) for path, text in entry.texts.items()}
@@ -388,7 +389,7 @@ def recorded_publications(entry: result_cache.Entry, versions: dict[str, int], e
                 "codeDescription": {"href": DOCS_URL.format(anchor=diag.code.lower())},
                 "source": "mizan",
             }
-            related = [{"location": {"uri": from_fs_path(rel.path) or rel.path,
+            related = [{"location": {"uri": path_to_uri(rel.path),
                                      "range": range_of(indexes[rel.path], rel.span.start,
                                                        rel.span.end)},
                         "message": rel.message}
@@ -398,7 +399,7 @@ def recorded_publications(entry: result_cache.Entry, versions: dict[str, int], e
             if diag.data:
                 item["data"] = dict(diag.data)
             items.append(item)
-        params: dict[str, Any] = {"uri": from_fs_path(path) or path, "diagnostics": items}
+        params: dict[str, Any] = {"uri": path_to_uri(path), "diagnostics": items}
         if path in versions:
             params["version"] = versions[path]
         params["path"] = path
@@ -419,6 +420,19 @@ def _await_open(boot: Boot) -> None:
     boot.settled.wait()
 
 
+def _import_checker() -> None:
+    """A first start (no record, so most likely no stored result either) checks the
+    first document opened: import the checker now, while the client reads the
+    answer and sends `initialized` and didOpen, instead of after the didOpen. (A
+    later start publishes recorded diagnostics and needs none of it before the
+    server, which imports it anyway.) The reader thread's imports wait for these."""
+    try:
+        from . import checked, workspace  # noqa: F401
+        from .check import check  # noqa: F401
+    except Exception:  # the check imports them again and reports what failed
+        pass
+
+
 def main() -> int:
     """`mizan-lang lsp` (also `--stdio`): the server, after the early answer."""
     import threading
@@ -426,6 +440,8 @@ def main() -> int:
     boot = start()
     threading.Thread(target=_read_on, args=(boot,), name="mizan-stdin", daemon=True).start()
     if boot.answered is not None:
+        if boot.shipped:
+            _import_checker()
         # Clients open documents right after `initialized`: answer the first one
         # before importing the server, which would compete with it for the CPU.
         _await_open(boot)

@@ -24,3 +24,33 @@ def mizan_files(folder: str) -> list[str]:
         subdirs[:] = [name for name in subdirs if not name.startswith(".")]
         found.extend(os.path.join(directory, name) for name in names if name.endswith(EXTENSION))
     return sorted(normalise(path) for path in found)
+
+
+# Files and URIs as pygls converts them (`pygls.uris.to_fs_path`, `from_fs_path`),
+# for the language server's start (`lsp_boot`): pygls.uris imports urllib.parse
+# (~3 ms at start-up) for what is, for an absolute POSIX path of characters that
+# need no percent-encoding, "file://" + path. Anything else is left to pygls.
+_PLAIN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~/")
+
+
+def _plain(path: str) -> bool:
+    return (os.sep == "/" and path[:1] == "/" and path[1:2] != "/"
+            and _PLAIN.issuperset(path))
+
+
+def uri_to_path(uri: str) -> str:
+    """The file key of a document URI (the server's `convert.path_of`)."""
+    if uri.startswith("file:///") and _plain(uri[7:]):
+        return normalise(uri[7:])
+    from pygls.uris import to_fs_path
+
+    return normalise(to_fs_path(uri) or uri)
+
+
+def path_to_uri(path: str) -> str:
+    """The URI of a file key (the server's `convert.uri_of`)."""
+    if _plain(path):
+        return "file://" + path
+    from pygls.uris import from_fs_path
+
+    return from_fs_path(path) or path

@@ -236,16 +236,33 @@ def store(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
           ir: dict[str, str] | None = None) -> Entry | None:
     """Remember the result of checking `roots` (a no-op when it cannot be cached).
     Returns the entry a lookup would now find (None when nothing was stored)."""
+    entry = prepare(roots, ws, diagnostics, ir)
+    return entry if entry is not None and keep(entry) else None
+
+
+def prepare(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
+            ir: dict[str, str] | None = None) -> Entry | None:
+    """The entry `store` would write (None when it cannot be cached), not written
+    yet: the language server publishes it first, then `keep`s it."""
     if not enabled():
         return None
     try:
-        return _store(roots, ws, diagnostics, ir or {})
-    except Exception:  # a read-only or full disk must not fail the command
+        return _prepare(roots, ws, diagnostics, ir or {})
+    except Exception:  # an unreadable file must not fail the command
         return None
 
 
-def _store(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
-           ir: dict[str, str]) -> Entry | None:
+def keep(entry: Entry) -> bool:
+    """Write a prepared entry; False when it could not be written."""
+    try:
+        _write(entry.key, entry.raw)
+    except Exception:  # a read-only or full disk must not fail the command
+        return False
+    return True
+
+
+def _prepare(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
+             ir: dict[str, str]) -> Entry | None:
     import json
 
     if not cacheable(ws):
@@ -274,7 +291,6 @@ def _store(roots: list[str], ws: LoadedWorkspace, diagnostics: list[Diagnostic],
     raw = {"format": FORMAT, "key": key, "tool": tool_fingerprint(), "roots": _expand(roots),
            "files": files, "targets": _targets(ws), "file_count": len(ws.files),
            "diagnostics": items, "ir": ir}
-    _write(key, raw)
     return Entry(key, [_diagnostic_from(item) for item in items], len(ws.files), texts,
                  dict(ir), raw)
 

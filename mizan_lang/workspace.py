@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .check.suggest import closest
 from .decls import FileDecls, Import
@@ -25,6 +25,9 @@ from .lower import lower
 from .paths import EXTENSION, mizan_files, normalise
 from .perf import paused_gc
 from .source import LineIndex, Span, decode_source
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CACHE_SIZE = 1024
 MAX_BYTE_PROBLEMS = 10  # invalid bytes reported one by one; the rest are summed up
@@ -121,10 +124,15 @@ def _byte_diagnostics(path: str, data: bytes, problems: list[tuple[int, str]]) -
     return found
 
 
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
 def read_source(path: str) -> tuple[str, list[Diagnostic]] | Unreadable:
     """Read a file from disk: its text and K001 diagnostics for bytes that are not UTF-8."""
     try:
-        data = Path(path).read_bytes()
+        data = _read_bytes(path)
     except FileNotFoundError:
         return Unreadable("M002")
     except IsADirectoryError:
@@ -154,6 +162,8 @@ def _similar_file(path: str) -> str | None:
 
 def _shown(path: str, base: str) -> str:
     """A path as the user would write it, relative to the importing file's folder."""
+    from pathlib import Path  # only here: the language server's start does without it
+
     try:
         return Path(os.path.relpath(path, base)).as_posix()
     except ValueError:  # another drive on Windows

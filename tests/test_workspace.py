@@ -172,14 +172,14 @@ def test_utf16_and_binary_files_give_few_diagnostics(tmp_path: Path) -> None:
 
 def test_unreadable_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write(tmp_path, {"a.mizan": imports("b.mizan"), "b.mizan": HEAD})
-    real = Path.read_bytes
+    real = workspace._read_bytes
 
-    def refuse(self: Path) -> bytes:
-        if self.name == "b.mizan":
+    def refuse(path: str) -> bytes:
+        if Path(path).name == "b.mizan":
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path)
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr(workspace, "_read_bytes", refuse)
     loaded = load_workspace([tmp_path / "a.mizan"])
     assert [(d.code, d.message) for d in loaded.diagnostics] == [
         ("M001", "cannot read 'b.mizan': Permission denied")]
