@@ -46,6 +46,7 @@ from .lower_read import (
     NodeSpec,
     Read,
     Reader,
+    name_and_type,
     read_bindings,
     read_bool,
     read_bound,
@@ -147,14 +148,18 @@ def _type(read: Read, node: Node) -> TypeRef:
 
 
 def _param(reader: Reader, node: Node, spec: NodeSpec) -> Param | None:
+    plain = name_and_type(node)
+    if plain is not None:
+        name, kind = plain
+        return Param(Name(name.value, name.span), read_type(reader, kind, ""), node.span,
+                     None, None, None, [])
     read = reader.read(node, spec)
     name = _name(read)
     if name is None:
         return None
     props = read.props
-    return Param(name, _type(read, node), node.span, default=props.get("default"),
-                 doc=read.doc, max_size=props.get("max-size"),
-                 content_types=props.get("content-types") or [])
+    return Param(name, _type(read, node), node.span, props.get("default"), read.doc,
+                 props.get("max-size"), props.get("content-types") or [])
 
 
 def _auth(reader: Reader, node: Node, out: FileDecls) -> None:
@@ -188,6 +193,12 @@ def _type_decl(reader: Reader, node: Node, out: FileDecls) -> None:
     read = reader.read(node, TYPE_DECL)
     fields = []
     for child, spec in read.children:
+        plain = name_and_type(child)
+        if plain is not None:
+            name, kind = plain
+            fields.append(Field(Name(name.value, name.span), read_type(reader, kind, ""),
+                                child.span))
+            continue
         sub = reader.read(child, spec)
         if (name := _name(sub)) is not None:
             fields.append(Field(name, _type(sub, child), child.span,
@@ -231,9 +242,8 @@ def _function(reader: Reader, node: Node, out: FileDecls) -> None:
                                   sub.props.get("scope")))
     if (name := _name(read)) is not None:
         out.functions.append(FunctionDecl(
-            name, node.span, params, returns=p.get("returns"), context=p.get("context"),
-            affects=affects, auth=p.get("auth"), websocket=p.get("websocket"),
-            kind=p.get("kind"), doc=read.doc,
+            name, node.span, params, p.get("returns"), p.get("context"), affects, p.get("auth"),
+            p.get("websocket"), p.get("kind"), read.doc,
         ))
 
 

@@ -16,7 +16,7 @@ from .decls import Doc, KeyBinding, Literal, Name, TypeRef
 from .diagnostics import Diagnostic, make
 from .kdl.model import BOOL, NUMBER, STRING, Node, Value
 from .source import Span
-from .typeexpr import parse_type
+from .typeexpr import bare_type, parse_type
 
 # A value reader converts one KDL value or reports why it cannot (and returns None).
 ValueReader = Callable[["Reader", Value, str], object]
@@ -124,6 +124,20 @@ def split_items(value: Value) -> Iterator[tuple[str, Span]]:
             span = Span(begin, begin + len(item)) if item else Span(start + pos, start + pos)
         yield item, span
         pos += len(piece) + 1
+
+
+def name_and_type(node: Node) -> tuple[Value, Value] | None:
+    """The two values of a node of just two strings (`param id int64`), with no
+    type annotation: a NAME, TYPE node `Reader.read` reads without a word to
+    say (and without a Read); None for any other node."""
+    args = node.args
+    if len(args) != 2 or node.props or node.children is not None or node.type is not None:
+        return None
+    name, kind = args
+    if (name.kind != STRING or kind.kind != STRING or name.type is not None
+            or kind.type is not None):
+        return None
+    return name, kind
 
 
 class Reader:
@@ -297,8 +311,13 @@ def read_type(reader: Reader, value: Value, what: str) -> TypeRef | None:
         return None
     text = value.value
     span = value.span
-    # A bare word sits verbatim in the source (text_start without the checks).
-    start = span.end - len(text) if value.raw == text else text_start(value)
+    if value.raw == text:  # a bare word: it sits verbatim in the source
+        expr = bare_type(text, span)
+        if expr is not None:
+            return TypeRef(text, span, expr)
+        start = span.end - len(text)
+    else:
+        start = text_start(value)
     expr, problems = parse_type(text, span, start, reader.path)
     if problems:
         reader.diagnostics.extend(problems)

@@ -206,3 +206,30 @@ def test_the_first_reference_example_checks_cleanly() -> None:
     assert diagnostics == []
     result = check_decls({"input.mizan": decls})
     assert [d.code for d in result.diagnostics] == []
+
+
+_PLAIN_SHAPES = """mizan 1
+type T { field a int; field b "str?"; field c list<T>; field (t)d int; field e 1
+  field f g h; field "k" int; field m int doc="x"; field n ##"int"##; field o #true }
+context c { param a int; param b Upload?; param c; param "d" (t)int; param e int { doc "x" }
+  param f int default=1 }
+fn f { param a map<str,int>?; param b "x y"; param c 0x1; param (u)d int }
+"""
+
+
+def test_name_and_type_nodes_read_as_the_general_reader_reads_them(monkeypatch) -> None:
+    """`param id int64` and `field id int64` skip `Reader.read` (lower.name_and_type):
+    the same declarations and diagnostics as without that shortcut."""
+    import mizan_lang.lower as lowering
+    from bench import specgen
+
+    texts = [_PLAIN_SHAPES, *specgen.generate(200, seed=5).values(),
+             *(path.read_text(encoding="utf-8")
+               for path in sorted((CASES.parents[2] / "examples" / "shop").glob("*.mizan")))]
+    for text in texts:
+        document = parse(text).document
+        fast = lower(document, "x.mizan")
+        with monkeypatch.context() as patch:
+            patch.setattr(lowering, "name_and_type", lambda node: None)
+            slow = lower(document, "x.mizan")
+        assert fast == slow

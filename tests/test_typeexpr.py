@@ -8,7 +8,14 @@ from hypothesis import strategies as st
 
 from mizan_lang.identifiers import is_valid_identifier, reserved_in
 from mizan_lang.source import Span
-from mizan_lang.typeexpr import TypeExpr, _Malformed, _Parser, _well_formed, parse_type
+from mizan_lang.typeexpr import (
+    TypeExpr,
+    _Malformed,
+    _Parser,
+    _well_formed,
+    bare_type,
+    parse_type,
+)
 
 OFFSET = 100  # where the string starts in an imaginary file
 
@@ -185,15 +192,33 @@ def test_the_generic_fast_path_builds_what_the_parser_builds(text: str) -> None:
     """`_well_formed` (no spaces, no mistakes) against `_Parser`: the same tree
     wherever it answers, and an answer for every such type."""
     fast = _well_formed(text, 7)
-    parser = _Parser(text, 7, Span(0, 99), "x.mizan")
-    try:
-        slow = parser.parse()
-    except _Malformed:
-        slow = None
+    slow, problems = _parsed_at_7(text)
     if fast is not None:
-        assert _tree(fast) == _tree(slow) and not parser.diagnostics
+        assert _tree(fast) == _tree(slow) and not problems
     else:
         assert slow is None or " " in text
+
+
+def _parsed_at_7(text: str) -> tuple[TypeExpr | None, list]:
+    """`_Parser`'s tree of `text` written at offset 7, and its diagnostics."""
+    parser = _Parser(text, 7, Span(0, 99), "x.mizan")
+    try:
+        return parser.parse(), parser.diagnostics
+    except _Malformed:
+        return None, parser.diagnostics
+
+
+@given(st.lists(_PIECE, max_size=4).map("".join))
+def test_the_bare_word_fast_path_builds_what_the_parser_builds(text: str) -> None:
+    """`bare_type` (one name, maybe nullable, filling its span) against `_Parser`:
+    the same tree wherever it answers, and an answer for every such type."""
+    fast = bare_type(text, Span(7, 7 + len(text)))
+    slow, problems = _parsed_at_7(text)
+    if fast is not None:
+        assert _tree(fast) == _tree(slow) and not problems
+    else:
+        assert slow is None or " " in text or any(
+            node.kind in ("list", "map") for node in slow.walk())
 
 
 def test_the_generic_fast_path_on_deep_nesting() -> None:
