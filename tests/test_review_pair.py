@@ -53,6 +53,7 @@ def way():
         patch.setenv("MIZAN_CACHE", "off" if cache is None else "on")
         if cache is not None:
             patch.setenv("MIZAN_CACHE_DIR", str(cache))
+        patch.setattr(pair, "idle_core", lambda: True)  # whatever the load of the machine
         if name == "alone":
             patch.setattr(pair, "load_pair", _alone)
         elif name == "no fork":
@@ -83,6 +84,7 @@ def _same(found: dict[str, tuple[int, str, str]]) -> tuple[int, str, str]:
 def test_each_case_reports_as_alone(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(folder)
     monkeypatch.setenv("MIZAN_CACHE", "off")
+    monkeypatch.setattr(pair, "idle_core", lambda: True)
     expected = review(from_paths(["old"], "old"), from_paths(["new"], "new"))
 
     def sides() -> tuple:
@@ -97,6 +99,15 @@ def test_each_case_reports_as_alone(folder: Path, monkeypatch: pytest.MonkeyPatc
     old, new = sides()
     assert not isinstance(old.locate, StoredLocator)
     assert [render(review(old, new)) for render in RENDERERS.values()] == rendered
+
+
+@pytest.mark.parametrize(("cores", "load", "idle"), [(2, 0.3, True), (2, 1.2, True),
+                                                     (2, 2.5, False), (1, 0.0, False),
+                                                     (8, 6.0, True), (None, 0.0, False)])
+def test_fork_only_with_an_idle_core(cores, load, idle, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert pair.idle_core() is idle
 
 
 def test_unchanged_files_are_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

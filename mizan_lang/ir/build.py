@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 from .. import decls
 from ..check.result import CheckResult, Scoping
@@ -23,13 +24,19 @@ FORM_FORMATS = ("email", "url")  # string formats form fields add to the primiti
 _LENGTH_VALIDATORS = {"min-length": "min_length", "max-length": "max_length"}
 
 
-def build_ir(result: CheckResult) -> ir.Workspace:
-    return _Builder(result).workspace()
+def build_ir(result: CheckResult, *, plain: bool = False) -> ir.Workspace:
+    """The IR of a clean check (`plain`: as JSON data, see `plain.py`)."""
+    if plain:
+        from . import plain as kit
+    else:
+        kit = ir
+    return _Builder(result, kit).workspace()
 
 
 class _Builder:
-    def __init__(self, result: CheckResult) -> None:
+    def __init__(self, result: CheckResult, kit: Any = ir) -> None:
         self.result = result
+        self.ir = kit  # the model classes, or their plain twins
         self.symbols = result.symbols
         # Indexes built once: specs with thousands of functions stay linear.
         self.members: dict[str, list[str]] = {}
@@ -54,7 +61,7 @@ class _Builder:
 
     # --- the workspace ----------------------------------------------------------
     def workspace(self) -> ir.Workspace:
-        return ir.Workspace(
+        return self.ir.Workspace(
             version=self.version(),
             auth=self.auth(),
             enums=[self.enum(d) for d in self.decls("type", "enum")],
@@ -83,12 +90,11 @@ class _Builder:
                 if default is None and block.default is not None:
                     default = block.default.text
         guards = [self.guard(d) for d in self.decls("guard")]
-        return ir.Auth(jwt=self.jwt(jwt), guards=guards, default=default or "public")
+        return self.ir.Auth(jwt=self.jwt(jwt), guards=guards, default=default or "public")
 
-    @staticmethod
-    def jwt(settings: decls.JwtSettings | None) -> ir.Jwt:
+    def jwt(self, settings: decls.JwtSettings | None) -> ir.Jwt:
         if settings is None:
-            return ir.Jwt()
+            return self.ir.Jwt()
         given = {
             "algorithm": _text(settings.algorithm),
             "issuer": _text(settings.issuer),
@@ -96,12 +102,11 @@ class _Builder:
             "access_ttl": settings.access_ttl.value if settings.access_ttl else None,
             "refresh_ttl": settings.refresh_ttl.value if settings.refresh_ttl else None,
         }
-        return ir.Jwt(**{key: value for key, value in given.items() if value is not None})
+        return self.ir.Jwt(**{key: value for key, value in given.items() if value is not None})
 
-    @staticmethod
-    def guard(guard: decls.Guard) -> ir.Guard:
+    def guard(self, guard: decls.Guard) -> ir.Guard:
         value = guard.value.value if guard.value is not None else None
-        return ir.Guard(name=guard.name.text, claim=_text(guard.claim) or guard.name.text,
+        return self.ir.Guard(name=guard.name.text, claim=_text(guard.claim) or guard.name.text,
                         value=_plain_scalar(value), doc=_doc(guard.doc))
 
     # --- types ------------------------------------------------------------------
@@ -110,48 +115,48 @@ class _Builder:
         if resolved is None:
             expr, _ = parse_type(ref.text, Span(0, 0))
             # expr is None cannot happen after a clean check; keep the spelling then.
-            resolved = self.resolve(expr) if expr is not None else ir.PrimitiveType(name=ref.text)
+            resolved = self.resolve(expr) if expr is not None else self.ir.PrimitiveType(name=ref.text)
             self.types[ref.text] = resolved
         return resolved
 
     def resolve(self, expr: TypeExpr) -> ir.TypeRef:
         if expr.kind == "nullable":
-            return ir.NullableType(inner=self.resolve(expr.args[0]))
+            return self.ir.NullableType(inner=self.resolve(expr.args[0]))
         if expr.kind == "list":
-            return ir.ListType(item=self.resolve(expr.args[0]))
+            return self.ir.ListType(item=self.resolve(expr.args[0]))
         if expr.kind == "map":
-            return ir.MapType(value=self.resolve(expr.args[1]))
+            return self.ir.MapType(value=self.resolve(expr.args[1]))
         if expr.kind == "primitive":
-            return ir.PrimitiveType(name=expr.name)
+            return self.ir.PrimitiveType(name=expr.name)
         if expr.name == UPLOAD:
-            return ir.UploadType()
+            return self.ir.UploadType()
         symbol = self.symbols.get("type", {}).get(expr.name)
         if symbol is None:  # cannot happen after a clean check
-            return ir.PrimitiveType(name=expr.name)
-        return ir.NamedType(name=expr.name, ref=symbol.kind)
+            return self.ir.PrimitiveType(name=expr.name)
+        return self.ir.NamedType(name=expr.name, ref=symbol.kind)
 
     def default(self, literal: decls.Literal | None, type_: ir.TypeRef) -> ir.Default | None:
         if literal is None:
             return None
-        return ir.Default(value=normalize_literal(literal.value, type_))
+        return self.ir.Default(value=normalize_literal(literal.value, type_))
 
     def enum(self, enum: decls.EnumDecl) -> ir.Enum:
-        members = [ir.EnumMember(name=m.name.text, doc=_doc(m.doc)) for m in enum.members]
-        return ir.Enum(name=enum.name.text, members=members, doc=_doc(enum.doc))
+        members = [self.ir.EnumMember(name=m.name.text, doc=_doc(m.doc)) for m in enum.members]
+        return self.ir.Enum(name=enum.name.text, members=members, doc=_doc(enum.doc))
 
     def record(self, record: decls.TypeDecl) -> ir.Record:
         fields = []
         for field in record.fields:
             type_ = self.type_ref(field.type)
-            fields.append(ir.RecordField(name=field.name.text, type=type_,
+            fields.append(self.ir.RecordField(name=field.name.text, type=type_,
                                          default=self.default(field.default, type_),
                                          doc=_doc(field.doc)))
-        return ir.Record(name=record.name.text, fields=fields, doc=_doc(record.doc))
+        return self.ir.Record(name=record.name.text, fields=fields, doc=_doc(record.doc))
 
     def param(self, param: decls.Param) -> ir.Param:
         type_ = self.type_ref(param.type)
         max_size = param.max_size.value if param.max_size is not None else None
-        return ir.Param(
+        return self.ir.Param(
             name=param.name.text,
             type=type_,
             default=self.default(param.default, type_),
@@ -165,13 +170,13 @@ class _Builder:
         name = ctx.name.text
         members = sorted(self.members.get(name, []))
         affected_by = sorted({s.mutation for s in self.scopings_of_ctx.get(name, [])})
-        cache = ir.Cache()
+        cache = self.ir.Cache()
         if ctx.cache is not None:
-            cache = ir.Cache(
+            cache = self.ir.Cache(
                 ttl=ctx.cache.ttl.value if ctx.cache.ttl is not None else cache.ttl,
                 vary=ctx.cache.vary.text if ctx.cache.vary is not None else cache.vary,
             )
-        return ir.Context(
+        return self.ir.Context(
             name=name,
             params=[self.param(p) for p in ctx.params],
             auth=self.result.effective_auth.get(f"ctx:{name}", "public"),
@@ -185,12 +190,12 @@ class _Builder:
     def function(self, fn: decls.FunctionDecl) -> ir.Function:
         name = fn.name.text
         invalidates = sorted(
-            (ir.Invalidation(context=s.context, tier=s.tier,
+            (self.ir.Invalidation(context=s.context, tier=s.tier,
                              bindings=dict(sorted(s.bindings.items())))
              for s in self.scopings_of_fn.get(name, [])),
             key=lambda inv: inv.context,
         )
-        return ir.Function(
+        return self.ir.Function(
             name=name,
             kind=self.result.function_kinds.get(name, "mutation" if fn.affects else "query"),
             params=[self.param(p) for p in fn.params],
@@ -208,17 +213,17 @@ class _Builder:
         if built is not None:
             return built
         columns = [
-            ir.Column(name=c.name.text, type=self.type_ref(c.type), primary=_flag(c.primary),
+            self.ir.Column(name=c.name.text, type=self.type_ref(c.type), primary=_flag(c.primary),
                       unique=_flag(c.unique), doc=_doc(c.doc), scale=_int(c.scale),
                       max_length=_int(c.max_length))
             for c in model.columns
         ]
         relations = [
-            ir.Relation(name=r.name.text, to=r.target.text, many=_flag(r.many), doc=_doc(r.doc),
+            self.ir.Relation(name=r.name.text, to=r.target.text, many=_flag(r.many), doc=_doc(r.doc),
                         on_delete=_on_delete(r.on_delete))
             for r in model.relations
         ]
-        built = ir.Model(name=model.name.text,
+        built = self.ir.Model(name=model.name.text,
                          table=_text(model.table) or snake_case(model.name.text),
                          columns=columns, relations=relations, doc=_doc(model.doc))
         self.models[model.name.text] = built
@@ -234,19 +239,19 @@ class _Builder:
             name = field.name.text
             nested = _text(field.shape)
             if name in columns:
-                fields.append(ir.ShapeField(name=name, source="column", type=columns[name].type))
+                fields.append(self.ir.ShapeField(name=name, source="column", type=columns[name].type))
                 continue
             relation = relations.get(name)
             type_ = None
             if nested is not None:
-                type_ = ir.NamedType(name=nested, ref="shape")
+                type_ = self.ir.NamedType(name=nested, ref="shape")
                 if relation is not None and relation.many:
-                    type_ = ir.ListType(item=type_)
-            fields.append(ir.ShapeField(
+                    type_ = self.ir.ListType(item=type_)
+            fields.append(self.ir.ShapeField(
                 name=name, source="relation", type=type_, shape=nested,
                 to=relation.to if relation else None, many=relation.many if relation else False,
             ))
-        return ir.Shape(name=shape.name.text, model=_text(shape.model) or "", fields=fields,
+        return self.ir.Shape(name=shape.name.text, model=_text(shape.model) or "", fields=fields,
                         doc=_doc(shape.doc))
 
     def form(self, form: decls.FormDecl) -> ir.Form:
@@ -256,12 +261,12 @@ class _Builder:
             if expr is not None and expr.kind == "named" and expr.name not in FORM_FORMATS:
                 type_: ir.TypeRef = self.resolve(expr)
             else:
-                type_ = ir.PrimitiveType(name=expr.name if expr is not None else field.type.text)
+                type_ = self.ir.PrimitiveType(name=expr.name if expr is not None else field.type.text)
             label = field.label.text if field.label is not None else humanize(field.name.text)
-            fields.append(ir.FormField(name=field.name.text, type=type_, label=label,
-                                       validators=validators(field.validators, type_),
+            fields.append(self.ir.FormField(name=field.name.text, type=type_, label=label,
+                                       validators=validators(field.validators, type_, self.ir),
                                        doc=_doc(field.doc)))
-        return ir.Form(name=form.name.text, submit=_text(form.submit) or "", fields=fields,
+        return self.ir.Form(name=form.name.text, submit=_text(form.submit) or "", fields=fields,
                        doc=_doc(form.doc))
 
 
@@ -276,9 +281,10 @@ def normalize_literal(value: object, type_: ir.TypeRef) -> ir.Scalar:
     """
     if value is None or isinstance(value, bool):
         return value
-    while isinstance(type_, ir.NullableType):
+    # Read by `kind`: `type_` is a model or its plain twin (`plain.py`).
+    while type_.kind == "nullable":
         type_ = type_.inner
-    name = type_.name if isinstance(type_, ir.PrimitiveType) else None
+    name = type_.name if type_.kind == "primitive" else None
     number = isinstance(value, (int, float, Decimal))
     if name == "float" and number:
         return float(value)
@@ -301,10 +307,12 @@ def canonical_decimal(value: Decimal) -> Decimal:
     return Decimal(format(value, "f"))
 
 
-def validators(written: dict[str, decls.Literal], type_: ir.TypeRef) -> ir.Validators:
-    """Validators spelled out: every known one present, numbers in canonical form."""
+def validators(written: dict[str, decls.Literal], type_: ir.TypeRef,
+               kit: Any = ir) -> ir.Validators:
+    """Validators spelled out: every known one present, numbers in canonical form
+    (`kit`: the model classes or their plain twins)."""
     values: dict[str, object] = {}
-    bound_type = type_ if isinstance(type_, ir.PrimitiveType) and type_.name in (
+    bound_type = type_ if type_.kind == "primitive" and type_.name in (
         "int", "float", "decimal") else ir.PrimitiveType(name="decimal")
     for key, literal in written.items():
         if key == "required":
@@ -318,7 +326,7 @@ def validators(written: dict[str, decls.Literal], type_: ir.TypeRef) -> ir.Valid
             values[_LENGTH_VALIDATORS[key]] = literal.value
         elif key == "pattern":
             values["pattern"] = literal.value
-    return ir.Validators(**values)
+    return kit.Validators(**values)
 
 
 # --- small helpers -----------------------------------------------------------

@@ -3,25 +3,28 @@
 From scratch, `breaking` parses, lowers, checks and builds the IR of two
 specs that usually differ in a few files. Here a file with the same text on
 both sides is parsed and lowered once: the second side takes the first
-side's lowered file under its own path. Then the two checks run at once: a
-forked child checks the first side and sends back what the report needs of
-it (its IR as JSON text and the file that declares each name; the
-declarations themselves are too costly to send, and this process has them
-already), while this process checks the second. Without fork, or when the
-child fails, the sides are checked one after the other here. Either way the
-report, and which side's errors are reported, are the same as when each
-side is loaded and checked on its own (tests/test_review_pair.py).
+side's lowered file under its own path. Then, when another core is idle,
+the two checks run at once: a forked child checks the first side and sends
+back what the report needs of it (its IR as JSON text and the file that
+declares each name; the declarations themselves are too costly to send, and
+this process has them already), while this process checks the second.
+Otherwise (a busy machine, no fork, a child that fails) the sides are
+checked one after the other here. Both are built as plain IR data
+(`ir/plain.py`), not as models. Either way the report, and which side's
+errors are reported, are the same as when each side is loaded and checked
+on its own (tests/test_review_pair.py).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from .sides import Pending, Side, SideError, finish
+from .sides import Pending, Side, SideError
 
 if TYPE_CHECKING:
     from ..workspace import LoadedWorkspace, SourceFile
@@ -74,27 +77,45 @@ def load_pair(first: Prepare, second: Prepare, *, parallel: bool = True) -> tupl
     try:
         two = second(shared)
     except SideError:
-        finish(one)  # its own errors come first
+        _done(one)  # its own errors come first
         raise
-    if parallel and isinstance(one, Pending) and isinstance(two, Pending):
+    if parallel and isinstance(one, Pending) and isinstance(two, Pending) and idle_core():
         return _at_once(one, two)
-    return finish(one), finish(two)
+    return _done(one), _done(two)
+
+
+def idle_core() -> bool:
+    """Whether another core is free for the child (the load average, over the
+    last minute, leaves one). Forking costs ~0.5 s of CPU at 10,000 functions
+    (pages copied on write, the IR sent as text and read back): won back only
+    when the child runs beside this process, not instead of it."""
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on this system
+        return False
+    return cores >= 2 and load < cores - 0.5
+
+
+def _done(side: Side | Pending) -> Side:
+    # The report reads a side's IR as data: built plain, without the models.
+    return side if isinstance(side, Side) else side.finish(plain=True)
 
 
 def _at_once(one: Pending, two: Pending) -> tuple[Side, Side]:
     child = _Child.start(one)
     if child is None:
-        return one.finish(), two.finish()
+        return _done(one), _done(two)
     try:
         try:
-            side_two: Side | SideError = two.finish()
+            side_two: Side | SideError = _done(two)
         except SideError as err:
             side_two = err
         side_one = child.side()  # raises `one`'s SideError
     finally:
         child.reap()
     if side_one is None:  # the child failed: check here
-        side_one = one.finish()
+        side_one = _done(one)
     if isinstance(side_two, SideError):
         raise side_two
     return side_one, side_two
@@ -154,10 +175,10 @@ def _serve(pending: Pending, writing: int) -> None:
         fresh = None
         outcome: tuple[object, ...]
         try:
-            fresh = pending.checked()
+            fresh = pending.checked(plain=True)
             from .locate import symbol_paths
 
-            outcome = ("side", fresh.text, symbol_paths(fresh.result))
+            outcome = ("side", json.dumps(fresh.data), symbol_paths(fresh.result))
         except SideError as err:
             outcome = ("errors", err.diagnostics)
         with os.fdopen(writing, "wb") as pipe:
@@ -172,8 +193,6 @@ def _serve(pending: Pending, writing: int) -> None:
 def _sent_side(pending: Pending, text: str, symbols: dict[str, dict[str, str]]) -> Side:
     """The child's side from its IR text and symbol files, with this process's
     loaded files for locating changes."""
-    import json
-
     from .index import from_data
     from .locate import StoredLocator
 

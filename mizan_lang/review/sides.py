@@ -8,6 +8,7 @@ are read with `git ls-tree` and `git cat-file --batch` into a temporary folder.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic
 from .index import IrIndex
@@ -95,24 +96,27 @@ class Pending:
     shown: Callable[[str], str] | None  # the same for the diagnostics of a SideError
     keep: Callable[[_Fresh], None] | None = None  # stores a check into the result cache
 
-    def checked(self) -> _Fresh:
-        """Check and build the IR (raises `SideError` when the spec has errors)."""
+    def checked(self, *, plain: bool = False) -> _Fresh:
+        """Check and build the IR (raises `SideError` when the spec has errors);
+        `plain`: as JSON data only (`ir/plain.py`), no `Side.model`."""
         from ..check import check
         from ..ir import build_ir
 
         result = check(self.workspace)
         if not result.ok:
             raise self.failed(result.diagnostics)
+        if plain:
+            return _Fresh(self.workspace, result, None, build_ir(result, plain=True))
         model = build_ir(result)
-        return _Fresh(self.workspace, result, model, model.model_dump_json())
+        return _Fresh(self.workspace, result, model, json.loads(model.model_dump_json()))
 
     def failed(self, diagnostics: list[Diagnostic]) -> SideError:
         texts = {path: source.text for path, source in self.workspace.files.items()}
         return SideError(f"the {self.label} spec has errors; nothing was compared",
                          diagnostics, texts, self.shown)
 
-    def finish(self, fresh: _Fresh | None = None) -> Side:
-        fresh = fresh or self.checked()
+    def finish(self, *, plain: bool = False) -> Side:
+        fresh = self.checked(plain=plain)
         if self.keep is not None:
             self.keep(fresh)
         return fresh.side(self.label, self.show)
@@ -124,23 +128,21 @@ def finish(side: Side | Pending) -> Side:
 
 @dataclass(slots=True)
 class _Fresh:
-    """A side just checked: its workspace, check result and IR (the model
-    and its JSON text, read into an index on first use)."""
+    """A side just checked: its workspace, check result and IR (the model,
+    unless built as plain data, and the JSON data, indexed on first use)."""
 
     workspace: LoadedWorkspace
     result: CheckResult
-    model: ir.Workspace
-    text: str
+    model: ir.Workspace | None
+    data: dict[str, Any]
     _index: IrIndex | None = None
 
     @property
     def index(self) -> IrIndex:
         if self._index is None:
-            import json
-
             from .index import from_data
 
-            self._index = from_data(json.loads(self.text))
+            self._index = from_data(self.data)
         return self._index
 
     def side(self, label: str, show: Callable[[str], str]) -> Side:
@@ -153,8 +155,6 @@ class _Fresh:
         """The index and which file declares each name, for the result cache
         (with `base`, the files' paths relative to it); the declarations'
         texts go to a blob of their own. None when the blob was not kept."""
-        import json
-
         from .. import result_cache
         from .locate import symbol_paths
 
@@ -189,8 +189,6 @@ REVIEW = "review-index"
 def _stored_side(stored: str, label: str, texts: dict[str, str],
                  show: Callable[[str], str]) -> Side | None:
     """A side from what `_Fresh.stored` wrote (None when it is damaged)."""
-    import json
-
     from .. import result_cache
     from .index import from_stored
     from .locate import StoredLocator
@@ -245,8 +243,6 @@ def from_texts(files: dict[str, str], label: str) -> Side:
 def from_ir_file(path: str, label: str) -> Side:
     """A saved IR (`mizan-lang ir --format json`). Its frame is checked here;
     each declaration when it is compared (`IrIndex.model`, see `ir_error`)."""
-    import json
-
     from .index import IrError, from_data
 
     try:
