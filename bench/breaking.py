@@ -8,8 +8,9 @@ function newly on WebSocket).
 Prints the best of K wall and CPU times (figures in docs/performance.md): the
 comparison in-process (two checked sides, `review()` only), then the CLI:
 
-- from scratch (MIZAN_CACHE=off): two spec folders, --against HEAD (both
-  sides parsed, checked and built: two full checks);
+- from scratch (MIZAN_CACHE=off): two spec folders, --against HEAD (files
+  the sides share parsed once, both sides checked and built; at once in a
+  forked child only when the load average leaves a core idle);
 - two saved IRs (`ir --format json` files, read and compared as data);
 - with the result cache (a fresh cache folder for the run): two spec folders
   both answered from it; --against HEAD cold (the working tree cached, the
