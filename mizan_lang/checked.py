@@ -6,7 +6,6 @@ fast path (`fastpath`) and the `check`/`ir` commands share it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .cli_common import (
@@ -17,6 +16,7 @@ from .cli_common import (
     require_paths,
     write_stderr,
 )
+from .records import record
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -37,7 +37,7 @@ def analyze(paths: list[Path]) -> tuple[CheckResult, SourceCache, int]:
     return checked.result, checked.lookup, checked.file_count
 
 
-@dataclass(slots=True)
+@record
 class Checked:
     """The outcome of checking some paths, fresh or from the result cache."""
 

@@ -8,19 +8,18 @@ parsed syntax tree (`TypeRef.expr`); the checker resolves the names in them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
+from .records import field, record
 from .source import Span
 from .typeexpr import TypeExpr
 
 
-@dataclass(slots=True)
+@record
 class Name:
     text: str
     span: Span
 
 
-@dataclass(slots=True)
+@record
 class TypeRef:
     """A type expression as written, e.g. `map<str,list<Profile>>?`."""
 
@@ -31,7 +30,7 @@ class TypeRef:
     expr: TypeExpr | None = None
 
 
-@dataclass(slots=True)
+@record
 class Literal:
     """A default or option value: the decoded KDL value and where it was."""
 
@@ -40,20 +39,20 @@ class Literal:
     raw: str = ""
 
 
-@dataclass(slots=True)
+@record
 class Doc:
     text: str
     span: Span
 
 
-@dataclass(slots=True)
+@record
 class Import:
     path: str
     span: Span  # the whole `import` node
     path_span: Span | None = None  # the path string alone
 
 
-@dataclass(slots=True)
+@record
 class JwtSettings:
     span: Span
     algorithm: Name | None = None
@@ -63,7 +62,7 @@ class JwtSettings:
     refresh_ttl: Literal | None = None
 
 
-@dataclass(slots=True)
+@record
 class Guard:
     name: Name
     span: Span
@@ -72,7 +71,7 @@ class Guard:
     doc: Doc | None = None
 
 
-@dataclass(slots=True)
+@record
 class AuthBlock:
     span: Span
     jwt: JwtSettings | None = None
@@ -80,13 +79,13 @@ class AuthBlock:
     default: Name | None = None  # default auth for functions and contexts without auth=
 
 
-@dataclass(slots=True)
+@record
 class EnumMember:
     name: Name
     doc: Doc | None = None
 
 
-@dataclass(slots=True)
+@record
 class EnumDecl:
     name: Name
     span: Span
@@ -94,7 +93,7 @@ class EnumDecl:
     doc: Doc | None = None
 
 
-@dataclass(slots=True)
+@record
 class Field:
     """A field of a `type` (record)."""
 
@@ -105,7 +104,7 @@ class Field:
     doc: Doc | None = None
 
 
-@dataclass(slots=True)
+@record
 class TypeDecl:
     name: Name
     span: Span
@@ -113,7 +112,7 @@ class TypeDecl:
     doc: Doc | None = None
 
 
-@dataclass(slots=True)
+@record
 class Param:
     name: Name
     type: TypeRef
@@ -124,14 +123,14 @@ class Param:
     content_types: list[Name] = field(default_factory=list)  # Upload only
 
 
-@dataclass(slots=True)
+@record
 class CachePolicy:
     span: Span
     ttl: Literal | None = None  # seconds
     vary: Name | None = None  # identity | public
 
 
-@dataclass(slots=True)
+@record
 class ContextDecl:
     name: Name
     span: Span
@@ -142,7 +141,7 @@ class ContextDecl:
     doc: Doc | None = None
 
 
-@dataclass(slots=True)
+@record
 class KeyBinding:
     """Explicit scoping: context key param <- mutation param.
 
@@ -154,7 +153,7 @@ class KeyBinding:
     param: Name
 
 
-@dataclass(slots=True)
+@record
 class Affect:
     """One context a mutation invalidates, with optional explicit scoping."""
 
@@ -164,7 +163,7 @@ class Affect:
     scope: Name | None = None  # exact | partial | global (forces the tier)
 
 
-@dataclass(slots=True)
+@record
 class FunctionDecl:
     name: Name
     span: Span
@@ -178,7 +177,7 @@ class FunctionDecl:
     doc: Doc | None = None
 
 
-@dataclass(slots=True)
+@record
 class Column:
     name: Name
     type: TypeRef
@@ -196,7 +195,7 @@ ON_DELETE = ("protect", "cascade", "set-null")
 DEFAULT_ON_DELETE = "protect"
 
 
-@dataclass(slots=True)
+@record
 class Relation:
     name: Name
     target: Name  # `to=` model
@@ -206,7 +205,7 @@ class Relation:
     on_delete: Name | None = None  # to-one relations: what deleting the target does
 
 
-@dataclass(slots=True)
+@record
 class ModelDecl:
     name: Name
     span: Span
@@ -216,14 +215,14 @@ class ModelDecl:
     doc: Doc | None = None
 
 
-@dataclass(slots=True)
+@record
 class ShapeField:
     name: Name
     span: Span
     shape: Name | None = None  # nested shape for a relation
 
 
-@dataclass(slots=True)
+@record
 class ShapeDecl:
     name: Name
     span: Span
@@ -232,7 +231,7 @@ class ShapeDecl:
     doc: Doc | None = None
 
 
-@dataclass(slots=True)
+@record
 class FormField:
     name: Name
     type: TypeRef
@@ -243,7 +242,7 @@ class FormField:
     doc: Doc | None = None
 
 
-@dataclass(slots=True)
+@record
 class FormDecl:
     name: Name
     span: Span
@@ -252,7 +251,7 @@ class FormDecl:
     doc: Doc | None = None
 
 
-@dataclass(slots=True)
+@record
 class FileDecls:
     """Everything one file declares, in source order."""
 

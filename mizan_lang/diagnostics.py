@@ -14,9 +14,9 @@ and an explanation that feeds `docs/diagnostics.md`. Code ranges:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from enum import Enum
 
+from .records import field, record
 from .source import Span
 
 
@@ -26,7 +26,7 @@ class Severity(str, Enum):
     INFO = "info"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Rule:
     code: str
     name: str
@@ -36,7 +36,7 @@ class Rule:
     example: str = ""
 
 
-@dataclass(slots=True)
+@record
 class Related:
     """A second location that explains a diagnostic (e.g. the first declaration)."""
 
@@ -45,7 +45,7 @@ class Related:
     message: str
 
 
-@dataclass(slots=True)
+@record
 class Diagnostic:
     code: str
     severity: Severity

@@ -10,8 +10,6 @@ checker; lowering checks only the shape of nodes and the kind of values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .decls import (
     Affect,
     AuthBlock,
@@ -58,6 +56,7 @@ from .lower_read import (
     read_text,
     read_type,
 )
+from .records import field, record
 from .source import Span
 
 SUPPORTED_VERSIONS = (1,)
@@ -319,7 +318,7 @@ def _check_version_position(reader: Reader, nodes: list[Node]) -> None:
             reader.report("M101", nodes[0].name_span, data={"insert": "mizan 1\n"})
 
 
-@dataclass(slots=True)
+@record
 class LoweredPart:
     """The declarations of some consecutive top-level nodes of one file.
 

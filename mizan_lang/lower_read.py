@@ -9,12 +9,12 @@ builders in `lower.py` only assemble `decls` objects from that.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 
 from .check.suggest import closest, fix, hint
 from .decls import Doc, KeyBinding, Literal, Name, TypeRef
 from .diagnostics import Diagnostic, make
 from .kdl.model import BOOL, NUMBER, STRING, Node, Value
+from .records import field, record
 from .source import Span
 from .typeexpr import bare_type, parse_type
 
@@ -30,7 +30,7 @@ ALIASES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ArgSpec:
     noun: str  # "type" -> "the type of 'field'"
     read: ValueReader
@@ -41,7 +41,7 @@ class ArgSpec:
         return self.label or f"a {self.noun}"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class NodeSpec:
     name: str
     args: tuple[ArgSpec, ...] = ()
@@ -66,7 +66,7 @@ def _wording(args: tuple[ArgSpec, ...], node: str) -> tuple[str, ...]:
     return tuple(f"the {arg.noun} of '{node}'" for arg in args)
 
 
-@dataclass(slots=True)
+@record
 class Read:
     """What `Reader.read` could take from one node."""
 

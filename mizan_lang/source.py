@@ -11,7 +11,8 @@ import re
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+
+from .records import record
 
 # Line numbering follows editors and LSP (only CRLF, CR and LF end a line),
 # not KDL, whose newlines also include VT, FF, NEL, LS and PS: a position we
@@ -94,7 +95,7 @@ class Span:
         return f"Span({self.start}, {self.end})"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Position:
     """0-based line and column (column counted in Unicode code points)."""
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from .diagnostics import Diagnostic, make
 from .identifiers import is_valid_identifier
+from .records import record
 from .source import Span
 
 PRIMITIVES = frozenset(
@@ -30,11 +30,11 @@ _TOKEN = re.compile(r"\s+|[<>,?]|[^\s<>,?]+")
 _SIMPLE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(\?)?")
 
 
-# Immutable by convention, not frozen: a frozen dataclass sets each field
+# Immutable by convention, not frozen: a frozen record sets each field
 # through object.__setattr__, ~3.5x the instructions of making one, and
 # lowering makes one or more for every type written (~55,000 at 10,000
 # functions). The hash is the frozen one's (all fields).
-@dataclass(slots=True, unsafe_hash=True)
+@record(unsafe_hash=True)
 class TypeExpr:
     """One node of a type expression.
 
@@ -71,7 +71,7 @@ class _Malformed(Exception):
     """Internal: stops parsing at the first error (already recorded)."""
 
 
-@dataclass(slots=True)
+@record
 class _Token:
     text: str
     start: int  # offset in the string

@@ -13,7 +13,6 @@ import posixpath
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .check.suggest import closest
@@ -24,6 +23,7 @@ from .kdl.model import ParseResult
 from .lower import lower
 from .paths import EXTENSION, mizan_files, normalise
 from .perf import paused_gc
+from .records import field, record, replace
 from .source import LineIndex, Span, decode_source
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ CACHE_SIZE = 1024
 MAX_BYTE_PROBLEMS = 10  # invalid bytes reported one by one; the rest are summed up
 
 
-@dataclass(slots=True)
+@record
 class SourceFile:
     """One file after syntax and lowering. Shared through the cache: treat as read-only."""
 
@@ -48,7 +48,7 @@ class SourceFile:
     segments: list[tuple[int, FileDecls]] | None = None
 
 
-@dataclass(slots=True)
+@record
 class LoadedWorkspace:
     roots: list[str]
     files: dict[str, SourceFile]  # load order: roots, then imports depth-first
@@ -62,7 +62,7 @@ class LoadedWorkspace:
         return sorted(found, key=Diagnostic.sort_key)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Unreadable:
     """Why a file could not be read: M001 (I/O), M002 (missing) or M004 (directory)."""
 

@@ -9,12 +9,12 @@ input.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING
 
 from ..decls import FileDecls
 from ..diagnostics import Diagnostic
 from ..perf import paused_gc
+from ..records import replace
 from .auth import check_auth
 from .contexts import check_contexts
 from .forms import check_forms
@@ -96,7 +96,7 @@ def check_decls(files: dict[str, FileDecls], earlier: list[Diagnostic] | None = 
 
 
 def _with_path(diagnostic: Diagnostic, path: str) -> Diagnostic:
-    return diagnostic if diagnostic.path else dataclasses.replace(diagnostic, path=path)
+    return diagnostic if diagnostic.path else replace(diagnostic, path=path)
 
 
 def _past_syntax(earlier: list[Diagnostic] | None, found: list[Diagnostic]) -> list[Diagnostic]:

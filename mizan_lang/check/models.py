@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from difflib import get_close_matches
 from typing import Any
 
 from ..decls import ON_DELETE, Literal, ModelDecl
@@ -103,6 +102,8 @@ def _check_relations(state: CheckState, path: str, model: ModelDecl) -> None:
         if chosen is None:
             continue
         if chosen.text not in ON_DELETE:
+            from difflib import get_close_matches  # here: a wrong on-delete is rare
+
             near = get_close_matches(chosen.text, ON_DELETE, n=1)
             state.report("M416", path, chosen.span, value=chosen.text,
                          allowed=", ".join(ON_DELETE), data=fix(near[0] if near else None),

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ..decls import FileDecls
 from ..diagnostics import Diagnostic
+from ..records import field, record
 from ..source import Span
 
 # Declaration kinds (one namespace each; `type`, `enum` and `shape` share the
@@ -13,7 +12,7 @@ from ..source import Span
 KINDS = ("context", "function", "type", "model", "form", "guard")
 
 
-@dataclass(slots=True)
+@record
 class Symbol:
     kind: str  # "context" | "function" | "type" | "enum" | "shape" | "model" | "form" | "guard"
     name: str
@@ -22,7 +21,7 @@ class Symbol:
     decl: object  # the decls.* object
 
 
-@dataclass(slots=True)
+@record
 class Scoping:
     """How one mutation invalidates one context (computed per pair)."""
 
@@ -34,7 +33,7 @@ class Scoping:
     explicit: bool = False  # written with by= / scope=
 
 
-@dataclass(slots=True)
+@record
 class CheckResult:
     files: dict[str, FileDecls]  # path -> declarations, for every file in the workspace
     diagnostics: list[Diagnostic]

@@ -7,7 +7,7 @@ helpers here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from ..records import record, replace
 
 PRIMITIVES = ("bool", "int", "int64", "float", "decimal", "str", "date", "datetime", "uuid",
               "bytes", "json")
@@ -16,7 +16,7 @@ UPLOAD = "Upload"
 SCALAR_PRIMITIVES = ("bool", "int", "int64", "str", "date", "datetime", "uuid", "decimal")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class RType:
     # "primitive" | "list" | "map" | "type" | "enum" | "shape" | "upload"
     kind: str

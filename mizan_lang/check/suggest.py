@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -34,6 +33,8 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     for candidate in pool:
         if candidate.casefold() == folded:
             return candidate
+    import difflib  # here: only a misspelt name gets this far (~1 ms at start-up)
+
     found = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     return found[0] if found else None
 

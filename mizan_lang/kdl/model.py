@@ -6,10 +6,10 @@ them back (numbers keep their text; the suite's canonical form depends on it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..diagnostics import Diagnostic
+from ..records import field, record
 from ..source import Span
 
 # Value.kind
@@ -19,7 +19,7 @@ BOOL = "bool"
 NULL = "null"
 
 
-@dataclass(slots=True)
+@record
 class Value:
     """An argument or property value (or a node name: kind STRING)."""
 
@@ -38,7 +38,7 @@ class Value:
         return self.value if isinstance(self.value, str) else self.raw
 
 
-@dataclass(slots=True)
+@record
 class Prop:
     key: str
     key_span: Span
@@ -46,7 +46,7 @@ class Prop:
     span: Span  # key through value
 
 
-@dataclass(slots=True)
+@record
 class Node:
     name: str
     name_span: Span
@@ -73,7 +73,7 @@ class Node:
         return {prop.key: prop for prop in self.props}
 
 
-@dataclass(slots=True)
+@record
 class Comment:
     """A comment kept for the formatter: `//`, `/* */` or a slashdashed part."""
 
@@ -82,14 +82,14 @@ class Comment:
     kind: str  # "line" | "block" | "slashdash"
 
 
-@dataclass(slots=True)
+@record
 class Document:
     nodes: list[Node]
     span: Span
     comments: list[Comment] = field(default_factory=list)
 
 
-@dataclass(slots=True)
+@record
 class ParseResult:
     document: Document
     diagnostics: list[Diagnostic]
