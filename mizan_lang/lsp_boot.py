@@ -285,7 +285,8 @@ def _check_and_publish(boot: Boot, roots: list[str], path: str, doc: dict[str, A
     each stage, its first pass walked every object the stage had made (~0.3-0.5 s
     of a 10,000-function check). The check's objects are let go only once the
     diagnostics are out (freeing them one by one takes ~0.1 s there), and the
-    collector is switched on after that."""
+    collector is switched on after that (if it was on: `main` turns it off for
+    a first start's imports, and the server's `main` turns it on)."""
     import gc
 
     from .checked import check_paths
@@ -435,12 +436,17 @@ def _import_checker() -> None:
 
 def main() -> int:
     """`mizan-lang lsp` (also `--stdio`): the server, after the early answer."""
+    import gc
     import threading
 
     boot = start()
     threading.Thread(target=_read_on, args=(boot,), name="mizan-stdin", daemon=True).start()
     if boot.answered is not None:
         if boot.shipped:
+            # The collector stays off until the server's `main` switches it on:
+            # its passes over the imports' new objects found nothing to free, and
+            # the check that comes next runs with it off anyway.
+            gc.disable()
             _import_checker()
         # Clients open documents right after `initialized`: answer the first one
         # before importing the server, which would compete with it for the CPU.
