@@ -212,9 +212,13 @@ def parse_type(
             return inner, []
         return TypeExpr("nullable", Span(start, start + len(name) + 1), args=(inner,)), []
     if start is not None:
-        fast = _well_formed(text, start)
-        if fast is not None:
-            return fast, []
+        shape = _shapes.get(text)
+        if shape is None:
+            shape = _shape(_well_formed(text, 0))
+            if len(text) <= 64 and len(_shapes) < 4096:  # bounds, as for _simple
+                _shapes[text] = shape
+        if shape:
+            return _placed(shape, start), []
     parser = _Parser(text, start, span, path)
     try:
         return parser.parse(), parser.diagnostics
@@ -250,6 +254,26 @@ def _read_simple(text: str) -> tuple[str, str, bool]:
     if len(text) <= 64 and len(_simple) < 4096:  # bounds for a long editor session
         _simple[text] = found
     return found
+
+
+# A generic type's tree as `_well_formed` reads it from offset 0, kept as
+# (kind, name, start, end, args) so that a text seen before is placed at its
+# offset without being read again (`()` when `_well_formed` gives up).
+_Shape = tuple
+_shapes: dict[str, _Shape] = {}
+
+
+def _shape(expr: TypeExpr | None) -> _Shape:
+    if expr is None:
+        return ()
+    return (expr.kind, expr.name, expr.span.start, expr.span.end,
+            tuple([_shape(arg) for arg in expr.args]))
+
+
+def _placed(shape: _Shape, start: int) -> TypeExpr:
+    kind, name, begin, end, args = shape
+    return TypeExpr(kind, Span(start + begin, start + end), name,
+                    tuple([_placed(arg, start) for arg in args]) if args else ())
 
 
 _PIECES = re.compile(r"[<>,?]|[A-Za-z_][A-Za-z0-9_]*")

@@ -199,6 +199,17 @@ def test_the_generic_fast_path_builds_what_the_parser_builds(text: str) -> None:
         assert slow is None or " " in text
 
 
+@given(st.lists(_PIECE, max_size=12).map("".join))
+def test_a_type_seen_before_is_placed_as_it_was_read(text: str) -> None:
+    """parse_type keeps the shape of each generic type text it has read and
+    places it at the next offset: the tree `_well_formed` builds there."""
+    for start in (3, 50, 3):
+        expr, problems = parse_type(text, Span(0, 99), start)
+        fresh = _well_formed(text, start)
+        if fresh is not None:
+            assert _tree(expr) == _tree(fresh) and not problems
+
+
 def _parsed_at_7(text: str) -> tuple[TypeExpr | None, list]:
     """`_Parser`'s tree of `text` written at offset 7, and its diagnostics."""
     parser = _Parser(text, 7, Span(0, 99), "x.mizan")
