@@ -83,6 +83,7 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
     stack: list[tuple] = []  # the enclosing nodes' states, one per open `{`
     node: Node | None = None  # the node being read, until its terminator
     start = end = 0  # that node's span so far
+    plain_end = -1  # `end` while that span is still its name's
     drop = False  # that node is slashdashed
     phase = 0  # 0: its entries may follow; 1: after a dropped block; 2: after its children
     key: str | None = None  # a property key waiting for its value
@@ -142,7 +143,8 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
             if node is not None:
                 if key is not None:
                     raise _Unclean
-                _finish(node, start, end)
+                if end != plain_end:
+                    node.span = Span(start, end)
                 node = None
             continue
         elif group == 7:
@@ -163,7 +165,7 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
                     raise _Unclean
                 if len(stack) >= MAX_DEPTH:
                     raise _Unclean
-                stack.append((node, nodes, start, end, drop, phase, at, dropped))
+                stack.append((node, nodes, start, end, plain_end, drop, phase, at, dropped))
                 nodes = []
                 node = None
             elif rare:
@@ -171,10 +173,10 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
             elif ch == "}":
                 if not stack:
                     raise _Unclean
-                if node is not None:
-                    _finish(node, start, end)
+                if node is not None and end != plain_end:
+                    node.span = Span(start, end)
                 inner = nodes
-                node, nodes, start, end, drop, phase, brace, dropped = stack.pop()
+                node, nodes, start, end, plain_end, drop, phase, brace, dropped = stack.pop()
                 if dropped:
                     phase = phase or 1
                 else:
@@ -186,7 +188,8 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
             else:  # `;`
                 if node is None:
                     raise _Unclean
-                _finish(node, start, end)
+                if end != plain_end:
+                    node.span = Span(start, end)
                 node = None
             continue
         elif group <= 11:  # a keyword, or a string for the lexer's readers
@@ -247,8 +250,8 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
         else:  # the end of the text
             if stack or key is not None or rare:
                 raise _Unclean
-            if node is not None:
-                _finish(node, start, end)
+            if node is not None and end != plain_end:
+                node.span = Span(start, end)
             return top, comments
 
         # A string, number or keyword: a type annotation's name, a node's
@@ -276,6 +279,8 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
             if not drop:
                 nodes.append(node)
             end = glued = pos
+            # While `end` is this, the node's span is its name's (shared).
+            plain_end = pos if start == at else -1
             phase = 0
             continue
         if phase or at == glued:
@@ -312,10 +317,3 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
         elif not dropped:
             node.args.append(value)
             end = pos
-
-
-def _finish(node: Node, start: int, end: int) -> None:
-    """Close a node's span (a node of just its name shares its name's span)."""
-    name = node.name_span
-    if start != name.start or end != name.end:
-        node.span = Span(start, end)
