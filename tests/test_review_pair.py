@@ -18,11 +18,11 @@ from collections import OrderedDict
 from pathlib import Path
 
 import pytest
-from test_breaking import _edit, _shop_repo
+from test_breaking import _edit, _edit_shop, _shop_repo
 
 from mizan_lang import workspace
 from mizan_lang.__main__ import main
-from mizan_lang.review import pair, review
+from mizan_lang.review import pair, reuse, review
 from mizan_lang.review.locate import StoredLocator
 from mizan_lang.review.report import RENDERERS
 from mizan_lang.review.sides import finish, from_paths, prepare
@@ -39,7 +39,7 @@ def _alone(first, second, *, parallel: bool = True):
     return one, finish(second(None))
 
 
-WAYS = ("alone", "forked", "no fork")
+WAYS = ("alone", "forked", "no fork", "busy")
 
 
 @pytest.fixture
@@ -53,7 +53,8 @@ def way():
         patch.setenv("MIZAN_CACHE", "off" if cache is None else "on")
         if cache is not None:
             patch.setenv("MIZAN_CACHE_DIR", str(cache))
-        patch.setattr(pair, "idle_core", lambda: True)  # whatever the load of the machine
+        # Forked or not whatever the load of the machine.
+        patch.setattr(pair, "idle_core", lambda: name != "busy")
         if name == "alone":
             patch.setattr(pair, "load_pair", _alone)
         elif name == "no fork":
@@ -74,8 +75,8 @@ def _each_way(way, capfd, args: list[str]) -> dict[str, tuple[int, str, str]]:
 
 
 def _same(found: dict[str, tuple[int, str, str]]) -> tuple[int, str, str]:
-    assert found["forked"] == found["alone"]
-    assert found["no fork"] == found["alone"]
+    for name in WAYS:
+        assert found[name] == found["alone"], name
     return found["alone"]
 
 
@@ -133,6 +134,47 @@ def test_unchanged_files_are_parsed_once(tmp_path: Path, monkeypatch: pytest.Mon
     assert any(change.code == "B107" for change in report.changes)
 
 
+def test_second_side_checked_from_the_first(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(SHOP, tmp_path / "old")
+    shutil.copytree(SHOP, tmp_path / "new")
+    _edit_shop(tmp_path / "new")  # changes located on both sides
+    monkeypatch.setenv("MIZAN_CACHE", "off")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(pair, "idle_core", lambda: False)
+    used = []
+    real = reuse.checked_as
+
+    def spied(*args):
+        used.append(real(*args))
+        return used[-1]
+
+    monkeypatch.setattr(reuse, "checked_as", spied)
+    sides = pair.load_pair(lambda share: prepare(["old"], "old", share),
+                           lambda share: prepare(["new"], "new", share))
+    assert len(used) == 1 and used[0] is not None
+    assert list(used[0].files) == sorted(workspace.load_workspace(["new"]).files)
+    alone = review(from_paths(["old"], "old"), from_paths(["new"], "new"))
+    assert {change.location[0] for change in alone.changes} == {
+        "old/backoffice.mizan", "new/backoffice.mizan", "new/catalog.mizan"}
+    rendered = [render(alone) for render in RENDERERS.values()]
+    assert [render(review(*sides)) for render in RENDERERS.values()] == rendered
+
+
+def test_files_not_at_the_same_places_are_not_renamed() -> None:
+    class Loaded:
+        files = dict.fromkeys(["/b/new/x.mizan", "/b/new/y.mizan", "/c/z.mizan"])
+
+    assert reuse.same_places(Loaded(), {"/b/new/x.mizan": "/a/old/x.mizan"}) is None
+    Loaded.files = dict.fromkeys(["/b/new/x.mizan", "/b/new/y.mizan"])
+    assert reuse.same_places(Loaded(), {"/b/new/x.mizan": "/a/old/x.mizan"}) == {
+        "/b/new/x.mizan": "/a/old/x.mizan", "/b/new/y.mizan": "/a/old/y.mizan"}
+    # The second taken file sits elsewhere than the first says.
+    assert reuse.same_places(Loaded(), {"/b/new/x.mizan": "/a/old/x.mizan",
+                                        "/b/new/y.mizan": "/a/other/y.mizan"}) is None
+    assert reuse.same_places(Loaded(), {}) is None
+
+
 def _broken(folder: Path) -> None:
     main_file = folder / "main.mizan"
     main_file.write_text(main_file.read_text(encoding="utf-8") + "fn broken returns=Nope\n",
@@ -181,7 +223,7 @@ def test_against_a_revision(tmp_path: Path, way, capfd, monkeypatch: pytest.Monk
             capfd.readouterr()
             found.setdefault(name, []).append((main(["breaking", "--against", "main", "spec"]),
                                                *capfd.readouterr()))
-    assert found["forked"] == found["alone"] == found["no fork"]
+    assert all(found[name] == found["alone"] for name in WAYS)
     assert found["alone"][0] == found["alone"][1]
     # Errors: the working tree's come first, before a bad revision.
     _broken(repo / "spec")

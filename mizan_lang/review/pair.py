@@ -37,6 +37,7 @@ class Shared:
 
     def __init__(self) -> None:
         self.free: dict[str, list[SourceFile]] = {}
+        self.taken: dict[str, str] = {}  # a path of the second side -> the first side's
 
     def offer(self, workspace: LoadedWorkspace) -> None:
         for source in workspace.files.values():
@@ -61,6 +62,7 @@ class Shared:
             if not found:
                 return text
             source = found.pop()
+            self.taken[path] = source.path
             return replace(source, path=path, decls=replace(source.decls, path=path))
 
         return read
@@ -79,9 +81,17 @@ def load_pair(first: Prepare, second: Prepare, *, parallel: bool = True) -> tupl
     except SideError:
         _done(one)  # its own errors come first
         raise
-    if parallel and isinstance(one, Pending) and isinstance(two, Pending) and idle_core():
-        return _at_once(one, two)
+    if isinstance(one, Pending) and isinstance(two, Pending):
+        if parallel and idle_core():
+            return _at_once(one, two, shared)
+        return _in_turn(one, two, shared)
     return _done(one), _done(two)
+
+
+def _in_turn(one: Pending, two: Pending, shared: Shared) -> tuple[Side, Side]:
+    from .reuse import in_turn
+
+    return in_turn(one, two, shared.taken)
 
 
 def idle_core() -> bool:
@@ -102,10 +112,10 @@ def _done(side: Side | Pending) -> Side:
     return side if isinstance(side, Side) else side.finish(plain=True)
 
 
-def _at_once(one: Pending, two: Pending) -> tuple[Side, Side]:
+def _at_once(one: Pending, two: Pending, shared: Shared) -> tuple[Side, Side]:
     child = _Child.start(one)
     if child is None:
-        return _done(one), _done(two)
+        return _in_turn(one, two, shared)
     try:
         try:
             side_two: Side | SideError = _done(two)

@@ -96,13 +96,15 @@ class Pending:
     shown: Callable[[str], str] | None  # the same for the diagnostics of a SideError
     keep: Callable[[_Fresh], None] | None = None  # stores a check into the result cache
 
-    def checked(self, *, plain: bool = False) -> _Fresh:
-        """Check and build the IR (raises `SideError` when the spec has errors);
-        `plain`: as JSON data only (`ir/plain.py`), no `Side.model`."""
+    def checked(self, *, plain: bool = False,
+                run: Callable[[LoadedWorkspace], CheckResult] | None = None) -> _Fresh:
+        """Check (with `run`, else `check`) and build the IR; raises `SideError`
+        when the spec has errors. `plain`: the IR as JSON data only
+        (`ir/plain.py`), no `Side.model`."""
         from ..check import check
         from ..ir import build_ir
 
-        result = check(self.workspace)
+        result = (run or check)(self.workspace)
         if not result.ok:
             raise self.failed(result.diagnostics)
         if plain:
@@ -115,8 +117,9 @@ class Pending:
         return SideError(f"the {self.label} spec has errors; nothing was compared",
                          diagnostics, texts, self.shown)
 
-    def finish(self, *, plain: bool = False) -> Side:
-        fresh = self.checked(plain=plain)
+    def finish(self, *, plain: bool = False,
+               run: Callable[[LoadedWorkspace], CheckResult] | None = None) -> Side:
+        fresh = self.checked(plain=plain, run=run)
         if self.keep is not None:
             self.keep(fresh)
         return fresh.side(self.label, self.show)
