@@ -21,9 +21,9 @@ import json
 import os
 import pickle
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ..records import replace
 from .sides import Pending, Side, SideError
 
 if TYPE_CHECKING:

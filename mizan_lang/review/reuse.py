@@ -17,9 +17,9 @@ locations) is checked on its own instead.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from ..records import replace
 from .sides import Pending, Side
 
 if TYPE_CHECKING:
