@@ -3,16 +3,17 @@
 From scratch, `breaking` parses, lowers, checks and builds the IR of two
 specs that usually differ in a few files. Here a file with the same text on
 both sides is parsed and lowered once: the second side takes the first
-side's lowered file under its own path. Then, when another core is idle,
-the two checks run at once: a forked child checks the first side and sends
-back what the report needs of it (its IR as JSON text and the file that
-declares each name; the declarations themselves are too costly to send, and
-this process has them already), while this process checks the second.
-Otherwise (a busy machine, no fork, a child that fails) the sides are
-checked one after the other here. Both are built as plain IR data
-(`ir/plain.py`), not as models. Either way the report, and which side's
-errors are reported, are the same as when each side is loaded and checked
-on its own (tests/test_review_pair.py).
+side's lowered file under its own path. Then, when the files of the sides
+sit alike, the second side is checked from the first side's check
+(`reuse.py`). Else, when another core is idle, the two checks run at once:
+a forked child checks the first side and sends back what the report needs
+of it (its IR as JSON text and the file that declares each name; the
+declarations themselves are too costly to send, and this process has them
+already), while this process checks the second; otherwise (a busy machine,
+no fork, a child that fails) one after the other here. Both are built as
+plain IR data (`ir/plain.py`), not as models. Either way the report, and
+which side's errors are reported, are the same as when each side is loaded
+and checked on its own (tests/test_review_pair.py).
 """
 
 from __future__ import annotations
@@ -82,16 +83,22 @@ def load_pair(first: Prepare, second: Prepare, *, parallel: bool = True) -> tupl
         _done(one)  # its own errors come first
         raise
     if isinstance(one, Pending) and isinstance(two, Pending):
-        if parallel and idle_core():
+        from .reuse import same_places
+
+        names = same_places(two.workspace, shared.taken)
+        # Checked from the first side's check, the second side costs a tenth
+        # of a check: less than what forking costs (see `idle_core`).
+        if names is None and parallel and idle_core():
             return _at_once(one, two, shared)
-        return _in_turn(one, two, shared)
+        return _in_turn(one, two, shared, names)
     return _done(one), _done(two)
 
 
-def _in_turn(one: Pending, two: Pending, shared: Shared) -> tuple[Side, Side]:
+def _in_turn(one: Pending, two: Pending, shared: Shared,
+             names: dict[str, str] | None) -> tuple[Side, Side]:
     from .reuse import in_turn
 
-    return in_turn(one, two, shared.taken)
+    return in_turn(one, two, shared.taken, names)
 
 
 def idle_core() -> bool:
@@ -115,7 +122,7 @@ def _done(side: Side | Pending) -> Side:
 def _at_once(one: Pending, two: Pending, shared: Shared) -> tuple[Side, Side]:
     child = _Child.start(one)
     if child is None:
-        return _in_turn(one, two, shared)
+        return _in_turn(one, two, shared, None)
     try:
         try:
             side_two: Side | SideError = _done(two)

@@ -1,7 +1,7 @@
 """Checking the second side of a comparison from the first side's check.
 
-Checked one after the other (`pair`: no idle core, or no fork), the second
-side differs from the first in a few files. The first is checked with an
+The second side of a comparison usually differs from the first in a few
+files (`pair` loads the others once for both). The first is checked with an
 editor's incremental cache (`check.state.CheckCache`); the second is then
 checked with that cache, its files named as the first side's files at the
 same places, so that only the changed files, and what reads their facts,
@@ -29,18 +29,21 @@ if TYPE_CHECKING:
     from ..workspace import LoadedWorkspace
 
 
-def in_turn(one: Pending, two: Pending, taken: dict[str, str]) -> tuple[Side, Side]:
-    """Both sides, `two` checked from `one`'s check when their files are laid
-    out alike (`taken`: the files `two` took from `one`, see `pair.Shared`)."""
+def in_turn(one: Pending, two: Pending, taken: dict[str, str],
+            names: dict[str, str] | None) -> tuple[Side, Side]:
+    """Both sides, `two` checked from `one`'s check when its files have
+    `names` (`same_places`; `taken`: the files `two` took from `one`, see
+    `pair.Shared`), else on its own."""
     from ..check import check
     from ..check.state import CheckCache
 
+    if names is None:
+        return one.finish(plain=True), two.finish(plain=True)
     cache = CheckCache()
     first = one.finish(plain=True, run=lambda workspace: check(workspace, cache))
-    names = same_places(two.workspace, taken)
 
     def run(workspace: LoadedWorkspace) -> CheckResult:
-        renamed = None if names is None else checked_as(workspace, names, cache, {
+        renamed = checked_as(workspace, names, cache, {
             path: one.workspace.files[other].decls for path, other in taken.items()})
         return renamed if renamed is not None else check(workspace)
 
