@@ -9,8 +9,8 @@ Prints the best of K wall and CPU times (figures in docs/performance.md): the
 comparison in-process (two checked sides, `review()` only), then the CLI:
 
 - from scratch (MIZAN_CACHE=off): two spec folders, --against HEAD (files
-  the sides share parsed once, both sides checked and built; at once in a
-  forked child only when the load average leaves a core idle);
+  the sides share parsed once, the second side checked from the first
+  side's check, both IRs built);
 - two saved IRs (`ir --format json` files, read and compared as data);
 - with the result cache (a fresh cache folder for the run): two spec folders
   both answered from it; --against HEAD cold (the working tree cached, the
