@@ -11,6 +11,7 @@ files and checked in a forked child and here, and the same without fork
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -161,6 +162,35 @@ def test_second_side_checked_from_the_first(tmp_path: Path,
         "old/backoffice.mizan", "new/backoffice.mizan", "new/catalog.mizan"}
     rendered = [render(alone) for render in RENDERERS.values()]
     assert [render(review(*sides)) for render in RENDERERS.values()] == rendered
+
+
+def test_functions_built_once_for_both_sides(tmp_path: Path) -> None:
+    from mizan_lang.check import check
+    from mizan_lang.ir import build_ir
+    from mizan_lang.review.index import canonical
+
+    shutil.copytree(SHOP, tmp_path / "old")
+    shutil.copytree(SHOP, tmp_path / "new")
+    _edit_shop(tmp_path / "new")  # a param, a function's and a context's auth
+    # The default auth: functions of files left as they were now build otherwise.
+    _edit(tmp_path / "new" / "common.mizan", "    default user\n", "    default public\n")
+    old = workspace.load_workspace([str(tmp_path / "old")])
+    shared = pair.Shared()
+    shared.offer(old)
+    new = workspace.load_workspace([str(tmp_path / "new")], shared.reader(None))
+    memo: dict = {}
+    before = build_ir(check(old), plain=True, memo=memo)
+    result = check(new)
+    after = build_ir(result, plain=True, memo=memo)
+    assert canonical(after) == canonical(json.loads(build_ir(result).model_dump_json()))
+    was = {fn["name"]: fn for fn in before["functions"]}
+    kept = {fn["name"] for fn in after["functions"] if fn is was.get(fn["name"])}
+    changed = {fn["name"] for fn in after["functions"] if fn != was.get(fn["name"])}
+    # Those of unchanged files whose inputs did not change are taken as built.
+    unchanged_files = {fn["name"] for fn in after["functions"]
+                       if result.symbols["function"][fn["name"]].path in shared.taken}
+    assert changed & unchanged_files and not changed & kept
+    assert kept == unchanged_files - changed
 
 
 def test_files_not_at_the_same_places_are_not_renamed() -> None:

@@ -24,19 +24,27 @@ FORM_FORMATS = ("email", "url")  # string formats form fields add to the primiti
 _LENGTH_VALIDATORS = {"min-length": "min_length", "max-length": "max_length"}
 
 
-def build_ir(result: CheckResult, *, plain: bool = False) -> ir.Workspace:
-    """The IR of a clean check (`plain`: as JSON data, see `plain.py`)."""
+def build_ir(result: CheckResult, *, plain: bool = False,
+             memo: dict[int, tuple] | None = None) -> ir.Workspace:
+    """The IR of a clean check (`plain`: as JSON data, see `plain.py`).
+
+    `memo`, shared by the builds of two checks that share declarations (the
+    sides of a comparison, `review.reuse`): a function declaration built for
+    one whose inputs are the same for the other (its kind, auth, scopings and
+    resolved types) is taken as built, not built again."""
     if plain:
         from . import plain as kit
     else:
         kit = ir
-    return _Builder(result, kit).workspace()
+    return _Builder(result, kit, memo).workspace()
 
 
 class _Builder:
-    def __init__(self, result: CheckResult, kit: Any = ir) -> None:
+    def __init__(self, result: CheckResult, kit: Any = ir,
+                 memo: dict[int, tuple] | None = None) -> None:
         self.result = result
         self.ir = kit  # the model classes, or their plain twins
+        self.memo = memo  # id(declaration) -> (declaration, its inputs, built)
         self.symbols = result.symbols
         # Indexes built once: specs with thousands of functions stay linear.
         self.members: dict[str, list[str]] = {}
@@ -188,6 +196,22 @@ class _Builder:
         )
 
     def function(self, fn: decls.FunctionDecl) -> ir.Function:
+        if self.memo is None:
+            return self._function(fn)
+        name = fn.name.text
+        # Everything `_function` reads besides `fn` itself.
+        inputs = (self.result.function_kinds.get(name), self.result.effective_auth.get(f"fn:{name}"),
+                  [(s.context, s.tier, s.bindings) for s in self.scopings_of_fn.get(name, ())],
+                  [self.type_ref(p.type) for p in fn.params],
+                  self.type_ref(fn.returns) if fn.returns is not None else None)
+        found = self.memo.get(id(fn))
+        if found is not None and found[0] is fn and found[1] == inputs:
+            return found[2]
+        built = self._function(fn)
+        self.memo[id(fn)] = (fn, inputs, built)
+        return built
+
+    def _function(self, fn: decls.FunctionDecl) -> ir.Function:
         name = fn.name.text
         invalidates = sorted(
             (self.ir.Invalidation(context=s.context, tier=s.tier,

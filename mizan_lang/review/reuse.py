@@ -40,14 +40,15 @@ def in_turn(one: Pending, two: Pending, taken: dict[str, str],
     if names is None:
         return one.finish(plain=True), two.finish(plain=True)
     cache = CheckCache()
-    first = one.finish(plain=True, run=lambda workspace: check(workspace, cache))
+    memo: dict[int, tuple] = {}  # the functions' IR, built once for both (`build_ir`)
+    first = one.finish(plain=True, run=lambda workspace: check(workspace, cache), memo=memo)
 
     def run(workspace: LoadedWorkspace) -> CheckResult:
         renamed = checked_as(workspace, names, cache, {
             path: one.workspace.files[other].decls for path, other in taken.items()})
         return renamed if renamed is not None else check(workspace)
 
-    return first, two.finish(plain=True, run=run)
+    return first, two.finish(plain=True, run=run, memo=memo)
 
 
 def same_places(workspace: LoadedWorkspace, taken: dict[str, str]) -> dict[str, str] | None:

@@ -97,10 +97,11 @@ class Pending:
     keep: Callable[[_Fresh], None] | None = None  # stores a check into the result cache
 
     def checked(self, *, plain: bool = False,
-                run: Callable[[LoadedWorkspace], CheckResult] | None = None) -> _Fresh:
+                run: Callable[[LoadedWorkspace], CheckResult] | None = None,
+                memo: dict[int, tuple] | None = None) -> _Fresh:
         """Check (with `run`, else `check`) and build the IR; raises `SideError`
         when the spec has errors. `plain`: the IR as JSON data only
-        (`ir/plain.py`), no `Side.model`."""
+        (`ir/plain.py`), no `Side.model`, built with `memo` (see `build_ir`)."""
         from ..check import check
         from ..ir import build_ir
 
@@ -108,7 +109,7 @@ class Pending:
         if not result.ok:
             raise self.failed(result.diagnostics)
         if plain:
-            return _Fresh(self.workspace, result, None, build_ir(result, plain=True))
+            return _Fresh(self.workspace, result, None, build_ir(result, plain=True, memo=memo))
         model = build_ir(result)
         return _Fresh(self.workspace, result, model, json.loads(model.model_dump_json()))
 
@@ -118,8 +119,9 @@ class Pending:
                          diagnostics, texts, self.shown)
 
     def finish(self, *, plain: bool = False,
-               run: Callable[[LoadedWorkspace], CheckResult] | None = None) -> Side:
-        fresh = self.checked(plain=plain, run=run)
+               run: Callable[[LoadedWorkspace], CheckResult] | None = None,
+               memo: dict[int, tuple] | None = None) -> Side:
+        fresh = self.checked(plain=plain, run=run, memo=memo)
         if self.keep is not None:
             self.keep(fresh)
         return fresh.side(self.label, self.show)
