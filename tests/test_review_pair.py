@@ -164,7 +164,8 @@ def test_second_side_checked_from_the_first(tmp_path: Path,
     assert [render(review(*sides)) for render in RENDERERS.values()] == rendered
 
 
-def test_functions_built_once_for_both_sides(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kinds", ["alike", "differ"])
+def test_functions_built_once_for_both_sides(kinds: str, tmp_path: Path) -> None:
     from mizan_lang.check import check
     from mizan_lang.ir import build_ir
     from mizan_lang.review.index import canonical
@@ -174,6 +175,8 @@ def test_functions_built_once_for_both_sides(tmp_path: Path) -> None:
     _edit_shop(tmp_path / "new")  # a param, a function's and a context's auth
     # The default auth: functions of files left as they were now build otherwise.
     _edit(tmp_path / "new" / "common.mizan", "    default user\n", "    default public\n")
+    if kinds == "differ":  # a type name more: the resolved types are compared, not shared
+        _edit(tmp_path / "new" / "common.mizan", "enum Currency {", "enum Spare {\n    A\n}\n\nenum Currency {")
     old = workspace.load_workspace([str(tmp_path / "old")])
     shared = pair.Shared()
     shared.offer(old)
@@ -191,6 +194,13 @@ def test_functions_built_once_for_both_sides(tmp_path: Path) -> None:
                        if result.symbols["function"][fn["name"]].path in shared.taken}
     assert changed & unchanged_files and not changed & kept
     assert kept == unchanged_files - changed
+    # Records (their IR reads just the declaration and the resolved types) are
+    # taken from files left alone when every type name has the same kind.
+    records = {record["name"]: record for record in before["types"]}
+    taken = {record["name"] for record in after["types"] if record is records.get(record["name"])}
+    shared_records = {record["name"] for record in after["types"]
+                      if result.symbols["type"][record["name"]].path in shared.taken}
+    assert shared_records and taken == (shared_records if kinds == "alike" else set())
 
 
 def test_files_not_at_the_same_places_are_not_renamed() -> None:

@@ -25,13 +25,16 @@ _LENGTH_VALIDATORS = {"min-length": "min_length", "max-length": "max_length"}
 
 
 def build_ir(result: CheckResult, *, plain: bool = False,
-             memo: dict[int, tuple] | None = None) -> ir.Workspace:
+             memo: dict[object, tuple] | None = None) -> ir.Workspace:
     """The IR of a clean check (`plain`: as JSON data, see `plain.py`).
 
     `memo`, shared by the builds of two checks that share declarations (the
-    sides of a comparison, `review.reuse`): a function declaration built for
-    one whose inputs are the same for the other (its kind, auth, scopings and
-    resolved types) is taken as built, not built again."""
+    sides of a comparison, `review.reuse`): a function, record, enum or model
+    declaration built for one whose inputs are the same for the other (a
+    function's kind, auth and scopings; the resolved types) is taken as built,
+    not built again. When both sides give every type name the same kind, a
+    type's spelling resolves alike on both: the resolved types are shared too,
+    and not compared."""
     if plain:
         from . import plain as kit
     else:
@@ -41,10 +44,10 @@ def build_ir(result: CheckResult, *, plain: bool = False,
 
 class _Builder:
     def __init__(self, result: CheckResult, kit: Any = ir,
-                 memo: dict[int, tuple] | None = None) -> None:
+                 memo: dict[object, tuple] | None = None) -> None:
         self.result = result
         self.ir = kit  # the model classes, or their plain twins
-        self.memo = memo  # id(declaration) -> (declaration, its inputs, built)
+        self.memo = memo  # id(declaration) -> (declaration, its inputs, built); see `reused`
         self.symbols = result.symbols
         # Indexes built once: specs with thousands of functions stay linear.
         self.members: dict[str, list[str]] = {}
@@ -60,6 +63,15 @@ class _Builder:
                 self.scopings_of_ctx.setdefault(scoping.context, []).append(scoping)
         self.models: dict[str, ir.Model] = {}
         self.types: dict[str, ir.TypeRef] = {}  # spelling -> resolved (models are frozen)
+        # Whether a spelling resolves here as in the build that filled `memo`.
+        self.alike = False
+        if memo is not None:
+            kinds = {name: symbol.kind for name, symbol in self.symbols.get("type", {}).items()}
+            other = memo.get("types")
+            if other is not None and other[0] == kinds:
+                self.types, self.alike = other[1], True
+            else:
+                memo["types"] = (kinds, self.types)
 
     def decls(self, kind: str, symbol_kind: str | None = None) -> list:
         """Declarations of one namespace sorted by name, optionally one symbol kind."""
@@ -72,8 +84,8 @@ class _Builder:
         return self.ir.Workspace(
             version=self.version(),
             auth=self.auth(),
-            enums=[self.enum(d) for d in self.decls("type", "enum")],
-            types=[self.record(d) for d in self.decls("type", "type")],
+            enums=[self.reused(d, None, self.enum, _alike) for d in self.decls("type", "enum")],
+            types=[self.reused(d, None, self.record) for d in self.decls("type", "type")],
             models=[self.model(d) for d in self.decls("model")],
             shapes=[self.shape(d) for d in self.decls("type", "shape")],
             contexts=[self.context(d) for d in self.decls("context")],
@@ -195,21 +207,35 @@ class _Builder:
             doc=_doc(ctx.doc),
         )
 
+    def reused(self, decl: Any, inputs: object, build: Any, same: Any = None) -> Any:
+        """`build(decl)`, or what the build that filled `memo` built from this
+        very declaration when `inputs` (what `build` reads besides `decl` and
+        the resolved types) are equal and the types resolve alike (`same(decl,
+        built)`: they resolve to those `built` holds)."""
+        if self.memo is None:
+            return build(decl)
+        found = self.memo.get(id(decl))
+        if found is not None and found[0] is decl and found[1] == inputs and (
+                self.alike or (same is not None and same(decl, found[2]))):
+            return found[2]
+        built = build(decl)
+        self.memo[id(decl)] = (decl, inputs, built)
+        return built
+
     def function(self, fn: decls.FunctionDecl) -> ir.Function:
         if self.memo is None:
             return self._function(fn)
         name = fn.name.text
-        # Everything `_function` reads besides `fn` itself.
+        # Everything `_function` reads besides `fn` itself and the types.
         inputs = (self.result.function_kinds.get(name), self.result.effective_auth.get(f"fn:{name}"),
-                  [(s.context, s.tier, s.bindings) for s in self.scopings_of_fn.get(name, ())],
-                  [self.type_ref(p.type) for p in fn.params],
-                  self.type_ref(fn.returns) if fn.returns is not None else None)
-        found = self.memo.get(id(fn))
-        if found is not None and found[0] is fn and found[1] == inputs:
-            return found[2]
-        built = self._function(fn)
-        self.memo[id(fn)] = (fn, inputs, built)
-        return built
+                  [(s.context, s.tier, s.bindings) for s in self.scopings_of_fn.get(name, ())])
+        return self.reused(fn, inputs, self._function, self._same_types)
+
+    def _same_types(self, fn: decls.FunctionDecl, built: ir.Function) -> bool:
+        """Whether `fn`'s param and return types resolve here to those of `built`."""
+        returns = self.type_ref(fn.returns) if fn.returns is not None else None
+        return returns == built.returns and all(
+            self.type_ref(param.type) == done.type for param, done in zip(fn.params, built.params))
 
     def _function(self, fn: decls.FunctionDecl) -> ir.Function:
         name = fn.name.text
@@ -234,8 +260,11 @@ class _Builder:
     # --- models, shapes, forms --------------------------------------------------
     def model(self, model: decls.ModelDecl) -> ir.Model:
         built = self.models.get(model.name.text)  # shapes ask for their model again
-        if built is not None:
-            return built
+        if built is None:
+            built = self.models[model.name.text] = self.reused(model, None, self._model)
+        return built
+
+    def _model(self, model: decls.ModelDecl) -> ir.Model:
         columns = [
             self.ir.Column(name=c.name.text, type=self.type_ref(c.type), primary=_flag(c.primary),
                       unique=_flag(c.unique), doc=_doc(c.doc), scale=_int(c.scale),
@@ -247,11 +276,9 @@ class _Builder:
                         on_delete=_on_delete(r.on_delete))
             for r in model.relations
         ]
-        built = self.ir.Model(name=model.name.text,
-                         table=_text(model.table) or snake_case(model.name.text),
-                         columns=columns, relations=relations, doc=_doc(model.doc))
-        self.models[model.name.text] = built
-        return built
+        return self.ir.Model(name=model.name.text,
+                             table=_text(model.table) or snake_case(model.name.text),
+                             columns=columns, relations=relations, doc=_doc(model.doc))
 
     def shape(self, shape: decls.ShapeDecl) -> ir.Shape:
         source = self.symbols.get("model", {}).get(shape.model.text) if shape.model else None
@@ -354,6 +381,11 @@ def validators(written: dict[str, decls.Literal], type_: ir.TypeRef,
 
 
 # --- small helpers -----------------------------------------------------------
+
+
+def _alike(decl: object, built: object) -> bool:
+    """For declarations whose IR reads no resolved type (enums)."""
+    return True
 
 
 def _text(name: decls.Name | None) -> str | None:

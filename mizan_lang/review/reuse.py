@@ -40,7 +40,7 @@ def in_turn(one: Pending, two: Pending, taken: dict[str, str],
     if names is None:
         return one.finish(plain=True), two.finish(plain=True)
     cache = CheckCache()
-    memo: dict[int, tuple] = {}  # the functions' IR, built once for both (`build_ir`)
+    memo: dict[object, tuple] = {}  # declarations' IR, built once for both (`build_ir`)
     first = one.finish(plain=True, run=lambda workspace: check(workspace, cache), memo=memo)
 
     def run(workspace: LoadedWorkspace) -> CheckResult:

@@ -98,7 +98,7 @@ class Pending:
 
     def checked(self, *, plain: bool = False,
                 run: Callable[[LoadedWorkspace], CheckResult] | None = None,
-                memo: dict[int, tuple] | None = None) -> _Fresh:
+                memo: dict[object, tuple] | None = None) -> _Fresh:
         """Check (with `run`, else `check`) and build the IR; raises `SideError`
         when the spec has errors. `plain`: the IR as JSON data only
         (`ir/plain.py`), no `Side.model`, built with `memo` (see `build_ir`)."""
@@ -120,7 +120,7 @@ class Pending:
 
     def finish(self, *, plain: bool = False,
                run: Callable[[LoadedWorkspace], CheckResult] | None = None,
-               memo: dict[int, tuple] | None = None) -> Side:
+               memo: dict[object, tuple] | None = None) -> Side:
         fresh = self.checked(plain=plain, run=run, memo=memo)
         if self.keep is not None:
             self.keep(fresh)
