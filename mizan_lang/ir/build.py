@@ -182,7 +182,8 @@ class _Builder:
             default=self.default(param.default, type_),
             doc=_doc(param.doc),
             max_size=max_size if _is_int(max_size) else None,
-            content_types=sorted({name.text for name in param.content_types}),
+            content_types=sorted({name.text for name in param.content_types})
+            if param.content_types else [],
         )
 
     # --- contexts and functions -------------------------------------------------
@@ -239,12 +240,13 @@ class _Builder:
 
     def _function(self, fn: decls.FunctionDecl) -> ir.Function:
         name = fn.name.text
+        scopings = self.scopings_of_fn.get(name)
         invalidates = sorted(
             (self.ir.Invalidation(context=s.context, tier=s.tier,
-                             bindings=dict(sorted(s.bindings.items())))
-             for s in self.scopings_of_fn.get(name, [])),
+                                  bindings=dict(sorted(s.bindings.items())))
+             for s in scopings),
             key=lambda inv: inv.context,
-        )
+        ) if scopings else []
         return self.ir.Function(
             name=name,
             kind=self.result.function_kinds.get(name, "mutation" if fn.affects else "query"),

@@ -77,8 +77,17 @@ def _twin(cls: type[BaseModel]) -> type:
                 data.pop(name, None)
         return data
 
-    make.__name__ = make.__qualname__ = cls.__name__
-    return make  # type: ignore[return-value]
+    def make_as_given(**given: object) -> Plain:
+        # Most classes: no value to convert, no field to leave out (~124,000 calls a side).
+        if not required <= given.keys() <= known:
+            raise TypeError(f"{cls.__name__}: fields {sorted(given)}")
+        data = Plain(defaults)
+        data.update(given)
+        return data
+
+    chosen = make if scalars or left_out else make_as_given
+    chosen.__name__ = chosen.__qualname__ = cls.__name__
+    return chosen  # type: ignore[return-value]
 
 
 _MODELS = ("PrimitiveType", "NamedType", "ListType", "MapType", "NullableType", "UploadType",
