@@ -63,6 +63,7 @@ class _Builder:
                 self.scopings_of_ctx.setdefault(scoping.context, []).append(scoping)
         self.models: dict[str, ir.Model] = {}
         self.types: dict[str, ir.TypeRef] = {}  # spelling -> resolved (models are frozen)
+        self.bare_params: dict[tuple[str, str], ir.Param] = {}  # see `param`
         # Whether a spelling resolves here as in the build that filled `memo`.
         self.alike = False
         if memo is not None:
@@ -174,6 +175,17 @@ class _Builder:
         return self.ir.Record(name=record.name.text, fields=fields, doc=_doc(record.doc))
 
     def param(self, param: decls.Param) -> ir.Param:
+        if (param.default is None and param.doc is None and param.max_size is None
+                and not param.content_types):
+            # Just a name and a type (`param id int64`): one IR object for every
+            # such param of the spec (the IR is not changed once built).
+            key = (param.name.text, param.type.text)
+            found = self.bare_params.get(key)
+            if found is None:
+                found = self.bare_params[key] = self.ir.Param(
+                    name=key[0], type=self.type_ref(param.type), default=None, doc=None,
+                    max_size=None, content_types=[])
+            return found
         type_ = self.type_ref(param.type)
         max_size = param.max_size.value if param.max_size is not None else None
         return self.ir.Param(
