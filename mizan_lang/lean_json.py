@@ -16,9 +16,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 try:
-    from _json import encode_basestring_ascii, make_encoder, make_scanner
+    from _json import encode_basestring, encode_basestring_ascii, make_encoder, make_scanner
 except ImportError:  # pragma: no cover - interpreters without the accelerator
-    make_scanner = make_encoder = encode_basestring_ascii = None
+    make_scanner = make_encoder = encode_basestring_ascii = encode_basestring = None
 
 _SPACE = " \t\n\r"  # JSON's whitespace (json.decoder.WHITESPACE)
 _CONSTANTS = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}
@@ -69,11 +69,13 @@ def _utf8(data: bytes | str) -> str | None:
         return None
 
 
-def dumps(value: Any, sort_keys: bool = False) -> str:
-    """`json.dumps(value, separators=(",", ":"), sort_keys=sort_keys)`."""
+def dumps(value: Any, sort_keys: bool = False, ensure_ascii: bool = True) -> str:
+    """`json.dumps(value, separators=(",", ":"), sort_keys=sort_keys,
+    ensure_ascii=ensure_ascii)`."""
     if make_encoder is not None and not isinstance(value, str):
+        strings = encode_basestring_ascii if ensure_ascii else encode_basestring
         try:
-            chunks = make_encoder({}, _unserializable, encode_basestring_ascii, None, ":", ",",
+            chunks = make_encoder({}, _unserializable, strings, None, ":", ",",
                                   sort_keys, False, True)(value, 0)
         except Exception:  # not serializable, or too deep: json raises it
             pass
@@ -81,4 +83,5 @@ def dumps(value: Any, sort_keys: bool = False) -> str:
             return "".join(chunks)
     import json
 
-    return json.dumps(value, separators=(",", ":"), sort_keys=sort_keys)
+    return json.dumps(value, separators=(",", ":"), sort_keys=sort_keys,
+                      ensure_ascii=ensure_ascii)

@@ -50,8 +50,12 @@ def test_dumps_is_json_dumps() -> None:
                {(1, 2): "tuple key"}, object()]
     for value in values:
         for sort_keys in (False, True):
-            want = _outcome(json.dumps, value, separators=(",", ":"), sort_keys=sort_keys)
-            assert _outcome(lean_json.dumps, value, sort_keys=sort_keys) == want, value
+            for ensure_ascii in (True, False):
+                want = _outcome(json.dumps, value, separators=(",", ":"), sort_keys=sort_keys,
+                                ensure_ascii=ensure_ascii)
+                got = _outcome(lean_json.dumps, value, sort_keys=sort_keys,
+                               ensure_ascii=ensure_ascii)
+                assert got == want, value
 
 
 def test_loads_is_json_loads() -> None:
