@@ -30,7 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     # The long-running language server switches it back on.
     import gc
 
+    from .patterns import seed
+
     gc.disable()
+    seed()  # the regular expressions, compiled ahead
     if args[:1] == ["check"]:
         from .fastpath import check_command
 
