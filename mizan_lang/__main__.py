@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     # The long-running language server switches it back on.
     import gc
 
-    from .patterns import seed
+    from .ahead import seed
 
     gc.disable()
     seed()  # the regular expressions, compiled ahead

@@ -289,7 +289,7 @@ def _check_and_publish(boot: Boot, roots: list[str], path: str, doc: dict[str, A
     a first start's imports, and the server's `main` turns it on)."""
     import gc
 
-    from .patterns import seed
+    from .ahead import seed
 
     seed()  # (done already when `_import_checker` came first)
     from .checked import check_paths
@@ -431,7 +431,7 @@ def _import_checker() -> None:
     later start publishes recorded diagnostics and needs none of it before the
     server, which imports it anyway.) The reader thread's imports wait for these."""
     try:
-        from .patterns import seed
+        from .ahead import seed
 
         seed()
         from . import checked, workspace  # noqa: F401
@@ -457,7 +457,7 @@ def main() -> int:
         # Clients open documents right after `initialized`: answer the first one
         # before importing the server, which would compete with it for the CPU.
         _await_open(boot)
-    from .patterns import seed
+    from .ahead import seed
 
     seed()
     from mizan_lang.lsp.server import main as serve

@@ -126,8 +126,9 @@ def _make(cls: type, frozen: bool, unsafe_hash: bool = False) -> Any:
 
 
 def _init(cls: type, specs: list[Field], frozen: bool) -> Any:
-    """`__init__`, compiled from source as dataclasses compiles it."""
-    params, lines = ["self"], []
+    """`__init__`, compiled from source as dataclasses compiles it (or ahead: the
+    same source's code from the table, with these globals and defaults)."""
+    params, lines, defaults = ["self"], [], []
     scope: dict[str, Any] = {"_FACTORY": _FACTORY, "_set": object.__setattr__}
     for spec in specs:
         name = spec.name
@@ -146,12 +147,27 @@ def _init(cls: type, specs: list[Field], frozen: bool) -> Any:
                 continue  # set by __post_init__
         if spec.init:
             params.append(f"{name}={default}" if default else name)
+            if default:
+                defaults.append(default)
         lines.append(f"_set(self, {name!r}, {value})" if frozen else f"self.{name} = {value}")
     if "__post_init__" in cls.__dict__:
         lines.append("self.__post_init__()")
     source = f"def __init__({', '.join(params)}):\n    " + "\n    ".join(lines or ["pass"])
-    exec(source, scope)  # noqa: S102 - our own source, as dataclasses does
-    return scope["__init__"]
+    code = init_code(source)
+    if code is None:
+        exec(source, scope)  # noqa: S102 - our own source, as dataclasses does
+        return scope["__init__"]
+    return _function(code, scope, None, tuple(scope[name] for name in defaults) or None)
+
+
+_function = type(_init)
+
+
+def init_code(source: str) -> Any:
+    """The code of `source`'s `__init__` as compiled ahead (`mizan_lang.ahead`), or None."""
+    from .ahead_table import INITS
+
+    return INITS.get(source)
 
 
 def _getter(names: list[str]) -> Any:
