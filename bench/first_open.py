@@ -17,9 +17,10 @@ alike, median of `--repeat`:
 `--before DIR` also measures another checkout of mizan-lang (a worktree at an
 older commit) in the same run, for before/after figures. Each checkout runs as
 the installed `mizan-lang` script does (`from mizan_lang.__main__ import main`,
-with PYTHONPATH set to the checkout; not `-m`, whose runpy and importlib.util
-cost ~17 M instructions that users do not pay). Prints a Markdown table and
-the load average (progress on stderr).
+with PYTHONPATH set to the checkout), not as `python -m`, whose runpy and
+importlib.util users do not run (~17 M instructions for `--version`, ~4 M for
+a check, which imports most of what they import anyway). Prints a Markdown
+table and the load average (progress on stderr).
 """
 
 from __future__ import annotations

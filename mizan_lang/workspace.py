@@ -8,9 +8,9 @@ diagnostics on the import that caused them; nothing here raises.
 
 from __future__ import annotations
 
+import _thread
 import os
 import posixpath
-import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
@@ -72,7 +72,7 @@ class Unreadable:
 
 # --- one file ------------------------------------------------------------------
 _cache: OrderedDict[tuple[str, int], SourceFile] = OrderedDict()
-_cache_lock = threading.Lock()
+_cache_lock = _thread.allocate_lock()  # threading.Lock, without importing threading
 
 
 def build_file(path: str, text: str) -> SourceFile:
