@@ -79,22 +79,49 @@ def tool_fingerprint() -> str:
         from . import CHECKOUT_PACKAGES, __version__
         from . import __path__ as package_path
 
-        digest = blake2b(__version__.encode(), digest_size=16)
         folders = package_path[:1] + [os.path.join(checkout, name) for checkout in package_path[1:]
                                       for name in CHECKOUT_PACKAGES]
+        stamps: list[str] = []
         for folder in folders:
-            for directory, subdirs, names in os.walk(folder):
-                subdirs[:] = sorted(d for d in subdirs if not d.startswith((".", "__")))
-                for name in sorted(names):
-                    if name.endswith((".py", ".lark")):
-                        try:
-                            info = os.stat(os.path.join(directory, name))
-                        except OSError:
-                            continue
-                        digest.update(f"{directory}/{name}:{info.st_size}:{info.st_mtime_ns};"
-                                      .encode("utf-8", "surrogateescape"))
+            _stamps(folder, stamps)
+        digest = blake2b(__version__.encode(), digest_size=16)
+        digest.update("".join(stamps).encode("utf-8", "surrogateescape"))
         _fingerprint.append(digest.hexdigest())
     return _fingerprint[0]
+
+
+def _stamps(folder: str, into: list[str]) -> None:
+    """`path:size:mtime;` of each module under `folder`, as `os.walk` goes (files by
+    name, then each folder by name, hidden and `__` folders and links to folders
+    skipped), from one `scandir` a folder: the fingerprint is computed before a
+    language server answers `initialize` (~180 files: 5.1 -> 3 M instructions)."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=_name)
+    except OSError:
+        return
+    subfolders = []
+    for entry in entries:
+        name = entry.name
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if not name.startswith((".", "__")) and not entry.is_symlink():
+                subfolders.append(entry.path)
+        elif name.endswith((".py", ".lark")):
+            try:
+                info = entry.stat()
+            except OSError:
+                continue
+            into.append(f"{entry.path}:{info.st_size}:{info.st_mtime_ns};")
+    for subfolder in subfolders:
+        _stamps(subfolder, into)
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def content_hash(data: bytes) -> str:

@@ -208,6 +208,32 @@ def test_fingerprint_follows_the_code(monkeypatch, tmp_path):
     assert result_cache.tool_fingerprint() != before
 
 
+def test_fingerprint_walks_as_os_walk(monkeypatch, tmp_path):
+    """The fingerprint's own folder walk (one scandir a folder) covers the files
+    `os.walk` finds, in its order: hidden, `__` and linked folders skipped."""
+    from _blake2 import blake2b
+
+    from mizan_lang import __version__
+
+    package = tmp_path / "pkg"
+    for folder in ("", "b", "a", "a/z", ".hidden", "__pycache__", "b/c"):
+        (package / folder).mkdir(parents=True, exist_ok=True)
+        for name in ("m.py", "a.py", "g.lark", "n.txt", "Z.py"):
+            (package / folder / name).write_text(folder + name, encoding="utf-8")
+    (package / "linked").symlink_to(package / "b", target_is_directory=True)
+    (package / "link.py").symlink_to(package / "a" / "m.py")
+    monkeypatch.setattr("mizan_lang.__path__", [str(package)])
+    monkeypatch.setattr(result_cache, "_fingerprint", [])
+    digest = blake2b(__version__.encode(), digest_size=16)
+    for directory, subdirs, names in os.walk(package):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith((".", "__")))
+        for name in sorted(names):
+            if name.endswith((".py", ".lark")):
+                info = os.stat(os.path.join(directory, name))
+                digest.update(f"{directory}/{name}:{info.st_size}:{info.st_mtime_ns};".encode())
+    assert result_cache.tool_fingerprint() == digest.hexdigest()
+
+
 def test_disabled(cache, monkeypatch):
     case = CASES / "duplicate_names"
     monkeypatch.setenv("MIZAN_CACHE", "off")
