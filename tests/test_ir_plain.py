@@ -102,3 +102,41 @@ def test_a_twin_refuses_what_its_model_refuses() -> None:
     with pytest.raises(TypeError):
         twins.Cache(ttl=1, colour="red")  # no such field
     assert twins.Cache().vary == "identity"
+
+
+def _from_model(cls) -> tuple[tuple[str, ...], dict[str, object], tuple[str, ...]]:
+    """What a twin must know of its model: required fields, optional ones with
+    their defaults as JSON data, and the fields that may hold a decimal or a float."""
+    from pydantic import BaseModel
+
+    fields = cls.model_fields
+    required = tuple(name for name, info in fields.items() if info.is_required())
+    defaults = {name: json.loads(info.default.model_dump_json())
+                if isinstance(info.default, BaseModel) else info.default
+                for name, info in fields.items() if not info.is_required()}
+    scalars = tuple(name for name, info in fields.items()
+                    if "Decimal" in str(info.annotation) or "float" in str(info.annotation))
+    return required, defaults, scalars
+
+
+def test_each_twin_has_its_models_fields_and_defaults() -> None:
+    from pydantic import BaseModel
+
+    from mizan_lang.ir import model as ir
+
+    models = {value.__name__ for value in vars(ir).values() if isinstance(value, type)
+              and issubclass(value, ir.IrModel) and value is not ir.IrModel}
+    assert set(twins.FIELDS) == models
+    for name, (required, defaults) in twins.FIELDS.items():
+        expected = _from_model(getattr(ir, name))
+        assert (required, defaults, twins.SCALARS.get(name, ())) == expected, name
+        assert list(defaults) == [key for key in getattr(ir, name).model_fields
+                                  if key in defaults], name  # the model's order
+    # Left out of the JSON when None: as the models' serializers do.
+    for name, left_out in twins.LEFT_OUT_WHEN_NONE.items():
+        cls = getattr(ir, name)
+        made = cls(**{key: ir.PrimitiveType(name="int") if key == "type" else "x"
+                      for key in _from_model(cls)[0]})
+        dumped = json.loads(made.model_dump_json())
+        assert all(key not in dumped for key in left_out), name
+    assert issubclass(ir.Workspace, BaseModel)

@@ -164,23 +164,32 @@ def test_second_side_checked_from_the_first(tmp_path: Path,
     assert [render(review(*sides)) for render in RENDERERS.values()] == rendered
 
 
+def _shop_pair(kinds: str, tmp_path: Path) -> tuple:
+    """The shop and an edited copy, loaded as `pair` loads them (the files
+    left alone taken from the first): a param, a function's and a context's
+    auth, and the default auth, so that functions of files left as they were
+    build otherwise; with `kinds` "differ", a type name more (the resolved
+    types are then compared, not shared)."""
+    shutil.copytree(SHOP, tmp_path / "old")
+    shutil.copytree(SHOP, tmp_path / "new")
+    _edit_shop(tmp_path / "new")
+    _edit(tmp_path / "new" / "common.mizan", "    default user\n", "    default public\n")
+    if kinds == "differ":
+        _edit(tmp_path / "new" / "common.mizan", "enum Currency {",
+              "enum Spare {\n    A\n}\n\nenum Currency {")
+    old = workspace.load_workspace([str(tmp_path / "old")])
+    shared = pair.Shared()
+    shared.offer(old)
+    return old, workspace.load_workspace([str(tmp_path / "new")], shared.reader(None)), shared
+
+
 @pytest.mark.parametrize("kinds", ["alike", "differ"])
 def test_functions_built_once_for_both_sides(kinds: str, tmp_path: Path) -> None:
     from mizan_lang.check import check
     from mizan_lang.ir import build_ir
     from mizan_lang.review.index import canonical
 
-    shutil.copytree(SHOP, tmp_path / "old")
-    shutil.copytree(SHOP, tmp_path / "new")
-    _edit_shop(tmp_path / "new")  # a param, a function's and a context's auth
-    # The default auth: functions of files left as they were now build otherwise.
-    _edit(tmp_path / "new" / "common.mizan", "    default user\n", "    default public\n")
-    if kinds == "differ":  # a type name more: the resolved types are compared, not shared
-        _edit(tmp_path / "new" / "common.mizan", "enum Currency {", "enum Spare {\n    A\n}\n\nenum Currency {")
-    old = workspace.load_workspace([str(tmp_path / "old")])
-    shared = pair.Shared()
-    shared.offer(old)
-    new = workspace.load_workspace([str(tmp_path / "new")], shared.reader(None))
+    old, new, shared = _shop_pair(kinds, tmp_path)
     memo: dict = {}
     before = build_ir(check(old), plain=True, memo=memo)
     result = check(new)
@@ -201,6 +210,51 @@ def test_functions_built_once_for_both_sides(kinds: str, tmp_path: Path) -> None
     shared_records = {record["name"] for record in after["types"]
                       if result.symbols["type"][record["name"]].path in shared.taken}
     assert shared_records and taken == (shared_records if kinds == "alike" else set())
+
+
+@pytest.mark.parametrize("kinds", ["alike", "differ"])
+def test_only_declarations_that_may_differ_are_built(kinds: str, tmp_path: Path) -> None:
+    from mizan_lang.check import check
+    from mizan_lang.ir import build_ir
+    from mizan_lang.ir.build import SECTIONS
+    from mizan_lang.ir.lazy import LazyIr
+    from mizan_lang.review.diff import compare
+    from mizan_lang.review.index import canonical, from_built, from_data
+
+    old, new, _ = _shop_pair(kinds, tmp_path)
+    results = check(old), check(new)
+    memo: dict = {}
+    whole = [build_ir(result, plain=True, memo=memo) for result in results]
+    lazy = [LazyIr(result) for result in results]
+    # The same names and head, and, read whole, the same IR.
+    assert [canonical(side.data()) for side in lazy] == [canonical(side) for side in whole]
+    lazy = [LazyIr(result) for result in results]
+    indexes = [from_built(side) for side in lazy]
+    assert [index.head for index in indexes] == [
+        canonical({"auth": side["auth"], "version": side["version"]}) for side in whole]
+    found = [(c.code, c.fields, c.side, c.key) for c in compare(*indexes)]
+    assert found == [(c.code, c.fields, c.side, c.key) for c in compare(
+        *(from_data(side, valid=True) for side in whole))]
+    assert {code for code, *_ in found} >= {"B107", "B301", "B303"}
+    for section in SECTIONS:
+        before = {item["name"]: item for item in whole[0][section]}
+        after = {item["name"]: item for item in whole[1][section]}
+        assert list(lazy[0].names(section)) == list(before)
+        assert list(lazy[1].names(section)) == list(after)
+        unchanged = {name for name in before.keys() & after.keys()
+                     if lazy[0].unchanged(lazy[1], section, name)}
+        # Unchanged: equal; what the memo takes as built, where it takes any.
+        assert all(before[name] == after[name] for name in unchanged), section
+        kept = {name for name in after if after[name] is before.get(name)}
+        assert unchanged == kept if section in ("functions", "types", "enums", "models") \
+            else unchanged >= kept, section
+        # Only the others were built, and compared as data.
+        assert not unchanged & (lazy[0]._built[section].keys() | lazy[1]._built[section].keys())
+        for name in before.keys() & after.keys() - unchanged:
+            assert indexes[0].same(indexes[1], section, name) == (before[name] == after[name])
+        assert lazy[1]._built[section].keys() == before.keys() & after.keys() - unchanged
+        if section == "functions" or (section in ("types", "contexts") and kinds == "alike"):
+            assert unchanged, section  # some were left unbuilt
 
 
 def test_files_not_at_the_same_places_are_not_renamed() -> None:

@@ -11,15 +11,22 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import decls
 from ..check.result import CheckResult, Scoping
 from ..source import Span
 from ..typeexpr import TypeExpr, parse_type
-from . import model as ir
+
+if TYPE_CHECKING:  # the models (pydantic) are imported only to build them
+    from . import model as ir
 
 UPLOAD = "Upload"
+# Each section of the IR: the symbol namespace and kind its declarations have.
+SECTIONS = {"enums": ("type", "enum"), "types": ("type", "type"), "models": ("model", None),
+            "shapes": ("type", "shape"), "contexts": ("context", None),
+            "functions": ("function", None), "forms": ("form", None)}
+_BUILDS = {"shapes": "shape", "contexts": "context", "functions": "function", "forms": "form"}
 FORM_FORMATS = ("email", "url")  # string formats form fields add to the primitives
 _LENGTH_VALIDATORS = {"min-length": "min_length", "max-length": "max_length"}
 
@@ -38,12 +45,12 @@ def build_ir(result: CheckResult, *, plain: bool = False,
     if plain:
         from . import plain as kit
     else:
-        kit = ir
+        from . import model as kit
     return _Builder(result, kit, memo).workspace()
 
 
 class _Builder:
-    def __init__(self, result: CheckResult, kit: Any = ir,
+    def __init__(self, result: CheckResult, kit: Any,
                  memo: dict[object, tuple] | None = None) -> None:
         self.result = result
         self.ir = kit  # the model classes, or their plain twins
@@ -82,17 +89,19 @@ class _Builder:
 
     # --- the workspace ----------------------------------------------------------
     def workspace(self) -> ir.Workspace:
-        return self.ir.Workspace(
-            version=self.version(),
-            auth=self.auth(),
-            enums=[self.reused(d, None, self.enum, _alike) for d in self.decls("type", "enum")],
-            types=[self.reused(d, None, self.record) for d in self.decls("type", "type")],
-            models=[self.model(d) for d in self.decls("model")],
-            shapes=[self.shape(d) for d in self.decls("type", "shape")],
-            contexts=[self.context(d) for d in self.decls("context")],
-            functions=[self.function(d) for d in self.decls("function")],
-            forms=[self.form(d) for d in self.decls("form")],
-        )
+        return self.ir.Workspace(version=self.version(), auth=self.auth(), **{
+            section: [self.build(section, d) for d in self.decls(*SECTIONS[section])]
+            for section in SECTIONS})
+
+    def build(self, section: str, decl: Any) -> Any:
+        """The IR of one declaration of a section of `SECTIONS`."""
+        if section == "enums":
+            return self.reused(decl, None, self.enum, _alike)
+        if section == "types":
+            return self.reused(decl, None, self.record)
+        if section == "models":
+            return self.model(decl)
+        return getattr(self, _BUILDS[section])(decl)
 
     def version(self) -> int:
         for path in sorted(self.result.files):
@@ -238,11 +247,13 @@ class _Builder:
     def function(self, fn: decls.FunctionDecl) -> ir.Function:
         if self.memo is None:
             return self._function(fn)
-        name = fn.name.text
-        # Everything `_function` reads besides `fn` itself and the types.
-        inputs = (self.result.function_kinds.get(name), self.result.effective_auth.get(f"fn:{name}"),
-                  [(s.context, s.tier, s.bindings) for s in self.scopings_of_fn.get(name, ())])
-        return self.reused(fn, inputs, self._function, self._same_types)
+        return self.reused(fn, self.function_inputs(fn.name.text), self._function,
+                           self._same_types)
+
+    def function_inputs(self, name: str) -> tuple:
+        """Everything `_function` reads besides the declaration itself and the types."""
+        return (self.result.function_kinds.get(name), self.result.effective_auth.get(f"fn:{name}"),
+                [(s.context, s.tier, s.bindings) for s in self.scopings_of_fn.get(name, ())])
 
     def _same_types(self, fn: decls.FunctionDecl, built: ir.Function) -> bool:
         """Whether `fn`'s param and return types resolve here to those of `built`."""
@@ -373,12 +384,12 @@ def canonical_decimal(value: Decimal) -> Decimal:
 
 
 def validators(written: dict[str, decls.Literal], type_: ir.TypeRef,
-               kit: Any = ir) -> ir.Validators:
+               kit: Any) -> ir.Validators:
     """Validators spelled out: every known one present, numbers in canonical form
     (`kit`: the model classes or their plain twins)."""
     values: dict[str, object] = {}
     bound_type = type_ if type_.kind == "primitive" and type_.name in (
-        "int", "float", "decimal") else ir.PrimitiveType(name="decimal")
+        "int", "float", "decimal") else kit.PrimitiveType(name="decimal")
     for key, literal in written.items():
         if key == "required":
             values["required"] = bool(literal.value)

@@ -3,8 +3,9 @@
 Works on the IR only (no spans, declarations sorted), so reformatting, moving
 a declaration to another file or reordering declarations is never a change.
 Each side is an `IrIndex` (`index.py`): declarations whose canonical texts have
-equal digests are skipped unread; the others are validated into models and
-compared.
+equal digests are skipped unread; the others are read as their models hold
+them (`view.py`: JSON data, objects told apart by their `kind`, decimals as
+`Decimal`) and compared.
 Each change carries a location key (see `locate.py`) on the side where the
 thing exists: the new spec, or the old one for removals.
 """
@@ -13,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from ..ir import model as ir
 from .index import IrIndex, from_data
+
+if TYPE_CHECKING:
+    from ..ir import model as ir
 
 AUTH_RANK = {"public": 0, "user": 1}  # any guard ranks 2
 TIER_RANK = {"exact": 0, "partial": 1, "global": 2}
@@ -65,16 +69,13 @@ def index_of(side: IrIndex | ir.Workspace) -> IrIndex:
         return side
     import json
 
-    return from_data(json.loads(side.model_dump_json()))
+    return from_data(json.loads(side.model_dump_json()), valid=True)
 
 
 def _split(old: IrIndex, new: IrIndex, section: str) -> tuple[list[str], list[str], list[str]]:
     """Names removed, added, and changed (`IrIndex.same`) in one section."""
     olds, news = old.names(section), new.names(section)
-    if old.digests_only() and new.digests_only():  # names -> digests: compare at once
-        changed = [name for name in olds.keys() & news.keys() if olds[name] != news[name]]
-    else:
-        changed = [name for name in olds.keys() & news.keys() if not old.same(new, section, name)]
+    changed = old.changed(new, section)
     return sorted(olds.keys() - news.keys()), sorted(news.keys() - olds.keys()), sorted(changed)
 
 
@@ -85,13 +86,27 @@ def _by_name(items: Iterable) -> dict:
     return {item.name: item for item in items}
 
 
-def accepts(old: ir.TypeRef, new: ir.TypeRef, direction: str) -> bool:
-    """Whether `new` is compatible with `old` for data going `direction`:
-    "in" (clients send it: new must accept every old value) or "out" (clients
-    read it: new values must be readable as old ones)."""
+def type_text(ref: Any) -> str:
+    """The canonical spelling of a type (its JSON data), e.g. `map<str,list<Profile>>?`."""
+    kind = ref.kind
+    if kind in ("primitive", "named"):
+        return ref.name
+    if kind == "list":
+        return f"list<{type_text(ref.item)}>"
+    if kind == "map":
+        return f"map<str,{type_text(ref.value)}>"
+    if kind == "nullable":
+        return type_text(ref.inner) + "?"
+    return "Upload"
+
+
+def accepts(old: Any, new: Any, direction: str) -> bool:
+    """Whether type `new` is compatible with `old` (their JSON data) for data
+    going `direction`: "in" (clients send it: new must accept every old value)
+    or "out" (clients read it: new values must be readable as old ones)."""
     if old == new:
         return True
-    old_null, new_null = isinstance(old, ir.NullableType), isinstance(new, ir.NullableType)
+    old_null, new_null = old.kind == "nullable", new.kind == "nullable"
     if old_null or new_null:
         if old_null and new_null:
             return accepts(old.inner, new.inner, direction)
@@ -100,11 +115,13 @@ def accepts(old: ir.TypeRef, new: ir.TypeRef, direction: str) -> bool:
         if direction == "out" and old_null:
             return accepts(old.inner, new, direction)
         return False
-    if isinstance(old, ir.ListType) and isinstance(new, ir.ListType):
+    if old.kind != new.kind:
+        return False
+    if old.kind == "list":
         return accepts(old.item, new.item, direction)
-    if isinstance(old, ir.MapType) and isinstance(new, ir.MapType):
+    if old.kind == "map":
         return accepts(old.value, new.value, direction)
-    if isinstance(old, ir.PrimitiveType) and isinstance(new, ir.PrimitiveType):
+    if old.kind == "primitive":
         return (old.name, new.name) in (_WIDER_IN if direction == "in" else _WIDER_OUT)
     return False
 
@@ -123,7 +140,7 @@ def _used(old: IrIndex, new: IrIndex) -> dict[str, set[str]]:
 
 
 def _required(param: ir.Param | ir.RecordField) -> bool:
-    return param.default is None and not isinstance(param.type, ir.NullableType)
+    return param.default is None and param.type.kind != "nullable"
 
 
 # --- auth ------------------------------------------------------------------------
@@ -218,8 +235,8 @@ def _record(old: ir.Record, new: ir.Record, used: set[str], add) -> None:
                            "new", key))
         elif not _compatible(before.type, field_.type, used):
             add(Change("B111", {"name": field_.name, "owner": new.name,
-                                "old": ir.type_text(before.type),
-                                "new": ir.type_text(field_.type)}, "new", key))
+                                "old": type_text(before.type),
+                                "new": type_text(field_.type)}, "new", key))
 
 
 def _enum(old: ir.Enum, new: ir.Enum, add) -> None:
@@ -249,7 +266,7 @@ def _shape(old: ir.Shape, new: ir.Shape, add) -> None:
 
 
 def _key_text(params: list[ir.Param]) -> str:
-    return "(" + ", ".join(f"{p.name} {ir.type_text(p.type)}" for p in params) + ")"
+    return "(" + ", ".join(f"{p.name} {type_text(p.type)}" for p in params) + ")"
 
 
 def _contexts(old: IrIndex, new: IrIndex, add) -> None:
@@ -315,7 +332,7 @@ def _function(old: ir.Function, new: ir.Function, add) -> None:
 
 
 def _returns(ref: ir.TypeRef | None) -> str:
-    return "nothing" if ref is None else ir.type_text(ref)
+    return "nothing" if ref is None else type_text(ref)
 
 
 def _place(context: str | None) -> str:
@@ -342,11 +359,11 @@ def _params(old: ir.Function, new: ir.Function, add) -> None:
         if before == param:
             continue
         if not accepts(before.type, param.type, "in"):
-            add(Change("B110", {**fields, "old": ir.type_text(before.type),
-                                "new": ir.type_text(param.type)}, "new", key))
+            add(Change("B110", {**fields, "old": type_text(before.type),
+                                "new": type_text(param.type)}, "new", key))
         elif _required(param) and not _required(before):
             add(Change("B109", fields, "new", key))
-        if isinstance(param.type, ir.UploadType) and isinstance(before.type, ir.UploadType):
+        if param.type.kind == before.type.kind == "upload":
             _upload(before, param, fields, key, add)
     kept_old = [p.name for p in old.params if p.name in news]
     kept_new = [p.name for p in new.params if p.name in olds]
@@ -444,13 +461,13 @@ def _members(olds: list, news: list, what: str, owner: str, removed: str, add, *
 def _column_change(old: ir.Column, new: ir.Column) -> str:
     parts = []
     if old.type != new.type:
-        parts.append(f"type {ir.type_text(old.type)} -> {ir.type_text(new.type)}")
+        parts.append(f"type {type_text(old.type)} -> {type_text(new.type)}")
     for flag in ("primary", "unique"):
         if getattr(old, flag) != getattr(new, flag):
             parts.append(f"{flag} {str(getattr(old, flag)).lower()} -> "
                          f"{str(getattr(new, flag)).lower()}")
-    if old.scale != new.scale:
-        parts.append(f"scale {old.scale} -> {new.scale}")
+    if old.get("scale") != new.get("scale"):  # left out of the JSON when not declared
+        parts.append(f"scale {old.get('scale')} -> {new.get('scale')}")
     return "; ".join(parts)
 
 
@@ -497,7 +514,7 @@ def _forms(old: IrIndex, new: IrIndex, add) -> None:
 def _tightened(old: ir.FormField, new: ir.FormField) -> str:
     parts = []
     if old.type != new.type and not accepts(old.type, new.type, "in"):
-        parts.append(f"type {ir.type_text(old.type)} -> {ir.type_text(new.type)}")
+        parts.append(f"type {type_text(old.type)} -> {type_text(new.type)}")
     a, b = old.validators, new.validators
     if b.required and not a.required:
         parts.append("now required")

@@ -5,9 +5,10 @@ Comparing two 10,000-function IRs as pydantic models costs more than a second
 declaration). Most declarations are unchanged, so a side is kept as the digest
 of each declaration's canonical JSON text (sorted keys, no spaces): equal
 digests are equal declarations and are skipped without building anything;
-only a declaration whose digest differs is validated from its text into its
-model (`model`) for the rules in `diff.py`; one on a single side needs only
-its name.
+only a declaration whose digest differs is read from its text (`model`) for
+the rules in `diff.py`; one on a single side needs only its name. The IR of a
+saved file is validated first (pydantic); IR built here, or kept by the result
+cache (its texts written here and checked by their hash), is valid already.
 
 The texts come from the IR's JSON data (a fresh check's model dumped, a saved
 IR file read) or from the result cache, which keeps the digests and the type
@@ -19,7 +20,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..ir.lazy import LazyIr
 
 SECTIONS = ("enums", "types", "models", "shapes", "contexts", "functions", "forms")
 # The model class of one declaration of each section (`mizan_lang.ir.model`).
@@ -53,6 +57,7 @@ class IrIndex:
     and name; the texts themselves are read only for declarations compared."""
 
     __slots__ = (
+        "_built",
         "_data",
         "_decls",
         "_directions",
@@ -62,6 +67,7 @@ class IrIndex:
         "_texts",
         "head",
         "origin",
+        "valid",
     )
 
     def __init__(self, head: str, decls: dict[str, dict[str, str]] | None,
@@ -69,10 +75,13 @@ class IrIndex:
                  items: dict[str, dict[str, Any]] | None = None,
                  directions: dict[str, list[str]] | None = None,
                  data: dict[str, Any] | None = None,
-                 positions: dict[str, dict[str, int]] | None = None) -> None:
+                 positions: dict[str, dict[str, int]] | None = None,
+                 valid: bool = True, built: LazyIr | None = None) -> None:
+        self.valid = valid  # the declarations need no validation (see `model`)
         self.head = head  # {"auth": ..., "version": ...} as canonical text
         self._decls = decls  # section -> name -> digest of the canonical text
         self._items = items  # section -> name -> JSON data (a side read whole)
+        self._built = built  # a side checked here: its IR built when read
         self._texts = texts  # (section, name) -> canonical text
         self._directions = directions
         self._data = data  # the whole IR as JSON data, when it was read whole
@@ -102,48 +111,85 @@ class IrIndex:
 
     def names(self, section: str) -> dict[str, Any]:
         """The declarations of a section, by name (the values are not for use)."""
+        if self._built is not None:
+            return self._built.names(section)
         if self._items is not None:
             return self._items.get(section, {})
         return self.decls.get(section, {})
 
     def digests_only(self) -> bool:
         """Whether `names` maps each name to its digest."""
-        return self._items is None
+        return self._items is None and self._built is None
+
+    def _item(self, section: str, name: str) -> Any:
+        """The JSON data of a declaration of a side read whole or built here."""
+        if self._built is not None:
+            return self._built.item(section, name) if name in self.names(section) else None
+        return self._items[section].get(name)
 
     def same(self, other: IrIndex, section: str, name: str) -> bool:
         """Whether both sides declare `name` in `section` identically."""
-        if self._items is not None and other._items is not None:
-            # Both read whole: the JSON data compared as it is (in C), no texts.
-            # `==` takes 1, 1.0 and true as equal, as the models' `==` does;
-            # declarations equal as models give no change under any rule.
-            return self._items[section].get(name) == other._items[section].get(name)
+        if self._built is not None and other._built is not None and self._built.unchanged(
+                other._built, section, name):
+            return True  # not built (`LazyIr.unchanged`)
+        if not self.digests_only() and not other.digests_only():
+            # Both read whole or built: the JSON data compared as it is (in C),
+            # no texts. `==` takes 1, 1.0 and true as equal, as the models' `==`
+            # does; declarations equal as models give no change under any rule.
+            return self._item(section, name) == other._item(section, name)
         return self.decls.get(section, {}).get(name) == other.decls.get(section, {}).get(name)
 
-    def auth(self) -> object:
-        from ..ir import model as ir
+    def changed(self, other: IrIndex, section: str) -> list[str]:
+        """The names both sides declare in `section`, not identically."""
+        mine, theirs = self.names(section), other.names(section)
+        both = mine.keys() & theirs.keys()
+        if self.digests_only() and other.digests_only():  # names -> digests: compare at once
+            return [name for name in both if mine[name] != theirs[name]]
+        if self._built is not None and other._built is not None:
+            both -= self._built.unchanged_names(other._built, section)
+        return [name for name in both if not self.same(other, section, name)]
 
-        return _validated(ir.Auth, canonical(json.loads(self.head).get("auth", {})), "auth")
+    def auth(self) -> Any:
+        """The auth as its model holds it (`view.py`); the head is always valid."""
+        from .view import view
+
+        return view(json.loads(self.head)["auth"])
 
     def model(self, section: str, name: str) -> Any:
-        """The validated model of one declaration (raises `IrError`)."""
+        """One declaration as its model holds it (`view.py`), validated first
+        unless the index is `valid` (raises `IrError`)."""
         found = self._models.get((section, name))
         if found is None:
-            from ..ir import model as ir
+            from .view import view
 
-            position = self._positions.get(section, {}).get(name)
-            where = section if position is None else f"{section}.{position}"
-            cls = getattr(ir, _CLASSES[section])
-            try:
-                found = _validated(cls, self._texts(section, name), where)
-            except IrError as err:
-                err.origin = self.origin
-                raise
-            self._models[(section, name)] = found
+            if not self.valid:
+                data = self._checked(section, name)
+            elif not self.digests_only():
+                data = self._item(section, name)
+            else:
+                data = json.loads(self._texts(section, name))
+            found = self._models[(section, name)] = view(data)
         return found
+
+    def _checked(self, section: str, name: str) -> object:
+        """A declaration validated as its model, as JSON data."""
+        from ..ir import model as ir
+
+        position = self._positions.get(section, {}).get(name)
+        where = section if position is None else f"{section}.{position}"
+        cls = getattr(ir, _CLASSES[section])
+        try:
+            model = _validated(cls, self._texts(section, name), where)
+        except IrError as err:
+            err.origin = self.origin
+            raise
+        return json.loads(model.model_dump_json())
 
     def directions(self) -> dict[str, list[str]]:
         """Type name -> the directions it travels in ("in", "out")."""
         if self._directions is None:
+            if self._data is None and self._built is not None:
+                self._data = self._built.data()
             self._directions = directions(self._data or {})
         return self._directions
 
@@ -172,17 +218,24 @@ def _validated(cls: Any, text: str, where: str) -> Any:
         raise IrError(".".join(p for p in (where, inner) if p), first["msg"]) from None
 
 
-def from_data(data: object) -> IrIndex:
+def from_data(data: object, *, valid: bool = False) -> IrIndex:
     """The index of an IR's JSON data (`ir --format json`, parsed). Checks the
     document's frame (top-level keys, auth, sections as lists of named
-    declarations); a declaration itself is validated when it is compared."""
-    from ..ir import model as ir
-
+    declarations); a declaration itself is validated when it is compared.
+    `valid`: the data was built here (`ir/plain.py`, or a model's JSON), so
+    nothing is validated (pydantic is not even imported)."""
     if not isinstance(data, dict):
         raise IrError("", "Input should be a valid dictionary or instance of Workspace")
-    frame = {key: ([] if key in SECTIONS and isinstance(value, list) else value)
-             for key, value in data.items()}
-    workspace = _validated(ir.Workspace, canonical(frame), "")
+    if valid:
+        head = canonical({"auth": data["auth"], "version": data["version"]})
+    else:
+        from ..ir import model as ir
+
+        frame = {key: ([] if key in SECTIONS and isinstance(value, list) else value)
+                 for key, value in data.items()}
+        workspace = _validated(ir.Workspace, canonical(frame), "")
+        head = canonical({"auth": json.loads(workspace.auth.model_dump_json()),
+                          "version": workspace.version})
     items: dict[str, dict[str, Any]] = {}
     positions: dict[str, dict[str, int]] = {}
     for section in SECTIONS:
@@ -198,10 +251,14 @@ def from_data(data: object) -> IrIndex:
             where[name] = position
         items[section] = named
         positions[section] = where
-    head = canonical({"auth": json.loads(workspace.auth.model_dump_json()),
-                      "version": workspace.version})
     return IrIndex(head, None, lambda section, name: canonical(items[section][name]),
-                   items=items, data=data, positions=positions)
+                   items=items, data=data, positions=positions, valid=valid)
+
+
+def from_built(built: LazyIr) -> IrIndex:
+    """The index of a side checked here, its IR built as it is read."""
+    return IrIndex(canonical(built.head()), None,
+                   lambda section, name: canonical(built.item(section, name)), built=built)
 
 
 def from_stored(frame: object, lines: bytes) -> IrIndex | None:

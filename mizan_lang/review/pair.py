@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -165,6 +164,8 @@ class _Child:
 
     def side(self) -> Side | None:
         """The side the child checked (None when it failed to send it)."""
+        import pickle
+
         with os.fdopen(self.reading, "rb") as pipe:
             self.reading = -1
             data = pipe.read()
@@ -198,6 +199,8 @@ def _serve(pending: Pending, writing: int) -> None:
             outcome = ("side", json.dumps(fresh.data), symbol_paths(fresh.result))
         except SideError as err:
             outcome = ("errors", err.diagnostics)
+        import pickle
+
         with os.fdopen(writing, "wb") as pipe:
             pickle.dump(outcome, pipe, protocol=pickle.HIGHEST_PROTOCOL)
         if fresh is not None and pending.keep is not None:
@@ -217,5 +220,5 @@ def _sent_side(pending: Pending, text: str, symbols: dict[str, dict[str, str]]) 
     show = pending.show
     texts = {path: source.text for path, source in files.items()}
     locate = StoredLocator(symbols, texts, show, files)
-    return Side(pending.label, from_data(json.loads(text)),
+    return Side(pending.label, from_data(json.loads(text), valid=True),
                 locate, {show(path): text for path, text in texts.items()})

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +21,7 @@ from .index import IrIndex
 if TYPE_CHECKING:
     from ..check.result import CheckResult
     from ..ir import model as ir
+    from ..ir.lazy import LazyIr
     from ..workspace import LoadedWorkspace
     from .pair import Shared
 from .locate import Locator
@@ -101,17 +99,21 @@ class Pending:
                 memo: dict[object, tuple] | None = None) -> _Fresh:
         """Check (with `run`, else `check`) and build the IR; raises `SideError`
         when the spec has errors. `plain`: the IR as JSON data only
-        (`ir/plain.py`), no `Side.model`, built with `memo` (see `build_ir`)."""
+        (`ir/plain.py`), each declaration built when it is read
+        (`ir/lazy.py`), with `memo` (see `build_ir`); no `Side.model`."""
         from ..check import check
-        from ..ir import build_ir
 
         result = (run or check)(self.workspace)
         if not result.ok:
             raise self.failed(result.diagnostics)
         if plain:
-            return _Fresh(self.workspace, result, None, build_ir(result, plain=True, memo=memo))
+            from ..ir.lazy import LazyIr
+
+            return _Fresh(self.workspace, result, None, LazyIr(result, memo))
+        from ..ir import build_ir
+
         model = build_ir(result)
-        return _Fresh(self.workspace, result, model, json.loads(model.model_dump_json()))
+        return _Fresh(self.workspace, result, model, None, json.loads(model.model_dump_json()))
 
     def failed(self, diagnostics: list[Diagnostic]) -> SideError:
         texts = {path: source.text for path, source in self.workspace.files.items()}
@@ -133,21 +135,30 @@ def finish(side: Side | Pending) -> Side:
 
 @dataclass(slots=True)
 class _Fresh:
-    """A side just checked: its workspace, check result and IR (the model,
-    unless built as plain data, and the JSON data, indexed on first use)."""
+    """A side just checked: its workspace, check result and IR (the model and
+    its JSON data, or the plain data built when read), indexed on first use."""
 
     workspace: LoadedWorkspace
     result: CheckResult
     model: ir.Workspace | None
-    data: dict[str, Any]
+    built: LazyIr | None
+    _data: dict[str, Any] | None = None
     _index: IrIndex | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The whole IR as JSON data."""
+        if self._data is None:
+            self._data = self.built.data()
+        return self._data
 
     @property
     def index(self) -> IrIndex:
         if self._index is None:
-            from .index import from_data
+            from .index import from_built, from_data
 
-            self._index = from_data(self.data)
+            self._index = (from_built(self.built) if self.built is not None
+                           else from_data(self.data, valid=True))
         return self._index
 
     def side(self, label: str, show: Callable[[str], str]) -> Side:
@@ -236,6 +247,8 @@ def _remember(paths: list[str], fresh: _Fresh) -> None:
 def from_texts(files: dict[str, str], label: str) -> Side:
     """A spec given as texts (examples, tests): `{"main.mizan": "..."}`; paths
     are shown as given."""
+    import tempfile
+
     base = os.path.realpath(os.path.join(tempfile.gettempdir(), "mizan-texts", label))
     texts = {os.path.join(base, name): text for name, text in files.items()}
 
@@ -290,6 +303,8 @@ def prepare(paths: list[str], label: str, share: Shared | None = None) -> Side |
 
 
 def _git(args: list[str], cwd: str, stdin: bytes | None = None) -> bytes:
+    import subprocess  # (with tempfile and shutil) only for a revision: ~4 ms of imports
+
     try:
         done = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True,
                               check=False)
@@ -364,6 +379,9 @@ def prepare_git(revision: str, paths: list[str], share: Shared | None = None) ->
         side = _stored_side(stored, label, texts, shown_relative)
         if side is not None:
             return side
+    import shutil
+    import tempfile
+
     temp = tempfile.mkdtemp(prefix="mizan-review-")
     try:
         if blobs:
