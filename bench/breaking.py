@@ -3,19 +3,23 @@ into ~100 files): the old spec committed in a scratch git repository, the new
 one its working tree with three edits (a param removed, an auth loosened, a
 function newly on WebSocket).
 
-    python -m bench.breaking [--functions N] [--repeat K]
+    python -m bench.breaking [--functions N] [--repeat K] [--before DIR]
 
 Prints the best of K wall and CPU times (figures in docs/performance.md): the
 comparison in-process (two checked sides, `review()` only), then the CLI:
 
 - from scratch (MIZAN_CACHE=off): two spec folders, --against HEAD (files
   the sides share parsed once, the second side checked from the first
-  side's check, both IRs built);
+  side's check, the IR of only what may differ built);
 - two saved IRs (`ir --format json` files, read and compared as data);
 - with the result cache (a fresh cache folder for the run): two spec folders
   both answered from it; --against HEAD cold (the working tree cached, the
   revision never seen: read from git and checked) and warm (the revision
   seen before: found by its blob ids, only the git reads).
+
+`--before DIR` measures another checkout of mizan-lang too (a worktree at an
+older commit), each command's runs alternating between the two, so that both
+rows of a figure see the same load.
 
 Run it on a quiet machine; it prints the load average before and after.
 """
@@ -63,31 +67,42 @@ def _write(folder: Path, files: dict[str, str]) -> None:
 
 
 def _best(command: list[str], cwd: Path, repeat: int, env: dict[str, str],
-          before: list[str] | None = None) -> tuple[float, float]:
-    """The best wall and CPU (user + system) times of `command`; `before`
-    runs (untimed) before each."""
-    best, best_cpu = float("inf"), float("inf")
+          before: list[str] | None = None) -> dict[str, tuple[float, float]]:
+    """The best wall and CPU (user + system) times of `command` run by each
+    checkout of CHECKOUTS, their runs alternating; `before` runs (untimed)
+    before each."""
+    best: dict[str, tuple[float, float]] = {}
     for number in range(repeat):
-        run_env = env
-        if before is not None:  # a fresh cache folder for each run
-            run_env = {**env, "MIZAN_CACHE_DIR": f"{env['MIZAN_CACHE_DIR']}-{number}"}
-            subprocess.run(before, cwd=cwd, env=run_env, capture_output=True, check=False)
-        used = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        done = subprocess.run(command, cwd=cwd, env=run_env, capture_output=True, text=True,
-                              check=False)
-        best = min(best, time.perf_counter() - start)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        best_cpu = min(best_cpu, after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime)
-        assert done.returncode == 1 and "B107" in done.stdout, done.stdout + done.stderr
-    return best, best_cpu
+        for label, checkout in CHECKOUTS.items():
+            run_env = {**env, "PYTHONPATH": checkout}
+            if before is not None:  # a fresh cache folder for each run
+                run_env["MIZAN_CACHE_DIR"] = f"{env['MIZAN_CACHE_DIR']}-{label}-{number}"
+                subprocess.run(before, cwd=cwd, env=run_env, capture_output=True, check=False)
+            used = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            done = subprocess.run(command, cwd=cwd, env=run_env, capture_output=True, text=True,
+                                  check=False)
+            wall = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime
+            assert done.returncode == 1 and "B107" in done.stdout, done.stdout + done.stderr
+            so_far = best.get(label, (float("inf"), float("inf")))
+            best[label] = (min(so_far[0], wall), min(so_far[1], cpu))
+    return best
+
+
+CHECKOUTS = {"": str(REPO)}  # label -> a checkout of mizan-lang (see --before)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.breaking")
     parser.add_argument("--functions", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--before", metavar="DIR", help="another checkout to measure too")
     args = parser.parse_args(argv)
+    if args.before:
+        CHECKOUTS.clear()
+        CHECKOUTS.update({" (before)": str(Path(args.before).resolve()), " (after)": str(REPO)})
     load_before = os.getloadavg()
     old = generate(args.functions, split=True)
     new = _edit(old)
@@ -130,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         only_new = [*mizan, "breaking", "spec", "spec"]
         cold = {**cached, "MIZAN_CACHE_DIR": str(root / "cold")}
         figures = {
-            "in-process review() of two checked sides": (in_process, in_process),
+            "in-process review() of two checked sides": {" (this checkout)": (in_process,
+                                                                              in_process)},
             "CLI, two spec folders, from scratch": _best(folders, root, args.repeat, env),
             "CLI, --against HEAD, from scratch": _best(against, repo, args.repeat, env),
             "CLI, two saved IRs": _best([*mizan, "breaking", str(root / "old.json"),
@@ -145,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()
     print(f"{args.functions} functions, {len(old)} files; changes found: {', '.join(codes)}")
     print(f"load average {load_before[0]:.2f} before, {load[0]:.2f} after")
-    for name, (wall, cpu) in figures.items():
-        print(f"  {name}: {wall:.2f} s wall, {cpu:.2f} s CPU")
+    for name, rows in figures.items():
+        for label, (wall, cpu) in rows.items():
+            print(f"  {name}{label}: {wall:.2f} s wall, {cpu:.2f} s CPU")
     return 0
 
 

@@ -3,10 +3,11 @@ report byte for byte as when each side is loaded and checked on its own.
 
 Three ways are compared: each side alone (`load_pair` replaced by loading
 one side, then the other, as before), both sides sharing their unchanged
-files and checked in a forked child and here, and the same without fork
-(the fallback). Every rule's case in every format, a side with errors
-(either, both, and the order of a bad path or revision against one), and
-`--against` from scratch and with the result cache.
+files with the second side checked from the first side's check, and
+sharing files with each side checked on its own (as when the files of the
+sides do not sit alike). Every rule's case in every format, a side with
+errors (either, both, and the order of a bad path or revision against one),
+and `--against` from scratch and with the result cache.
 """
 
 from __future__ import annotations
@@ -34,13 +35,13 @@ SHOP = REPO / "examples" / "shop"
 FORMATS = ("text", "json", "markdown", "github")
 
 
-def _alone(first, second, *, parallel: bool = True):
+def _alone(first, second):
     """The sides as they were loaded before `pair`: one, then the other."""
     one = finish(first(None))
     return one, finish(second(None))
 
 
-WAYS = ("alone", "forked", "no fork", "busy")
+WAYS = ("alone", "reused", "not reused")
 
 
 @pytest.fixture
@@ -54,13 +55,9 @@ def way():
         patch.setenv("MIZAN_CACHE", "off" if cache is None else "on")
         if cache is not None:
             patch.setenv("MIZAN_CACHE_DIR", str(cache))
-        # Forked or not whatever the load of the machine.
-        patch.setattr(pair, "idle_core", lambda: name != "busy")
         if name == "alone":
             patch.setattr(pair, "load_pair", _alone)
-        elif name == "no fork":
-            patch.delattr(os, "fork")
-        elif name == "forked":  # even where the second side could reuse the first's check
+        elif name == "not reused":  # even where the second side could reuse the first's check
             patch.setattr(reuse, "same_places", lambda *args: None)
 
     yield switch
@@ -88,30 +85,15 @@ def _same(found: dict[str, tuple[int, str, str]]) -> tuple[int, str, str]:
 def test_each_case_reports_as_alone(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(folder)
     monkeypatch.setenv("MIZAN_CACHE", "off")
-    monkeypatch.setattr(pair, "idle_core", lambda: True)
     expected = review(from_paths(["old"], "old"), from_paths(["new"], "new"))
-
-    def sides() -> tuple:
-        return pair.load_pair(lambda share: prepare(["old"], "old", share),
-                              lambda share: prepare(["new"], "new", share))
-
-    old, new = sides()
-    assert isinstance(old.locate, StoredLocator)  # checked in the child
     rendered = [render(expected) for render in RENDERERS.values()]
-    assert [render(review(old, new)) for render in RENDERERS.values()] == rendered
-    monkeypatch.delattr(os, "fork")
-    old, new = sides()
-    assert not isinstance(old.locate, StoredLocator)
-    assert [render(review(old, new)) for render in RENDERERS.values()] == rendered
-
-
-@pytest.mark.parametrize(("cores", "load", "idle"), [(2, 0.3, True), (2, 1.2, True),
-                                                     (2, 2.5, False), (1, 0.0, False),
-                                                     (8, 6.0, True), (None, 0.0, False)])
-def test_fork_only_with_an_idle_core(cores, load, idle, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(os, "cpu_count", lambda: cores)
-    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
-    assert pair.idle_core() is idle
+    for reused in (True, False):
+        if not reused:
+            monkeypatch.setattr(reuse, "same_places", lambda *args: None)
+        old, new = pair.load_pair(lambda share: prepare(["old"], "old", share),
+                                  lambda share: prepare(["new"], "new", share))
+        assert not isinstance(old.locate, StoredLocator)
+        assert [render(review(old, new)) for render in RENDERERS.values()] == rendered
 
 
 def test_unchanged_files_are_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,7 +126,6 @@ def test_second_side_checked_from_the_first(tmp_path: Path,
     _edit_shop(tmp_path / "new")  # changes located on both sides
     monkeypatch.setenv("MIZAN_CACHE", "off")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(pair, "idle_core", lambda: False)
     used = []
     real = reuse.checked_as
 

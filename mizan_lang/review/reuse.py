@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from ..records import replace
 from .sides import Pending, Side
 
 if TYPE_CHECKING:
@@ -80,6 +79,7 @@ def checked_as(workspace: LoadedWorkspace, names: dict[str, str], cache: CheckCa
     `theirs`: the other side's declarations of the files taken from it (the
     very objects its check saw, so the cache replays those files whole)."""
     from ..check import check_decls
+    from ..check.result import Symbol
     from ..perf import paused_gc
 
     files = workspace.files
@@ -93,7 +93,10 @@ def checked_as(workspace: LoadedWorkspace, names: dict[str, str], cache: CheckCa
         return None
     back = {name: path for path, name in names.items()}
     result.files = {back[name]: files[back[name]].decls for name in result.files}
-    result.symbols = {kind: {name: replace(symbol, path=back[symbol.path])
+    # ~15,000 symbols at 10,000 functions: made directly (`replace` costs 2.5x).
+    result.symbols = {kind: {name: Symbol(kind=symbol.kind, name=symbol.name,
+                                          path=back[symbol.path], span=symbol.span,
+                                          decl=symbol.decl)
                              for name, symbol in table.items()}
                       for kind, table in result.symbols.items()}
     result.root = str(workspace.roots[0]) if workspace.roots else ""
