@@ -145,6 +145,8 @@ class IrIndex:
         both = mine.keys() & theirs.keys()
         if self.digests_only() and other.digests_only():  # names -> digests: compare at once
             return [name for name in both if mine[name] != theirs[name]]
+        if self._items is not None and other._items is not None:  # as `same`, inline
+            return [name for name in both if mine[name] != theirs[name]]
         if self._built is not None and other._built is not None:
             both -= self._built.unchanged_names(other._built, section)
         return [name for name in both if not self.same(other, section, name)]
