@@ -174,7 +174,7 @@ class Reader:
         if node.props:
             props = self._props(node, spec)
             if spec.doc:
-                doc = self._doc_prop(node)
+                doc = props.pop(_DOC_KEY, None)  # type: ignore[assignment]
         if spec.required_props and not node.broken:
             present = {prop.key for prop in node.props}
             for key in spec.required_props:
@@ -233,8 +233,10 @@ class Reader:
                 continue
             reader = readers.get(key)
             if reader is None:
-                if key == "doc" and spec.doc:
-                    continue  # read by _doc_prop
+                if key == "doc" and spec.doc:  # the node's doc (the rightmost): `read` takes it
+                    if (doc := read_text(self, value, "'doc'")) is not None:
+                        values[_DOC_KEY] = doc
+                    continue
                 allowed = sorted([*readers, *(["doc"] if spec.doc else [])])
                 suggestion = closest(key, allowed)
                 self.report("M105", prop.key_span, data=fix(suggestion), node=node.name,
@@ -242,14 +244,10 @@ class Reader:
                 continue
             if value.kind == NUMBER and value.value is None:
                 continue  # a malformed number (see _args)
-            converted = reader(self, value, f"'{key}'")
+            converted = reader(self, value, _quoted.get(key) or _quote(key))
             if converted is not None:
                 values[key] = converted
         return values
-
-    def _doc_prop(self, node: Node) -> Doc | None:
-        prop = node.prop("doc")
-        return read_text(self, prop.value, "'doc'") if prop is not None else None
 
     def _children(self, result: Read, spec: NodeSpec) -> None:
         node = result.node
@@ -259,18 +257,22 @@ class Reader:
         if not known and spec.other_children is None and not spec.doc:
             self.report("M112", node.children_span or node.span, node=node.name)
             return
-        seen: set[str] = set()
+        seen: set[str] = set()  # the names of the `once` children met
+        found = result.children
         for child in node.children:
-            child_spec = known.get(child.name)
+            name = child.name
+            child_spec = known.get(name)
             # In an enum a bare `doc` is a member; `doc "text"` is the enum's doc.
-            if child.name == "doc" and spec.doc and (child.args or spec.other_children is None):
+            if name == "doc" and spec.doc and (child.args or spec.other_children is None):
                 self._doc_child(result, child)
             elif child_spec is not None:
-                if child_spec.once and child.name in seen:
-                    self.report("M110", child.name_span, what=child_spec.what or f"'{child.name}'")
-                    continue
-                seen.add(child.name)
-                result.children.append((child, child_spec))
+                if child_spec.once:
+                    if name in seen:
+                        self.report("M110", child.name_span,
+                                    what=child_spec.what or f"'{name}'")
+                        continue
+                    seen.add(name)
+                found.append((child, child_spec))
             elif spec.other_children is not None:
                 result.children.append((child, spec.other_children))
             elif child.name in spec.props:  # `cache { ttl 60 }` for `cache ttl=60`
@@ -288,6 +290,20 @@ class Reader:
             self.report("M110", child.name_span, what="the doc")
         elif isinstance(text, Doc):
             result.doc = text
+
+
+# Not a property key (keys are KDL strings): where `_props` leaves the doc for `read`.
+_DOC_KEY = object()
+
+# How a property is named in a message ("'ttl'"), worded once per key.
+_quoted: dict[str, str] = {}
+
+
+def _quote(key: str) -> str:
+    what = f"'{key}'"
+    if len(_quoted) < 1024:  # bounds for a long editor session
+        _quoted[key] = what
+    return what
 
 
 # --- value readers -------------------------------------------------------------

@@ -95,6 +95,13 @@ class Span:
         return f"Span({self.start}, {self.end})"
 
 
+def span_in(start: int, end: int, anchor: Anchor | None) -> Span:
+    """A span of offsets relative to `anchor` (made later than the spans it goes with)."""
+    span = Span(start, end)
+    span.anchor = anchor
+    return span
+
+
 @record(frozen=True)
 class Position:
     """0-based line and column (column counted in Unicode code points)."""

@@ -32,10 +32,12 @@ _WS = chars.WS
 _IDENT = chars.IDENT_CHAR_CLASS
 # One token per match, leading whitespace folded into group 1. The group
 # numbers are the dispatch: `m.lastindex` is the alternative that matched.
+# An optional `=` is written `(?:(...)|)`, not `(...)?`: the same match, but
+# `re` runs a repeated group through its general (slower) repeat.
 _TOKEN = re.compile(
     f"([{_WS}]*)(?:"
-    f"({_IDENT}+)([{_WS}]*=)?"  # 2 a bare word, 3 `=` after it: a property key
-    f'|"(?!"")([^"\\\\{chars.NL}{chars.DISALLOWED}]*)"([{_WS}]*=)?'  # 4 a plain string, 5 `=`
+    f"({_IDENT}+)(?:([{_WS}]*=)|)"  # 2 a bare word, 3 `=` after it: a property key
+    f'|"(?!"")([^"\\\\{chars.NL}{chars.DISALLOWED}]*)"(?:([{_WS}]*=)|)'  # 4 a plain string, 5 `=`
     f"|({chars.NEWLINE_RE})"  # 6
     "|([{};])"  # 7
     "|(//)"  # 8
@@ -76,7 +78,6 @@ def parse_clean(text: str) -> tuple[list[Node], list[Comment]] | None:
 
 
 def _parse(text: str) -> tuple[list[Node], list[Comment]]:
-    match = _TOKEN.match
     comments: list[Comment] = []
     top: list[Node] = []
     nodes = top  # the list the next node goes into
@@ -98,8 +99,12 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
     paren_start = 0
     annotation: tuple[str, int, int] | None = None  # a `(name)` waiting for what it types
     pos = 1 if text.startswith("\ufeff") else 0
+    # A scanner goes on where its last match ended (no per-match set-up); where
+    # the reader skips further itself (comments, strings read by the lexer's
+    # readers) it starts a new one there.
+    scan = _TOKEN.scanner(text, pos).match
     while True:
-        m = match(text, pos)
+        m = scan()
         if m is None:
             raise _Unclean
         group = m.lastindex
@@ -133,6 +138,7 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
                 body = text[at:pos]
                 if _disallowed(body):
                     raise _Unclean
+                scan = _TOKEN.scanner(text, pos).match
                 comments.append(Comment(body, Span(at, pos), "line"))
             else:
                 pos = m.end()
@@ -215,12 +221,14 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
                 raw = tok.raw
                 after = _EQ.match(text, pos)
                 eq = -1 if after is None else after.end()
+                scan = _TOKEN.scanner(text, pos if eq < 0 else eq).match
         elif group == 12 or group == 16:  # a block comment or a line continuation: space
             problems = []
             skip = _block_comment if group == 12 else _escline
             pos = skip(text, m.start(group), comments, problems)
             if problems:
                 raise _Unclean
+            scan = _TOKEN.scanner(text, pos).match
             glued = -1
             continue
         elif group == 13:  # `(`: a type annotation starts
@@ -310,8 +318,8 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
             slashdash = rare = False
         if key is not None:
             if not key_drop:
-                node.props.append(Prop(key, Span(key_start, key_end), value,
-                                       Span(key_start, pos)))
+                # Spans from offsets, made when read (see Prop).
+                node.props.append(Prop(key, key_end, value, key_start))
                 end = pos
             key = None
         elif not dropped:
