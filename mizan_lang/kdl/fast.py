@@ -30,27 +30,27 @@ from .model import BOOL, NULL, NUMBER, STRING, Comment, Node, Prop, Value
 
 _WS = chars.WS
 _IDENT = chars.IDENT_CHAR_CLASS
-# One token per match, leading whitespace folded into group 1. The group
+# One token per match, its leading whitespace in no group (a group costs `re` work). The group
 # numbers are the dispatch: `m.lastindex` is the alternative that matched.
 # An optional `=` is written `(?:(...)|)`, not `(...)?`: the same match, but
 # `re` runs a repeated group through its general (slower) repeat.
 _TOKEN = re.compile(
-    f"([{_WS}]*)(?:"
-    f"({_IDENT}+)(?:([{_WS}]*=)|)"  # 2 a bare word, 3 `=` after it: a property key
-    f'|"(?!"")([^"\\\\{chars.NL}{chars.DISALLOWED}]*)"(?:([{_WS}]*=)|)'  # 4 a plain string, 5 `=`
-    f"|({chars.NEWLINE_RE})"  # 6
-    "|([{};])"  # 7
-    "|(//)"  # 8
+    f"[{_WS}]*(?:"
+    f"({_IDENT}+)(?:([{_WS}]*=)|)"  # 1 a bare word, 2 `=` after it: a property key
+    f'|"(?!"")([^"\\\\{chars.NL}{chars.DISALLOWED}]*)"(?:([{_WS}]*=)|)'  # 3 a plain string, 4 `=`
+    f"|({chars.NEWLINE_RE})"  # 5
+    "|([{};])"  # 6
+    "|(//)"  # 7
     "|(#(?:true|false|null|-inf|inf|nan)(?![^" + chars.NON_IDENT + _WS + chars.NL
-    + chars.DISALLOWED + "]))"  # 9 a keyword
-    '|(")'  # 10 any other string
-    "|(#)"  # 11 a raw string
-    r"|(/\*)"  # 12 a block comment
-    r"|(\()"  # 13 a type annotation
-    r"|(\))"  # 14
-    "|(/-)"  # 15 a slashdash
-    r"|(\\)"  # 16 a line continuation
-    r"|(\Z)"  # 17
+    + chars.DISALLOWED + "]))"  # 8 a keyword
+    '|(")'  # 9 any other string
+    "|(#)"  # 10 a raw string
+    r"|(/\*)"  # 11 a block comment
+    r"|(\()"  # 12 a type annotation
+    r"|(\))"  # 13
+    "|(/-)"  # 14 a slashdash
+    r"|(\\)"  # 15 a line continuation
+    r"|(\Z)"  # 16
     ")"
 )
 _LINE_REST = re.compile(f"[^{chars.NL}]*")
@@ -111,13 +111,13 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
         # Strings, numbers and keywords fall through to the code after this
         # chain with `at`, `pos`, `word` (a string, else None), `value` (for a
         # number or keyword) and `eq` (where a property's `=` ends, else -1).
-        if group <= 5:
-            if group <= 3:
-                at, pos = m.span(2)
-                word = raw = m.group(2)
+        if group <= 4:
+            if group <= 2:
+                at, pos = m.span(1)
+                word = raw = m.group(1)
                 if word in _KEYWORD_IDENTIFIERS:
                     raise _Unclean
-                eq = m.end() if group == 3 else -1
+                eq = m.end() if group == 2 else -1
                 if word[0] in _NUMBER_FIRST and _NUMBER_START(word):
                     number = decode_number(word)
                     if number is None or eq >= 0:
@@ -125,23 +125,21 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
                     value: object = Value(NUMBER, number, Span(at, pos), word)
                     word = None
             else:
-                at, pos = m.span(4)
-                word = m.group(4)
+                at, pos = m.span(3)
+                word = m.group(3)
                 at -= 1
                 pos += 1
                 raw = text[at:pos]
-                eq = m.end() if group == 5 else -1
-        elif group == 6 or group == 8:  # a newline, or a comment up to one: ends a node
-            if group == 8:
-                at = m.start(8)
+                eq = m.end() if group == 4 else -1
+        elif group == 5 or group == 7:  # a newline, or a comment up to one: ends a node
+            if group == 7:
+                at = m.start(7)
                 pos = _LINE_REST.match(text, m.end()).end()
                 body = text[at:pos]
                 if _disallowed(body):
                     raise _Unclean
                 scan = _TOKEN.scanner(text, pos).match
                 comments.append(Comment(body, Span(at, pos), "line"))
-            else:
-                pos = m.end()
             if rare:
                 if paren or annotation is not None:
                     raise _Unclean
@@ -153,8 +151,8 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
                     node.span = Span(start, end)
                 node = None
             continue
-        elif group == 7:
-            at, pos = m.span(7)
+        elif group == 6:
+            at, pos = m.span(6)
             ch = text[at]
             if key is not None:
                 raise _Unclean  # a property without its value
@@ -198,17 +196,17 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
                     node.span = Span(start, end)
                 node = None
             continue
-        elif group <= 11:  # a keyword, or a string for the lexer's readers
-            if group == 9:
-                at, pos = m.span(9)
+        elif group <= 10:  # a keyword, or a string for the lexer's readers
+            if group == 8:
+                at, pos = m.span(8)
                 word = None
-                raw = m.group(9)
+                raw = m.group(8)
                 value = Value(_KEYWORD_KINDS[raw], _KEYWORD_VALUES[raw], Span(at, pos), raw)
                 eq = -1
             else:
                 at = m.start(group)
                 problems: list = []
-                if group == 11:
+                if group == 10:
                     tok = _hash(text, at, problems)
                 elif text.startswith('"""', at):
                     tok = _multiline(text, at, 0, problems)
@@ -222,24 +220,24 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
                 after = _EQ.match(text, pos)
                 eq = -1 if after is None else after.end()
                 scan = _TOKEN.scanner(text, pos if eq < 0 else eq).match
-        elif group == 12 or group == 16:  # a block comment or a line continuation: space
+        elif group == 11 or group == 15:  # a block comment or a line continuation: space
             problems = []
-            skip = _block_comment if group == 12 else _escline
+            skip = _block_comment if group == 11 else _escline
             pos = skip(text, m.start(group), comments, problems)
             if problems:
                 raise _Unclean
             scan = _TOKEN.scanner(text, pos).match
             glued = -1
             continue
-        elif group == 13:  # `(`: a type annotation starts
-            at, pos = m.span(13)
+        elif group == 12:  # `(`: a type annotation starts
+            at, pos = m.span(12)
             if paren or annotation is not None or (node is not None and (phase or at == glued)):
                 raise _Unclean
             paren = 1
             paren_start = at
             rare = True
             continue
-        elif group == 14:  # `)`
+        elif group == 13:  # `)`
             if paren != 2:
                 raise _Unclean
             pos = m.end()
@@ -247,8 +245,8 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
             paren = 0
             glued = -1
             continue
-        elif group == 15:  # `/-`
-            at, pos = m.span(15)
+        elif group == 14:  # `/-`
+            at, pos = m.span(14)
             if rare or key is not None:
                 raise _Unclean
             comments.append(Comment("/-", Span(at, pos), "slashdash"))
