@@ -9,6 +9,7 @@ builders in `lower.py` only assemble `decls` objects from that.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from operator import attrgetter
 
 from .check.suggest import closest, fix, hint
 from .decls import Doc, KeyBinding, Literal, Name, TypeRef
@@ -218,10 +219,10 @@ class Reader:
         props = node.props
         readers = spec.props
         # Where a key is repeated, only its rightmost value counts (M111 on the others).
-        last = ({prop.key: index for index, prop in enumerate(props)} if len(props) > 1
-                else None)
-        if last is not None and len(last) == len(props):
-            last = None
+        # (Repeats are rare: looked for first without a Python-level loop.)
+        last = None
+        if len(props) > 1 and len(set(map(_key_of, props))) != len(props):
+            last = {prop.key: index for index, prop in enumerate(props)}
         values: dict[str, object] = {}
         for index, prop in enumerate(props):
             key = prop.key
@@ -291,6 +292,8 @@ class Reader:
         elif isinstance(text, Doc):
             result.doc = text
 
+
+_key_of = attrgetter("key")
 
 # Not a property key (keys are KDL strings): where `_props` leaves the doc for `read`.
 _DOC_KEY = object()
