@@ -21,8 +21,9 @@ from hypothesis import given
 from bench import specgen
 from mizan_lang.kdl import parse
 from mizan_lang.kdl.fast import parse_clean
-from mizan_lang.kdl.model import Node, Value
+from mizan_lang.kdl.model import Node, Prop, Value
 from mizan_lang.kdl.parser import parse_nodes
+from mizan_lang.source import Anchor, Span, anchored
 from test_differential_ckdl import SETTINGS, _corrupted, documents
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -135,3 +136,20 @@ def test_parse_uses_the_reference_for_problems() -> None:
     result = parse("a {\n  b 1=2\n}\nc")
     assert [d.code for d in result.diagnostics] == ["K009"]
     assert [node.name for node in result.document.nodes] == ["a", "c"]
+
+
+def test_prop_spans_made_when_read_move_with_their_anchor():
+    """The fast reader gives a prop offsets, not spans (`Prop`): made when first
+    read, they must land where eager spans would, and move with the chunk's anchor."""
+    anchor = Anchor()
+    with anchored(anchor):
+        found = parse_clean('node key="v" k2=1\n')
+    assert found is not None
+    first, second = found[0][0].props
+    anchor.base = 100
+    assert (first.key_span.start, first.key_span.end, first.span.start, first.span.end) == (
+        105, 108, 105, 112)
+    anchor.base = 200  # read once, they keep following the anchor
+    assert (first.key_span.start, first.span.end) == (205, 212)
+    assert (second.key_span.start, second.key_span.end, second.span.end) == (213, 215, 217)
+    assert first == Prop("key", Span(205, 208), first.value, Span(205, 212))  # as spans
