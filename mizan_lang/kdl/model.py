@@ -55,7 +55,7 @@ class Prop:
     @property
     def span(self) -> Span:
         span = self._span
-        if span.__class__ is int:
+        if isinstance(span, int):
             end = self.value.span
             span = self._span = span_in(span, end._end, end.anchor)
         return span
@@ -63,7 +63,7 @@ class Prop:
     @property
     def key_span(self) -> Span:
         key = self._key_span
-        if key.__class__ is int:
+        if isinstance(key, int):
             span = self.span
             key = self._key_span = span_in(span._start, key, span.anchor)
         return key
