@@ -19,6 +19,7 @@ from .forms import check_forms
 from .functions import check_functions
 from .models import check_models
 from .names import check_members, collect_symbols
+from .plain import PlainState
 from .result import CheckResult
 from .scoping import compute_scopings
 from .shapes import check_shapes
@@ -77,7 +78,7 @@ def check_decls(files: dict[str, FileDecls], earlier: list[Diagnostic] | None = 
     declarations, in order, that together are `files[path]`: the incremental
     checker's units (see `state`); the result is the same without it.
     """
-    state = CheckState(files, cache, segments)
+    state = CheckState(files, cache, segments) if cache is not None else PlainState(files, segments)
     try:
         for run in PASSES:
             run(state)

@@ -10,12 +10,17 @@ name once a generator converts their case (`user_id` and `userId`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from functools import lru_cache
 
 from ..decls import Name
 from ..diagnostics import Related
-from ..identifiers import is_valid_identifier, reserved_in
+from ..identifiers import (
+    _RESERVED,
+    _TYPE_RESERVED,
+    PYTHON_SERVICE_HOOKS,
+    is_valid_identifier,
+    reserved_in,
+)
 from .rtypes import PRIMITIVES, UPLOAD
 from .state import CheckState
 from .tables import fold
@@ -29,7 +34,8 @@ def collect_symbols(state: CheckState) -> None:
     """Fill the symbol tables (first declaration wins) and report duplicates
     and names that collide once their case is converted."""
     tables = state.cache.tables
-    tables.update(state.units, state.changed)
+    # With no records yet (a first check), nothing reads which names changed.
+    tables.update(state.units, state.changed if state.cache.passes else None)
     state.symbols = tables.symbols
     state.diagnostics.extend(tables.diagnostics())
     for _ in state.file_pass("names", _declared_names):
@@ -44,11 +50,13 @@ def _declared_names(state: CheckState, path: str, decls) -> None:
 
 def _check_declared_name(state: CheckState, path: str, namespace: str, kind: str,
                          name: Name) -> None:
-    if namespace == "type" and name.text in BUILTIN_TYPES:
-        state.report("M155", path, name.span, name=name.text)
-    else:
-        _check_identifier(state, path, name, for_type=kind in TYPE_KINDS,
-                          for_function=kind == "function")
+    text = name.text
+    if namespace == "type" and text in BUILTIN_TYPES:
+        state.report("M155", path, name.span, name=text)
+        return
+    for_type, for_function = kind in TYPE_KINDS, kind == "function"
+    if not usable(text, for_type, for_function):
+        _check_identifier(state, path, name, for_type=for_type, for_function=for_function)
 
 
 def check_members(state: CheckState) -> None:
@@ -58,52 +66,73 @@ def check_members(state: CheckState) -> None:
 
 
 def _file_members(state: CheckState, path: str, decls) -> None:
-    for attr, describe in _MEMBER_SCOPES:
+    for attr, kind, part, member in _MEMBER_SCOPES:
         for decl in getattr(decls, attr):
-            state.memo("members", decl, _check_scope, state, path, decl, describe)
+            state.memo("members", decl, _check_scope, state, path, decl, kind, part, member)
 
 
-def _check_scope(state: CheckState, path: str, decl: object, describe) -> None:
-    label, members = describe(decl)
-    _check_member_names(state, path, label, members)
-
-
-def _check_member_names(state: CheckState, path: str, label: str,
-                        members: list[tuple[str, Name]]) -> None:
+def _check_scope(state: CheckState, path: str, decl, kind: str, part: str | None,
+                 member: str | None) -> None:
+    """`decl`'s members (`part`, each a `member`; a model's columns and relations)."""
+    if part is None:
+        members = [("column", c.name) for c in decl.columns]
+        members += [("relation", r.name) for r in decl.relations]
+        members.sort(key=lambda item: item[1].span.start)
+        names = [name for _, name in members]
+        labels = [label for label, _ in members]
+    else:
+        names = [item.name for item in getattr(decl, part)]
+        labels = None
     seen: dict[str, Name] = {}
-    for member_label, name in members:
-        first = seen.get(name.text)
+    blocked = _BLOCKED[False, False]
+    for index, name in enumerate(names):
+        text = name.text
+        first = seen.get(text)
         if first is not None:
-            state.report("M151", path, name.span, member=member_label, name=name.text,
-                         owner=label, related=[Related(path, first.span, "first declared here")])
+            state.report("M151", path, name.span, member=labels[index] if labels else member,
+                         name=text, owner=f"{kind} '{decl.name.text}'",
+                         related=[Related(path, first.span, "first declared here")])
             continue
-        seen[name.text] = name
-        _check_identifier(state, path, name, for_type=False)
-    _case_collisions(state, ((path, name) for name in seen.values()))
+        seen[text] = name
+        if not (text.isascii() and text.isidentifier()) or text in blocked:
+            _check_identifier(state, path, name, for_type=False)
+    if len({text.replace("_", "").casefold() for text in seen}) != len(seen):  # fold()
+        _case_collisions(state, [(path, name) for name in seen.values()])
 
 
-def _model_members(decl) -> tuple[str, list[tuple[str, Name]]]:
-    members = [("column", c.name) for c in decl.columns]
-    members += [("relation", r.name) for r in decl.relations]
-    members.sort(key=lambda item: item[1].span.start)
-    return f"model '{decl.name.text}'", members
-
-
-# Each kind of declaration: what its members are called and where they are.
+# Each kind of declaration: its word in messages, and its members (attribute,
+# word); a model's members are its columns and relations, in source order.
 _MEMBER_SCOPES = (
-    ("types", lambda d: (f"type '{d.name.text}'", [("field", f.name) for f in d.fields])),
-    ("enums", lambda d: (f"enum '{d.name.text}'", [("member", m.name) for m in d.members])),
-    ("contexts", lambda d: (f"context '{d.name.text}'", [("param", p.name) for p in d.params])),
-    ("functions", lambda d: (f"function '{d.name.text}'", [("param", p.name) for p in d.params])),
-    ("models", _model_members),
-    ("shapes", lambda d: (f"shape '{d.name.text}'", [("field", f.name) for f in d.fields])),
-    ("forms", lambda d: (f"form '{d.name.text}'", [("field", f.name) for f in d.fields])),
+    ("types", "type", "fields", "field"),
+    ("enums", "enum", "members", "member"),
+    ("contexts", "context", "params", "param"),
+    ("functions", "function", "params", "param"),
+    ("models", "model", None, None),
+    ("shapes", "shape", "fields", "field"),
+    ("forms", "form", "fields", "field"),
 )
+
+# Names no target reserves in any use (see `identifiers.reserved_in`), by
+# (for_type, for_function): `usable` tests a name without a call per language.
+_ANY_USE = frozenset().union(*_RESERVED.values())
+_BLOCKED = {
+    (for_type, for_function): _ANY_USE.union(
+        *(_TYPE_RESERVED.values() if for_type else ()),
+        PYTHON_SERVICE_HOOKS if for_function else ())
+    for for_type in (False, True) for for_function in (False, True)
+}
+
+
+def usable(name: str, for_type: bool, for_function: bool = False) -> bool:
+    """`is_valid_identifier(name) and not reserved_in(name, ...)`, fast: an ASCII
+    Python identifier is exactly `[A-Za-z_][A-Za-z0-9_]*`."""
+    return name.isascii() and name.isidentifier() and name not in _BLOCKED[for_type,
+                                                                             for_function]
 
 
 def _check_identifier(state: CheckState, path: str, name: Name, *, for_type: bool,
                       for_function: bool = False) -> None:
-    if not name.text or _usable(name.text, for_type, for_function):
+    if not name.text or usable(name.text, for_type, for_function):
         return  # (a missing name is the lowering's report)
     if not is_valid_identifier(name.text):
         suggestion = sanitize(name.text)
@@ -116,12 +145,6 @@ def _check_identifier(state: CheckState, path: str, name: Name, *, for_type: boo
         state.report("M153", path, name.span, data={"replace": suggestion}, name=name.text,
                      languages=_join([LANGUAGE_NAMES.get(lang, lang) for lang in languages]),
                      suggestion=suggestion)
-
-
-@lru_cache(maxsize=16384)
-def _usable(name: str, for_type: bool, for_function: bool) -> bool:
-    # The same member names (ids, keys) recur across a spec: check each once.
-    return is_valid_identifier(name) and not _reserved(name, for_type, for_function)
 
 
 @lru_cache(maxsize=8192)
@@ -142,10 +165,8 @@ def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _case_collisions(state: CheckState, names: Iterable[tuple[str, Name]]) -> None:
-    names = list(names)
-    if len({name.text.replace("_", "").casefold() for _, name in names}) == len(names):  # fold()
-        return  # no two names fold alike (the usual case): nothing to sort
+def _case_collisions(state: CheckState, names: list[tuple[str, Name]]) -> None:
+    """M154 for names that fold alike (the caller saw that some do)."""
     seen: dict[str, tuple[str, Name]] = {}
     for path, name in sorted(names, key=lambda item: (item[0], item[1].span.start)):
         key = fold(name.text)

@@ -20,8 +20,9 @@ which keys changed; each pass adds the keys whose facts it changed. A file is
 walked again only when its declarations changed or it read a changed key, and
 in a walked unit a declaration replays its last diagnostics and value unless
 it changed or read a changed key. A check without a cache runs the same
-passes with nothing to replay and keeps nothing; tests/test_check_incremental.py
-holds both to the same result after random edits.
+passes through `plain.PlainState`, which records nothing and keeps nothing;
+tests/test_check_incremental.py holds both to the same result after random
+edits, tests/test_check_plain.py on every spec of the repository.
 """
 
 from __future__ import annotations
@@ -165,11 +166,13 @@ def unchanged(last: dict | None, summaries: dict[str, list]) -> bool:
 
 
 class CheckState:
+    """The state of a check that records what an editor session's next check
+    replays; `plain.PlainState` is the same without the records."""
+
+    keep = True  # units and dependency keys are recorded for the next check
+
     def __init__(self, files: dict[str, FileDecls], cache: CheckCache | None = None,
                  segments: dict[str, list[tuple[int, FileDecls]]] | None = None) -> None:
-        # Without a cache nothing is kept for next time: the same passes run
-        # without recording their units (a one-off check, e.g. the CLI's).
-        self.keep = cache is not None
         self.cache = cache if cache is not None else CheckCache()
         self.files = files
         self.paths = sorted(files)
@@ -236,10 +239,6 @@ class CheckState:
             start = len(self.diagnostics)
             self.unit = unit
             summary = run(self, path, decls)
-            if not self.keep:
-                self._deps = set()
-                yield unit, summary, True
-                continue
             deps = frozenset(self._deps).union(*self._collected)
             # Quick walks keep the keys of the units they replaced: a superset,
             # so at worst a file is walked once more than needed. Recount now and then.
@@ -262,9 +261,6 @@ class CheckState:
         returning a value (the caller applies it). After the call `last_ran`
         says whether it ran and `last_old` holds the unit it replaced.
         """
-        if not self.keep:
-            self.last_ran, self.last_old = True, None
-            return run(*args)
         key = unit_key(task, decl)
         unit = self._old_units.get(key)
         if unit is not None and unit.decl is decl and (
@@ -365,6 +361,9 @@ class CheckState:
         """The did-you-mean for an unknown `name` among the names of `kind`
         (and `extra`); one search per check, however often the name is written."""
         self._deps.add(("names", kind))
+        return self.closest(kind, name, extra)
+
+    def closest(self, kind: str, name: str, extra: tuple[str, ...]) -> str | None:
         key = (kind, name, extra)
         if key not in self.suggestions:
             self.suggestions[key] = closest(name, [*self.symbols[kind], *extra])

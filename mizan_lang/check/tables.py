@@ -10,6 +10,7 @@ scopings) into one table sorted by key, re-sorting only when keys changed.
 from __future__ import annotations
 
 import bisect
+from operator import itemgetter
 
 from ..decls import FileDecls
 from ..diagnostics import Diagnostic, Related, make
@@ -43,6 +44,7 @@ class SortedView:
         self.added: set = set()
         self.removed: set = set()
         self.values: set = set()
+        self.resort = False  # every key may be new: sort them all
 
     def add(self, key: Any) -> None:
         if key in self.removed:
@@ -63,8 +65,8 @@ class SortedView:
             self.values.add(key)
 
     def build(self, items: dict) -> dict:
-        if self.added or self.removed:
-            if len(self.added) + len(self.removed) > 64:
+        if self.resort or self.added or self.removed:
+            if self.resort or len(self.added) + len(self.removed) > 64:
                 self.keys = sorted(items)
             else:
                 for key in self.removed:
@@ -78,6 +80,7 @@ class SortedView:
                 view[key] = items[key]
             self.view = view
         self.added, self.removed, self.values = set(), set(), set()
+        self.resort = False
         return self.view
 
 
@@ -87,8 +90,11 @@ def declared(decls: FileDecls) -> list[tuple[str, str, str, Any]]:
              for attr, namespace, kind in TOP_LEVEL for decl in getattr(decls, attr)]
     found += [(guard.name.span.start, "guard", "guard", guard)
               for block in decls.auth for guard in block.guards]
-    found.sort(key=lambda item: item[0])  # stable: ties keep the kinds' order
+    found.sort(key=_FIRST)  # stable: ties keep the kinds' order
     return [(namespace, kind, decl.name.text, decl) for _, namespace, kind, decl in found]
+
+
+_FIRST = itemgetter(0)
 
 
 def _differing(old: list, new: list) -> set[tuple[str, str]]:
@@ -126,10 +132,15 @@ class SymbolTables:
         self.collisions: dict[tuple[str, str], list[Diagnostic]] = {}
         self._sorted = {kind: SortedView() for kind in KINDS}
 
-    def update(self, units: list[tuple[str, str, FileDecls]], changed: set) -> None:
+    def update(self, units: list[tuple[str, str, FileDecls]], changed: set | None) -> None:
         """Patch the tables with `units` (the whole workspace: (unit, path,
         declarations), see `state.units_of`); add the keys of the names whose
-        symbol changed to `changed`."""
+        symbol changed to `changed` (None: nothing will read them)."""
+        if not self.files:
+            self._build(units, changed)
+            return
+        if changed is None:
+            changed = set()
         touched: set[tuple[str, str]] = set()
         rewritten: dict[str, tuple[str, list]] = {}  # unit -> (path, its new declared list)
         alive = {unit for unit, _, _ in units}
@@ -203,6 +214,44 @@ class SymbolTables:
         for group in groups:
             if len(folds.get(group, ())) > 1 or group in collisions:
                 self._report_collisions(group)
+
+    def _build(self, units: list[tuple[str, str, FileDecls]], changed: set | None) -> None:
+        """`update` of empty tables: every name is new, so walking the units in
+        order (paths sorted, a file's segments and names in source order, as
+        `_order` sorts) gives each name's entries already sorted."""
+        files, entries, symbols = self.files, self.entries, self.symbols
+        repeated: dict[tuple[str, str], None] = {}
+        for unit, path, decls in units:
+            found = declared(decls)
+            files[unit] = (decls, found)
+            for namespace, kind, name, decl in found:
+                table = symbols[namespace]
+                if name in table:
+                    key = (namespace, name)
+                    entries[key].append((unit, path, kind, decl))
+                    repeated[key] = None
+                else:
+                    table[name] = Symbol(kind, name, path, decl.name.span, decl)
+                    entries[(namespace, name)] = [(unit, path, kind, decl)]
+        for key in repeated:
+            self._report_duplicates(key, entries[key])
+        folds = self.folds
+        clashing = []
+        for namespace, table in symbols.items():
+            self._sorted[namespace].resort = True
+            if table and changed is not None:
+                changed.add(("names", namespace))
+                changed.update([("sym", namespace, name) for name in table])
+            for name in table:
+                group = (namespace, name.replace("_", "").casefold())  # fold(name)
+                members = folds.get(group)
+                if members is None:
+                    folds[group] = {name}
+                else:
+                    members.add(name)
+                    clashing.append(group)
+        for group in dict.fromkeys(clashing):
+            self._report_collisions(group)
 
     def _report_duplicates(self, key: tuple[str, str], entries: list) -> None:
         if len(entries) < 2:

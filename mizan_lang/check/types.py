@@ -38,6 +38,15 @@ def check_types(state: CheckState) -> None:
 def _file_types(state: CheckState, path: str, decls) -> dict:
     """Resolve one file's type expressions; return its part of the record graph."""
     resolved = state.cache.resolved
+    if not state.keep:  # nothing to replay, nothing to tell a next check
+        state.resolve_log = log = []
+        for _, attr, _, check in _DECL_CHECKS:
+            for decl in getattr(decls, attr):
+                check(state, path, decl)
+        state.resolve_log = None
+        for pair in log:
+            resolved[id(pair[0])] = pair
+        return _record_edges(state, path, decls)
     for task, attr, namespace, check in _DECL_CHECKS:
         for decl in getattr(decls, attr):
             found = state.memo(task, decl, _logged, state, check, path, decl)
@@ -47,8 +56,8 @@ def _file_types(state: CheckState, path: str, decls) -> dict:
             if old is not None:
                 for ref, _ in old:
                     resolved.pop(id(ref), None)
-            for ref, rtype in found:
-                resolved[id(ref)] = (ref, rtype)
+            for pair in found:  # (TypeRef, its resolved type)
+                resolved[id(pair[0])] = pair
             if old is None or [(id(r), t) for r, t in old] != [(id(r), t) for r, t in found]:
                 state.changed.add(("rtypes", namespace, decl.name.text))
     for unit in state.dropped_units(_TASKS):
