@@ -34,8 +34,7 @@ def collect_symbols(state: CheckState) -> None:
     """Fill the symbol tables (first declaration wins) and report duplicates
     and names that collide once their case is converted."""
     tables = state.cache.tables
-    # With no records yet (a first check), nothing reads which names changed.
-    tables.update(state.units, state.changed if state.cache.passes else None)
+    tables.update(state.units, state.changed if state.replaying else None)
     state.symbols = tables.symbols
     state.diagnostics.extend(tables.diagnostics())
     for _ in state.file_pass("names", _declared_names):

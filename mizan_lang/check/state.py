@@ -54,43 +54,20 @@ def cover(first: Span, last: Span) -> Span:
 
 _NONE: frozenset = frozenset()  # no diagnostics (shared by most units)
 
-# A unit is found by its task and the id() of its declaration, packed in one int
-# (a (task, id) tuple per unit cost ~4 MiB at 10,000 functions).
-_TASK_NUMBERS: dict[str, int] = {}
-_TASK_NAMES: list[str] = []
-_TASK_BITS = 8
-
-
-def unit_key(task: str, decl: object) -> int:
-    number = _TASK_NUMBERS.get(task)
-    if number is None:
-        number = _TASK_NUMBERS[task] = len(_TASK_NAMES)
-        _TASK_NAMES.append(task)
-        assert number < 1 << _TASK_BITS, "more tasks than unit keys can tell apart"
-    return id(decl) << _TASK_BITS | number
-
-
-def task_of(key: int) -> str:
-    return _TASK_NAMES[key & ((1 << _TASK_BITS) - 1)]
-
-
 # Dependency keys are interned per cache: thousands of units read the same facts
-# (("sym", "type", "Order"), ...), each lookup making its own tuple. Past this many
-# distinct keys the table starts afresh (kept keys stay shared; only new ones are not).
+# (("sym", "type", "Order"), ...). A lookup takes the shared key from a table by
+# name, so a unit's keys are shared as they are read. Past this many distinct
+# keys the tables start afresh (kept keys stay shared; only new ones are not).
 _MAX_INTERNED = 1 << 18
+_NAMES_KEYS = {kind: ("names", kind) for kind in KINDS}  # a look at all names of a namespace
 
 
-class Unit:
-    """One declaration's work in one pass: what it read, reported and returned."""
-
-    __slots__ = ("decl", "deps", "diagnostics", "value")
-
-    def __init__(self, decl: object, deps: tuple, diagnostics: list[Diagnostic],
-                 value: object) -> None:
-        self.decl = decl
-        self.deps = deps  # a tuple: a frozenset of a few keys costs ~4x its memory
-        self.diagnostics = diagnostics
-        self.value = value
+# A unit, one declaration's work in one pass, is the tuple (declaration, the
+# keys it read, its diagnostics, its value): a tuple is made in a few hundred
+# instructions, an object of a class in ~2,000 (there are tens of thousands).
+# Its keys are a tuple too (a frozenset of a few keys costs ~4x the memory).
+Unit = tuple
+DECL, DEPS, DIAGNOSTICS, VALUE = range(4)
 
 
 class FilePass:
@@ -98,10 +75,10 @@ class FilePass:
 
     __slots__ = ("decls", "deps", "diagnostics", "stale", "summary", "units")
 
-    def __init__(self, decls: FileDecls, units: dict, deps: frozenset,
+    def __init__(self, decls: FileDecls, units: dict[str, dict[int, Unit]], deps: frozenset,
                  diagnostics: list[Diagnostic], summary: object, stale: int) -> None:
         self.decls = decls
-        self.units = units
+        self.units = units  # task -> id() of the declaration -> its unit
         self.deps = deps  # every key its units read (and maybe a few more: `stale`)
         self.diagnostics = diagnostics
         self.summary = summary
@@ -124,14 +101,18 @@ class CheckCache:
         self.resolved: dict[int, tuple[Any, Any]] = {}
         self.facts: dict[str, Any] = {}  # small global results of passes (see their modules)
         self.units: list[str] = []
-        self.keys: dict[tuple, tuple] = {}  # dependency keys, interned (see _MAX_INTERNED)
+        # Dependency keys, interned (see _MAX_INTERNED): ("sym", kind, name) and
+        # ("rtypes", kind, name) by kind and name, any other key by itself.
+        self.sym_keys: dict[str, dict[str, tuple]] = {kind: {} for kind in KINDS}
+        self.rtype_keys: dict[str, dict[str, tuple]] = {kind: {} for kind in KINDS}
+        self.keys: dict[tuple, tuple] = {}
 
-    def interned(self, keys: set) -> tuple:
-        """`keys` as a tuple of the shared copies of those keys."""
-        table = self.keys
-        if len(table) > _MAX_INTERNED:
-            table.clear()
-        return tuple([table.setdefault(key, key) for key in keys])
+    def trim_keys(self) -> None:
+        """Start the key tables afresh once they hold too many keys."""
+        tables = [self.keys, *self.sym_keys.values(), *self.rtype_keys.values()]
+        if sum(len(table) for table in tables) > _MAX_INTERNED:
+            for table in tables:
+                table.clear()
 
 
 def path_of(unit: str) -> str:
@@ -188,6 +169,11 @@ class CheckState:
         self.suggestions: dict[tuple, str | None] = {}  # see `suggest`
         self.resolve_log: list[tuple[Any, Any]] | None = None  # see types.check_types
         self._deps: set = set()  # the keys read by the work under way
+        self.cache.trim_keys()
+        self._sym_keys = self.cache.sym_keys
+        self._rtype_keys = self.cache.rtype_keys
+        # Only a check with records to replay reads which facts changed.
+        self.replaying = bool(self.cache.passes)
         self._old_units: dict = {}
         self._new_units: dict = {}
         self._quick = False  # see `file_pass`
@@ -206,7 +192,7 @@ class CheckState:
     # --- incremental work ----------------------------------------------------
     def depend(self, key: tuple) -> None:
         """The work under way read the global fact `key`."""
-        self._deps.add(key)
+        self._deps.add(self.cache.keys.setdefault(key, key))
 
     def file_pass(self, name: str, run: Callable[[CheckState, str, FileDecls], Any]
                   ) -> Iterator[tuple[str, Any, bool]]:
@@ -243,8 +229,9 @@ class CheckState:
             # Quick walks keep the keys of the units they replaced: a superset,
             # so at worst a file is walked once more than needed. Recount now and then.
             stale = record.stale + self._ran if self._quick else 0
-            if stale > max(64, len(units) // 2):
-                deps = frozenset(self._deps).union(*(unit.deps for unit in units.values()))
+            if stale > max(64, sum(map(len, units.values())) // 2):
+                deps = frozenset(self._deps).union(*(unit[DEPS] for found in units.values()
+                                                     for unit in found.values()))
                 stale = 0
             passes[(name, unit)] = FilePass(decls, units, deps, self.diagnostics[start:],
                                             summary, stale)
@@ -261,38 +248,47 @@ class CheckState:
         returning a value (the caller applies it). After the call `last_ran`
         says whether it ran and `last_old` holds the unit it replaced.
         """
-        key = unit_key(task, decl)
-        unit = self._old_units.get(key)
-        if unit is not None and unit.decl is decl and (
-                self._quick or self.changed.isdisjoint(unit.deps)):
-            self.diagnostics.extend(unit.diagnostics)
-            self._new_units[key] = unit
-            if not self._quick and unit.deps:
-                self._collected.append(unit.deps)
+        key = id(decl)
+        old = self._old_units.get(task)
+        unit = old.get(key) if old is not None else None
+        if unit is not None and unit[DECL] is not decl:
+            unit = None  # another declaration since at the same address
+        new = self._new_units.get(task)
+        if new is None:
+            new = self._new_units[task] = {}
+        if unit is not None and (self._quick or self.changed.isdisjoint(unit[DEPS])):
+            self.diagnostics.extend(unit[DIAGNOSTICS])
+            new[key] = unit
+            if not self._quick and unit[DEPS]:
+                self._collected.append(unit[DEPS])
             self.last_ran = False
-            return unit.value
+            return unit[VALUE]
         outer = self._deps
         self._deps = set()
         start = len(self.diagnostics)
         try:
             value = run(*args)
         finally:
-            deps = self.cache.interned(self._deps) if self._deps else ()
+            deps = tuple(self._deps) if self._deps else ()  # shared keys (see _MAX_INTERNED)
             self._deps = outer
         if deps:
             self._collected.append(deps)
         self._ran += 1
         found = self.diagnostics[start:] if len(self.diagnostics) > start else _NONE
-        self._new_units[key] = Unit(decl, deps, found, value)
-        self.last_old = unit if unit is not None and unit.decl is decl else None
+        new[key] = (decl, deps, found, value)
+        self.last_old = unit
         self.last_ran = True
         return value
 
     def dropped_units(self, tasks: frozenset[str]) -> list[Unit]:
         """In a file pass's `run`, after its `memo` calls for `tasks`: the units
         of those tasks that this run did not keep (their declarations are gone)."""
-        return [unit for key, unit in self._old_units.items()
-                if task_of(key) in tasks and key not in self._new_units]
+        dropped = []
+        for task in sorted(tasks):
+            kept = self._new_units.get(task, {})
+            dropped += [unit for key, unit in self._old_units.get(task, {}).items()
+                        if key not in kept]
+        return dropped
 
     def merged(self, name: str, fact: str | None = None) -> SortedTable:
         """A table built from per-file contributions (see `tables.SortedTable`);
@@ -305,7 +301,7 @@ class CheckState:
     def contribute(self, table: SortedTable, owner: str | tuple, contribution: dict) -> None:
         """Replace one file's part of `table`, marking the facts that changed."""
         changed = table.update(owner, contribution)
-        if table.fact is not None:
+        if table.fact is not None and self.replaying:
             self.changed.update((table.fact, key) for key in changed)
 
     def forget_gone_files(self) -> None:
@@ -316,11 +312,12 @@ class CheckState:
             for key in [key for key in self.cache.passes if key[1] not in alive]:
                 record = self.cache.passes.pop(key)
                 if key[0] == "types":  # see types.py: resolved TypeRefs
-                    for key, unit in record.units.items():
-                        if task_of(key) == "records":
+                    for task, units in record.units.items():
+                        if task == "records":
                             continue
-                        for ref, _ in unit.value:
-                            self.cache.resolved.pop(id(ref), None)
+                        for unit in units.values():
+                            for ref, _ in unit[VALUE]:
+                                self.cache.resolved.pop(id(ref), None)
             for table in self.cache.merged.values():
                 gone = table.forget(alive)
                 if table.fact is not None:
@@ -341,17 +338,23 @@ class CheckState:
 
     # --- lookups (first declaration wins); each records what it read ---------
     def lookup(self, kind: str, name: str) -> Symbol | None:
-        self._deps.add(("sym", kind, name))
+        key = self._sym_keys[kind].get(name)
+        self._deps.add(key if key is not None else self._sym_key(kind, name))
         return self.symbols[kind].get(name)
 
     def decl(self, kind: str, name: str) -> Any:
-        self._deps.add(("sym", kind, name))
+        key = self._sym_keys[kind].get(name)
+        self._deps.add(key if key is not None else self._sym_key(kind, name))
         symbol = self.symbols[kind].get(name)
         return symbol.decl if symbol else None
 
+    def _sym_key(self, kind: str, name: str) -> tuple:
+        key = self._sym_keys[kind][name] = ("sym", kind, name)
+        return key
+
     def table(self, kind: str) -> dict[str, Symbol]:
         """All symbols of a namespace (unsorted): for suggestions and searches."""
-        self._deps.add(("names", kind))
+        self._deps.add(_NAMES_KEYS[kind])
         return self.symbols[kind]
 
     def names(self, kind: str) -> list[str]:
@@ -360,7 +363,7 @@ class CheckState:
     def suggest(self, kind: str, name: str, extra: tuple[str, ...] = ()) -> str | None:
         """The did-you-mean for an unknown `name` among the names of `kind`
         (and `extra`); one search per check, however often the name is written."""
-        self._deps.add(("names", kind))
+        self._deps.add(_NAMES_KEYS[kind])
         return self.closest(kind, name, extra)
 
     def closest(self, kind: str, name: str, extra: tuple[str, ...]) -> str | None:
@@ -371,7 +374,11 @@ class CheckState:
 
     def types_of(self, kind: str, name: str) -> None:
         """The work under way reads the resolved types of declaration `name`."""
-        self._deps.add(("rtypes", kind, name))
+        keys = self._rtype_keys[kind]
+        key = keys.get(name)
+        if key is None:
+            key = keys[name] = ("rtypes", kind, name)
+        self._deps.add(key)
 
     def type_of(self, path: str, ref: Any) -> Any:
         """The resolved type of a TypeRef (None when absent or unresolvable).

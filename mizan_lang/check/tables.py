@@ -53,6 +53,13 @@ class SortedView:
         else:
             self.added.add(key)
 
+    def add_all(self, keys: Any) -> None:
+        if self.removed:
+            for key in keys:
+                self.add(key)
+        else:
+            self.added.update(keys)
+
     def remove(self, key: Any) -> None:
         if key in self.added:
             self.added.discard(key)
@@ -301,6 +308,14 @@ class SortedTable:
     def update(self, path: str, contribution: dict) -> list:
         """Replace `path`'s contribution; return the keys whose value changed."""
         old = self.by_path.get(path, {})
+        if not old and self.items.keys().isdisjoint(contribution):
+            # New keys only (every key of a first check): nothing to compare.
+            if contribution:
+                self.items.update(contribution)
+                self.owner.update(dict.fromkeys(contribution, path))
+                self._sorted.add_all(contribution)
+                self.by_path[path] = contribution
+            return list(contribution)
         if old == contribution:
             if contribution:
                 self.by_path[path] = contribution

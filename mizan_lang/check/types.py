@@ -15,7 +15,7 @@ from ..typeexpr import TypeExpr
 from .defaults import check_default
 from .graph import in_cycle, path_between, strongly_connected
 from .rtypes import PRIMITIVES, UPLOAD, RType
-from .state import CheckState, cover, path_of, unchanged
+from .state import DECL, VALUE, CheckState, cover, path_of, unchanged
 from .suggest import fix, hint
 
 # Where a type expression sits; only "param" may be `Upload`.
@@ -52,18 +52,20 @@ def _file_types(state: CheckState, path: str, decls) -> dict:
             found = state.memo(task, decl, _logged, state, check, path, decl)
             if not state.last_ran:
                 continue
-            old = state.last_old.value if state.last_old is not None else None
+            old = state.last_old[VALUE] if state.last_old is not None else None
             if old is not None:
                 for ref, _ in old:
                     resolved.pop(id(ref), None)
             for pair in found:  # (TypeRef, its resolved type)
                 resolved[id(pair[0])] = pair
-            if old is None or [(id(r), t) for r, t in old] != [(id(r), t) for r, t in found]:
+            if state.replaying and (old is None or [(id(r), t) for r, t in old]
+                                    != [(id(r), t) for r, t in found]):
                 state.changed.add(("rtypes", namespace, decl.name.text))
     for unit in state.dropped_units(_TASKS):
-        for ref, _ in unit.value:
+        for ref, _ in unit[VALUE]:
             resolved.pop(id(ref), None)
-        state.changed.add(("rtypes", _NAMESPACE[type(unit.decl).__name__], unit.decl.name.text))
+        decl = unit[DECL]
+        state.changed.add(("rtypes", _NAMESPACE[type(decl).__name__], decl.name.text))
     return _record_edges(state, path, decls)
 
 
