@@ -136,7 +136,8 @@ def _check_member(state: CheckState, path: str, fn: FunctionDecl, ctx: ContextDe
                          key=key.name.text, type=type_text)
             continue
         param_type = state.type_of(path, param.type)
-        if key_type is not None and param_type is not None and key_type != param_type:
+        if key_type is not None and param_type is not None and (
+                key_type is not param_type and key_type != param_type):
             state.report("M303", path, param.type.span, name=param.name.text,
                          actual=param_type.text, expected=key_type.text, context=ctx.name.text)
     keys = {key.name.text for key in ctx.params}

@@ -74,22 +74,19 @@ def _check_scope(state: CheckState, path: str, decl, kind: str, part: str | None
                  member: str | None) -> None:
     """`decl`'s members (`part`, each a `member`; a model's columns and relations)."""
     if part is None:
-        members = [("column", c.name) for c in decl.columns]
-        members += [("relation", r.name) for r in decl.relations]
-        members.sort(key=lambda item: item[1].span.start)
-        names = [name for _, name in members]
-        labels = [label for label, _ in members]
+        items = sorted([*decl.columns, *decl.relations], key=_name_start)
     else:
-        names = [item.name for item in getattr(decl, part)]
-        labels = None
+        items = getattr(decl, part)
     seen: dict[str, Name] = {}
     blocked = _BLOCKED[False, False]
-    for index, name in enumerate(names):
+    for item in items:
+        name = item.name
         text = name.text
         first = seen.get(text)
         if first is not None:
-            state.report("M151", path, name.span, member=labels[index] if labels else member,
-                         name=text, owner=f"{kind} '{decl.name.text}'",
+            label = member or ("column" if any(item is c for c in decl.columns) else "relation")
+            state.report("M151", path, name.span, member=label, name=text,
+                         owner=f"{kind} '{decl.name.text}'",
                          related=[Related(path, first.span, "first declared here")])
             continue
         seen[text] = name
@@ -97,6 +94,10 @@ def _check_scope(state: CheckState, path: str, decl, kind: str, part: str | None
             _check_identifier(state, path, name, for_type=False)
     if len({text.replace("_", "").casefold() for text in seen}) != len(seen):  # fold()
         _case_collisions(state, [(path, name) for name in seen.values()])
+
+
+def _name_start(item) -> int:
+    return item.name.span.start
 
 
 # Each kind of declaration: its word in messages, and its members (attribute,

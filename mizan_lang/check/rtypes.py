@@ -7,7 +7,7 @@ helpers here.
 
 from __future__ import annotations
 
-from ..records import record, replace
+from ..records import record
 
 PRIMITIVES = ("bool", "int", "int64", "float", "decimal", "str", "date", "datetime", "uuid",
               "bytes", "json")
@@ -37,7 +37,7 @@ class RType:
 
     @property
     def base(self) -> RType:
-        return replace(self, nullable=False) if self.nullable else self
+        return RType(self.kind, self.name, self.item) if self.nullable else self
 
     @property
     def is_scalar(self) -> bool:
@@ -53,7 +53,7 @@ def assignable(source: RType, target: RType) -> bool:
     if source.nullable and not target.nullable:
         return False
     left, right = source.base, target.base
-    if left == right:
+    if left is right or left == right:  # (primitives are shared: mostly the same object)
         return True
     if left.kind == right.kind == "primitive":
         return (left.name, right.name) == ("int", "int64")

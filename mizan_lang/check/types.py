@@ -124,9 +124,13 @@ def resolve(state: CheckState, path: str, ref: TypeRef, where: str) -> RType | N
     expr = ref.expr
     if expr is None:
         return None
-    resolved = _convert(state, path, expr, where, top=True)
-    if resolved is not None and state.resolve_log is not None:
-        state.resolve_log.append((ref, resolved))
+    if expr.kind == "primitive":  # most references: no walk, no lookup
+        resolved = _PRIMITIVE_RTYPES[expr.name]
+    else:
+        resolved = _convert(state, path, expr, where, top=True)
+    log = state.resolve_log
+    if resolved is not None and log is not None:
+        log.append((ref, resolved))
     return resolved
 
 
