@@ -3,9 +3,9 @@
 A cold `mizan-lang check` (or `ir`) of a workspace whose files did not change
 since the last run answers from here instead of parsing and checking again.
 An entry is found by the command's roots (normalised) and the tool's
-fingerprint (its version plus the size and mtime of every module of the
-package, so an edited or upgraded checker never reads an older checker's
-results). It is used only when it still describes the workspace exactly:
+fingerprint (its version plus the contents of every module of the package,
+so an edited or upgraded checker never reads an older checker's results,
+while a reinstall of the same code does). It is used only when it still describes the workspace exactly:
 
 - a folder root still expands to the same list of `.mizan` files;
 - every file the workspace loaded has the same bytes (a content hash);
@@ -20,7 +20,8 @@ Two other kinds of files live beside those entries: entries keyed by content
 (`content_key`: a git revision's spec, named by its blob ids, for `breaking
 --against`), and blobs (`<hash>.blob`: large texts an entry refers to by
 their content hash, such as a review side's declaration texts), verified
-against that hash when read. Each kind keeps its newest MAX_ENTRIES files.
+against that hash when read; and `<stamp>.tool`, the tool fingerprint of one
+install (`tool_fingerprint`). Each kind keeps its newest MAX_ENTRIES files.
 
 Where: `$MIZAN_CACHE_DIR`, else `$XDG_CACHE_HOME/mizan-lang/results`, else
 `~/.cache/mizan-lang/results`. `MIZAN_CACHE=off` (or `check --no-cache`)
@@ -72,29 +73,89 @@ _fingerprint: list[str] = []
 
 
 def tool_fingerprint() -> str:
-    """The version plus (size, mtime) of every module of the package (in a
-    source checkout, also of the top-level folders it imports as subpackages,
-    not of everything else beside them)."""
-    if not _fingerprint:
-        from . import CHECKOUT_PACKAGES, __version__
-        from . import __path__ as package_path
+    """The checker's identity in every key here: a digest of the version and of
+    the contents of every module of the package (in a source checkout, also of
+    the top-level folders it imports as subpackages, not of everything else
+    beside them).
 
-        folders = package_path[:1] + [os.path.join(checkout, name) for checkout in package_path[1:]
-                                      for name in CHECKOUT_PACKAGES]
-        stamps: list[str] = []
-        for folder in folders:
-            _stamps(folder, stamps)
+    Reading ~180 modules at every start would cost more than some cached
+    answers save, so the contents' digest is remembered in the cache folder
+    under a digest of the modules' (path, size, mtime) stamps. A reinstall of
+    the same code gets new mtimes (pip writes files with the time of install),
+    and often another folder (a fresh CI runner, a new venv): it reads the
+    modules once and then finds the entries the previous install wrote."""
+    if not _fingerprint:
+        from . import __version__
+
+        stamps: list[tuple[str, str, int, int]] = []
+        for root, folder in _module_folders():
+            _stamps(folder, root, stamps)
         digest = blake2b(__version__.encode(), digest_size=16)
-        digest.update("".join(stamps).encode("utf-8", "surrogateescape"))
-        _fingerprint.append(digest.hexdigest())
+        digest.update("".join(f"{path}:{size}:{mtime};" for path, _, size, mtime in stamps)
+                      .encode("utf-8", "surrogateescape"))
+        stamp = digest.hexdigest()
+        _fingerprint.append(_contents_digest(stamp, stamps) if enabled() else stamp)
     return _fingerprint[0]
 
 
-def _stamps(folder: str, into: list[str]) -> None:
-    """`path:size:mtime;` of each module under `folder`, as `os.walk` goes (files by
-    name, then each folder by name, hidden and `__` folders and links to folders
-    skipped), from one `scandir` a folder: the fingerprint is computed before a
-    language server answers `initialize` (~180 files: 5.1 -> 3 M instructions)."""
+def _module_folders() -> list[tuple[str, str]]:
+    """(the folder names are relative to, folder) of the package's code."""
+    from . import CHECKOUT_PACKAGES
+    from . import __path__ as package_path
+
+    package = package_path[0]
+    found = [(os.path.dirname(package), package)]
+    for checkout in package_path[1:]:
+        found += [(checkout, os.path.join(checkout, name)) for name in CHECKOUT_PACKAGES]
+    return found
+
+
+def _contents_digest(stamp: str, stamps: list[tuple[str, str, int, int]]) -> str:
+    """The version plus every module's name (relative) and bytes, remembered under
+    `stamp`; `stamp` itself when a module cannot be read."""
+    from . import __version__
+
+    memo = os.path.join(cache_dir(), stamp + ".tool")
+    try:
+        with open(memo, encoding="ascii") as handle:
+            known = handle.read()
+        if len(known) == 32 and not known.strip("0123456789abcdef"):
+            return known
+    except (OSError, ValueError):
+        pass
+    digest = blake2b(__version__.encode(), digest_size=16)
+    try:
+        for path, name, _, _ in stamps:
+            with open(path, "rb") as handle:
+                data = handle.read()
+            digest.update(f"{name}\0{len(data)}\0".encode("utf-8", "surrogateescape"))
+            digest.update(data)
+    except OSError:
+        return stamp
+    known = digest.hexdigest()
+    # Written whole then renamed, as `_write_file` does, without its `tempfile`
+    # import (~3 ms before a first start's `initialize` answer).
+    part = f"{memo}.{os.getpid()}.part"
+    try:
+        os.makedirs(os.path.dirname(memo), exist_ok=True)
+        with open(part, "w", encoding="ascii") as handle:
+            handle.write(known)
+        os.replace(part, memo)
+        _prune(os.path.dirname(memo))
+    except OSError:  # a read-only or full disk: computed again next time
+        try:
+            os.unlink(part)
+        except OSError:
+            pass
+    return known
+
+
+def _stamps(folder: str, root: str, into: list[tuple[str, str, int, int]]) -> None:
+    """(path, path relative to `root`, size, mtime) of each module under `folder`,
+    as `os.walk` goes (files by name, then each folder by name, hidden and `__`
+    folders and links to folders skipped), from one `scandir` a folder: the
+    fingerprint is computed before a language server answers `initialize`
+    (~180 files: 5.1 -> 3 M instructions)."""
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=_name)
@@ -115,9 +176,10 @@ def _stamps(folder: str, into: list[str]) -> None:
                 info = entry.stat()
             except OSError:
                 continue
-            into.append(f"{entry.path}:{info.st_size}:{info.st_mtime_ns};")
+            path = entry.path  # `folder` + "/" + name, and `folder` starts with `root`
+            into.append((path, path[len(root) + 1:], info.st_size, info.st_mtime_ns))
     for subfolder in subfolders:
-        _stamps(subfolder, into)
+        _stamps(subfolder, root, into)
 
 
 def _name(entry: os.DirEntry[str]) -> str:
@@ -433,7 +495,7 @@ def _write_file(path: str, data: bytes) -> None:
 
 
 def _prune(folder: str) -> None:
-    for suffix in (".json", ".blob"):
+    for suffix in (".json", ".blob", ".tool"):
         entries = [e for e in os.scandir(folder) if e.name.endswith(suffix)
                    and not e.name.startswith(".")]
         if len(entries) <= MAX_ENTRIES:

@@ -122,6 +122,22 @@ def run_step(step: dict[str, object], cwd: Path, env: dict[str, str]) -> \
                           capture_output=True, text=True, check=False)
 
 
+def _cache_env(steps: dict[str, dict[str, object]], tmp_path: Path) -> dict[str, str]:
+    """What the action's cache steps give the later steps (a home of its own)."""
+    home = tmp_path / "runner-home"
+    github_env = tmp_path / "github-env"
+    located = run_step(steps["Locate the result cache"], tmp_path,
+                       {**os.environ, "HOME": str(home), "GITHUB_ENV": str(github_env)})
+    assert located.returncode == 0, located.stderr
+    name, _, value = github_env.read_text(encoding="utf-8").strip().partition("=")
+    assert name == "MIZAN_CACHE_DIR"
+    cached = steps["Restore the result cache"]
+    assert cached["uses"] == "actions/cache@v4" and cached["if"] == "inputs.cache == 'true'"
+    kept = Path(str(cached["with"]["path"]).replace("~", str(home), 1))
+    assert Path(value).is_relative_to(kept)
+    return {"MIZAN_CACHE_DIR": value}
+
+
 def test_action_steps_on_a_pull_request(tmp_path: Path) -> None:
     steps = action_steps()
     assert steps["Install mizan-lang"]["run"] == 'python -m pip install --quiet "$GITHUB_ACTION_PATH"'
@@ -132,8 +148,10 @@ def test_action_steps_on_a_pull_request(tmp_path: Path) -> None:
     # the breaking report fails with an annotation on the removed line.
     edit(project / "spec" / "backoffice.mizan", "    param delta int\n", "")
     subprocess.run(["mizan-lang", "gen"], cwd=project, env=env, check=True, capture_output=True)
-    env = {**env, "GITHUB_STEP_SUMMARY": str(summary)}
+    env = {**env, "GITHUB_STEP_SUMMARY": str(summary), **_cache_env(steps, tmp_path)}
     assert run_step(steps["mizan-lang check"], project, env).returncode == 0
+    # The folder actions/cache keeps between runs is the one the check wrote to.
+    assert list(Path(env["MIZAN_CACHE_DIR"]).glob("*.json"))
     assert run_step(steps["mizan-lang gen --check"], project, env).returncode == 0
     breaking = dict(steps["mizan-lang breaking"])
     breaking["env"] = {"AGAINST": "main", "FAIL_ON": "breaking"}

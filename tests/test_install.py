@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import tomllib
+import time
 import venv
 from pathlib import Path
 
@@ -98,3 +99,19 @@ def test_wheel_installs_and_runs(tmp_path: Path) -> None:
     ir = _run([str(command), "ir", str(REPO / "examples" / "shop")], cwd=outside)
     assert ir.returncode == 0, ir.stderr
     assert ir.stdout.startswith("mizan 1\n")
+
+    # Installed again (pip writes every file anew, with new mtimes): the tool
+    # fingerprint, and so every result cache entry of the first install, holds.
+    fingerprint = [str(python), "-c",
+                   "from mizan_lang import result_cache; print(result_cache.tool_fingerprint())"]
+    first = _run(fingerprint, cwd=outside)
+    module = Path(where.stdout.strip()).parent / "checked.py"
+    stamp = module.stat().st_mtime_ns
+    time.sleep(0.01)
+    again = _run([str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall",
+                  str(wheel)], cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert module.stat().st_mtime_ns != stamp
+    second = _run(fingerprint, cwd=outside)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert len(first.stdout.strip()) == 32 and second.stdout == first.stdout

@@ -195,26 +195,66 @@ def test_tool_version_change_is_a_miss(cache, monkeypatch):
     assert _cached([case / "main.mizan"]).entry is not None
 
 
-def test_fingerprint_follows_the_code(monkeypatch, tmp_path):
+def _fingerprint_of(package: Path, monkeypatch) -> str:
+    """The tool fingerprint of a package at `package`, computed afresh."""
+    monkeypatch.setattr("mizan_lang.__path__", [str(package)])
+    monkeypatch.setattr(result_cache, "_fingerprint", [])
+    return result_cache.tool_fingerprint()
+
+
+def test_fingerprint_follows_the_code(cache, monkeypatch, tmp_path):
     """The fingerprint covers the package's modules: editing one changes it."""
     package = tmp_path / "pkg"
     shutil.copytree(ROOT / "mizan_lang" / "kdl", package)
-    monkeypatch.setattr("mizan_lang.__path__", [str(package)])
-    monkeypatch.setattr(result_cache, "_fingerprint", [])
-    before = result_cache.tool_fingerprint()
-    monkeypatch.setattr(result_cache, "_fingerprint", [])
+    before = _fingerprint_of(package, monkeypatch)
     with open(package / "parser.py", "a", encoding="utf-8") as handle:
         handle.write("\n# changed\n")
-    assert result_cache.tool_fingerprint() != before
+    assert _fingerprint_of(package, monkeypatch) != before
+
+
+def test_fingerprint_survives_a_reinstall(cache, monkeypatch, tmp_path):
+    """The same code installed again, elsewhere and with other mtimes (as pip
+    writes it), has the same fingerprint, so its cache entries are found; a
+    module with other bytes but the old size gives another one."""
+    first = tmp_path / "one" / "mizan_lang"
+    shutil.copytree(ROOT / "mizan_lang" / "kdl", first)
+    second = tmp_path / "two" / "mizan_lang"
+    shutil.copytree(first, second)
+    for path in second.rglob("*.py"):
+        os.utime(path, ns=(10**18, 10**18))
+    fingerprint = _fingerprint_of(first, monkeypatch)
+    assert _fingerprint_of(second, monkeypatch) == fingerprint
+    assert len(list(cache.glob("*.tool"))) == 2  # one per set of stamps
+    # A fresh cache folder (another runner): computed from the bytes again.
+    monkeypatch.setenv("MIZAN_CACHE_DIR", str(tmp_path / "fresh"))
+    assert _fingerprint_of(second, monkeypatch) == fingerprint
+    text = (second / "parser.py").read_text(encoding="utf-8")
+    swapped = text.replace("def ", "fed ", 1)
+    assert len(swapped) == len(text) and swapped != text
+    (second / "parser.py").write_text(swapped, encoding="utf-8")
+    assert _fingerprint_of(second, monkeypatch) != fingerprint
+
+
+def test_fingerprint_memo_is_checked(cache, monkeypatch, tmp_path):
+    """A damaged memo is ignored (and rewritten), and with the cache off
+    nothing is written and the stamps alone name the tool."""
+    package = tmp_path / "pkg"
+    shutil.copytree(ROOT / "mizan_lang" / "kdl", package)
+    fingerprint = _fingerprint_of(package, monkeypatch)
+    [memo] = cache.glob("*.tool")
+    assert memo.read_text(encoding="ascii") == fingerprint
+    memo.write_text("not a digest", encoding="ascii")
+    assert _fingerprint_of(package, monkeypatch) == fingerprint
+    assert memo.read_text(encoding="ascii") == fingerprint
+    monkeypatch.setenv("MIZAN_CACHE", "off")
+    shutil.rmtree(cache)
+    assert _fingerprint_of(package, monkeypatch) == memo.stem
+    assert not cache.exists()
 
 
 def test_fingerprint_walks_as_os_walk(monkeypatch, tmp_path):
     """The fingerprint's own folder walk (one scandir a folder) covers the files
     `os.walk` finds, in its order: hidden, `__` and linked folders skipped."""
-    from _blake2 import blake2b
-
-    from mizan_lang import __version__
-
     package = tmp_path / "pkg"
     for folder in ("", "b", "a", "a/z", ".hidden", "__pycache__", "b/c"):
         (package / folder).mkdir(parents=True, exist_ok=True)
@@ -222,16 +262,18 @@ def test_fingerprint_walks_as_os_walk(monkeypatch, tmp_path):
             (package / folder / name).write_text(folder + name, encoding="utf-8")
     (package / "linked").symlink_to(package / "b", target_is_directory=True)
     (package / "link.py").symlink_to(package / "a" / "m.py")
-    monkeypatch.setattr("mizan_lang.__path__", [str(package)])
-    monkeypatch.setattr(result_cache, "_fingerprint", [])
-    digest = blake2b(__version__.encode(), digest_size=16)
+    expected = []
     for directory, subdirs, names in os.walk(package):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith((".", "__")))
         for name in sorted(names):
             if name.endswith((".py", ".lark")):
-                info = os.stat(os.path.join(directory, name))
-                digest.update(f"{directory}/{name}:{info.st_size}:{info.st_mtime_ns};".encode())
-    assert result_cache.tool_fingerprint() == digest.hexdigest()
+                path = os.path.join(directory, name)
+                info = os.stat(path)
+                expected.append((path, os.path.relpath(path, tmp_path), info.st_size,
+                                 info.st_mtime_ns))
+    found: list[tuple[str, str, int, int]] = []
+    result_cache._stamps(str(package), str(tmp_path), found)
+    assert found == expected
 
 
 def test_disabled(cache, monkeypatch):
