@@ -4,8 +4,10 @@
     python -m bench.first_open [--sizes 1000,5000,10000] [--repeat 3] [--before DIR]
 
 For each size of `specgen`'s one-file API (and its `.proto`, as `bench.peers`
-makes them), interleaved run by run so that the machine's load hits every tool
-alike, median of `--repeat`:
+makes them), median of `--repeat`, interleaved run by run so that the machine's
+load and the VM's drift hit every tool alike: each repeat runs every checkout's
+`check` beside its server's first start, then buf's pair, in the reverse order
+on every other repeat (after one warm-up run of each):
 
 - `mizan-lang check --no-cache` and `buf build`: wall and CPU (user + system)
   of the process;
@@ -33,6 +35,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from .lsp import StdioClient
@@ -92,30 +96,38 @@ def measure(base: Path, n: int, repeat: int, checkouts: dict[str, str]) -> list[
     ws = prepare(base, n)
     cache = base / "cache"
     python = [sys.executable, "-P", "-c", SCRIPT]
-    checks = {f"mizan-lang{label} check --no-cache":
-              ([*python, "check", str(ws.mizan), "--no-excerpt", "--no-cache"], _env(co, cache))
-              for label, co in checkouts.items()}
-    servers = {f"mizan-lang{label} lsp, first start": ([*python, "lsp"], co)
-               for label, co in checkouts.items()}
+    spec = ws.mizan / "spec.mizan"
+
+    def check(co: str) -> tuple[float, float]:
+        return _process([*python, "check", str(ws.mizan), "--no-excerpt", "--no-cache"],
+                        _env(co, cache))
+
+    def server(co: str) -> tuple[float, float]:
+        shutil.rmtree(cache, ignore_errors=True)  # no records: a first start
+        return _first_open([*python, "lsp"], ws.mizan, spec, _env(co, cache))
+
+    # Each checkout's check beside its own server's first start, then buf's pair.
+    jobs: list[tuple[str, Callable[[], tuple[float, float]]]] = []
+    for label, co in checkouts.items():
+        jobs.append((f"mizan-lang{label} check --no-cache", partial(check, co)))
+        jobs.append((f"mizan-lang{label} lsp, first start", partial(server, co)))
     buf = buf_binary()
     if buf.exists():
-        checks["buf build"] = ([str(buf), "build", str(ws.proto)], _env(None, cache))
-    for argv, env in checks.values():  # warm-up: OS file cache, .pyc files
-        _process(argv, env)
-    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in [*checks, *servers]}
-    for _ in range(repeat):
-        for name, (argv, env) in checks.items():
-            runs[name].append(_process(argv, env))
-    log(f"{n} functions: language servers x{repeat}")
-    for _ in range(repeat):
-        for name, (command, checkout) in servers.items():
-            shutil.rmtree(cache, ignore_errors=True)  # no records: a first start
-            runs[name].append(_first_open(command, ws.mizan, ws.mizan / "spec.mizan",
-                                          _env(checkout, cache)))
-        if buf.exists():
-            runs.setdefault("buf lsp serve", []).append(
-                _first_open([str(buf), "lsp", "serve"], ws.proto, ws.proto / "api.proto",
-                            _env(None, cache)))
+        env = _env(None, cache)
+        jobs.append(("buf build", partial(_process, [str(buf), "build", str(ws.proto)], env)))
+        jobs.append(("buf lsp serve", partial(
+            _first_open, [str(buf), "lsp", "serve"], ws.proto, ws.proto / "api.proto", env)))
+    for _, job in jobs:  # warm-up: OS file cache, .pyc files
+        job()
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in jobs}
+    for turn in range(repeat):
+        # Interleaved, and every other repeat in the reverse order (each server then
+        # runs first where its check ran first before): the VM's speed drifts by
+        # 20-40% within an hour, and a block of checks followed by a block of
+        # servers put that drift between the two rows that are compared.
+        log(f"{n} functions: repeat {turn + 1} of {repeat}")
+        for name, job in jobs if turn % 2 == 0 else reversed(jobs):
+            runs[name].append(job())
     return [_row(f"{name}, {n:,} fns", found) for name, found in runs.items()]
 
 
@@ -134,7 +146,6 @@ def main(argv: list[str] | None = None) -> int:
     loads = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory(prefix="mizan-first-open-") as temp:
         for n in (int(size) for size in args.sizes.split(",") if size):
-            log(f"{n} functions: check x{args.repeat}")
             lines += measure(Path(temp), n, args.repeat, checkouts)
             loads.append(os.getloadavg()[0])
     print("\n".join(lines))
