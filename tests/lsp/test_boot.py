@@ -125,6 +125,18 @@ def test_second_start_answers_from_records_equal_to_the_real_answers(tmp_path, w
     assert third == first
 
 
+def test_first_start_without_result_cache_publishes_its_check(tmp_path, workspace):
+    # With the result cache off, the early check has nothing to store, but its
+    # diagnostics are still published first, equal to the server's own.
+    _, published, stats = _session(tmp_path / "cache", workspace, "utf-16", MIZAN_CACHE="off")
+    assert str(workspace / "main.mizan") in stats["early"]["published"]
+    count = len(stats["early"]["published"])
+    early, real = published[:count], {p["uri"]: p for p in published[count:]}
+    assert any(p["diagnostics"] for p in early), "the case has errors"
+    assert all(real[p["uri"]] == p for p in early)
+    assert not (tmp_path / "cache").exists()
+
+
 def test_unsaved_buffer_gets_no_recorded_diagnostics(tmp_path, workspace):
     cache = tmp_path / "cache"
     _session(cache, workspace, "utf-16")
