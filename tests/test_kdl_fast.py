@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from bench import specgen
 from mizan_lang.kdl import parse
@@ -107,6 +108,40 @@ def test_small_clean_documents(text: str) -> None:
 ])
 def test_anything_else_goes_to_the_reference(text: str) -> None:
     assert parse_clean(text) is None
+    same_as_reference(text)
+
+
+# Whole lines the fast reader takes apart without its token loop (`fast._LINE`),
+# and near misses it must leave to that loop or to the reference.
+LINE_CASES = [
+    "a\n", "a b c\n", "a  b   c  \n", "  a b=c d=#true e=#null\n", "a 1 -2 +3 0x1F 0o7 0b1 1_000\n",
+    "a 1.5 1e3 -1.5E-2 #inf #-inf #nan -  +x -x\n", "a {\n  b\n}\n", "a{\n}\n",
+    "a b{\n  c d  {  \n  }  \n}\n", "a k=1 k=2 k=v\n", "a\n\n   \nb\n", "a b\n}\n", "}\n",
+    "a\tb\n", "a\tb=c\n\tc\n", "a b\r\nc\r\n", "a b", "a b\nc", "a =b\n", "a= b\n", "a = b\n",
+    "a b =c\n", "a b= c\n", "a=b\n", "a==b\n", "a b==c\n", "a b=c=d\n", "a b=\n", "a =\n",
+    "a #true=1\n", "a #x\n", "a#true\n", "a b#true\n", "a b=#truex\n", "a #\n", "a b=#\n",
+    "a true\n", "a b=false\n", "true=1 b\n", "true\n", "1a\n", "-inf\n", "a 1=2\n",
+    "a .5\n", "a 0x\n", "a b=0x\n", "a 1x=2\n", "a ##\n", "a /-{\n  b\n}\n", "/-a {\n b\n}\nc\n",
+    "a /-{\n}\n{\n}\n", "a { b\n}\n", "a {\n b }\n", "a {\n  b; c\n}\n", "a // x\nb c\n",
+    "a {\n" * 300 + "}\n" * 300, "a {\n" * 3 + "}\n" * 4, "a b=(t)c\n", "(t)a b\n",
+    'a "b" c\n', 'a b="c d" e\n', "a b \\\n c\n", "a é\n", "a b\u3000c\n", "a b\x0bc\n",
+]
+
+
+@pytest.mark.parametrize("text", LINE_CASES)
+def test_whole_lines(text: str) -> None:
+    same_as_reference(text)
+
+
+_LINE_PIECES = ["a", "b1", "-", "+x", "1", "-2", "0x1F", "1.5", "#true", "#null", "k=v", "k=1",
+                "k=#false", "=", "a=", "=b", "#", "true", "(t)", '"s"', "{", "}", ";", " ", "  ",
+                "\t", "/-", "//c"]
+
+
+@SETTINGS
+@given(st.lists(st.lists(st.sampled_from(_LINE_PIECES), max_size=6).map(" ".join),
+                max_size=12).map(lambda lines: "".join(line + "\n" for line in lines)))
+def test_generated_lines(text: str) -> None:
     same_as_reference(text)
 
 

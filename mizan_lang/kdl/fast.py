@@ -2,7 +2,9 @@
 
 `parse_clean(text)` builds the same nodes, spans and comments as the lexer +
 LALR parser (`parser.py`, the reference, driven by grammar/kdl.lark), in one
-loop over one regular expression, without tokens or parse tables. On any
+loop over one regular expression, without tokens or parse tables; lines of the
+common shapes (bare words, numbers and keywords) are taken whole, one match a
+line instead of one a token. On any
 problem at all it returns None, and `parse` runs the reference parser, which
 reports the problem and recovers: this path never words a diagnostic. The
 lexer's readers decode the strings that need more than a regular expression
@@ -53,6 +55,16 @@ _TOKEN = re.compile(
     r"|(\Z)"  # 16
     ")"
 )
+# A whole line of the common shapes, read without the token loop: a node of
+# bare words, numbers and keywords (`name arg key=value`, maybe opening a
+# block), a lone `}`, or a blank line, ended by LF. Printable ASCII only, no
+# quotes and no tabs: its entries then split at spaces, and no character is
+# one the token expression reads otherwise. `_entries` takes the entries apart
+# and gives up (the token loop reads the line) on anything unusual. Groups:
+# 1 the name, 2 its entries, 3 `{`, 4 `}`. Possessive (`++`, `*+`): a line
+# that does not match fails at once, without trying shorter names.
+_BARE = "!$-'*-.0-:<>-Z^-z|~"  # ASCII identifier characters but `/`
+_LINE = re.compile(rf" *(?:([{_BARE}]++)([ #={_BARE}]*+)(\{{)? *|(\}}) *)?\n")
 _LINE_REST = re.compile(f"[^{chars.NL}]*")
 _EQ = re.compile(f"[{_WS}]*=")
 _NUMBER_FIRST = frozenset("0123456789+-.")
@@ -103,7 +115,54 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
     # the reader skips further itself (comments, strings read by the lexer's
     # readers) it starts a new one there.
     scan = _TOKEN.scanner(text, pos).match
+    line_start = True  # at the start of a line, outside any node: try whole lines
     while True:
+        if line_start:
+            line_start = False
+            lm = _LINE.match(text, pos)
+            if lm is not None:
+                while lm is not None:
+                    word, rest, brace, close = lm.groups()
+                    if word is not None:  # a node (see the token loop below for each step)
+                        at = lm.start(1)
+                        end = plain_end = at + len(word)
+                        if word in _KEYWORD_IDENTIFIERS or (
+                                word[0] in _NUMBER_FIRST and _NUMBER_START(word)):
+                            raise _Unclean
+                        span = Span(at, end)
+                        node = Node(word, span, span)
+                        if rest and (rest[0] != " " or (end := _entries(rest, end, node)) < 0):
+                            node = None
+                            break  # the token loop reads this line
+                        nodes.append(node)
+                        start = at
+                        drop = False
+                        phase = 0
+                        if brace is not None:
+                            if len(stack) >= MAX_DEPTH:
+                                raise _Unclean
+                            stack.append((node, nodes, start, end, plain_end, drop, phase,
+                                          lm.start(3), False))
+                            nodes = []
+                        elif end != plain_end:
+                            node.span = Span(start, end)
+                        node = None
+                    elif close is not None:
+                        if not stack:
+                            raise _Unclean
+                        inner = nodes
+                        node, nodes, start, end, plain_end, drop, phase, brace, dropped = (
+                            stack.pop())
+                        if not dropped:
+                            node.children = inner
+                            end = lm.end(4)
+                            node.children_span = Span(brace, end)
+                        if end != plain_end:
+                            node.span = Span(start, end)
+                        node = None
+                    pos = lm.end()
+                    lm = _LINE.match(text, pos)
+                scan = _TOKEN.scanner(text, pos).match
         m = scan()
         if m is None:
             raise _Unclean
@@ -150,6 +209,9 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
                 if end != plain_end:
                     node.span = Span(start, end)
                 node = None
+            if group == 5:
+                pos = m.end()
+                line_start = True
             continue
         elif group == 6:
             at, pos = m.span(6)
@@ -323,3 +385,56 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
         elif not dropped:
             node.args.append(value)
             end = pos
+
+
+def _entries(rest: str, pos: int, node: Node) -> int:
+    """The arguments and properties of a node read as a whole line (`_LINE`'s
+    group 2, which starts at `pos`), as the token loop reads them: where the
+    last one ends, or -1 for anything the token loop should read itself."""
+    args = node.args
+    at = pos
+    for word in rest.split(" "):
+        if word:
+            end = at + len(word)
+            eq = word.find("=")
+            if eq < 0:
+                # A bare word (most arguments) is made here; the rest by `_value`.
+                if (word[0] in _NUMBER_FIRST or "#" in word
+                        or word in _KEYWORD_IDENTIFIERS):
+                    value = _value(word, at, end)
+                    if value is None:
+                        return -1
+                else:
+                    value = Value(STRING, word, Span(at, end), word)
+                args.append(value)
+            else:
+                key = word[:eq]
+                if (not key or key in _KEYWORD_IDENTIFIERS or "#" in key
+                        or (key[0] in _NUMBER_FIRST and _NUMBER_START(key))):
+                    return -1
+                value = _value(word[eq + 1:], at + eq + 1, end)
+                if value is None:
+                    return -1
+                node.props.append(Prop(key, at + eq, value, at))  # spans when read
+            pos = end
+            at = end + 1
+        else:
+            at += 1
+    return pos
+
+
+def _value(word: str, at: int, end: int) -> Value | None:
+    """A bare word, number or keyword of a line read whole (None: not one)."""
+    if "#" in word or "=" in word or not word:
+        kind = _KEYWORD_KINDS.get(word)
+        if kind is None:
+            return None
+        return Value(kind, _KEYWORD_VALUES[word], Span(at, end), word)
+    if word[0] in _NUMBER_FIRST and _NUMBER_START(word):
+        number = decode_number(word)
+        if number is None:
+            return None
+        return Value(NUMBER, number, Span(at, end), word)
+    if word in _KEYWORD_IDENTIFIERS:
+        return None
+    return Value(STRING, word, Span(at, end), word)
