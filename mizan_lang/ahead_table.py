@@ -35,7 +35,7 @@ PATTERNS = {
     ('\\s+|[<>,?]|[^\\s<>,?]+', 0): (32, (14, 4, 0, 1, 4294967295, 7, 13, 24, 9, 1, 4294967295, 13, 4, 8, 12, 0, 1, 15, 40, 15, 13, 11, 9, 0, 3489665024, 0, 0, 0, 0, 0, 0, 0, 15, 25, 23, 24, 19, 1, 4294967295, 13, 14, 21, 9, 0, 3489665024, 0, 0, 0, 0, 0, 0, 8, 12, 0, 1, 15, 2, 0, 1), 0, {}, (None,)),
 }
 
-_FACTORY = _default__filled = _default_access_ttl = _default_algorithm = _default_args = _default_audience = _default_auth = _default_broken = _default_by = _default_cache = _default_children = _default_children_span = _default_claim = _default_context = _default_default = _default_doc = _default_entry = _default_example = _default_explicit = _default_expr = _default_issuer = _default_item = _default_jwt = _default_kind = _default_label = _default_many = _default_max_length = _default_max_size = _default_model = _default_name = _default_nullable = _default_on_delete = _default_once = _default_other_children = _default_path = _default_path_span = _default_primary = _default_raw = _default_reason = _default_refresh_ttl = _default_render = _default_required_props = _default_result = _default_returns = _default_root = _default_scale = _default_scope = _default_segments = _default_shape = _default_submit = _default_table = _default_ttl = _default_type = _default_type_span = _default_unique = _default_value = _default_vary = _default_version = _default_websocket = _default_what = _default_workspace = None
+_FACTORY = _default__filled = _default_access_ttl = _default_algorithm = _default_args = _default_audience = _default_auth = _default_broken = _default_by = _default_cache = _default_children = _default_children_span = _default_claim = _default_context = _default_default = _default_doc = _default_entry = _default_example = _default_explicit = _default_expr = _default_issuer = _default_item = _default_jwt = _default_kind = _default_label = _default_many = _default_max_length = _default_max_size = _default_model = _default_name = _default_nullable = _default_on_delete = _default_once = _default_other_children = _default_path = _default_path_span = _default_paths = _default_primary = _default_raw = _default_reason = _default_refresh_ttl = _default_render = _default_required_props = _default_result = _default_returns = _default_root = _default_scale = _default_scope = _default_segments = _default_shape = _default_submit = _default_table = _default_ttl = _default_type = _default_type_span = _default_unique = _default_value = _default_vary = _default_version = _default_websocket = _default_what = _default_workspace = None
 INITS = {}
 
 
@@ -113,7 +113,7 @@ def __init__(self, document, diagnostics):
 INITS['def __init__(self, document, diagnostics):\n    self.document = document\n    self.diagnostics = diagnostics'] = __init__.__code__
 
 
-def __init__(self, files, diagnostics, symbols, scopings, function_kinds, effective_auth, root=_default_root):
+def __init__(self, files, diagnostics, symbols, scopings, function_kinds, effective_auth, root=_default_root, paths=_default_paths):
     self.files = files
     self.diagnostics = diagnostics
     self.symbols = symbols
@@ -121,9 +121,10 @@ def __init__(self, files, diagnostics, symbols, scopings, function_kinds, effect
     self.function_kinds = function_kinds
     self.effective_auth = effective_auth
     self.root = root
+    self.paths = paths
 
 
-INITS['def __init__(self, files, diagnostics, symbols, scopings, function_kinds, effective_auth, root=_default_root):\n    self.files = files\n    self.diagnostics = diagnostics\n    self.symbols = symbols\n    self.scopings = scopings\n    self.function_kinds = function_kinds\n    self.effective_auth = effective_auth\n    self.root = root'] = __init__.__code__
+INITS['def __init__(self, files, diagnostics, symbols, scopings, function_kinds, effective_auth, root=_default_root, paths=_default_paths):\n    self.files = files\n    self.diagnostics = diagnostics\n    self.symbols = symbols\n    self.scopings = scopings\n    self.function_kinds = function_kinds\n    self.effective_auth = effective_auth\n    self.root = root\n    self.paths = paths'] = __init__.__code__
 
 
 def __init__(self, key, _key_span, value, _span):

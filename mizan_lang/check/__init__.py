@@ -78,7 +78,14 @@ def check_decls(files: dict[str, FileDecls], earlier: list[Diagnostic] | None = 
     declarations, in order, that together are `files[path]`: the incremental
     checker's units (see `state`); the result is the same without it.
     """
-    state = CheckState(files, cache, segments) if cache is not None else PlainState(files, segments)
+    if cache is None:
+        state = PlainState(files, segments)
+    elif cache.per_file and not cache.passes:
+        from .per_file import PerFileState
+
+        state = PerFileState(files, cache, segments)
+    else:
+        state = CheckState(files, cache, segments)
     try:
         for run in PASSES:
             run(state)

@@ -43,6 +43,13 @@ class CheckResult:
     function_kinds: dict[str, str]  # function name -> "query" | "mutation"
     effective_auth: dict[str, str]  # "fn:<name>" / "ctx:<name>" -> public | user | <guard>
     root: str = ""
+    # A symbol's path -> the path of its file, when the checker saw the files
+    # under other names (review/reuse.py); None: the symbols' own paths.
+    paths: dict[str, str] | None = None
+
+    def path_of(self, symbol: Symbol) -> str:
+        """The path of the file that declares `symbol`."""
+        return symbol.path if self.paths is None else self.paths[symbol.path]
 
     @property
     def ok(self) -> bool:

@@ -78,7 +78,7 @@ class FilePass:
     def __init__(self, decls: FileDecls, units: dict[str, dict[int, Unit]], deps: frozenset,
                  diagnostics: list[Diagnostic], summary: object, stale: int) -> None:
         self.decls = decls
-        self.units = units  # task -> id() of the declaration -> its unit
+        self.units = units  # task -> id() of the declaration -> its unit (None: see per_file.py)
         self.deps = deps  # every key its units read (and maybe a few more: `stale`)
         self.diagnostics = diagnostics
         self.summary = summary
@@ -88,7 +88,9 @@ class FilePass:
 class CheckCache:
     """Everything kept between checks of one editor session (see the module doc)."""
 
-    def __init__(self) -> None:
+    def __init__(self, per_file: bool = False) -> None:
+        # `per_file`: its first check keeps records per file only (see per_file.py).
+        self.per_file = per_file
         self.clear()
 
     def clear(self) -> None:
@@ -113,6 +115,20 @@ class CheckCache:
         if sum(len(table) for table in tables) > _MAX_INTERNED:
             for table in tables:
                 table.clear()
+
+
+def forget_resolved(resolved: dict[int, tuple], decls: FileDecls) -> None:
+    """Drop from `resolved` (`CheckCache.resolved`) every TypeRef of `decls`
+    that the types pass resolves (see types.py)."""
+    refs = [item.type for decl in decls.types for item in decl.fields]
+    refs += [param.type for decl in decls.contexts for param in decl.params]
+    refs += [param.type for decl in decls.functions for param in decl.params]
+    refs += [decl.returns for decl in decls.functions if decl.returns is not None]
+    refs += [column.type for decl in decls.models for column in decl.columns]
+    for ref in refs:
+        entry = resolved.get(id(ref))
+        if entry is not None and entry[0] is ref:
+            del resolved[id(ref)]
 
 
 def path_of(unit: str) -> str:
@@ -180,6 +196,7 @@ class CheckState:
         self._collected: list[frozenset | tuple] = []
         self._ran = 0
         self.last_old: Unit | None = None  # see `memo`
+        self.old_record: FilePass | None = None  # the last record of the unit `file_pass` walks
         self.last_ran = False
         self.forget_gone_files()
 
@@ -218,7 +235,8 @@ class CheckState:
             else:
                 self._quick = False
                 self._collected = []
-            self._old_units = record.units if record is not None else {}
+            self.old_record = record
+            self._old_units = (record.units or {}) if record is not None else {}
             self._new_units = units = {}
             self._deps = set()  # read outside the units
             self._ran = 0
@@ -311,7 +329,9 @@ class CheckState:
             alive = set(keys)
             for key in [key for key in self.cache.passes if key[1] not in alive]:
                 record = self.cache.passes.pop(key)
-                if key[0] == "types":  # see types.py: resolved TypeRefs
+                if key[0] == "types" and record.units is None:  # see per_file.py
+                    forget_resolved(self.cache.resolved, record.decls)
+                elif key[0] == "types":  # see types.py: resolved TypeRefs
                     for task, units in record.units.items():
                         if task == "records":
                             continue

@@ -15,7 +15,7 @@ from ..typeexpr import TypeExpr
 from .defaults import check_default
 from .graph import in_cycle, path_between, strongly_connected
 from .rtypes import PRIMITIVES, UPLOAD, RType
-from .state import DECL, VALUE, CheckState, cover, path_of, unchanged
+from .state import DECL, VALUE, CheckState, cover, forget_resolved, path_of, unchanged
 from .suggest import fix, hint
 
 # Where a type expression sits; only "param" may be `Upload`.
@@ -47,6 +47,15 @@ def _file_types(state: CheckState, path: str, decls) -> dict:
         for pair in log:
             resolved[id(pair[0])] = pair
         return _record_edges(state, path, decls)
+    last = state.old_record
+    if last is not None and last.units is None:
+        # Recorded per file only (check/per_file.py): its types are resolved
+        # again from scratch, and which changed is not known, so every
+        # declaration the file had counts as changed.
+        forget_resolved(resolved, last.decls)
+        for _, attr, namespace, _ in _DECL_CHECKS:
+            for decl in getattr(last.decls, attr):
+                state.changed.add(("rtypes", namespace, decl.name.text))
     for task, attr, namespace, check in _DECL_CHECKS:
         for decl in getattr(decls, attr):
             found = state.memo(task, decl, _logged, state, check, path, decl)

@@ -25,6 +25,7 @@ class Locator:
     def __init__(self, result: CheckResult, indexes: dict[str, LineIndex],
                  shown: Callable[[str], str] = lambda path: path) -> None:
         self.symbols = result.symbols
+        self.path_of = result.path_of
         self.files = result.files
         self.indexes = indexes
         self.shown = shown
@@ -53,9 +54,9 @@ class Locator:
         if symbol is None:
             return None
         if len(key) == 2:
-            return symbol.path, symbol.span
+            return self.path_of(symbol), symbol.span
         span = _member(symbol.decl, key[2:])
-        return None if span is None else (symbol.path, span)
+        return None if span is None else (self.path_of(symbol), span)
 
 
 class StoredLocator(Locator):
@@ -103,7 +104,8 @@ class StoredLocator(Locator):
 
 def symbol_paths(result: CheckResult) -> dict[str, dict[str, str]]:
     """What `StoredLocator` needs of a check result: the file of every name."""
-    return {kind: {name: symbol.path for name, symbol in table.items()}
+    path_of = result.path_of
+    return {kind: {name: path_of(symbol) for name, symbol in table.items()}
             for kind, table in result.symbols.items()}
 
 
