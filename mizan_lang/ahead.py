@@ -67,10 +67,12 @@ def compiled(pattern: str, flags: int = 0) -> tuple[object, ...]:
             dict(groupindex), tuple(indexgroup))
 
 
-# Imported to find what start-up compiles: the command line's check, the
-# language server's first start and the server itself.
+# Imported to find what start-up compiles: the command line's check and
+# review (`breaking`, `diff`), the language server's first start and the server itself.
 MODULES = ("mizan_lang.checked", "mizan_lang.workspace", "mizan_lang.check",
-           "mizan_lang.render", "mizan_lang.lsp_boot", "mizan_lang.lsp.server")
+           "mizan_lang.render", "mizan_lang.config", "mizan_lang.reviewed",
+           "mizan_lang.review", "mizan_lang.review.pair", "mizan_lang.review.reuse",
+           "mizan_lang.ir.lazy", "mizan_lang.lsp_boot", "mizan_lang.lsp.server")
 
 
 def used() -> tuple[list[tuple[str, int]], list[str]]:

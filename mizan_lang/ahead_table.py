@@ -16,6 +16,7 @@ PATTERNS = {
     ('(?:[^"\\\\\n\r\x0b\x0c\x85\u2028\u2029]+|\\\\[\t \xa0\u1680\u2000-\u200a\u202f\u205f\u3000\n\r\x0b\x0c\x85\u2028\u2029]+|\\\\[^\t \xa0\u1680\u2000-\u200a\u202f\u205f\u3000\n\r\x0b\x0c\x85\u2028\u2029])*', 0): (32, (14, 4, 0, 0, 4294967295, 23, 341, 0, 4294967295, 7, 102, 24, 98, 1, 4294967295, 13, 93, 21, 10, 3, 16843008, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843010, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 15360, 4, 268435456, 0, 32, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 768, 0, 0, 0, 0, 0, 0, 0, 1, 15, 236, 119, 16, 92, 24, 113, 1, 4294967295, 13, 108, 10, 5, 16843008, 16843009, 16843009, 16843009, 16843009, 16908545, 16843009, 16843009, 16843011, 16843009, 16843009, 16843009, 16843012, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 15872, 1, 0, 0, 32, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2047, 33536, 2147483648, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 15, 117, 115, 16, 92, 13, 109, 21, 10, 5, 16843008, 16843009, 16843009, 16843009, 16843009, 16908545, 16843009, 16843009, 16843011, 16843009, 16843009, 16843009, 16843012, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 15872, 1, 0, 0, 32, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2047, 33536, 2147483648, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 15, 2, 0, 18, 1), 0, {}, (None,)),
     ('([+-]?)0(?:x([0-9a-fA-F][0-9a-fA-F_]*)|o([0-7][0-7_]*)|b([01][01_]*))', 0): (32, (14, 4, 0, 3, 4294967295, 17, 0, 24, 11, 0, 1, 13, 6, 16, 43, 16, 45, 0, 1, 17, 1, 16, 48, 7, 38, 16, 120, 17, 2, 13, 11, 9, 0, 67043328, 126, 126, 0, 0, 0, 0, 0, 24, 16, 0, 4294967295, 13, 11, 9, 0, 67043328, 2147483774, 126, 0, 0, 0, 0, 0, 1, 17, 3, 15, 58, 28, 16, 111, 17, 4, 13, 5, 22, 48, 55, 0, 24, 12, 0, 4294967295, 13, 7, 22, 48, 55, 16, 95, 0, 1, 17, 5, 15, 30, 28, 16, 98, 17, 6, 13, 5, 22, 48, 49, 0, 24, 12, 0, 4294967295, 13, 7, 22, 48, 49, 16, 95, 0, 1, 17, 7, 15, 2, 0, 1), 4, {}, (None, None, None, None, None)),
     ('([A-Za-z_][A-Za-z0-9_]*)(\\?)?', 0): (32, (14, 14, 4, 1, 4294967295, 9, 0, 0, 2281701374, 134217726, 0, 0, 0, 0, 0, 17, 0, 13, 11, 9, 0, 0, 2281701374, 134217726, 0, 0, 0, 0, 0, 24, 16, 0, 4294967295, 13, 11, 9, 0, 67043328, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 17, 1, 23, 9, 0, 1, 17, 2, 16, 63, 17, 3, 18, 1), 2, {}, (None, None, None)),
+    ('//\\s*mizan:\\s*acknowledge\\s+(B\\d{3})\\s+([\\w.]+)[ \\t]*([^\\n]*)', 0): (32, (14, 10, 1, 26, 4294967295, 2, 2, 47, 47, 0, 1, 16, 47, 16, 47, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 109, 16, 105, 16, 122, 16, 97, 16, 110, 16, 58, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 97, 16, 99, 16, 107, 16, 110, 16, 111, 16, 119, 16, 108, 16, 101, 16, 100, 16, 103, 16, 101, 24, 9, 1, 4294967295, 13, 4, 8, 12, 0, 1, 17, 0, 16, 66, 24, 9, 3, 3, 13, 4, 8, 10, 0, 1, 17, 1, 24, 9, 1, 4294967295, 13, 4, 8, 12, 0, 1, 17, 2, 24, 11, 1, 4294967295, 13, 6, 8, 14, 16, 46, 0, 1, 17, 3, 24, 11, 0, 4294967295, 13, 6, 16, 32, 16, 9, 0, 1, 17, 4, 24, 6, 0, 4294967295, 20, 10, 1, 17, 5, 1), 3, {}, (None, None, None, None)),
     ('/\\*|\\*/', 0): (32, (14, 9, 4, 2, 2, 16, 47, 16, 42, 0, 7, 7, 16, 47, 16, 42, 15, 9, 7, 16, 42, 16, 47, 15, 2, 0, 1), 0, {}, (None,)),
     ('[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]', 0): (32, (14, 103, 4, 1, 1, 10, 4, 16843008, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843010, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16974081, 4294965759, 0, 0, 2147483648, 4294967295, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 49152, 31744, 0, 960, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2147483648, 0, 13, 100, 10, 4, 16843008, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843010, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16974081, 4294965759, 0, 0, 2147483648, 4294967295, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 49152, 31744, 0, 960, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2147483648, 0, 1), 0, {}, (None,)),
     ('[\x00-\x08\x0e-\x1f\x7f\ud800-\udfff\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]', 0): (32, (14, 111, 4, 1, 1, 10, 5, 16843008, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843010, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 50529027, 50529027, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 17039617, 4294951423, 0, 0, 2147483648, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 49152, 31744, 0, 960, 0, 0, 0, 0, 4294967295, 4294967295, 4294967295, 4294967295, 4294967295, 4294967295, 4294967295, 4294967295, 0, 0, 0, 0, 0, 0, 0, 2147483648, 0, 13, 108, 10, 5, 16843008, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843010, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 50529027, 50529027, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 17039617, 4294951423, 0, 0, 2147483648, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 49152, 31744, 0, 960, 0, 0, 0, 0, 4294967295, 4294967295, 4294967295, 4294967295, 4294967295, 4294967295, 4294967295, 4294967295, 0, 0, 0, 0, 0, 0, 0, 2147483648, 0, 1), 0, {}, (None,)),
@@ -33,10 +34,38 @@ PATTERNS = {
     ('\\\\(?:(?P<ws>[\t \xa0\u1680\u2000-\u200a\u202f\u205f\u3000\n\r\x0b\x0c\x85\u2028\u2029]+)|u\\{(?P<hex>[0-9a-fA-F]*)\\}|(?P<ch>[\\s\\S])|$)', 0): (32, (14, 8, 1, 1, 4294967295, 1, 1, 92, 0, 16, 92, 7, 121, 17, 0, 24, 113, 1, 4294967295, 13, 108, 10, 5, 16843008, 16843009, 16843009, 16843009, 16843009, 16908545, 16843009, 16843009, 16843011, 16843009, 16843009, 16843009, 16843012, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 16843009, 15872, 1, 0, 0, 32, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 2047, 33536, 2147483648, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 17, 1, 15, 51, 30, 16, 117, 16, 123, 17, 2, 24, 16, 0, 4294967295, 13, 11, 9, 0, 67043328, 126, 126, 0, 0, 0, 0, 0, 1, 17, 3, 16, 125, 15, 21, 14, 17, 4, 13, 6, 8, 12, 8, 13, 0, 17, 5, 15, 7, 5, 6, 5, 15, 2, 0, 1), 3, {'ws': 1, 'hex': 2, 'ch': 3}, (None, 'ws', 'hex', 'ch')),
     ('\\r\\n|\\r|\\n', 0): (32, (14, 9, 4, 1, 2, 16, 10, 16, 13, 0, 7, 7, 16, 13, 16, 10, 15, 12, 5, 16, 13, 15, 7, 5, 16, 10, 15, 2, 0, 1), 0, {}, (None,)),
     ('\\s+|[<>,?]|[^\\s<>,?]+', 0): (32, (14, 4, 0, 1, 4294967295, 7, 13, 24, 9, 1, 4294967295, 13, 4, 8, 12, 0, 1, 15, 40, 15, 13, 11, 9, 0, 3489665024, 0, 0, 0, 0, 0, 0, 0, 15, 25, 23, 24, 19, 1, 4294967295, 13, 14, 21, 9, 0, 3489665024, 0, 0, 0, 0, 0, 0, 8, 12, 0, 1, 15, 2, 0, 1), 0, {}, (None,)),
+    ('^\\s*([A-Za-z0-9_\\-\\"\'.]+)\\s*=', 0): (32, (14, 4, 0, 2, 4294967295, 6, 0, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 17, 0, 24, 16, 1, 4294967295, 13, 11, 9, 0, 67068036, 2281701374, 134217726, 0, 0, 0, 0, 0, 1, 17, 1, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 61, 1), 1, {}, (None, None)),
+    ('^\\s*(\\[\\[?)\\s*([^\\]]+?)\\s*\\]\\]?', 0): (32, (14, 4, 0, 3, 4294967295, 6, 0, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 17, 0, 16, 91, 24, 6, 0, 1, 16, 91, 1, 17, 1, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 17, 2, 26, 6, 1, 4294967295, 20, 93, 1, 17, 3, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 93, 24, 6, 0, 1, 16, 93, 1, 1), 2, {}, (None, None, None)),
 }
 
-_FACTORY = _default__filled = _default_access_ttl = _default_algorithm = _default_args = _default_audience = _default_auth = _default_broken = _default_by = _default_cache = _default_children = _default_children_span = _default_claim = _default_context = _default_default = _default_doc = _default_entry = _default_example = _default_explicit = _default_expr = _default_issuer = _default_item = _default_jwt = _default_kind = _default_label = _default_many = _default_max_length = _default_max_size = _default_model = _default_name = _default_nullable = _default_on_delete = _default_once = _default_other_children = _default_path = _default_path_span = _default_paths = _default_primary = _default_raw = _default_reason = _default_refresh_ttl = _default_render = _default_required_props = _default_result = _default_returns = _default_root = _default_scale = _default_scope = _default_segments = _default_shape = _default_submit = _default_table = _default_ttl = _default_type = _default_type_span = _default_unique = _default_value = _default_vary = _default_version = _default_websocket = _default_what = _default_workspace = None
+_FACTORY = _default__data = _default__filled = _default__index = _default_access_ttl = _default_acknowledged = _default_algorithm = _default_args = _default_audience = _default_auth = _default_broken = _default_by = _default_cache = _default_children = _default_children_span = _default_claim = _default_context = _default_default = _default_doc = _default_entry = _default_example = _default_explicit = _default_expr = _default_issuer = _default_item = _default_jwt = _default_keep = _default_kind = _default_label = _default_locate = _default_location = _default_many = _default_max_length = _default_max_size = _default_model = _default_name = _default_nullable = _default_on_delete = _default_once = _default_other_children = _default_path = _default_path_span = _default_paths = _default_primary = _default_raw = _default_reason = _default_refresh_ttl = _default_render = _default_required_props = _default_result = _default_returns = _default_root = _default_scale = _default_scope = _default_segments = _default_shape = _default_submit = _default_table = _default_text = _default_ttl = _default_type = _default_type_span = _default_unique = _default_used = _default_value = _default_vary = _default_version = _default_websocket = _default_what = _default_workspace = None
 INITS = {}
+
+
+def __init__(self, code, fields, side, key, location=_default_location, acknowledged=_default_acknowledged, extra=_FACTORY):
+    self.code = code
+    self.fields = fields
+    self.side = side
+    self.key = key
+    self.location = location
+    self.acknowledged = acknowledged
+    self.extra = _factory_extra() if extra is _FACTORY else extra
+
+
+INITS['def __init__(self, code, fields, side, key, location=_default_location, acknowledged=_default_acknowledged, extra=_FACTORY):\n    self.code = code\n    self.fields = fields\n    self.side = side\n    self.key = key\n    self.location = location\n    self.acknowledged = acknowledged\n    self.extra = _factory_extra() if extra is _FACTORY else extra'] = __init__.__code__
+
+
+def __init__(self, code, name, category, template, explanation, old, new):
+    _set(self, 'code', code)
+    _set(self, 'name', name)
+    _set(self, 'category', category)
+    _set(self, 'template', template)
+    _set(self, 'explanation', explanation)
+    _set(self, 'old', old)
+    _set(self, 'new', new)
+
+
+INITS["def __init__(self, code, name, category, template, explanation, old, new):\n    _set(self, 'code', code)\n    _set(self, 'name', name)\n    _set(self, 'category', category)\n    _set(self, 'template', template)\n    _set(self, 'explanation', explanation)\n    _set(self, 'old', old)\n    _set(self, 'new', new)"] = __init__.__code__
 
 
 def __init__(self, code, name, severity, template, explanation, example=_default_example):
@@ -70,6 +99,17 @@ def __init__(self, code, severity, message, span, path=_default_path, related=_F
 
 
 INITS['def __init__(self, code, severity, message, span, path=_default_path, related=_FACTORY, data=_FACTORY):\n    self.code = code\n    self.severity = severity\n    self.message = message\n    self.span = span\n    self.path = path\n    self.related = _factory_related() if related is _FACTORY else related\n    self.data = _factory_data() if data is _FACTORY else data'] = __init__.__code__
+
+
+def __init__(self, code, subject, reason, where, used=_default_used):
+    self.code = code
+    self.subject = subject
+    self.reason = reason
+    self.where = where
+    self.used = used
+
+
+INITS['def __init__(self, code, subject, reason, where, used=_default_used):\n    self.code = code\n    self.subject = subject\n    self.reason = reason\n    self.where = where\n    self.used = used'] = __init__.__code__
 
 
 def __init__(self, context, span, by=_default_by, scope=_default_scope):
@@ -188,6 +228,17 @@ def __init__(self, kind, value, span, raw=_default_raw, type=_default_type, type
 INITS['def __init__(self, kind, value, span, raw=_default_raw, type=_default_type, type_span=_default_type_span):\n    self.kind = kind\n    self.value = value\n    self.span = span\n    self.raw = raw\n    self.type = type\n    self.type_span = type_span'] = __init__.__code__
 
 
+def __init__(self, label, index, locate=_default_locate, texts=_FACTORY, model=_default_model):
+    self.label = label
+    self.index = index
+    self.locate = locate
+    self.texts = _factory_texts() if texts is _FACTORY else texts
+    self.model = model
+
+
+INITS['def __init__(self, label, index, locate=_default_locate, texts=_FACTORY, model=_default_model):\n    self.label = label\n    self.index = index\n    self.locate = locate\n    self.texts = _factory_texts() if texts is _FACTORY else texts\n    self.model = model'] = __init__.__code__
+
+
 def __init__(self, line, column):
     _set(self, 'line', line)
     _set(self, 'column', column)
@@ -255,6 +306,14 @@ def __init__(self, name, name_span, span, type=_default_type, type_span=_default
 
 
 INITS['def __init__(self, name, name_span, span, type=_default_type, type_span=_default_type_span, args=_FACTORY, props=_FACTORY, children=_default_children, children_span=_default_children_span, broken=_default_broken):\n    self.name = name\n    self.name_span = name_span\n    self.span = span\n    self.type = type\n    self.type_span = type_span\n    self.args = _factory_args() if args is _FACTORY else args\n    self.props = _factory_props() if props is _FACTORY else props\n    self.children = children\n    self.children_span = children_span\n    self.broken = broken'] = __init__.__code__
+
+
+def __init__(self, name, out):
+    self.name = name
+    self.out = out
+
+
+INITS['def __init__(self, name, out):\n    self.name = name\n    self.out = out'] = __init__.__code__
 
 
 def __init__(self, name, span, claim=_default_claim, value=_default_value, doc=_default_doc):
@@ -451,6 +510,29 @@ def __init__(self, noun, read, label=_default_label):
 INITS["def __init__(self, noun, read, label=_default_label):\n    _set(self, 'noun', noun)\n    _set(self, 'read', read)\n    _set(self, 'label', label)"] = __init__.__code__
 
 
+def __init__(self, old, new, changes, acknowledgements=_FACTORY):
+    self.old = old
+    self.new = new
+    self.changes = changes
+    self.acknowledgements = _factory_acknowledgements() if acknowledgements is _FACTORY else acknowledgements
+    self.__post_init__()
+
+
+INITS['def __init__(self, old, new, changes, acknowledgements=_FACTORY):\n    self.old = old\n    self.new = new\n    self.changes = changes\n    self.acknowledgements = _factory_acknowledgements() if acknowledgements is _FACTORY else acknowledgements\n    self.__post_init__()'] = __init__.__code__
+
+
+def __init__(self, path, roots, targets=_FACTORY, acknowledgements=_FACTORY, diagnostics=_FACTORY, text=_default_text):
+    self.path = path
+    self.roots = roots
+    self.targets = _factory_targets() if targets is _FACTORY else targets
+    self.acknowledgements = _factory_acknowledgements() if acknowledgements is _FACTORY else acknowledgements
+    self.diagnostics = _factory_diagnostics() if diagnostics is _FACTORY else diagnostics
+    self.text = text
+
+
+INITS['def __init__(self, path, roots, targets=_FACTORY, acknowledgements=_FACTORY, diagnostics=_FACTORY, text=_default_text):\n    self.path = path\n    self.roots = roots\n    self.targets = _factory_targets() if targets is _FACTORY else targets\n    self.acknowledgements = _factory_acknowledgements() if acknowledgements is _FACTORY else acknowledgements\n    self.diagnostics = _factory_diagnostics() if diagnostics is _FACTORY else diagnostics\n    self.text = text'] = __init__.__code__
+
+
 def __init__(self, path, span, message):
     self.path = path
     self.span = span
@@ -580,3 +662,26 @@ def __init__(self, value, span, raw=_default_raw):
 
 
 INITS['def __init__(self, value, span, raw=_default_raw):\n    self.value = value\n    self.span = span\n    self.raw = raw'] = __init__.__code__
+
+
+def __init__(self, workspace, label, show, shown, keep=_default_keep):
+    self.workspace = workspace
+    self.label = label
+    self.show = show
+    self.shown = shown
+    self.keep = keep
+
+
+INITS['def __init__(self, workspace, label, show, shown, keep=_default_keep):\n    self.workspace = workspace\n    self.label = label\n    self.show = show\n    self.shown = shown\n    self.keep = keep'] = __init__.__code__
+
+
+def __init__(self, workspace, result, model, built, _data=_default__data, _index=_default__index):
+    self.workspace = workspace
+    self.result = result
+    self.model = model
+    self.built = built
+    self._data = _data
+    self._index = _index
+
+
+INITS['def __init__(self, workspace, result, model, built, _data=_default__data, _index=_default__index):\n    self.workspace = workspace\n    self.result = result\n    self.model = model\n    self.built = built\n    self._data = _data\n    self._index = _index'] = __init__.__code__

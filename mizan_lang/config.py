@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
-from dataclasses import dataclass, field
 
 from .diagnostics import Diagnostic, make
+from .records import field, record
 from .source import LineIndex, Span
 
 FILENAME = "mizan.toml"
@@ -31,13 +30,13 @@ TARGET_KEYS = ("out",)
 ACK_KEYS = ("code", "subject", "reason")
 
 
-@dataclass(slots=True)
+@record
 class TargetConfig:
     name: str
     out: str  # absolute
 
 
-@dataclass(slots=True)
+@record
 class Config:
     path: str  # the config file
     roots: list[str]  # as written, relative to the config's folder
@@ -129,6 +128,8 @@ def load(path: str) -> Config:
     text = data.decode("utf-8", "replace")
     config.text = text
     report = config.diagnostics.append
+    import tomllib  # only when there is a config file (~10 M instructions)
+
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

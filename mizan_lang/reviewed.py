@@ -5,11 +5,10 @@ cached comparison)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
-
 from .cli_common import SourceCache, write_stderr, write_stdout
+from .records import replace
 
+TYPE_CHECKING = False  # not `typing`'s (see check/__init__.py)
 if TYPE_CHECKING:
     from .config import Config
     from .review.sides import SideError

@@ -6,8 +6,7 @@ or cached IR) does not load the checker that `build_ir` needs.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # not `typing`'s (see check/__init__.py)
 if TYPE_CHECKING:
     from .build import build_ir
     from .emit import to_json, to_kdl

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
 
 from .. import decls
 from ..check.result import CheckResult, Scoping
 from ..source import Span
 from ..typeexpr import TypeExpr, parse_type
 
+TYPE_CHECKING = False  # not `typing`'s (see check/__init__.py)
 if TYPE_CHECKING:  # the models (pydantic) are imported only to build them
+    from typing import Any
+
     from . import model as ir
 
 UPLOAD = "Upload"

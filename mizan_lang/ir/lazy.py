@@ -10,12 +10,13 @@ is the same (what the memo of `build_ir` relies on to take them as built):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from . import plain
 from .build import SECTIONS, _Builder
 
+TYPE_CHECKING = False  # not `typing`'s (see check/__init__.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..check.result import CheckResult
 
 

@@ -20,7 +20,10 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Any
+
+TYPE_CHECKING = False  # not `typing`'s (see check/__init__.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Plain(dict):

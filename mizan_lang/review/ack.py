@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from ..records import record
 from .diff import Change
 
 _COMMENT = re.compile(r"//\s*mizan:\s*acknowledge\s+(B\d{3})\s+([\w.]+)[ \t]*([^\n]*)")
 
 
-@dataclass(slots=True)
+@record
 class Acknowledgement:
     code: str
     subject: str

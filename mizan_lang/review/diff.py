@@ -13,12 +13,14 @@ thing exists: the new spec, or the old one for removals.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
+from ..records import field, record
 from .index import IrIndex, from_data
 
+TYPE_CHECKING = False  # not `typing`'s (see check/__init__.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..ir import model as ir
 
 AUTH_RANK = {"public": 0, "user": 1}  # any guard ranks 2
@@ -30,7 +32,7 @@ _WIDER_OUT = {("float", "int")}
 Key = tuple[str, ...]
 
 
-@dataclass(slots=True)
+@record
 class Change:
     code: str
     fields: dict[str, object]

@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not `typing`'s (see check/__init__.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..ir.lazy import LazyIr
 
 SECTIONS = ("enums", "types", "models", "shapes", "contexts", "functions", "forms")

@@ -9,10 +9,10 @@ symbol tables and the declaration's own spans. A key that cannot be found
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ..source import LineIndex, Span
 
+TYPE_CHECKING = False  # not `typing`'s (see check/__init__.py)
 if TYPE_CHECKING:  # the checker is loaded only when a side is checked
     from ..check.result import CheckResult
     from ..decls import FileDecls

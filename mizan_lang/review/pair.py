@@ -21,11 +21,11 @@ other, at 10,000 functions where the sides cannot share a check).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from ..records import replace
 from .sides import Pending, Side, SideError
 
+TYPE_CHECKING = False  # not `typing`'s (see check/__init__.py)
 if TYPE_CHECKING:
     from ..workspace import LoadedWorkspace, SourceFile
 

@@ -5,8 +5,8 @@ workflow annotations)."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 
+from ..records import field, record
 from .ack import Acknowledgement
 from .diff import Change
 from .rules import FAIL_LEVELS, RULES, Category
@@ -30,7 +30,7 @@ def message(change: Change) -> str:
     return RULES[change.code].template.format(**change.fields)
 
 
-@dataclass(slots=True)
+@record
 class Report:
     old: str  # labels of the two sides
     new: str

@@ -17,10 +17,10 @@ locations) is checked on its own instead.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 from .sides import Pending, Side
 
+TYPE_CHECKING = False  # not `typing`'s (see check/__init__.py)
 if TYPE_CHECKING:
     from ..check.result import CheckResult
     from ..check.state import CheckCache

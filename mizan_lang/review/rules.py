@@ -14,8 +14,9 @@ fields), an explanation and an example (an old and a new spec) that feed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+
+from ..records import record
 
 
 class Category(str, Enum):
@@ -33,7 +34,7 @@ FAIL_LEVELS: dict[str, frozenset[Category]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ReviewRule:
     code: str
     name: str

@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic
+from ..records import field, record
 from .index import IrIndex
 
+TYPE_CHECKING = False  # not `typing`'s (see check/__init__.py)
 if TYPE_CHECKING:
+    from typing import Any
+
     from ..check.result import CheckResult
     from ..ir import model as ir
     from ..ir.lazy import LazyIr
@@ -42,7 +43,7 @@ class SideError(Exception):
         self.shown = shown
 
 
-@dataclass(slots=True)
+@record
 class Side:
     label: str
     index: IrIndex  # the IR, one canonical text per declaration
@@ -83,7 +84,7 @@ def prepare_paths(paths: list[str], label: str = "new",
     return Pending(load_workspace(paths, reader), label, show, shown, keep)
 
 
-@dataclass(slots=True)
+@record
 class Pending:
     """A side whose files are loaded (read, parsed, lowered), not yet checked:
     `pair` checks two of them at once."""
@@ -133,7 +134,7 @@ def finish(side: Side | Pending) -> Side:
     return side if isinstance(side, Side) else side.finish()
 
 
-@dataclass(slots=True)
+@record
 class _Fresh:
     """A side just checked: its workspace, check result and IR (the model and
     its JSON data, or the plain data built when read), indexed on first use."""
@@ -264,7 +265,8 @@ def from_ir_file(path: str, label: str) -> Side:
     from .index import IrError, from_data
 
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as err:
         raise SideError(f"cannot read '{path}': {err.strerror}") from None
     try:
