@@ -119,9 +119,10 @@ def review_command(name: str, args: list[str], *, exit_when_done: bool = False) 
     from .cli_common import silence_stdout
     from .reviewed import review_paths
 
+    held: list = []  # the sides, alive until `exit_now` ends the process
     try:
         code = review_paths(paths, against, output, fail_on, additions=additions,
-                            config=config)
+                            config=config, held=held)
     except BrokenPipeError:
         silence_stdout()
         return 1

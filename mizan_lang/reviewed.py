@@ -18,9 +18,11 @@ FAIL_LEVELS = ("breaking", "review", "none")
 
 
 def review_paths(paths: list[str], against: str | None, output: str, fail_on: str, *,
-                 additions: bool, config: Config | None) -> int:
+                 additions: bool, config: Config | None, held: list | None = None) -> int:
     """Compare and print the report; the exit code. `paths`: OLD NEW, or with
-    `against` the new side's paths (default: the configured roots, else `.`)."""
+    `against` the new side's paths (default: the configured roots, else `.`).
+    `held`: the sides are put there, for a caller that ends the process
+    without freeing them (`fastpath.exit_now`)."""
     from .review import review
     from .review.pair import load_pair
     from .review.report import RENDERERS, Category, category, summary
@@ -34,6 +36,8 @@ def review_paths(paths: list[str], against: str | None, output: str, fail_on: st
         else:
             old, new = load_pair(lambda share: prepare([paths[0]], paths[0], share),
                                  lambda share: prepare([paths[1]], paths[1], share))
+        if held is not None:
+            held += (old, new)
         report = review(old, new, config.acknowledgements if config else None)
     except SideError as err:
         return _side_error(err)

@@ -47,7 +47,9 @@ def in_turn(one: Pending, two: Pending, taken: dict[str, str],
             path: one.workspace.files[other].decls for path, other in taken.items()})
         return renamed if renamed is not None else check(workspace)
 
-    return first, two.finish(plain=True, run=run, memo=memo)
+    second = two.finish(plain=True, run=run, memo=memo)
+    second.kept = cache
+    return first, second
 
 
 def same_places(workspace: LoadedWorkspace, taken: dict[str, str]) -> dict[str, str] | None:

@@ -50,6 +50,9 @@ class Side:
     locate: Locator | None = None
     texts: dict[str, str] = field(default_factory=dict)  # shown path -> text
     model: ir.Workspace | None = None  # the whole IR, of a side checked just now
+    # What its check kept for the other side's (review/reuse.py): freed with the
+    # side, so a command that ends at once never frees it (~40 M instructions).
+    kept: object = None
 
 
 def from_paths(paths: list[str], label: str = "new",
