@@ -60,7 +60,8 @@ class _Builder:
         self.symbols = result.symbols
         # Indexes built once: specs with thousands of functions stay linear.
         self.members: dict[str, list[str]] = {}
-        for fn in self.decls("function"):
+        for symbol in self.symbols.get("function", {}).values():  # sorted where read
+            fn = symbol.decl
             if fn.context is not None:
                 self.members.setdefault(fn.context.text, []).append(fn.name.text)
         self.scopings_of_fn: dict[str, list[Scoping]] = {}
