@@ -132,14 +132,15 @@ TOP_LEVEL = ("mizan", "import", "auth", "enum", "type", "context", "fn", "model"
 
 
 # --- builders --------------------------------------------------------------------
+# A Read of a spec with arguments has one entry per argument (None if missing).
 def _name(read: Read) -> Name | None:
-    name = read.arg(0)
+    name = read.args[0]
     return name if isinstance(name, Name) else None
 
 
 def _type(read: Read, node: Node) -> TypeRef:
     """The type argument; a placeholder (expr None, already reported) when missing."""
-    ref = read.arg(1)
+    ref = read.args[1]
     if isinstance(ref, TypeRef):
         return ref
     end = node.args[0].span.end if node.args else node.name_span.end
@@ -147,11 +148,9 @@ def _type(read: Read, node: Node) -> TypeRef:
 
 
 def _param(reader: Reader, node: Node, spec: NodeSpec) -> Param | None:
-    plain = name_and_type(node)
+    plain = name_and_type(reader, node)
     if plain is not None:
-        name, kind = plain
-        return Param(Name(name.value, name.span), read_type(reader, kind, ""), node.span,
-                     None, None, None, [])
+        return Param(plain[0], plain[1], node.span, None, None, None, [])
     read = reader.read(node, spec)
     name = _name(read)
     if name is None:
@@ -192,11 +191,9 @@ def _type_decl(reader: Reader, node: Node, out: FileDecls) -> None:
     read = reader.read(node, TYPE_DECL)
     fields = []
     for child, spec in read.children:
-        plain = name_and_type(child)
+        plain = name_and_type(reader, child)
         if plain is not None:
-            name, kind = plain
-            fields.append(Field(Name(name.value, name.span), read_type(reader, kind, ""),
-                                child.span))
+            fields.append(Field(plain[0], plain[1], child.span))
             continue
         sub = reader.read(child, spec)
         if (name := _name(sub)) is not None:

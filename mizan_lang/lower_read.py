@@ -17,7 +17,12 @@ from .diagnostics import Diagnostic, make
 from .kdl.model import BOOL, NUMBER, STRING, Node, Value
 from .records import field, record
 from .source import Span
-from .typeexpr import bare_type, parse_type
+from .typeexpr import TypeExpr, bare_type, parse_type, simple_types
+
+# The hottest readers make a record as `_new(cls)` and set its fields: a class
+# call runs `__init__` as a Python frame, ~1/3 of the instructions of making one.
+_new = object.__new__
+_simple_type = simple_types.get  # (a bound method: no attribute lookup per call)
 
 # A value reader converts one KDL value or reports why it cannot (and returns None).
 ValueReader = Callable[["Reader", Value, str], object]
@@ -127,9 +132,9 @@ def split_items(value: Value) -> Iterator[tuple[str, Span]]:
         pos += len(piece) + 1
 
 
-def name_and_type(node: Node) -> tuple[Value, Value] | None:
-    """The two values of a node of just two strings (`param id int64`), with no
-    type annotation: a NAME, TYPE node `Reader.read` reads without a word to
+def name_and_type(reader: Reader, node: Node) -> tuple[Name, TypeRef] | None:
+    """The name and type of a node of just two strings (`param id int64`), with
+    no type annotation: a NAME, TYPE node `Reader.read` reads without a word to
     say (and without a Read); None for any other node."""
     args = node.args
     if len(args) != 2 or node.props or node.children is not None or node.type is not None:
@@ -138,7 +143,7 @@ def name_and_type(node: Node) -> tuple[Value, Value] | None:
     if (name.kind != STRING or kind.kind != STRING or name.type is not None
             or kind.type is not None):
         return None
-    return name, kind
+    return read_name(reader, name, ""), read_type(reader, kind, "")
 
 
 class Reader:
@@ -314,7 +319,9 @@ def read_name(reader: Reader, value: Value, what: str) -> Name | None:
     if value.kind != STRING:
         reader.wrong(value, what, "a name")
         return None
-    return Name(value.value, value.span)
+    name = _new(Name)  # Name(value.value, value.span), without its `__init__` (`_new`)
+    name.text, name.span = value.value, value.span
+    return name
 
 
 def read_text(reader: Reader, value: Value, what: str) -> Doc | None:
@@ -331,6 +338,15 @@ def read_type(reader: Reader, value: Value, what: str) -> TypeRef | None:
     text = value.value
     span = value.span
     if value.raw == text:  # a bare word: it sits verbatim in the source
+        simple = _simple_type(text)
+        if simple is not None and not simple[2]:  # one name (`bare_type`, inline)
+            # TypeRef(text, span, TypeExpr(kind, span, name)), without `__init__`s (`_new`)
+            expr = _new(TypeExpr)
+            expr.kind, expr.span, expr.name = simple[0], span, simple[1]
+            expr.args = ()
+            ref = _new(TypeRef)
+            ref.text, ref.span, ref.expr = text, span, expr
+            return ref
         expr = bare_type(text, span)
         if expr is not None:
             return TypeRef(text, span, expr)

@@ -51,6 +51,11 @@ def anchored(anchor: Anchor) -> Iterator[Anchor]:
         anchor.base = saved_base
 
 
+def current_anchor() -> Anchor | None:
+    """The anchor of spans made now (see `anchored`)."""
+    return _current[0]
+
+
 class Span:
     """Half-open range of character offsets [start, end) in one source text."""
 

@@ -240,8 +240,11 @@ def bare_type(text: str, span: Span) -> TypeExpr | None:
     return TypeExpr("nullable", span, "", (TypeExpr(kind, Span(start, start + len(name)), name),))
 
 
-_NOT_SIMPLE = ("", "", False)
-_simple: dict[str, tuple[str, str, bool]] = {}  # text -> (kind, name, nullable) or _NOT_SIMPLE
+_NOT_SIMPLE = ("", "", True)
+# text -> (kind, name, nullable), or _NOT_SIMPLE (nullable True: readers that
+# take only a plain name test just that).
+_simple: dict[str, tuple[str, str, bool]] = {}
+simple_types = _simple
 
 
 def _read_simple(text: str) -> tuple[str, str, bool]:

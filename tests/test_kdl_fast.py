@@ -84,6 +84,9 @@ def test_specs_take_the_fast_path() -> None:
         texts.extend(specgen.generate(n, seed=3, split=split).values())
     for text in texts:
         assert same_as_reference(text), text[:200]
+        # Whole records too: nodes and values made without `__init__` (`fast._new`)
+        # have every field, equal to the reference's.
+        assert parse_clean(text)[0] == parse_nodes(text)[0]
 
 
 @pytest.mark.parametrize("text", [

@@ -16,10 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench import specgen
 from mizan_lang.decls import FileDecls
 from mizan_lang.diagnostics import RULES, Diagnostic
 from mizan_lang.kdl import parse
 from mizan_lang.lower import lower
+from mizan_lang.records import replace
 from mizan_lang.source import LineIndex
 
 CASES = Path(__file__).parent / "cases" / "lower"
@@ -230,6 +232,38 @@ def test_name_and_type_nodes_read_as_the_general_reader_reads_them(monkeypatch) 
         document = parse(text).document
         fast = lower(document, "x.mizan")
         with monkeypatch.context() as patch:
-            patch.setattr(lowering, "name_and_type", lambda node: None)
+            patch.setattr(lowering, "name_and_type", lambda reader, node: None)
             slow = lower(document, "x.mizan")
         assert fast == slow
+
+
+def _records(value: object, seen: set[int]) -> list:
+    """Every record reachable from `value` (through records, lists, tuples, dicts)."""
+    found = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+        elif hasattr(item, "__record_fields__"):
+            found.append(item)
+            stack.extend(getattr(item, spec.name) for spec in item.__record_fields__)
+    return found
+
+
+def test_records_made_without_init_are_whole() -> None:
+    """The hottest readers make some records without their `__init__`
+    (`lower_read._new`): every field is set, and each equals a copy made
+    through the constructor."""
+    text = next(iter(specgen.generate(200, seed=5).values()))
+    decls, diagnostics = lower(parse(text).document, "spec.mizan")
+    assert diagnostics == []
+    made = _records(decls, set())
+    assert {type(item).__name__ for item in made} >= {"Name", "TypeRef", "TypeExpr", "Param"}
+    for item in made:
+        assert replace(item) == item, item
