@@ -5,12 +5,18 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench import specgen
 from mizan_lang.kdl import dumps, parse
 from mizan_lang.kdl import incremental
-from mizan_lang.kdl.incremental import IncrementalDocument
+from mizan_lang.kdl.cuts import top_boundaries
+from mizan_lang.kdl.incremental import IncrementalDocument, boundaries
+from mizan_lang.kdl.lexer import tokenize
+from test_differential_ckdl import SETTINGS, _corrupted, documents
+from test_kdl_fast import _comments, _tree
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").rglob("*.mizan"))
 SNIPPETS = ["\n", "}", "{", '"', "/*", "*/", "/-", "\\", ";", " x", "(t)", "#", "a=1",
@@ -131,3 +137,65 @@ def test_edit_in_a_large_file_replaces_one_segment() -> None:
     changed = [i for i, s in enumerate(doc.segments) if s is not before[i]]
     assert len(changed) == 1 and doc.segments[changed[0]].key == before[changed[0]].key
     assert snapshot(doc.result()) == snapshot(parse(edited))
+
+
+# --- opening a document: its cuts found without the lexer ---------------------------
+
+SUITE = Path(__file__).resolve().parents[2] / "shared" / "kdl-tests" / "test_cases" / "input"
+
+
+def opened_alike(text: str) -> bool:
+    """`top_boundaries` gives the lexer's cuts or None, and the chunks of an opened
+    document are those of the lexed path, with the same trees, comments and
+    diagnostics. True when the cuts were found without the lexer."""
+    cuts = top_boundaries(text)
+    assert cuts is None or cuts == boundaries(tokenize(text)[0], len(text)), text[:300]
+    opened, lexed = incremental._parse_whole(text), incremental._parse_lexed(text)
+    assert [(c.start, c.length) for c in opened] == [(c.start, c.length) for c in lexed]
+    for got, want in zip(opened, lexed, strict=True):
+        assert _tree(got.nodes) == _tree(want.nodes), text[:300]
+        assert _comments(got.comments) == _comments(want.comments), text[:300]
+        assert ([(d.code, d.span.start, d.span.end, d.message) for d in got.diagnostics]
+                == [(d.code, d.span.start, d.span.end, d.message) for d in want.diagnostics])
+    return cuts is not None
+
+
+def test_specs_are_cut_without_the_lexer() -> None:
+    texts = [path.read_text("utf-8") for path in EXAMPLES]
+    for split in (False, True):
+        texts.extend(specgen.generate(300, seed=5, split=split).values())
+    for text in texts:
+        assert opened_alike(text), text[:200]
+
+
+def test_the_kdl_suite_opens_alike() -> None:
+    cases = sorted(SUITE.glob("*.kdl")) if SUITE.is_dir() else []
+    if not cases:
+        pytest.skip(f"KDL suite not found at {SUITE} (needs ../shared beside the repo)")
+    found = [opened_alike(case.read_bytes().decode("utf-8")) for case in cases]
+    assert any(found) and not all(found)  # both ways taken
+
+
+@SETTINGS
+@given(documents)
+def test_generated_documents_open_alike(text: str) -> None:
+    opened_alike(text)
+
+
+@SETTINGS
+@given(_corrupted())
+def test_corrupted_documents_open_alike(text: str) -> None:
+    opened_alike(text)
+
+
+def test_corrupted_specs_open_alike() -> None:
+    rng = random.Random(11)
+    text = next(iter(specgen.generate(40, seed=2).values()))
+    pieces = [*'"{}()#/\\=;*-\n \t\r', "/*", "*/", '"""', '"""\n', "//", "/-", "\\\n", "#\"",
+              '"#', "#true", "#x", "\u2028", "\x85", "\ufeff", "\u200e", "é", "[", "\r\n"]
+    for _ in range(300):
+        mutated = text
+        for _ in range(rng.randint(1, 3)):
+            at = rng.randrange(len(mutated) + 1)
+            mutated = mutated[:at] + rng.choice(pieces) + mutated[at + rng.randrange(3):]
+        opened_alike(mutated)

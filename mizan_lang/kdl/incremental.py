@@ -31,6 +31,8 @@ from itertools import chain, count, pairwise
 from ..diagnostics import Diagnostic
 from ..perf import paused_gc
 from ..source import Anchor, Span, anchored
+from .cuts import top_boundaries
+from .fast import parse_clean
 from .lexer import LBRACE, NL, RBRACE, Tok, tokenize
 from .model import Comment, Document, Node, ParseResult
 from .parser import _limit_depth, _parse_list, parse_nodes
@@ -134,8 +136,34 @@ def _adopt(span: Span, anchor: Anchor) -> None:
 
 
 def _parse_whole(text: str) -> list[Chunk]:
-    """A whole file lexed once and parsed once, cut into the chunks `_parse_window`
-    would make (opening a document: thousands of small parses cost ~3x more).
+    """The chunks `_parse_window` would make of a whole file (opening a document).
+
+    Where the cuts can be found without lexing (`cuts.top_boundaries`, ~5x
+    faster), each chunk is read by `fast.parse_clean` (the lexer's tokens of a
+    whole 10,000-function file and their LALR parse cost ~2.5x more), and a
+    chunk with a problem by the reference parser, as an edit reads it."""
+    cuts = top_boundaries(text)
+    if cuts is None:
+        return _parse_lexed(text)
+    chunks: list[Chunk] = []
+    with paused_gc():
+        for start, end in pairwise([0, *cuts, len(text)]):
+            if end <= start:
+                continue
+            piece = text[start:end]
+            anchor = Anchor(start)
+            with anchored(anchor):
+                clean = parse_clean(piece)
+            if clean is None:
+                chunks.append(_parse_chunk(piece, start))
+            else:
+                chunks.append(Chunk(end - start, anchor, clean[0], clean[1] or (), (), {}))
+    return chunks
+
+
+def _parse_lexed(text: str) -> list[Chunk]:
+    """`_parse_whole` for any text: lexed once and parsed once, then cut into
+    chunks (thousands of small parses, one per chunk, cost ~3x more).
 
     Each chunk's tokens are moved to offsets within the chunk and parsed inside
     its own anchor, so its spans are relative to it, as `_parse_window` makes
