@@ -8,15 +8,14 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_differential_ckdl import SETTINGS, _corrupted, documents
+from test_kdl_fast import _comments, _tree
 
 from bench import specgen
-from mizan_lang.kdl import dumps, parse
-from mizan_lang.kdl import incremental
+from mizan_lang.kdl import dumps, incremental, parse
 from mizan_lang.kdl.cuts import top_boundaries
 from mizan_lang.kdl.incremental import IncrementalDocument, boundaries
 from mizan_lang.kdl.lexer import tokenize
-from test_differential_ckdl import SETTINGS, _corrupted, documents
-from test_kdl_fast import _comments, _tree
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").rglob("*.mizan"))
 SNIPPETS = ["\n", "}", "{", '"', "/*", "*/", "/-", "\\", ";", " x", "(t)", "#", "a=1",

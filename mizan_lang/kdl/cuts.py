@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from . import chars
-from .lexer import MAX_DEPTH, _block_comment, _escline, _hash, _multiline, _quoted
+from .lexer import MAX_DEPTH, _block_comment, _escline, read_quoted
 
 _WS = chars.WS
 _OTHER = f'{chars.NL}{chars.DISALLOWED}{{}}"#/\\\\\\[\\]'  # what a run of plain tokens stops at
@@ -79,13 +79,7 @@ def top_boundaries(text: str) -> list[int] | None:
         elif group == 6:
             depth = max(0, depth - 1)
         elif group >= 7:
-            at = m.start(group)
-            if group == 8:
-                tok = _hash(text, at, problems)
-            elif text.startswith('"""', at):
-                tok = _multiline(text, at, 0, problems)
-            else:
-                tok = _quoted(text, at, problems)
+            tok = read_quoted(text, m.start(group), problems)
             if problems:
                 return None
             pos = tok.end_pos

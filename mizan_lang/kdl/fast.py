@@ -23,10 +23,8 @@ from .lexer import (
     MAX_DEPTH,
     _block_comment,
     _escline,
-    _hash,
-    _multiline,
-    _quoted,
     decode_number,
+    read_quoted,
 )
 from .model import BOOL, NULL, NUMBER, STRING, Comment, Node, Prop, Value
 
@@ -282,12 +280,7 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
             else:
                 at = m.start(group)
                 problems: list = []
-                if group == 10:
-                    tok = _hash(text, at, problems)
-                elif text.startswith('"""', at):
-                    tok = _multiline(text, at, 0, problems)
-                else:
-                    tok = _quoted(text, at, problems)
+                tok = read_quoted(text, at, problems)
                 if problems or tok.type != "STRING":
                     raise _Unclean
                 pos = tok.end_pos

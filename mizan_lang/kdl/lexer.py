@@ -359,6 +359,16 @@ def _find_multiline_end(text: str, pos: int, closing: str, raw: bool) -> int:
         pos = b + 2
 
 
+def read_quoted(text: str, start: int, diags: list[Diagnostic]) -> Tok:
+    """The token at `start`: after `#` a keyword or raw string, else a multi-line
+    or quoted string (for the readers that skip what needs no lexer)."""
+    if text[start] == "#":
+        return _hash(text, start, diags)
+    if text.startswith('"""', start):
+        return _multiline(text, start, 0, diags)
+    return _quoted(text, start, diags)
+
+
 def _hash(text: str, start: int, diags: list[Diagnostic]) -> Tok:
     m = _KEYWORD_RE.match(text, start)
     if m and not (m.end() < len(text) and chars.is_ident_char(text[m.end()])):
