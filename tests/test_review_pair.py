@@ -145,7 +145,7 @@ def test_second_side_checked_from_the_first(tmp_path: Path,
     assert [render(review(*sides)) for render in RENDERERS.values()] == rendered
 
 
-def _shop_pair(kinds: str, tmp_path: Path) -> tuple:
+def _shop_pair(kinds: str, tmp_path: Path, edit=None) -> tuple:
     """The shop and an edited copy, loaded as `pair` loads them (the files
     left alone taken from the first): a param, a function's and a context's
     auth, and the default auth, so that functions of files left as they were
@@ -155,6 +155,8 @@ def _shop_pair(kinds: str, tmp_path: Path) -> tuple:
     shutil.copytree(SHOP, tmp_path / "new")
     _edit_shop(tmp_path / "new")
     _edit(tmp_path / "new" / "common.mizan", "    default user\n", "    default public\n")
+    if edit is not None:
+        edit(tmp_path / "new")
     if kinds == "differ":
         _edit(tmp_path / "new" / "common.mizan", "enum Currency {",
               "enum Spare {\n    A\n}\n\nenum Currency {")
@@ -236,6 +238,48 @@ def test_only_declarations_that_may_differ_are_built(kinds: str, tmp_path: Path)
         assert lazy[1]._built[section].keys() == before.keys() & after.keys() - unchanged
         if section == "functions" or (section in ("types", "contexts") and kinds == "alike"):
             assert unchanged, section  # some were left unbuilt
+
+
+@pytest.mark.parametrize("kinds", ["alike", "differ"])
+def test_declarations_written_alike_in_edited_files_are_not_built(kinds: str,
+                                                                   tmp_path: Path) -> None:
+    """With the files' texts, a declaration of a file edited elsewhere that
+    reads as on the other side counts as unchanged when its inputs are (the
+    auth default changed too: those that take it are built and compared)."""
+    from mizan_lang.check import check
+    from mizan_lang.ir import build_ir
+    from mizan_lang.ir.build import SECTIONS
+    from mizan_lang.ir.lazy import LazyIr
+    from mizan_lang.review.diff import compare
+    from mizan_lang.review.index import from_built, from_data
+
+    def search_doc(new: Path) -> None:  # changed in its text alone (its inputs as they were)
+        _edit(new / "catalog.mizan", 'doc "Full-text search over published products."',
+              'doc "Full-text search."')
+
+    loaded = _shop_pair(kinds, tmp_path, search_doc)[:2]
+    results = [check(workspace) for workspace in loaded]
+    whole = [build_ir(result, plain=True) for result in results]
+    texts = [{path: source.text for path, source in workspace.files.items()}
+             for workspace in loaded]
+    lazy = [LazyIr(result, texts=files) for result, files in zip(results, texts, strict=True)]
+    found = [(c.code, c.fields, c.side, c.key) for c in compare(*map(from_built, lazy))]
+    assert found == [(c.code, c.fields, c.side, c.key) for c in compare(
+        *(from_data(side, valid=True) for side in whole))]
+    alike = set()  # unchanged, though parsed again on the second side
+    for section in SECTIONS:
+        before = {item["name"]: item for item in whole[0][section]}
+        after = {item["name"]: item for item in whole[1][section]}
+        for name in before.keys() & after.keys():
+            if lazy[0].unchanged(lazy[1], section, name):
+                assert before[name] == after[name], (section, name)
+                assert name not in lazy[1]._built[section]
+                namespace = SECTIONS[section][0]
+                if results[1].symbols[namespace][name].decl is not results[0].symbols[
+                        namespace][name].decl:
+                    alike.add((section, name))
+    assert not {("functions", "adjust_stock"), ("functions", "search_products")} & alike
+    assert any(section == "functions" for section, _ in alike)
 
 
 def test_files_not_at_the_same_places_are_not_renamed() -> None:

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 
 
 class LazyIr:
-    def __init__(self, result: CheckResult, memo: dict[object, tuple] | None = None) -> None:
+    def __init__(self, result: CheckResult, memo: dict[object, tuple] | None = None,
+                 texts: dict[str, str] | None = None) -> None:
         self.builder = _Builder(result, plain, memo)
+        self.texts = texts  # path -> the text of the file (see `_source`)
         self._names: dict[str, dict[str, Any]] = {}
         self._built: dict[str, dict[str, Any]] = {section: {} for section in SECTIONS}
         self._kinds: dict[str, str] | None = None
@@ -87,6 +89,11 @@ class LazyIr:
             return found[1]
         mine, theirs = self.names(section), other.names(section)
         names = {name for name, decl in mine.items() if theirs.get(name) is decl}
+        if self.texts is not None and other.texts is not None:  # files edited on one side
+            for name in mine.keys() & theirs.keys() - names:
+                source = self._source(section, name)
+                if source is not None and source == other._source(section, name):
+                    names.add(name)
         alike = self.kinds() == other.kinds()
         if section == "functions":
             names = self._same_functions(other, names, alike)
@@ -100,6 +107,15 @@ class LazyIr:
                 others, mine[name].model)}
         self._unchanged[section] = (other, names)
         return names
+
+    def _source(self, section: str, name: str) -> str | None:
+        """The text of a declaration. Lowering reads a declaration's node
+        alone, and the IR holds no positions: two declarations written alike
+        (in files edited elsewhere) are the same declaration to the builder."""
+        symbol = self.builder.symbols[SECTIONS[section][0]][name]
+        text = self.texts.get(self.builder.result.path_of(symbol))
+        span = symbol.decl.span
+        return None if text is None else text[span.start:span.end]
 
     def _same_functions(self, other: LazyIr, names: set[str], alike: bool) -> set[str]:
         """Those of `names` (functions declared alike on both sides) that

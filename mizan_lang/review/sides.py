@@ -113,7 +113,8 @@ class Pending:
         if plain:
             from ..ir.lazy import LazyIr
 
-            return _Fresh(self.workspace, result, None, LazyIr(result, memo))
+            texts = {path: source.text for path, source in self.workspace.files.items()}
+            return _Fresh(self.workspace, result, None, LazyIr(result, memo, texts))
         from ..ir import build_ir
 
         model = build_ir(result)
