@@ -60,6 +60,7 @@ from .records import field, record
 from .source import Span
 
 SUPPORTED_VERSIONS = (1,)
+_new = object.__new__  # the hottest builders make a record without `__init__` (see lower_read)
 
 
 def read_version(reader: Reader, value: Value, what: str) -> Literal | None:
@@ -150,7 +151,11 @@ def _type(read: Read, node: Node) -> TypeRef:
 def _param(reader: Reader, node: Node, spec: NodeSpec) -> Param | None:
     plain = name_and_type(reader, node)
     if plain is not None:
-        return Param(plain[0], plain[1], node.span, None, None, None, [])
+        param = _new(Param)  # Param(*plain, node.span, None, None, None, []), without `__init__`
+        param.name, param.type = plain
+        param.span, param.default, param.doc = node.span, None, None
+        param.max_size, param.content_types = None, []
+        return param
     read = reader.read(node, spec)
     name = _name(read)
     if name is None:
@@ -225,7 +230,8 @@ def _context(reader: Reader, node: Node, out: FileDecls) -> None:
 def _function(reader: Reader, node: Node, out: FileDecls) -> None:
     read = reader.read(node, FN)
     p = read.props
-    affects = [Affect(name, name.span) for name in p.get("affects") or []]
+    named = p.get("affects")  # (most functions affect nothing: no comprehension then)
+    affects = [Affect(name, name.span) for name in named] if named else []
     params = []
     for child, spec in read.children:
         if spec is PARAM:

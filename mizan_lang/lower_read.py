@@ -186,7 +186,9 @@ class Reader:
             for key in spec.required_props:
                 if key not in present:
                     self.report("M108", node.name_span, node=node.name, key=key)
-        result = Read(node, args, props, doc, [])
+        result = _new(Read)  # Read(node, args, props, doc, []), without its `__init__`
+        result.node, result.args, result.props = node, args, props
+        result.doc, result.children = doc, []
         if node.children is not None:
             self._children(result, spec)
         return result

@@ -157,7 +157,8 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
                                           lm.start(3), False))
                             nodes = []
                         elif end != plain_end:
-                            node.span = Span(start, end)
+                            node.span = span = _new(Span)  # Span(start, end)
+                            span._start, span._end, span.anchor = start, end, anchor
                         node = None
                     elif close is not None:
                         if not stack:
@@ -170,7 +171,8 @@ def _parse(text: str) -> tuple[list[Node], list[Comment]]:
                             end = lm.end(4)
                             node.children_span = Span(brace, end)
                         if end != plain_end:
-                            node.span = Span(start, end)
+                            node.span = span = _new(Span)  # Span(start, end)
+                            span._start, span._end, span.anchor = start, end, anchor
                         node = None
                     pos = lm.end()
                     lm = _LINE.match(text, pos)
@@ -426,7 +428,10 @@ def _entries(rest: str, pos: int, node: Node, anchor: Anchor | None) -> int:
                 value = _value(word[eq + 1:], at + eq + 1, end)
                 if value is None:
                     return -1
-                node.props.append(Prop(key, at + eq, value, at))  # spans when read
+                prop = _new(Prop)  # Prop(key, at + eq, value, at): spans when read
+                prop.key, prop._key_span = key, at + eq
+                prop.value, prop._span = value, at
+                node.props.append(prop)
             pos = end
             at = end + 1
         else:
