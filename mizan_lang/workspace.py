@@ -139,16 +139,45 @@ def read_source(path: str) -> tuple[str, list[Diagnostic]] | Unreadable:
         return Unreadable("M004")
     except OSError as err:
         return Unreadable("M001", err.strerror or type(err).__name__)
+    return decode_file(path, data)
+
+
+def decode_file(path: str, data: bytes) -> tuple[str, list[Diagnostic]]:
+    """A file's bytes as text, with K001 diagnostics for bytes that are not UTF-8."""
     text, problems = decode_source(data)
     return text, _byte_diagnostics(path, data, problems) if problems else []
 
 
+class Disk:
+    """Where `load_workspace` finds files and folders: on disk. A git
+    revision's files are held in memory instead (review/revision.py)."""
+
+    def key(self, path: str) -> str:
+        return normalise(path)
+
+    def is_dir(self, path: str) -> bool:
+        return os.path.isdir(path)
+
+    def files_under(self, folder: str) -> list[str]:
+        return mizan_files(folder)
+
+    def names_in(self, folder: str) -> list[str]:
+        return os.listdir(folder)
+
+    def source(self, path: str) -> tuple[str, list[Diagnostic]] | Unreadable:
+        return read_source(path)
+
+
+DISK = Disk()
+
+
 # --- the workspace -----------------------------------------------------------------
-def _similar_file(path: str) -> str | None:
+def _similar_file(path: str, disk: Disk) -> str | None:
     """A .mizan file next to `path` whose name looks like it (compared without
     the extension, which every candidate shares)."""
     try:
-        names = [name for name in os.listdir(os.path.dirname(path)) if name.endswith(EXTENSION)]
+        names = [name for name in disk.names_in(os.path.dirname(path))
+                 if name.endswith(EXTENSION)]
     except OSError:
         return None
     stems = {name[: -len(EXTENSION)]: name for name in names}
@@ -171,8 +200,10 @@ def _shown(path: str, base: str) -> str:
 
 
 class _Loader:
-    def __init__(self, read: Callable[[str], str | SourceFile | None] | None) -> None:
+    def __init__(self, read: Callable[[str], str | SourceFile | None] | None,
+                 disk: Disk) -> None:
         self.read = read
+        self.disk = disk  # where files are read from (see `Disk`)
         self.files: dict[str, SourceFile] = {}
         self.diagnostics: list[Diagnostic] = []
         self.done: set[str] = set()
@@ -185,7 +216,7 @@ class _Loader:
         key = (os.path.dirname(path), imp.path)
         found = self.targets.get(key)
         if found is None:
-            found = self.targets[key] = normalise(os.path.join(*key))
+            found = self.targets[key] = self.disk.key(os.path.join(*key))
         return found
 
     def report(self, code: str, path: str, span: Span, **fields: object) -> None:
@@ -195,13 +226,13 @@ class _Loader:
     def load(self, path: str) -> SourceFile | Unreadable:
         if path in self.files:
             return self.files[path]
-        text = self.read(path) if self.read is not None and not os.path.isdir(path) else None
+        text = self.read(path) if self.read is not None and not self.disk.is_dir(path) else None
         if isinstance(text, SourceFile):  # prepared by an editor session (incremental)
             self.files[path] = text
             return text
         extra: list[Diagnostic] = []
         if text is None:
-            got = read_source(path)
+            got = self.disk.source(path)
             if isinstance(got, Unreadable):
                 return got
             text, extra = got
@@ -216,7 +247,7 @@ class _Loader:
                 written: str) -> None:
         """Report why `target` (written as `written` in file `where`) could not be loaded."""
         if problem.code == "M002":
-            suggestion = _similar_file(target)
+            suggestion = _similar_file(target, self.disk)
             fix: dict[str, object] = {}
             hint = ""
             if suggestion is not None:
@@ -230,9 +261,9 @@ class _Loader:
             self.report("M001", where, span, file=written, reason=problem.reason)
 
     def root(self, root: str | Path) -> list[str]:
-        path = normalise(root)
-        if os.path.isdir(path):
-            found = mizan_files(path)
+        path = self.disk.key(root)
+        if self.disk.is_dir(path):
+            found = self.disk.files_under(path)
             if not found:
                 self.report("M007", path, Span(0, 0), folder=path)
             return found
@@ -288,15 +319,17 @@ class _Loader:
 
 
 def load_workspace(
-    roots: Iterable[str | Path], read: Callable[[str], str | SourceFile | None] | None = None
+    roots: Iterable[str | Path], read: Callable[[str], str | SourceFile | None] | None = None,
+    disk: Disk = DISK,
 ) -> LoadedWorkspace:
     """Load the root files (a folder means every *.mizan under it) and their imports.
 
     `read(path)` may supply a file's text (e.g. an editor's unsaved buffer) or
     a ready SourceFile (an editor session's incremental parse); when it
-    returns None the file is read from disk.
+    returns None the file is read from `disk` (the disk, or a git
+    revision's files in memory).
     """
-    loader = _Loader(read)
+    loader = _Loader(read, disk)
     paths = list(dict.fromkeys(path for root in roots for path in loader.root(root)))
     for path in paths:
         got = loader.load(path)

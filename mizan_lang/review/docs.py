@@ -51,8 +51,10 @@ mizan-lang breaking --against main --format markdown > review.md
 Both sides are compared on the canonical IR: reformatting, comments, moving a
 declaration to another file and reordering declarations are never changes.
 With `--against REV` the old files are read from git (`git ls-tree`, `git
-cat-file`); nothing is checked out. A side that does not check has its
-diagnostics reported and nothing is compared (exit 1).
+cat-file`) into memory; nothing is checked out or written, and symbolic links
+of the revision are followed within it. Both sides' files are shown at their
+working-tree paths. A side that does not check has its diagnostics reported
+and nothing is compared (exit 1).
 
 Output formats (`--format`): `text` (one `path:line:col: category CODE:
 message` line per change; the location is in the new spec, or in the old one

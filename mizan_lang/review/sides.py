@@ -3,7 +3,7 @@
 Each loader returns a `Side` (the IR, a locator into its sources, the source
 texts for acknowledgement comments) or raises `SideError` with a message or
 the spec's diagnostics. Nothing here checks out anything: a revision's files
-are read with `git ls-tree` and `git cat-file --batch` into a temporary folder.
+are read with `git ls-tree` and `git cat-file --batch` into memory (`revision.py`).
 """
 
 from __future__ import annotations
@@ -23,11 +23,10 @@ if TYPE_CHECKING:
     from ..check.result import CheckResult
     from ..ir import model as ir
     from ..ir.lazy import LazyIr
-    from ..workspace import LoadedWorkspace
+    from ..workspace import LoadedWorkspace, SourceFile
     from .pair import Shared
+    from .revision import GitError
 from .locate import Locator
-
-SUFFIX = ".mizan"
 
 
 class SideError(Exception):
@@ -308,27 +307,15 @@ def prepare(paths: list[str], label: str, share: Shared | None = None) -> Side |
 # --- git -------------------------------------------------------------------------
 
 
-def _git(args: list[str], cwd: str, stdin: bytes | None = None) -> bytes:
-    import subprocess  # (with tempfile and shutil) only for a revision: ~4 ms of imports
-
-    try:
-        done = subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True,
-                              check=False)
-    except OSError as err:
-        raise SideError(f"cannot run git: {err.strerror}") from None
-    if done.returncode != 0:
-        detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise SideError(detail[-1] if detail else f"git {args[0]} failed")
-    return done.stdout
-
-
 def repo_root(path: str) -> str:
+    """The top folder of the git repository holding `path`, as git finds it."""
+    from .revision import GitError, show_toplevel
+
     folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
     try:
-        out = _git(["rev-parse", "--show-toplevel"], folder)
-    except SideError:
+        return show_toplevel(folder)
+    except GitError:
         raise SideError(f"'{path}' is not inside a git repository") from None
-    return os.path.realpath(out.decode("utf-8").strip())
 
 
 def from_git(revision: str, paths: list[str]) -> Side:
@@ -337,75 +324,64 @@ def from_git(revision: str, paths: list[str]) -> Side:
 
 
 def prepare_git(revision: str, paths: list[str], share: Shared | None = None) -> Side | Pending:
-    """`from_git` up to the check (`share`: as for `prepare_paths`)."""
-    if not paths:
-        raise SideError("no paths to compare")
-    # The repository of the current folder; else the one holding the first path.
-    try:
-        root = repo_root(os.getcwd())
-    except SideError:
-        root = repo_root(paths[0])
-    try:
-        commit = _git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"],
-                      root).decode().strip()
-    except SideError:
-        raise SideError(f"unknown revision '{revision}'") from None
-    relatives = []
-    for path in paths:
-        real = os.path.realpath(path)
-        rel = os.path.relpath(real, root)
-        if rel == os.pardir or rel.startswith(os.pardir + os.sep):
-            raise SideError(f"'{path}' is outside the git repository at '{root}'")
-        relatives.append("" if rel == os.curdir else rel)
-    listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit], root)
-    blobs: list[tuple[str, str]] = []
-    for entry in listing.split(b"\0"):
-        if not entry:
-            continue
-        meta, _, name = entry.partition(b"\t")
-        parts = meta.split()
-        if len(parts) == 3 and parts[1] == b"blob" and name.endswith(SUFFIX.encode()):
-            blobs.append((name.decode("utf-8", "surrogateescape"), parts[2].decode()))
-    label = f"old ({revision})"
+    """`from_git` up to the check (`share`: as for `prepare_paths`). The
+    revision's files are read into memory (`revision.py`) and loaded from
+    there; reports and diagnostics show them at their working-tree paths."""
     from .. import result_cache
     from ..render import display_path
     from ..workspace import load_workspace
+    from .revision import GitError, RevisionDisk, find_toplevel, list_files, read_blobs
+
+    if not paths:
+        raise SideError("no paths to compare")
+    # The repository of the current folder; else the one holding the first path.
+    root = find_toplevel(os.getcwd()) or _git_root(paths)
+    try:
+        files, links = list_files(root, revision)
+    except GitError as err:
+        raise _listing_error(revision, paths, err) from None
+    relatives = _relatives(paths, root)
+    try:
+        contents = read_blobs(root, files + links)
+    except GitError as err:
+        raise SideError(err.message) from None
+    label = f"old ({revision})"
 
     def shown_relative(rel: str) -> str:
         return display_path(os.path.join(root, rel))
 
     # A revision's spec is named by its blob ids: a revision seen before (or
-    # another one with the same .mizan files) is answered from the cache.
-    key = result_cache.content_key(["review-git", relatives, sorted(blobs)])
+    # another one with the same .mizan files and links) is answered from the cache.
+    key = result_cache.content_key(["review-git", relatives, sorted(files), sorted(links)])
     stored = result_cache.lookup_content(key)
     if stored is not None:
         from ..source import decode_source
 
-        texts = {name: decode_source(data)[0] for name, data in _read_blobs(root, blobs).items()}
+        texts = {name: decode_source(contents[name])[0] for name, _ in files}
         side = _stored_side(stored, label, texts, shown_relative)
         if side is not None:
             return side
-    import shutil
-    import tempfile
+    disk = RevisionDisk(root, {name: contents[name] for name, _ in files},
+                        {name: contents[name].decode("utf-8", "surrogateescape")
+                         for name, _ in links})
+    base = disk.base
+    targets = [f"{base}/{rel}" if rel else base for rel in relatives]
+    for target, path in zip(targets, paths, strict=True):
+        if not disk.exists(target):
+            raise SideError(f"'{path}' does not exist at revision '{revision}'")
+    read = None
+    if share is not None:
+        offered = share.reader(disk.text)
 
-    temp = tempfile.mkdtemp(prefix="mizan-review-")
-    try:
-        if blobs:
-            _materialise(temp, _read_blobs(root, blobs))
-        base = os.path.realpath(temp)
+        def read(path: str) -> str | SourceFile | None:
+            # Only the revision's clean texts: the loader asks `disk` for the rest.
+            return None if disk.text(path) is None else offered(path)
 
-        def shown(path: str) -> str:
-            if path.startswith(base + os.sep):
-                return display_path(os.path.join(root, path[len(base) + 1:]))
-            return path
+    workspace = load_workspace(targets, read, disk)
 
-        targets = [os.path.join(base, rel) if rel else base for rel in relatives]
-        for target, path in zip(targets, paths, strict=True):
-            if not os.path.exists(target):
-                raise SideError(f"'{path}' does not exist at revision '{revision}'")
-        workspace = load_workspace(targets, None if share is None else share.reader(None))
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)  # the files are all read now
+    def shown(path: str) -> str:
+        rel = disk.inside(path)
+        return path if rel is None else shown_relative(rel)
 
     def keep(fresh: _Fresh) -> None:
         if result_cache.enabled() and result_cache.cacheable(fresh.workspace):
@@ -416,23 +392,34 @@ def prepare_git(revision: str, paths: list[str], share: Shared | None = None) ->
     return Pending(workspace, label, shown, shown, keep)
 
 
-def _read_blobs(root: str, blobs: list[tuple[str, str]]) -> dict[str, bytes]:
-    """The contents of the given blobs, by path in the repository."""
-    request = b"".join(sha.encode() + b"\n" for _, sha in blobs)
-    out = _git(["cat-file", "--batch"], root, stdin=request) if blobs else b""
-    found: dict[str, bytes] = {}
-    offset = 0
-    for name, _ in blobs:
-        header_end = out.index(b"\n", offset)
-        size = int(out[offset:header_end].split()[2])
-        found[name] = out[header_end + 1:header_end + 1 + size]
-        offset = header_end + 1 + size + 1
-    return found
+def _git_root(paths: list[str]) -> str:
+    """The repository of the current folder, else of the first path, as git finds it."""
+    try:
+        return repo_root(os.getcwd())
+    except SideError:
+        return repo_root(paths[0])
 
 
-def _materialise(temp: str, contents: dict[str, bytes]) -> None:
-    for name, data in contents.items():
-        target = os.path.join(temp, name)
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        with open(target, "wb") as handle:
-            handle.write(data)
+def _relatives(paths: list[str], root: str) -> list[str]:
+    """Each path relative to the repository's top ("" for the top itself)."""
+    relatives = []
+    for path in paths:
+        rel = os.path.relpath(os.path.realpath(path), root)
+        if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+            raise SideError(f"'{path}' is outside the git repository at '{root}'")
+        relatives.append("" if rel == os.curdir else rel.replace(os.sep, "/"))
+    return relatives
+
+
+def _listing_error(revision: str, paths: list[str], err: GitError) -> SideError:
+    """Why a revision could not be listed, asked of git step by step: no
+    repository, an unknown revision, a path outside it, else git's own words."""
+    from .revision import GitError, git
+
+    root = _git_root(paths)
+    try:
+        git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], root)
+    except GitError:
+        return SideError(f"unknown revision '{revision}'")
+    _relatives(paths, root)
+    return SideError(err.message)
