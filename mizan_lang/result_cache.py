@@ -32,13 +32,16 @@ a way to run code).
 from __future__ import annotations
 
 import os
+from _thread import get_ident  # `threading` is not imported before `initialize` is answered
+from itertools import count
 
 from . import lean_json
 
 # Only what `mizan-lang lsp` needs to answer `initialize` is imported here
 # (lsp_boot computes the key of that answer's record before anything else):
-# typing, dataclasses and tempfile are imported where they are used, and JSON
-# goes through `lean_json` (importing `json` costs ~4 M instructions).
+# typing and dataclasses are imported where they are used, files are written
+# without `tempfile` (`_write_file`), and JSON goes through `lean_json`
+# (importing `json` costs ~4 M instructions).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
@@ -133,20 +136,10 @@ def _contents_digest(stamp: str, stamps: list[tuple[str, str, int, int]]) -> str
     except OSError:
         return stamp
     known = digest.hexdigest()
-    # Written whole then renamed, as `_write_file` does, without its `tempfile`
-    # import (~3 ms before a first start's `initialize` answer).
-    part = f"{memo}.{os.getpid()}.part"
     try:
-        os.makedirs(os.path.dirname(memo), exist_ok=True)
-        with open(part, "w", encoding="ascii") as handle:
-            handle.write(known)
-        os.replace(part, memo)
-        _prune(os.path.dirname(memo))
+        _write_file(memo, known.encode("ascii"))
     except OSError:  # a read-only or full disk: computed again next time
-        try:
-            os.unlink(part)
-        except OSError:
-            pass
+        pass
     return known
 
 
@@ -475,15 +468,34 @@ def _write(key: str, raw: dict[str, Any]) -> None:
     _write_file(_entry_path(key), data)
 
 
-def _write_file(path: str, data: bytes) -> None:
-    import tempfile
+_part_numbers = count()  # `next` on it is atomic: no two writes of a thread share a name
+_EXCLUSIVE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
 
+
+def _write_file(path: str, data: bytes) -> None:
+    """Write every file of the cache: whole or not at all. The bytes go to a
+    temporary file of the same folder (named by process, thread and a
+    counter, created exclusively, private as `tempfile.mkstemp` makes them:
+    importing `tempfile` costs ~4 ms of a language server's first start),
+    then renamed over `path`. Raises OSError, leaving no temporary file."""
     folder = os.path.dirname(path)
     os.makedirs(folder, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
+    for _ in range(100):
+        temp = os.path.join(folder, f".tmp-{os.getpid()}-{get_ident()}-{next(_part_numbers)}.part")
+        try:
+            handle = os.open(temp, _EXCLUSIVE, 0o600)
+            break
+        except FileExistsError:  # left by a process that had this id: another name
+            continue
+    else:
+        raise FileExistsError(f"no free temporary name in '{folder}'")
     try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view):]
+        finally:
+            os.close(handle)
         os.replace(temp, path)
     except BaseException:
         try:

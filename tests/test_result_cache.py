@@ -386,3 +386,96 @@ def test_review_side_from_the_cache_is_neither_loaded_nor_checked(cache, tmp_pat
     monkeypatch.undo()
     again = review(from_paths([str(old)], "old"), from_paths([str(new)], "new"))
     assert {c.code for c in again.changes} < {c.code for c in fresh.changes}
+
+
+# --- the one writer of cache files (`_write_file`) ------------------------------------------
+
+
+def test_racing_writers_leave_a_whole_file(tmp_path):
+    """Threads writing one key at once: every read finds one writer's bytes
+    whole, and no temporary file is left."""
+    import threading
+
+    path = str(tmp_path / "cache" / "entry.json")
+    payloads = [bytes([65 + number]) * (256 * 1024 + number) for number in range(4)]
+    stop = threading.Event()
+    seen: list[bytes] = []
+
+    def write(payload: bytes) -> None:
+        for _ in range(40):
+            result_cache._write_file(path, payload)
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                with open(path, "rb") as handle:
+                    seen.append(handle.read())
+            except FileNotFoundError:
+                pass
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    writers = [threading.Thread(target=write, args=(payload,)) for payload in payloads]
+    for thread in writers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    stop.set()
+    reader.join()
+    assert seen and all(data in payloads for data in seen)
+    assert (tmp_path / "cache" / "entry.json").read_bytes() in payloads
+    assert os.listdir(tmp_path / "cache") == ["entry.json"]
+
+
+def test_failed_write_leaves_no_temporary_file(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / "taken.json").mkdir()  # a folder where the file should go: the rename fails
+    with pytest.raises(OSError):
+        result_cache._write_file(str(folder / "taken.json"), b"{}")
+    assert os.listdir(folder) == ["taken.json"]
+
+    def full(fd: int, data: object) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(result_cache.os, "write", full)
+    with pytest.raises(OSError):
+        result_cache._write_file(str(folder / "entry.json"), b"{}")
+    monkeypatch.undo()
+    assert os.listdir(folder) == ["taken.json"]
+    # A cache folder that cannot be made: the caller's writes give up quietly.
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("MIZAN_CACHE_DIR", str(blocker / "cache"))
+    monkeypatch.delenv("MIZAN_CACHE", raising=False)
+    assert result_cache.store_blob(b"data") is None
+
+
+def test_memo_goes_through_the_writer(cache, monkeypatch, tmp_path):
+    """The fingerprint's memo is written by `_write_file`, and without `tempfile`."""
+    package = tmp_path / "pkg"
+    shutil.copytree(ROOT / "mizan_lang" / "kdl", package)
+    written: list[tuple[str, bytes]] = []
+    real = result_cache._write_file
+
+    def record(path: str, data: bytes) -> None:
+        written.append((path, data))
+        real(path, data)
+
+    monkeypatch.setattr(result_cache, "_write_file", record)
+    fingerprint = _fingerprint_of(package, monkeypatch)
+    [memo] = cache.glob("*.tool")
+    assert written == [(str(memo), fingerprint.encode("ascii"))]
+    assert oct(memo.stat().st_mode & 0o777) == oct(0o600)
+    # A memo that cannot be written: the fingerprint still comes, nothing raised.
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    monkeypatch.setenv("MIZAN_CACHE_DIR", str(blocker / "cache"))
+    assert _fingerprint_of(package, monkeypatch) == fingerprint
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys\nfrom mizan_lang import result_cache\n"
+         f"result_cache._write_file({str(tmp_path / 'out' / 'x.blob')!r}, b'x')\n"
+         "print('tempfile' in sys.modules)"],
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, check=True)
+    assert done.stdout == "False\n"
+    assert (tmp_path / "out" / "x.blob").read_bytes() == b"x"
