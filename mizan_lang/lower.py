@@ -362,8 +362,14 @@ class KeptPart:
 
 def lower_part(nodes: list[Node], path: str) -> LoweredPart:
     reader = Reader(path)
-    out = FileDecls(path)
-    part = LoweredPart(out, reader.diagnostics)
+    part = LoweredPart(FileDecls(path), reader.diagnostics)
+    lower_nodes(reader, part, nodes)
+    return part
+
+
+def lower_nodes(reader: Reader, part: LoweredPart, nodes: list[Node]) -> None:
+    """Lower top-level `nodes` into `part` (its declarations, versions), reporting to `reader`."""
+    out = part.decls
     for node in nodes:
         if node.name == "mizan":
             version = reader.read(node, MIZAN).arg(0)
@@ -374,7 +380,6 @@ def lower_part(nodes: list[Node], path: str) -> LoweredPart:
             reader.unknown_node(node, "at the top level", list(TOP_LEVEL))
         else:
             builder(reader, node, out)
-    return part
 
 
 _LISTS = ("imports", "auth", "enums", "types", "contexts", "functions", "models", "shapes",

@@ -20,6 +20,7 @@ from .diagnostics import Diagnostic, make
 from .kdl import parse
 from .kdl.model import ParseResult
 from .lower import lower
+from .lower_text import LazyParse, lower_text
 from .paths import EXTENSION, mizan_files, normalise
 from .perf import paused_gc
 from .records import field, record, replace
@@ -76,7 +77,12 @@ _cache_lock = _thread.allocate_lock()  # threading.Lock, without importing threa
 
 
 def build_file(path: str, text: str) -> SourceFile:
-    """Parse and lower one file (uncached: see `load_file`)."""
+    """Parse and lower one file (uncached: see `load_file`). A clean file is
+    lowered from its text, its tree parsed when first read (`lower_text`)."""
+    with paused_gc():
+        lowered_text = lower_text(text, path)
+    if lowered_text is not None:
+        return SourceFile(path, text, LineIndex(text), LazyParse(text), *lowered_text)
     result = parse(text)
     with paused_gc():
         decls, lowered = lower(result.document, path)
