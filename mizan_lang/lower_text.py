@@ -25,7 +25,18 @@ from __future__ import annotations
 
 import re
 
-from .decls import Affect, Doc, Field, FileDecls, FunctionDecl, Name, Param, TypeDecl, TypeRef
+from .decls import (
+    Affect,
+    Doc,
+    Field,
+    FileDecls,
+    FunctionDecl,
+    Literal,
+    Name,
+    Param,
+    TypeDecl,
+    TypeRef,
+)
 from .kdl import chars
 from .kdl.fast import _BARE, _KEYWORD_IDENTIFIERS, _NUMBER_FIRST, parse_clean
 from .kdl.fast import _value as word_value
@@ -33,7 +44,7 @@ from .kdl.model import STRING, ParseResult, Value
 from .lower import AFFECTS, FN, PARAM, TYPE_DECL, TYPE_FIELD, LoweredPart, assemble, lower_nodes
 from .lower_read import NodeSpec, Reader, read_name, read_text, read_type
 from .source import Anchor, Span, anchored, current_anchor
-from .typeexpr import TypeExpr, simple_types
+from .typeexpr import TypeExpr, bare_type, parse_type, simple_types
 
 TYPE_CHECKING = False  # not `typing`'s (see check/__init__.py)
 if TYPE_CHECKING:
@@ -207,6 +218,23 @@ def _type(reader: Reader, text: str, span: Span, raw: str) -> TypeRef:
     return read_type(reader, Value(STRING, text, span, raw), "")
 
 
+def _type_of(text: str, span: Span) -> TypeRef | None:
+    """`read_type` of a bare word that reads without a problem, else None."""
+    simple = _simple_type(text)
+    if simple is not None and not simple[2]:
+        expr = _new(TypeExpr)
+        expr.kind, expr.span, expr.name, expr.args = simple[0], span, simple[1], ()
+    else:
+        expr = bare_type(text, span)
+        if expr is None:
+            expr, problems = parse_type(text, span, span._start, "")
+            if problems:
+                return None
+    ref = _new(TypeRef)
+    ref.text, ref.span, ref.expr = text, span, expr
+    return ref
+
+
 def _props(reader: Reader, spec: NodeSpec, entries: list[tuple[str, int]], first: int
            ) -> tuple[dict[str, object], Doc | None]:
     """The properties among `entries[first:]` (all of them must be), read as
@@ -250,6 +278,60 @@ def _props(reader: Reader, spec: NodeSpec, entries: list[tuple[str, int]], first
     return values, doc
 
 
+# How `fn`'s properties are read (`_fn_props`): 1 read_name, 2 read_type,
+# 3 read_name_list, 4 read_bool.
+_FN_READS = {"context": 1, "auth": 1, "kind": 1, "returns": 2, "affects": 3, "websocket": 4}
+_NOT_FIRST = frozenset("0123456789+-.")
+_BOOLS = {"#true": True, "#false": False}
+
+
+def _fn_props(entries: list[tuple[str, int]]) -> dict[str, object] | None:
+    """The properties of a `fn` line of bare words (`entries[1:]`), read as
+    `FN`'s readers read them; None for anything else (`_props` reads it)."""
+    values: dict[str, object] = {}
+    for word, at in entries[1:]:
+        eq = word.find("=")
+        how = _FN_READS.get(word[:eq])
+        if how is None or eq <= 0:
+            return None
+        key = word[:eq]
+        text = word[eq + 1:]
+        if key in values or not text:
+            return None
+        at += eq + 1
+        if how == 4:
+            value = _BOOLS.get(text)
+            if value is None:
+                return None
+            literal = _new(Literal)  # Literal(value, Span(at, ...), text)
+            literal.value, literal.span, literal.raw = value, Span(at, at + len(text)), text
+            values[key] = literal
+            continue
+        if (text[0] in _NOT_FIRST or "#" in text or "=" in text
+                or text in _KEYWORD_IDENTIFIERS):
+            return None  # a number, a keyword (or `k=a=b`): the readers word it
+        if how == 3:  # `affects=a,b`: a name per item, each with its own span
+            names = []
+            for item in text.split(","):
+                if not item:
+                    return None  # M114
+                span = _new(Span)
+                span._start, span._end, span.anchor = at, at + len(item), None
+                names.append(_name(item, span))
+                at += len(item) + 1
+            values[key] = names
+            continue
+        span = _new(Span)
+        span._start, span._end, span.anchor = at, at + len(text), None
+        if how == 1:
+            values[key] = _name(text, span)
+        else:
+            values[key] = _type_of(text, span)
+            if values[key] is None:
+                return None
+    return values
+
+
 def _block(text: str, pos: int, reader: Reader, out: FileDecls) -> int:
     """Read the `fn` or `type` block at `pos` (a line's start) into `out`:
     where it ends (past its last line). Raises _Skip for anything unusual."""
@@ -258,13 +340,17 @@ def _block(text: str, pos: int, reader: Reader, out: FileDecls) -> int:
         raise _Skip
     mark = len(reader.diagnostics)
     kind = m[1]
-    spec = FN if kind == "fn" else TYPE_DECL
-    entries = _split(m[2], m.start(2))
+    rest = m[2]
+    entries = _split(rest, m.start(2))
     if not entries:
         raise _Skip
     word, at = entries[0]
     name = _name(*_string(word, at)[:2])
-    props, doc = _props(reader, spec, entries, 1) if len(entries) > 1 else ({}, None)
+    props = _fn_props(entries) if kind == "fn" and '"' not in rest else None
+    doc = None
+    if props is None:
+        props, doc = (_props(reader, FN if kind == "fn" else TYPE_DECL, entries, 1)
+                      if len(entries) > 1 else ({}, None))
     start = m.start(1)
     if m[3] is None:
         last, end = entries[-1]
@@ -274,7 +360,8 @@ def _block(text: str, pos: int, reader: Reader, out: FileDecls) -> int:
         children, doc, end, pos = _children(text, m.end(), reader, kind, doc)
     if len(reader.diagnostics) != mark:
         raise _Skip  # reported as the tree's lowering reports it, in its order
-    span = Span(start, end)
+    span = _new(Span)  # Span(start, end)
+    span._start, span._end, span.anchor = start, end, None
     if kind == "fn":
         named = props.get("affects")
         affects = [Affect(item, item.span) for item in named] if named else []
@@ -284,9 +371,15 @@ def _block(text: str, pos: int, reader: Reader, out: FileDecls) -> int:
                 params.append(child)
             else:
                 affects.append(child)
-        out.functions.append(FunctionDecl(
-            name, span, params, props.get("returns"), props.get("context"), affects,
-            props.get("auth"), props.get("websocket"), props.get("kind"), doc))
+        # FunctionDecl(name, span, params, returns, context, affects, auth, websocket,
+        # kind, doc), without its `__init__`
+        decl = _new(FunctionDecl)
+        decl.name, decl.span, decl.params, decl.affects, decl.doc = (
+            name, span, params, affects, doc)
+        get = props.get
+        decl.returns, decl.context, decl.auth, decl.websocket, decl.kind = (
+            get("returns"), get("context"), get("auth"), get("websocket"), get("kind"))
+        out.functions.append(decl)
     else:
         out.types.append(TypeDecl(name, span, children, doc))
     return pos if m[3] is not None else m.end()
