@@ -241,3 +241,36 @@ def test_revision_with_errors(tmp_path: Path) -> None:
     assert done.stderr.endswith(
         "mizan-lang: error: the old (main) spec has errors; nothing was compared\n")
     assert "mizan-revision" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_unchanged_files_are_not_read_from_git(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files the working tree holds with the revision's bytes are read there
+    (their blob ids match); git is asked for the others, and the contents are
+    the revision's either way."""
+    from mizan_lang.review import revision
+
+    repo = _spec_repo(tmp_path)
+    _edit_spec(repo)  # point.mizan and money.mizan changed
+    (repo / "spec" / "main.mizan").unlink()
+    draft = repo / "spec" / ".drafts" / "draft.mizan"
+    draft.unlink()
+    os.mkfifo(draft)  # never opened: reading it would wait for a writer
+    monkeypatch.chdir(repo)
+    files, links = revision.list_files(str(repo), "main")
+    asked: list[bytes] = []
+    real = revision.git
+
+    def git(args: list[str], cwd: str, stdin: bytes | None = None) -> bytes:
+        if args[0] == "cat-file":
+            asked.append(stdin or b"")
+        return real(args, cwd, stdin)
+
+    monkeypatch.setattr(revision, "git", git)
+    contents = revision.read_files(str(repo), files, links)
+    expected = {name: _git("cat-file", "blob", sha, cwd=repo).encode() for name, sha in files}
+    assert {name: contents[name] for name, _ in files} == expected
+    ids = dict(files + links)
+    names = ["shared/money.mizan", "spec/.drafts/draft.mizan", "spec/main.mizan",
+             "spec/types/point.mizan", "spec/linked.mizan", "spec/money"]
+    assert asked == [b"".join(ids[name].encode() + b"\n" for name in names)]

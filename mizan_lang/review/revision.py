@@ -1,18 +1,20 @@
 """A git revision's `.mizan` files, read into memory (`breaking --against`).
 
 Two git processes in the usual case: `ls-tree -r` lists the revision's files
-and `cat-file --batch` reads them. The repository's top folder is found by
-looking for `.git` upwards; `git rev-parse` runs only when the environment
-or the repository's configuration may place it elsewhere, and to explain a
-failure. Nothing is written to disk: the workspace loader reads the files
-through `RevisionDisk`, under a folder of its own (`base`) that is never
-looked for on disk, so a file missing from the revision is missing, never
-the working tree's file of that name.
+and `cat-file --batch` reads those the working tree does not hold unchanged.
+The repository's top folder is found by looking for `.git` upwards; `git
+rev-parse` runs only when the environment or the repository's configuration
+may place it elsewhere, and to explain a failure. Nothing is written to
+disk: the workspace loader reads the files through `RevisionDisk`, under a
+folder of its own (`base`) that is never looked for on disk, so a file
+missing from the revision is missing, never the working tree's file of that
+name.
 """
 
 from __future__ import annotations
 
 import os
+from stat import S_ISREG
 
 from ..paths import EXTENSION, normalise
 from ..workspace import Disk, Unreadable, decode_file
@@ -99,6 +101,34 @@ def list_files(root: str, revision: str) -> tuple[list[tuple[str, str]], list[tu
         elif name.endswith(suffix):
             files.append(pair)
     return files, links
+
+
+def read_files(root: str, files: list[tuple[str, str]],
+               links: list[tuple[str, str]]) -> dict[str, bytes]:
+    """The contents of the revision's files and links, by path. A file whose
+    working-tree bytes have the revision's blob id is read from the working
+    tree: a change touches a few files, and git inflating all of them costs
+    more than hashing them (10,000 functions, 102 files: cat-file 16-35 ->
+    ~3 ms, hashing ~5 ms with hashlib's import)."""
+    found: dict[str, bytes] = {}
+    if files:
+        from hashlib import sha1, sha256
+
+        for name, sha in files:
+            path = os.path.join(root, name)
+            try:
+                if not S_ISREG(os.stat(path).st_mode):  # a folder, a pipe: read from git
+                    continue
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:  # removed, unreadable: read from git
+                continue
+            digest = (sha1 if len(sha) == 40 else sha256)(b"blob %d\0" % len(data))
+            digest.update(data)
+            if digest.hexdigest() == sha:
+                found[name] = data
+    found.update(read_blobs(root, [pair for pair in files + links if pair[0] not in found]))
+    return found
 
 
 def read_blobs(root: str, blobs: list[tuple[str, str]]) -> dict[str, bytes]:

@@ -330,7 +330,7 @@ def prepare_git(revision: str, paths: list[str], share: Shared | None = None) ->
     from .. import result_cache
     from ..render import display_path
     from ..workspace import load_workspace
-    from .revision import GitError, RevisionDisk, find_toplevel, list_files, read_blobs
+    from .revision import GitError, RevisionDisk, find_toplevel, list_files, read_files
 
     if not paths:
         raise SideError("no paths to compare")
@@ -342,7 +342,7 @@ def prepare_git(revision: str, paths: list[str], share: Shared | None = None) ->
         raise _listing_error(revision, paths, err) from None
     relatives = _relatives(paths, root)
     try:
-        contents = read_blobs(root, files + links)
+        contents = read_files(root, files, links)
     except GitError as err:
         raise SideError(err.message) from None
     label = f"old ({revision})"
