@@ -66,11 +66,12 @@ _ENTRIES = re.compile(f" ++({_ENTRY})").finditer
 # A bare word that is a string (not a number or keyword: `fast._entries`'s test).
 _WORD = rf"(?!(?:true|false|null|inf|nan)[ \n])[!$-'*,:<>-Z^-z|~][{_BARE}]*+"
 _IS_WORD = re.compile(rf"(?!(?:true|false|null|inf|nan)\Z)[!$-'*,:<>-Z^-z|~][{_BARE}]*+\Z").match
-# The commonest child lines, `param id int64` (`field id int64` in a type), one
-# space apart: a run of them is found by one match and taken apart by one
-# `findall` (a match object's groups cost more than the objects made of them).
-_RUNS = {kind: (re.compile(f"(?: *+{child} {_WORD} {_WORD}\n)++").match,
-                re.compile(f"( *+){child} ({_WORD}) ({_WORD})\n").findall)
+# The lines of a block's body, each taken apart by one `findall` of the
+# body (a match object's groups cost more than what they hold): the
+# commonest, `param id int64` (`field id int64` in a type), one space apart,
+# as (indent, name, type, ""); any other as (indent, "", "", rest), and a
+# blank one as (indent, "", "", "").
+_BODY = {kind: re.compile(f"( *+)(?:{child} ({_WORD}) ({_WORD})\n|([^\n]*+)\n)").findall
          for kind, child in (("fn", "param"), ("type", "field"))}
 # Where a block read here may start: a line opening with `fn ` or `type `.
 _BLOCK_START = re.compile("^(?:fn|type) ", re.MULTILINE).search
@@ -387,95 +388,103 @@ def _block(text: str, pos: int, reader: Reader, out: FileDecls) -> int:
 
 def _children(text: str, pos: int, reader: Reader, kind: str, doc: Doc | None
               ) -> tuple[list, Doc | None, int, int]:
-    """The children of a block up to its `}` line: the declarations they make,
-    the block's doc, where its `}` ends and where its line ends."""
+    """The children of a block up to its `}` line (a line of just `}`): the
+    declarations they make, the block's doc, where its `}` ends and where
+    its line ends."""
+    close = text.find("\n}\n", pos - 1)
+    if close < 0:
+        raise _Skip
     found: list = []
-    match = _LINE.match
-    run, items = _RUNS[kind]
-    while True:
-        if text.startswith("}\n", pos):
-            return found, doc, pos + 1, pos + 2
-        lines = run(text, pos)
-        if lines is not None:
-            stop = lines.end()
-            for indent, name_text, type_text in items(text, pos, stop):
-                # Param(Name(name, Span), TypeRef, Span(start, end)) without `__init__`s;
-                # `    param id int64\n`: the offsets follow from the lengths.
-                start = pos + len(indent)
-                at = start + 6  # past `param ` / `field `
-                end = at + len(name_text)
-                span = _new(Span)
-                span._start, span._end, span.anchor = at, end, None
-                name = _new(Name)
-                name.text, name.span = name_text, span
-                at = end + 1
-                end = at + len(type_text)
-                span = _new(Span)
-                span._start, span._end, span.anchor = at, end, None
-                ref = _type(reader, type_text, span, type_text)
-                span = _new(Span)
-                span._start, span._end, span.anchor = start, end, None
-                if kind == "fn":
-                    param = _new(Param)
-                    param.name, param.type, param.span = name, ref, span
-                    param.default = param.doc = param.max_size = None
-                    param.content_types = []
-                    found.append(param)
-                else:
-                    field = _new(Field)  # Field(name, ref, span)
-                    field.name, field.type, field.span = name, ref, span
-                    field.default = field.doc = None
-                    found.append(field)
-                pos = end + 1
-            if pos != stop:
-                raise _Skip  # (cannot be: the run is made of these lines)
-            continue
-        m = match(text, pos)
-        if m is None:
-            raise _Skip
-        word = m[1]
-        if word is None:
-            if m[4] is not None:
-                return found, doc, m.end(4), m.end()
-            pos = m.end()  # a blank line
-            continue
-        if m[3] is not None:
-            raise _Skip  # a child with a block of its own
-        rest = m[2]
-        start = m.start(1)
-        if not rest:
-            raise _Skip  # a node without arguments
-        at = m.start(2)
-        if word == "param" if kind == "fn" else word == "field":
-            entries = _split(rest, at)
-            if len(entries) < 2:
-                raise _Skip
-            text_name, name_span, _ = _string(*entries[0])
-            type_text, type_span, raw = _string(*entries[1])
-            ref = _type(reader, type_text, type_span, raw)
-            props, child_doc = _props(reader, PARAM if kind == "fn" else TYPE_FIELD, entries, 2)
-            last, end = entries[-1]
-            span = Span(start, end + len(last))
-            if kind == "fn":
-                found.append(Param(_name(text_name, name_span), ref, span, props.get("default"),
-                                   child_doc, props.get("max-size"),
-                                   props.get("content-types") or []))
+    simple = _simple_type
+    is_param = kind == "fn"
+    for indent, name_text, type_text, other in _BODY[kind](text, pos, close + 1):
+        start = pos + len(indent)
+        if name_text:
+            # Param(Name(name, Span), TypeRef, Span(start, end)) without `__init__`s;
+            # `    param id int64\n`: the offsets follow from the lengths.
+            at = start + 6  # past `param ` / `field `
+            end = at + len(name_text)
+            span = _new(Span)
+            span._start, span._end, span.anchor = at, end, None
+            name = _new(Name)
+            name.text, name.span = name_text, span
+            at = end + 1
+            end = at + len(type_text)
+            span = _new(Span)
+            span._start, span._end, span.anchor = at, end, None
+            one = simple(type_text)
+            if one is not None and not one[2]:  # one name: `_type`, inline
+                expr = _new(TypeExpr)
+                expr.kind, expr.span, expr.name, expr.args = one[0], span, one[1], ()
+                ref = _new(TypeRef)
+                ref.text, ref.span, ref.expr = type_text, span, expr
             else:
-                found.append(Field(_name(text_name, name_span), ref, span, props.get("default"),
-                                   child_doc))
-        elif word == _DOC:
-            entries = _split(rest, at)
-            if len(entries) != 1 or doc is not None:
-                raise _Skip  # a second doc (M110), or a doc node to be read as one
-            text_doc, doc_span, _ = _string(*entries[0])
-            doc = Doc(text_doc, doc_span)
-        elif word == "affects" and kind == "fn":
-            entries = _split(rest, at)
-            context = _name(*_string(*entries[0])[:2])
-            props, _ = _props(reader, AFFECTS, entries, 1)
-            last, end = entries[-1]
-            found.append(Affect(context, Span(start, end + len(last)), props.get("by"),
-                                props.get("scope")))
+                ref = _type(reader, type_text, span, type_text)
+            span = _new(Span)
+            span._start, span._end, span.anchor = start, end, None
+            if is_param:
+                param = _new(Param)
+                param.name, param.type, param.span = name, ref, span
+                param.default = param.doc = param.max_size = None
+                param.content_types = []
+                found.append(param)
+            else:
+                field = _new(Field)  # Field(name, ref, span)
+                field.name, field.type, field.span = name, ref, span
+                field.default = field.doc = None
+                found.append(field)
+            pos = end + 1
+        elif other:
+            doc = _child(text, start, reader, kind, found, doc)
+            pos = start + len(other) + 1
         else:
+            pos = start + 1  # a blank line
+    if pos != close + 1:
+        raise _Skip  # (cannot be: the body is made of its lines)
+    return found, doc, close + 2, close + 3
+
+
+def _child(text: str, start: int, reader: Reader, kind: str, found: list, doc: Doc | None
+           ) -> Doc | None:
+    """Read the child line at `start` into `found` (or the block's doc: the doc after)."""
+    m = _LINE.match(text, start)
+    if m is None or m[1] is None or m[3] is not None:
+        raise _Skip  # not one node of bare words and plain strings, or a block
+    word = m[1]
+    rest = m[2]
+    if not rest:
+        raise _Skip  # a node without arguments
+    at = m.start(2)
+    if word == "param" if kind == "fn" else word == "field":
+        entries = _split(rest, at)
+        if len(entries) < 2:
             raise _Skip
-        pos = m.end()
+        text_name, name_span, _ = _string(*entries[0])
+        type_text, type_span, raw = _string(*entries[1])
+        ref = _type(reader, type_text, type_span, raw)
+        props, child_doc = _props(reader, PARAM if kind == "fn" else TYPE_FIELD, entries, 2)
+        last, end = entries[-1]
+        span = Span(start, end + len(last))
+        if kind == "fn":
+            found.append(Param(_name(text_name, name_span), ref, span, props.get("default"),
+                               child_doc, props.get("max-size"),
+                               props.get("content-types") or []))
+        else:
+            found.append(Field(_name(text_name, name_span), ref, span, props.get("default"),
+                               child_doc))
+    elif word == _DOC:
+        entries = _split(rest, at)
+        if len(entries) != 1 or doc is not None:
+            raise _Skip  # a second doc (M110), or a doc node to be read as one
+        text_doc, doc_span, _ = _string(*entries[0])
+        return Doc(text_doc, doc_span)
+    elif word == "affects" and kind == "fn":
+        entries = _split(rest, at)
+        context = _name(*_string(*entries[0])[:2])
+        props, _ = _props(reader, AFFECTS, entries, 1)
+        last, end = entries[-1]
+        found.append(Affect(context, Span(start, end + len(last)), props.get("by"),
+                            props.get("scope")))
+    else:
+        raise _Skip
+    return doc
