@@ -207,14 +207,11 @@ def _name(text: str, span: Span) -> Name:
 
 
 def _type(reader: Reader, text: str, span: Span, raw: str) -> TypeRef:
-    """`read_type` of a string argument (inline for one name: `param id int64`)."""
+    """`read_type` of a string argument (a bare word without a Value when it
+    reads without a problem)."""
     if raw == text:
-        simple = _simple_type(text)
-        if simple is not None and not simple[2]:
-            expr = _new(TypeExpr)  # TypeRef(text, span, TypeExpr(kind, span, name))
-            expr.kind, expr.span, expr.name, expr.args = simple[0], span, simple[1], ()
-            ref = _new(TypeRef)
-            ref.text, ref.span, ref.expr = text, span, expr
+        ref = _type_of(text, span)
+        if ref is not None:
             return ref
     return read_type(reader, Value(STRING, text, span, raw), "")
 
