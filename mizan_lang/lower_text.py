@@ -40,6 +40,7 @@ from .decls import (
 from .kdl import chars
 from .kdl.fast import _BARE, _KEYWORD_IDENTIFIERS, _NUMBER_FIRST, parse_clean
 from .kdl.fast import _value as word_value
+from .kdl.lexer import read_quoted
 from .kdl.model import STRING, ParseResult, Value
 from .lower import AFFECTS, FN, PARAM, TYPE_DECL, TYPE_FIELD, LoweredPart, assemble, lower_nodes
 from .lower_read import NodeSpec, Reader, read_name, read_text, read_type
@@ -73,6 +74,10 @@ _IS_WORD = re.compile(rf"(?!(?:true|false|null|inf|nan)\Z)[!$-'*,:<>-Z^-z|~][{_B
 # blank one as (indent, "", "", "").
 _BODY = {kind: re.compile(f"( *+)(?:{child} ({_WORD}) ({_WORD})\n|([^\n]*+)\n)").findall
          for kind, child in (("fn", "param"), ("type", "field"))}
+# A doc child holding a multi-line string (read by the lexer's reader), and
+# what may follow a string to the end of its line.
+_LONG_DOC = re.compile(' *+doc ++(?=""")').match
+_TAIL = re.compile(" *+\n").match
 # Where a block read here may start: a line opening with `fn ` or `type `.
 _BLOCK_START = re.compile("^(?:fn|type) ", re.MULTILINE).search
 _DOC = "doc"
@@ -394,8 +399,12 @@ def _children(text: str, pos: int, reader: Reader, kind: str, doc: Doc | None
     found: list = []
     simple = _simple_type
     is_param = kind == "fn"
+    line = pos  # where each line starts (`pos`: how far the lines have been read)
     for indent, name_text, type_text, other in _BODY[kind](text, pos, close + 1):
-        start = pos + len(indent)
+        start = line + len(indent)
+        line = start + (len(name_text) + len(type_text) + 7 if name_text else len(other)) + 1
+        if start < pos:
+            continue  # a line of a multi-line string read with the doc before it
         if name_text:
             # Param(Name(name, Span), TypeRef, Span(start, end)) without `__init__`s;
             # `    param id int64\n`: the offsets follow from the lengths.
@@ -432,18 +441,27 @@ def _children(text: str, pos: int, reader: Reader, kind: str, doc: Doc | None
                 found.append(field)
             pos = end + 1
         elif other:
-            doc = _child(text, start, reader, kind, found, doc)
-            pos = start + len(other) + 1
+            doc, pos = _child(text, start, reader, kind, found, doc)
         else:
-            pos = start + 1  # a blank line
+            pos = line  # a blank line
     if pos != close + 1:
-        raise _Skip  # (cannot be: the body is made of its lines)
+        raise _Skip  # a multi-line string past the `}` line
     return found, doc, close + 2, close + 3
 
 
 def _child(text: str, start: int, reader: Reader, kind: str, found: list, doc: Doc | None
-           ) -> Doc | None:
-    """Read the child line at `start` into `found` (or the block's doc: the doc after)."""
+           ) -> tuple[Doc | None, int]:
+    """Read the child line at `start` into `found` (or the block's doc): the
+    doc after it and where its line ends (a multi-line string's last line)."""
+    long = _LONG_DOC(text, start)
+    if long is not None:  # `doc """`: the string as the token loop reads it
+        at = long.end()
+        problems: list = []
+        tok = read_quoted(text, at, problems)
+        tail = _TAIL(text, tok.end_pos)
+        if problems or tok.type != "STRING" or tail is None or doc is not None:
+            raise _Skip
+        return Doc(tok.value, Span(at, tok.end_pos)), tail.end()
     m = _LINE.match(text, start)
     if m is None or m[1] is None or m[3] is not None:
         raise _Skip  # not one node of bare words and plain strings, or a block
@@ -474,7 +492,7 @@ def _child(text: str, start: int, reader: Reader, kind: str, found: list, doc: D
         if len(entries) != 1 or doc is not None:
             raise _Skip  # a second doc (M110), or a doc node to be read as one
         text_doc, doc_span, _ = _string(*entries[0])
-        return Doc(text_doc, doc_span)
+        return Doc(text_doc, doc_span), m.end()
     elif word == "affects" and kind == "fn":
         entries = _split(rest, at)
         context = _name(*_string(*entries[0])[:2])
@@ -484,4 +502,4 @@ def _child(text: str, start: int, reader: Reader, kind: str, found: list, doc: D
                             props.get("scope")))
     else:
         raise _Skip
-    return doc
+    return doc, m.end()

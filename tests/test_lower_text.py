@@ -72,17 +72,25 @@ def test_specs_are_lowered_from_their_text() -> None:
 
 
 def test_blocks_of_the_usual_shapes_are_read_without_a_tree() -> None:
-    text = ('fn get_user auth=admin returns=list<User>? affects=a,b doc="The user" {\n'
+    text = ("fn get_user auth=admin returns=list<User>? affects=a,b websocket=#true {\n"
             "    param id int64\n"
             "    param  name   str  \n"
             '    param file Upload max-size=10 content-types="a/b, c/d" doc=x\n'
             "\n"
             "    affects ctx by=k:v scope=exact\n"
+            '    doc """\n'
+            "        Two lines,\n"
+            "        \n"
+            "          the second indented.\n"
+            '        """  \n'
+            "    param last int\n"
             "}\n")
     out = FileDecls(PATH)
     assert _block(text, 0, Reader(PATH), out) == len(text)
     (function,) = out.functions
-    assert [p.name.text for p in function.params] == ["id", "name", "file"]
+    assert [p.name.text for p in function.params] == ["id", "name", "file", "last"]
+    assert function.doc.text == "Two lines,\n\n  the second indented."
+    assert function.websocket.value is True
     assert [a.context.text for a in function.affects] == ["a", "b", "ctx"]
     whole = "mizan 1\n" + text + 'type T doc="d" {\n    field a int\n    doc "x"\n}\n'
     assert same_as_tree(whole)
@@ -96,7 +104,9 @@ def test_blocks_of_the_usual_shapes_are_read_without_a_tree() -> None:
     "fn a {\n\tparam a b\n}\n", "fn a {\r\n}\r\n", "fn a {\n    param a b;\n}\n",
     "fn a {\n    param a list<>\n}\n", "fn a affects=a,,b {\n}\n", "fn a websocket=1 {\n}\n",
     "fn a {\n    affects x by=a:b:c\n}\n", "fn a {\n    doc x\n    doc y\n}\n", "fn {\n}\n",
-    'fn a {\n    param a"b" c\n}\n', 'fn a {\n    doc """\n    x\n    """\n}\n', "fn a {",
+    'fn a {\n    param a"b" c\n}\n', 'fn a {\n    doc """x"""\n}\n', "fn a {",
+    'fn a {\n    doc """\n    x\n    """ y\n}\n', 'fn a {\n    doc """\n}\n"""\n}\n',
+    'fn a {\n    doc """\n  x\n    """\n}\n', 'fn a doc=x {\n    doc """\n    """\n}\n',
     "fn a {\n    param a b\n", "fn a {\n    affects x doc=y\n}\n", "fn a kind=1 {\n}\n",
 ])
 def test_unusual_blocks_go_to_the_tree(block: str) -> None:
