@@ -98,7 +98,8 @@ class FrameReader:
         # Memory follows the bytes that arrive, not what the header claims.
         while len(self.pending) < size and self._fill():
             pass
-        body = bytes(self.pending[:size])
+        with memoryview(self.pending) as view:  # one copy (a slice would be a second)
+            body = bytes(view[:size])
         del self.pending[:size]
         return body
 

@@ -64,23 +64,29 @@ def _session(cache: Path, root: Path, encoding: str, text: str | None = None,
     client = _start(cache, **env)
     try:
         result = _initialize(client, root, encoding)
-        main = root / "main.mizan"
-        uri = main.as_uri()
-        client.open(uri, text if text is not None else main.read_text(encoding="utf-8"))
-        stats = _stats(client)
-        # The server's own publication for the open file (after any recorded one),
-        # then one more round trip: the rest of that check's publications are out.
-        wanted = 2 if str(main) in stats["early"]["published"] else 1
-        client.wait_for(lambda _: sum(
-            1 for m in client.notifications("textDocument/publishDiagnostics")
-            if m["params"]["uri"] == uri and m["params"].get("version") == 1) >= wanted,
-            timeout=60)
-        _stats(client)
-        published = [m["params"] for m in client.notifications("textDocument/publishDiagnostics")]
+        published, stats = _open_and_wait(client, root / "main.mizan", text)
     finally:
         assert client.stop() == 0
     assert client.violations == []
     return result, published, stats
+
+
+def _open_and_wait(client: StdioClient, path: Path, text: str | None
+                   ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Open `path` (with `text`, else its saved text) and wait for the server's own
+    check of it: (every publishDiagnostics so far, the server's stats)."""
+    uri = path.as_uri()
+    client.open(uri, text if text is not None else path.read_text(encoding="utf-8"))
+    stats = _stats(client)
+    # The server's own publication for the open file (after any recorded one),
+    # then one more round trip: the rest of that check's publications are out.
+    wanted = 2 if str(path) in stats["early"]["published"] else 1
+    client.wait_for(lambda _: sum(
+        1 for m in client.notifications("textDocument/publishDiagnostics")
+        if m["params"]["uri"] == uri and m["params"].get("version") == 1) >= wanted,
+        timeout=60)
+    _stats(client)
+    return [m["params"] for m in client.notifications("textDocument/publishDiagnostics")], stats
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8", "utf-32"])
@@ -224,3 +230,141 @@ def test_initialize_is_answered_before_heavy_imports(tmp_path, monkeypatch, reco
     assert header == b"Content-Length: %d" % len(sent)
     assert json.loads(sent) == {"jsonrpc": "2.0", "id": 7, "result": answer}
     assert done.stderr.decode().strip() == "[]"
+
+
+# --- a first start's early check, as `mizan-lang check` runs it: equal to the
+# command line's diagnostics whatever `initialize` says of the workspace, and
+# the server works on normally after it.
+
+SEVERITY = {"error": 1, "warning": 2, "info": 3}
+EDIT = "\ntype Card {\n    field b str\n}\n"  # one more duplicate Card
+
+
+def _params(root: Path | None, folders: list[Path] | None,
+            encoding: str = "utf-32") -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "processId": os.getpid(), "rootUri": root.as_uri() if root is not None else None,
+        "capabilities": {"general": {"positionEncodings": [encoding]},
+                         "textDocument": {"publishDiagnostics": {"relatedInformation": True}}},
+    }
+    if folders is not None:
+        params["workspaceFolders"] = [{"uri": f.as_uri(), "name": f.name} for f in folders]
+    return params
+
+
+def _first_open(tmp_path: Path, params: dict[str, Any], path: Path, text: str | None = None,
+                after: Any = None
+                ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], dict[str, Any]]:
+    """A first start (no records) that opens `path` (with `text`, else its saved
+    text): (the publications made before the server was imported, the server's
+    own last publication by URI, the boot stats); `after(client)` runs once the
+    server's own check is out."""
+    client = _start(tmp_path / "cache")
+    try:
+        client.request("initialize", params, timeout=60)
+        client.notify("initialized", {})
+        published, stats = _open_and_wait(client, path, text)
+        stats = stats["early"]
+        if after is not None:
+            after(client)
+    finally:
+        assert client.stop() == 0
+    assert client.violations == []
+    assert client.error_logs() == []
+    count = len(stats["published"])
+    return published[:count], {p["uri"]: p for p in published[count:]}, stats
+
+
+def _cli_diagnostics(*paths: Path) -> dict[str, list[dict[str, Any]]]:
+    """`mizan-lang check --format json` of `paths`, as publishDiagnostics items in
+    UTF-32 positions (the command line counts columns in code points), by URI."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "mizan_lang", "check", *map(str, paths),
+                           "--format", "json", "--no-cache"], capture_output=True, check=False,
+                          cwd=paths[0].parent, timeout=120)
+    assert done.returncode in (0, 1), done.stderr
+
+    def uri(path: str) -> str:
+        return Path(os.path.realpath(paths[0].parent / path)).as_uri()
+
+    def lsp_range(found: dict[str, Any]) -> dict[str, Any]:
+        return {side: {"line": found[side]["line"] - 1, "character": found[side]["column"] - 1}
+                for side in ("start", "end")}
+
+    by_uri: dict[str, list[dict[str, Any]]] = {}
+    for diag in json.loads(done.stdout):
+        item = {"range": lsp_range(diag["range"]), "message": diag["message"],
+                "severity": SEVERITY[diag["severity"]], "code": diag["code"]}
+        related = [{"location": {"uri": uri(rel["path"]), "range": lsp_range(rel["range"])},
+                    "message": rel["message"]} for rel in diag["related"]]
+        if related:
+            item["relatedInformation"] = related
+        by_uri.setdefault(uri(diag["path"]), []).append(item)
+    return {uri: sorted(items, key=repr) for uri, items in by_uri.items()}
+
+
+def _as_cli(published: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Publications in the form `_cli_diagnostics` gives (files without any left out)."""
+    keys = ("range", "message", "severity", "code", "relatedInformation")
+    return {p["uri"]: sorted(({k: item[k] for k in keys if k in item}
+                              for item in p["diagnostics"]), key=repr)
+            for p in published if p["diagnostics"]}
+
+
+def test_early_check_equals_check_and_the_server_works_on(tmp_path, workspace):
+    import fcntl
+
+    main = workspace / "main.mizan"
+    uri = main.as_uri()
+
+    def keep_working(client: StdioClient) -> None:
+        # The boot widened the pipe the didOpen came through (`_widen_pipe`).
+        assert fcntl.fcntl(client.proc.stdin.fileno(), fcntl.F_GETPIPE_SZ) == 1 << 20
+        before = client.last_diagnostics(uri)["diagnostics"]
+        start = len(client.received)
+        client.change(uri, 2, [{"text": main.read_text(encoding="utf-8") + EDIT}])
+        edited = client.diagnostics(uri, version=2, timeout=60, start=start).message["params"]
+        assert len(edited["diagnostics"]) == len(before) + 1
+        symbols = client.request("textDocument/documentSymbol",
+                                 {"textDocument": {"uri": uri}}, timeout=60)
+        assert any(s["name"] == "Card" for s in symbols)
+
+    early, final, stats = _first_open(tmp_path, _params(workspace, [workspace]), main,
+                                      after=keep_working)
+    assert str(main) in stats["published"]
+    assert early and all(final[p["uri"]] == p for p in early)
+    # What `mizan-lang check` of the folder reports, ranges and related places alike.
+    cli = _cli_diagnostics(workspace)
+    assert cli, "the case has errors"
+    assert _as_cli(early) == cli
+
+
+@pytest.mark.parametrize("layout", ["outside the folder", "two folders", "no root"])
+def test_early_check_of_other_workspaces_equals_check(tmp_path, workspace, layout):
+    main = workspace / "main.mizan"
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "x.mizan").write_text("mizan 1\ntype X {\n    field a str\n}\n", encoding="utf-8")
+    if layout == "outside the folder":  # the document alone (and what it imports)
+        params, roots = _params(other, [other]), [main]
+    elif layout == "two folders":  # the folder holding it
+        params, roots = _params(workspace, [workspace, other]), [workspace]
+    else:
+        params, roots = _params(None, None), [main]
+    early, final, stats = _first_open(tmp_path, params, main)
+    assert str(main) in stats["published"]
+    assert early and all(final[p["uri"]] == p for p in early)
+    assert _as_cli(early) == _cli_diagnostics(*roots)
+
+
+def test_first_start_publishes_nothing_early_for_an_unsaved_buffer(tmp_path, workspace):
+    main = workspace / "main.mizan"
+    early, final, stats = _first_open(tmp_path, _params(workspace, [workspace]), main,
+                                      main.read_text(encoding="utf-8") + EDIT)
+    assert early == [] and stats["published"] == []
+    # The server's own check is of the buffer (one more duplicate Card), not the disk.
+    cli = _cli_diagnostics(workspace)[main.as_uri()]
+    assert len(final[main.as_uri()]["diagnostics"]) == len(cli) + 1
