@@ -27,6 +27,8 @@ import re
 
 from .decls import (
     Affect,
+    CachePolicy,
+    ContextDecl,
     Doc,
     Field,
     FileDecls,
@@ -42,7 +44,18 @@ from .kdl.fast import _BARE, _KEYWORD_IDENTIFIERS, _NUMBER_FIRST, parse_clean
 from .kdl.fast import _value as word_value
 from .kdl.lexer import read_quoted
 from .kdl.model import STRING, ParseResult, Value
-from .lower import AFFECTS, FN, PARAM, TYPE_DECL, TYPE_FIELD, LoweredPart, assemble, lower_nodes
+from .lower import (
+    AFFECTS,
+    CACHE,
+    CONTEXT,
+    FN,
+    PARAM,
+    TYPE_DECL,
+    TYPE_FIELD,
+    LoweredPart,
+    assemble,
+    lower_nodes,
+)
 from .lower_read import NodeSpec, Reader, read_name, read_text, read_type
 from .source import Anchor, Span, anchored, current_anchor
 from .typeexpr import TypeExpr, bare_type, parse_type, simple_types
@@ -73,13 +86,14 @@ _IS_WORD = re.compile(rf"(?!(?:true|false|null|inf|nan)\Z)[!$-'*,:<>-Z^-z|~][{_B
 # as (indent, name, type, ""); any other as (indent, "", "", rest), and a
 # blank one as (indent, "", "", "").
 _BODY = {kind: re.compile(f"( *+)(?:{child} ({_WORD}) ({_WORD})\n|([^\n]*+)\n)").findall
-         for kind, child in (("fn", "param"), ("type", "field"))}
+         for kind, child in (("fn", "param"), ("type", "field"), ("context", "param"))}
 # A doc child holding a multi-line string (read by the lexer's reader), and
 # what may follow a string to the end of its line.
 _LONG_DOC = re.compile(' *+doc ++(?=""")').match
 _TAIL = re.compile(" *+\n").match
 # Where a block read here may start: a line opening with `fn ` or `type `.
-_BLOCK_START = re.compile("^(?:fn|type) ", re.MULTILINE).search
+_BLOCK_START = re.compile("^(?:fn|type|context) ", re.MULTILINE).search
+_SPECS = {"fn": FN, "type": TYPE_DECL, "context": CONTEXT}
 _DOC = "doc"
 
 
@@ -136,7 +150,8 @@ def lower_text(text: str, path: str) -> tuple[FileDecls, list[Diagnostic]] | Non
     pos = 1 if text.startswith("\ufeff") else 0
     length = len(text)
     while pos < length:
-        if first is not None and (text.startswith("fn ", pos) or text.startswith("type ", pos)):
+        if first is not None and (text.startswith("fn ", pos) or text.startswith("type ", pos)
+                                  or text.startswith("context ", pos)):
             mark = len(reader.diagnostics)
             try:
                 pos = _block(text, pos, reader, part.decls)
@@ -197,6 +212,8 @@ def _string(word: str, at: int) -> tuple[str, Span, str]:
 
 def _value(word: str, at: int) -> Value:
     """A property's value as the tree holds it."""
+    if not word:
+        raise _Skip  # `key=` and nothing
     if word[0] == '"':
         return Value(STRING, word[1:-1], Span(at, at + len(word)), word)
     value = word_value(word, at, at + len(word)) if '"' not in word else None
@@ -352,7 +369,7 @@ def _block(text: str, pos: int, reader: Reader, out: FileDecls) -> int:
     props = _fn_props(entries) if kind == "fn" and '"' not in rest else None
     doc = None
     if props is None:
-        props, doc = (_props(reader, FN if kind == "fn" else TYPE_DECL, entries, 1)
+        props, doc = (_props(reader, _SPECS[kind], entries, 1)
                       if len(entries) > 1 else ({}, None))
     start = m.start(1)
     if m[3] is None:
@@ -383,8 +400,22 @@ def _block(text: str, pos: int, reader: Reader, out: FileDecls) -> int:
         decl.returns, decl.context, decl.auth, decl.websocket, decl.kind = (
             get("returns"), get("context"), get("auth"), get("websocket"), get("kind"))
         out.functions.append(decl)
-    else:
+    elif kind == "type":
         out.types.append(TypeDecl(name, span, children, doc))
+    else:
+        decl = ContextDecl(name, span, [], props.get("auth"), None, None, doc)
+        for child in children:
+            if child.__class__ is Param:
+                decl.params.append(child)
+            elif child.__class__ is CachePolicy:
+                if decl.cache is not None:
+                    raise _Skip  # a second `cache` (M110)
+                decl.cache = child
+            elif decl.render is not None:
+                raise _Skip  # a second `render` (M110)
+            else:
+                decl.render = child[1]
+        out.contexts.append(decl)
     return pos if m[3] is not None else m.end()
 
 
@@ -398,7 +429,7 @@ def _children(text: str, pos: int, reader: Reader, kind: str, doc: Doc | None
         raise _Skip
     found: list = []
     simple = _simple_type
-    is_param = kind == "fn"
+    is_param = kind != "type"
     line = pos  # where each line starts (`pos`: how far the lines have been read)
     for indent, name_text, type_text, other in _BODY[kind](text, pos, close + 1):
         start = line + len(indent)
@@ -470,17 +501,18 @@ def _child(text: str, start: int, reader: Reader, kind: str, found: list, doc: D
     if not rest:
         raise _Skip  # a node without arguments
     at = m.start(2)
-    if word == "param" if kind == "fn" else word == "field":
+    is_param = kind != "type"
+    if word == "param" if is_param else word == "field":
         entries = _split(rest, at)
         if len(entries) < 2:
             raise _Skip
         text_name, name_span, _ = _string(*entries[0])
         type_text, type_span, raw = _string(*entries[1])
         ref = _type(reader, type_text, type_span, raw)
-        props, child_doc = _props(reader, PARAM if kind == "fn" else TYPE_FIELD, entries, 2)
+        props, child_doc = _props(reader, PARAM if is_param else TYPE_FIELD, entries, 2)
         last, end = entries[-1]
         span = Span(start, end + len(last))
-        if kind == "fn":
+        if is_param:
             found.append(Param(_name(text_name, name_span), ref, span, props.get("default"),
                                child_doc, props.get("max-size"),
                                props.get("content-types") or []))
@@ -500,6 +532,17 @@ def _child(text: str, start: int, reader: Reader, kind: str, found: list, doc: D
         last, end = entries[-1]
         found.append(Affect(context, Span(start, end + len(last)), props.get("by"),
                             props.get("scope")))
+    elif word == "cache" and kind == "context":
+        entries = _split(rest, at)
+        props, _ = _props(reader, CACHE, entries, 0)
+        last, end = entries[-1]
+        found.append(CachePolicy(Span(start, end + len(last)), props.get("ttl"),
+                                 props.get("vary")))
+    elif word == "render" and kind == "context":
+        entries = _split(rest, at)
+        if len(entries) != 1:
+            raise _Skip
+        found.append(("render", _name(*_string(*entries[0])[:2])))
     else:
         raise _Skip
     return doc, m.end()

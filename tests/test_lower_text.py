@@ -92,7 +92,12 @@ def test_blocks_of_the_usual_shapes_are_read_without_a_tree() -> None:
     assert function.doc.text == "Two lines,\n\n  the second indented."
     assert function.websocket.value is True
     assert [a.context.text for a in function.affects] == ["a", "b", "ctx"]
-    whole = "mizan 1\n" + text + 'type T doc="d" {\n    field a int\n    doc "x"\n}\n'
+    whole = ("mizan 1\n" + text + 'type T doc="d" {\n    field a int\n    doc "x"\n}\n'
+             "context c auth=public {\n    param a int\n    cache ttl=5 vary=identity\n"
+             "    render ssr\n}\n")
+    out = FileDecls(PATH)
+    assert _block(whole, whole.index("context"), Reader(PATH), out) == len(whole)
+    assert out.contexts[0].render.text == "ssr" and out.contexts[0].cache.ttl.value == 5
     assert same_as_tree(whole)
 
 
@@ -102,6 +107,9 @@ def test_blocks_of_the_usual_shapes_are_read_without_a_tree() -> None:
     "fn a {\n    param a\n}\n", "fn a {\n    param a b c\n}\n", "fn a {\n    param 1 b\n}\n",
     "fn a {\n    param a true\n}\n", "fn a {\n    param a #true\n}\n", "fn a {\n  // c\n}\n",
     "fn a {\n\tparam a b\n}\n", "fn a {\r\n}\r\n", "fn a {\n    param a b;\n}\n",
+    "context c {\n    cache ttl=1\n    cache ttl=2\n}\n", "context c {\n    render a\n    render b\n}\n",
+    "context c {\n    render a b\n}\n", "context c {\n    cache ttl=x\n}\n",
+    "context c {\n    affects x\n}\n", "fn a a=\n", "fn a auth= {\n}\n", "fn a {\n    param a b doc=\n}\n",
     "fn a {\n    param a list<>\n}\n", "fn a affects=a,,b {\n}\n", "fn a websocket=1 {\n}\n",
     "fn a {\n    affects x by=a:b:c\n}\n", "fn a {\n    doc x\n    doc y\n}\n", "fn {\n}\n",
     'fn a {\n    param a"b" c\n}\n', 'fn a {\n    doc """x"""\n}\n', "fn a {",
@@ -137,7 +145,7 @@ _PROPS = ["auth=admin", "auth=1", "returns=int", "returns=list<T>?", "returns=li
           "kind=query", 'doc="d"', "doc=d", "doc=1", "by=k", "by=k:v,l:w", "by=:v", "scope=s",
           "default=1", "default=#null", 'default="x"', "max-size=10", "max-size=x",
           'content-types="a/b"', "content-types=a,b", "other=1", "auth=a"]
-_CHILDREN = ["param", "field", "affects", "doc", "other"]
+_CHILDREN = ["param", "field", "affects", "doc", "other", "cache", "render"]
 _ODD = ["", "  ", "// c", "/- param a b", "param a b {", "}", "param a b;", "\tparam a b",
         "param a \\", 'doc """', '"""', "param (t)a b", "param a b // c"]
 
@@ -148,7 +156,8 @@ _GOOD_PROPS = {
            "kind=query", 'doc="d"'],
     "param": ['doc="d"', "default=1", 'default="x"', "max-size=10", 'content-types="a/b"'],
     "affects": ["by=k", "by=k:v,l:w", "scope=s"], "field": ['doc="d"', "default=#null"],
-    "doc": [], "type": ['doc="d"'],
+    "doc": [], "type": ['doc="d"'], "context": ["auth=public", 'doc="d"'],
+    "cache": ["ttl=60", "vary=identity"], "render": [],
 }
 
 
@@ -168,7 +177,7 @@ def _line(draw) -> str:
     if draw(st.integers(0, 9)) == 0:
         return draw(st.sampled_from(_ODD))
     name = draw(st.sampled_from(_CHILDREN))
-    args = {"param": 2, "field": 2}.get(name, 1)
+    args = {"param": 2, "field": 2, "cache": 0}.get(name, 1)
     parts = [name, *draw(_entries(name, args))]
     return draw(st.sampled_from(["    ", "    ", " ", ""])) + draw(
         st.sampled_from([" ", " ", "  "])).join(parts)
