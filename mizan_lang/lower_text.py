@@ -82,10 +82,12 @@ _WORD = rf"(?!(?:true|false|null|inf|nan)[ \n])[!$-'*,:<>-Z^-z|~][{_BARE}]*+"
 _IS_WORD = re.compile(rf"(?!(?:true|false|null|inf|nan)\Z)[!$-'*,:<>-Z^-z|~][{_BARE}]*+\Z").match
 # The lines of a block's body, each taken apart by one `findall` of the
 # body (a match object's groups cost more than what they hold): the
-# commonest, `param id int64` (`field id int64` in a type), one space apart,
-# as (indent, name, type, ""); any other as (indent, "", "", rest), and a
-# blank one as (indent, "", "", "").
-_BODY = {kind: re.compile(f"( *+)(?:{child} ({_WORD}) ({_WORD})\n|([^\n]*+)\n)").findall
+# commonest, `param id int64` (`field id int64` in a type), one space apart
+# and maybe with a bare `default=`, as (indent, name, type, default, "", "");
+# `doc "text"` as (indent, "", "", "", '"text"', ""); any other as
+# (indent, "", "", "", "", rest), and a blank one with all of them "".
+_BODY = {kind: re.compile(f"( *+)(?:{child} ({_WORD}) ({_WORD})(?: default=([#{_BARE}]++))?\n"
+                          f"|doc ({_PLAIN})\n|([^\n]*+)\n)").findall
          for kind, child in (("fn", "param"), ("type", "field"), ("context", "param"))}
 # A doc child holding a multi-line string (read by the lexer's reader), and
 # what may follow a string to the end of its line.
@@ -431,9 +433,14 @@ def _children(text: str, pos: int, reader: Reader, kind: str, doc: Doc | None
     simple = _simple_type
     is_param = kind != "type"
     line = pos  # where each line starts (`pos`: how far the lines have been read)
-    for indent, name_text, type_text, other in _BODY[kind](text, pos, close + 1):
+    for indent, name_text, type_text, default, quoted, other in _BODY[kind](text, pos, close + 1):
         start = line + len(indent)
-        line = start + (len(name_text) + len(type_text) + 7 if name_text else len(other)) + 1
+        if name_text:
+            line = start + len(name_text) + len(type_text) + 8
+            if default:
+                line += len(default) + 9  # ` default=`
+        else:
+            line = start + (len(quoted) + 4 if quoted else len(other)) + 1
         if start < pos:
             continue  # a line of a multi-line string read with the doc before it
         if name_text:
@@ -457,20 +464,39 @@ def _children(text: str, pos: int, reader: Reader, kind: str, doc: Doc | None
                 ref.text, ref.span, ref.expr = type_text, span, expr
             else:
                 ref = _type(reader, type_text, span, type_text)
+            literal = None
+            if default:  # `default=1`: read_literal of the value the tree holds
+                at = end + 9
+                end = at + len(default)
+                value = word_value(default, at, end)
+                if value is None:
+                    raise _Skip
+                literal = _new(Literal)  # Literal(value.value, value.span, value.raw)
+                literal.value, literal.span, literal.raw = value.value, value.span, value.raw
             span = _new(Span)
             span._start, span._end, span.anchor = start, end, None
             if is_param:
                 param = _new(Param)
                 param.name, param.type, param.span = name, ref, span
-                param.default = param.doc = param.max_size = None
+                param.default = literal
+                param.doc = param.max_size = None
                 param.content_types = []
                 found.append(param)
             else:
                 field = _new(Field)  # Field(name, ref, span)
                 field.name, field.type, field.span = name, ref, span
-                field.default = field.doc = None
+                field.default, field.doc = literal, None
                 found.append(field)
             pos = end + 1
+        elif quoted:  # `doc "text"`: the block's doc (Doc(text, Span))
+            if doc is not None:
+                raise _Skip  # a second doc (M110)
+            at = start + 4
+            span = _new(Span)
+            span._start, span._end, span.anchor = at, at + len(quoted), None
+            doc = _new(Doc)
+            doc.text, doc.span = quoted[1:-1], span
+            pos = line
         elif other:
             doc, pos = _child(text, start, reader, kind, found, doc)
         else:

@@ -84,11 +84,16 @@ def test_blocks_of_the_usual_shapes_are_read_without_a_tree() -> None:
             "          the second indented.\n"
             '        """  \n'
             "    param last int\n"
+            "    param page int default=1\n"
+            "    param flag bool default=#false\n"
+            "    param order Order default=descending\n"
             "}\n")
     out = FileDecls(PATH)
     assert _block(text, 0, Reader(PATH), out) == len(text)
     (function,) = out.functions
-    assert [p.name.text for p in function.params] == ["id", "name", "file", "last"]
+    assert [p.name.text for p in function.params][:4] == ["id", "name", "file", "last"]
+    assert [(type(p.default.value), p.default.raw) for p in function.params[4:]] == [
+        (int, "1"), (bool, "#false"), (str, "descending")]
     assert function.doc.text == "Two lines,\n\n  the second indented."
     assert function.websocket.value is True
     assert [a.context.text for a in function.affects] == ["a", "b", "ctx"]
@@ -107,6 +112,8 @@ def test_blocks_of_the_usual_shapes_are_read_without_a_tree() -> None:
     "fn a {\n    param a\n}\n", "fn a {\n    param a b c\n}\n", "fn a {\n    param 1 b\n}\n",
     "fn a {\n    param a true\n}\n", "fn a {\n    param a #true\n}\n", "fn a {\n  // c\n}\n",
     "fn a {\n\tparam a b\n}\n", "fn a {\r\n}\r\n", "fn a {\n    param a b;\n}\n",
+    "fn a {\n    param a b default=true\n}\n", "fn a {\n    param a b default=0x\n}\n",
+    'fn a {\n    doc "x"\n    doc "y"\n}\n', 'type a doc=x {\n    doc "y"\n}\n',
     "context c {\n    cache ttl=1\n    cache ttl=2\n}\n", "context c {\n    render a\n    render b\n}\n",
     "context c {\n    render a b\n}\n", "context c {\n    cache ttl=x\n}\n",
     "context c {\n    affects x\n}\n", "fn a a=\n", "fn a auth= {\n}\n", "fn a {\n    param a b doc=\n}\n",
