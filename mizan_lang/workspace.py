@@ -79,8 +79,11 @@ _cache_lock = _thread.allocate_lock()  # threading.Lock, without importing threa
 def build_file(path: str, text: str) -> SourceFile:
     """Parse and lower one file (uncached: see `load_file`). A clean file is
     lowered from its text, its tree parsed when first read (`lower_text`)."""
-    with paused_gc():
-        lowered_text = lower_text(text, path)
+    try:
+        with paused_gc():
+            lowered_text = lower_text(text, path)
+    except Exception:  # noqa: BLE001 - a fast path's slip must not cost the user a diagnostic
+        lowered_text = None  # the tree's lowering below is the reference; it reports the file
     if lowered_text is not None:
         return SourceFile(path, text, LineIndex(text), LazyParse(text), *lowered_text)
     result = parse(text)

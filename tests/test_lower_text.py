@@ -237,3 +237,22 @@ def test_the_tree_is_parsed_when_asked_for() -> None:
         assert source.parse == expected and expected == source.parse
         assert source.parse.document == expected.document
         assert source.parse.diagnostics == [] and source.parse.ok
+
+
+def test_a_slip_of_the_fast_path_falls_back_to_the_tree(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The parser must never raise on user input: should `lower_text` ever fail
+    # on a text it did not foresee, the file is lowered from its tree instead.
+    import mizan_lang.workspace as workspace
+
+    def broken(text: str, path: str) -> None:
+        raise IndexError("a case lower_text did not foresee")
+
+    text = _specs()[0] + "fn late {\n    param a b c\n}\n"
+    fresh = build_file(PATH, text)
+    monkeypatch.setattr(workspace, "lower_text", broken)
+    fallen = build_file(PATH, text)
+    assert not isinstance(fallen.parse, LazyParse)
+    assert _dump(fallen.decls) == _dump(fresh.decls)
+    assert [(d.code, d.span.start) for d in fallen.diagnostics] == [
+        (d.code, d.span.start) for d in fresh.diagnostics]
+    assert fallen.diagnostics  # the extra param value is reported either way
