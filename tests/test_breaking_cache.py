@@ -5,6 +5,8 @@ as per-declaration digests, `mizan_lang.review.index`), a saved IR is compared
 declaration by declaration, and the old side of `--against REV` is cached under
 its blob ids. Each path must give byte for byte the report of a fresh run, for
 every rule's case; a revision whose content changed must be checked again.
+A side seen for the first time stores only its check; its index is stored the
+second time (`sides._remember`), and later runs answer from it.
 """
 
 from __future__ import annotations
@@ -53,10 +55,15 @@ def test_cached_sides_report_as_fresh_ones(folder: Path, cache: Path, tmp_path: 
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(folder)
     fresh = review(from_paths(["old"], "old", cache=False), from_paths(["new"], "new", cache=False))
-    stored = review(from_paths(["old"], "old"), from_paths(["new"], "new"))  # checks, stores
+    seen = review(from_paths(["old"], "old"), from_paths(["new"], "new"))  # stores the checks
+    assert not list(cache.glob("*.blob"))
+    old, new = from_paths(["old"], "old"), from_paths(["new"], "new")  # stores the indexes
+    assert not isinstance(old.locate, StoredLocator) and not isinstance(new.locate, StoredLocator)
+    stored = review(old, new)
     old, new = from_paths(["old"], "old"), from_paths(["new"], "new")
     assert isinstance(old.locate, StoredLocator) and isinstance(new.locate, StoredLocator)
     cached = review(old, new)
+    assert _rendered(seen) == _rendered(fresh)
     assert _rendered(stored) == _rendered(fresh)
     assert _rendered(cached) == _rendered(fresh)
     # Two saved IRs: the same changes (a saved IR has no locations).
@@ -85,13 +92,16 @@ def test_cli_reports_are_byte_equal_fresh_and_cached(tmp_path: Path) -> None:
     back.write_text(back.read_text(encoding="utf-8").replace("    param delta int\n", "", 1),
                     encoding="utf-8")
     env = {"MIZAN_CACHE_DIR": str(tmp_path / "cache")}
-    for output in ("text", "json", "markdown", "github"):
+    for number, output in enumerate(("text", "json", "markdown", "github")):
         args = ("diff", "old", "new", "--format", output)
         fresh = _mizan(*args, cwd=tmp_path, env={"MIZAN_CACHE": "off"})
         assert "B107" in fresh[1]
-        assert _mizan(*args, cwd=tmp_path, env=env) == fresh  # stores both sides
+        assert _mizan(*args, cwd=tmp_path, env=env) == fresh  # the first: the checks stored
+        if number == 0:
+            assert not list((tmp_path / "cache").glob("*.blob"))
+        assert _mizan(*args, cwd=tmp_path, env=env) == fresh  # the second: the indexes stored
+        assert list((tmp_path / "cache").glob("*.blob"))
         assert _mizan(*args, cwd=tmp_path, env=env) == fresh  # both from the cache
-    assert list((tmp_path / "cache").glob("*.blob"))
 
 
 def _commit(repo: Path, message: str) -> None:
@@ -118,10 +128,13 @@ def test_against_revision_cache_follows_the_revision_content(
         new = from_paths(["spec"], "working tree", cache=False)
         return _rendered(review(old, new)), old.locate
 
-    first, _ = report(cached=True)  # checks the revision, stores it by blob ids
+    first, locate = report(cached=True)  # checks the revision, marks its blob ids seen
+    assert not isinstance(locate, StoredLocator)
+    second, locate = report(cached=True)  # checks it again, stores it by blob ids
+    assert not isinstance(locate, StoredLocator)
     again, locate = report(cached=True)
     assert isinstance(locate, StoredLocator)  # answered from the cache
-    assert again == first == report(cached=False)[0]
+    assert again == second == first == report(cached=False)[0]
     assert "B107" in first[0]
     # main moves: its backoffice.mizan (a new blob) already lacks the param;
     # the working tree is the same. The stale entry must not answer.
@@ -132,7 +145,9 @@ def test_against_revision_cache_follows_the_revision_content(
     assert not isinstance(locate, StoredLocator)  # recomputed
     assert moved == report(cached=False)[0]
     assert "B107" not in moved[0]
-    assert report(cached=True)[0] == moved  # and now cached in its turn
+    assert report(cached=True)[0] == moved  # seen twice: stored
+    moved_again, locate = report(cached=True)
+    assert isinstance(locate, StoredLocator) and moved_again == moved  # and now cached
     # The CLI gives the same bytes cold and warm.
     cli = ("breaking", "--against", "main", "spec", "--format", "json")
     env = {"MIZAN_CACHE_DIR": str(cache)}
@@ -156,7 +171,8 @@ def test_damaged_blob_is_a_miss(tmp_path: Path, cache: Path,
     folder = CASES / "B107-param-removed"
     monkeypatch.chdir(folder)
     fresh = review(from_paths(["old"], "old", cache=False), from_paths(["new"], "new", cache=False))
-    review(from_paths(["old"], "old"), from_paths(["new"], "new"))  # stores both sides
+    for _ in range(2):  # the first stores the checks, the second the indexes
+        review(from_paths(["old"], "old"), from_paths(["new"], "new"))
     blobs = list(cache.glob("*.blob"))
     assert blobs
     for blob in blobs:
@@ -164,6 +180,26 @@ def test_damaged_blob_is_a_miss(tmp_path: Path, cache: Path,
     old, new = from_paths(["old"], "old"), from_paths(["new"], "new")
     assert not isinstance(old.locate, StoredLocator)  # checked again
     assert _rendered(review(old, new)) == _rendered(fresh)
+
+
+def test_a_check_of_the_files_is_not_a_comparison(tmp_path: Path, cache: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files `check` stored are not taken as compared before: the first
+    comparison stores the checks only, the second the indexes; `check` is
+    answered from the entries all along."""
+    shutil.copytree(CASES / "B107-param-removed", tmp_path / "case")
+    monkeypatch.chdir(tmp_path / "case")
+    env = {"MIZAN_CACHE_DIR": str(cache)}
+    checked = {side: _mizan("check", side, cwd=tmp_path / "case", env=env) for side in ("old", "new")}
+    assert all(code == 0 for code, _, _ in checked.values()) and list(cache.glob("*.json"))
+    for number in range(3):
+        old, new = from_paths(["old"], "old"), from_paths(["new"], "new")
+        assert isinstance(old.locate, StoredLocator) == (number == 2)
+        assert isinstance(new.locate, StoredLocator) == (number == 2)
+        assert bool(list(cache.glob("*.blob"))) == (number > 0)
+        assert any(change.code == "B107" for change in review(old, new).changes)
+    for side, done in checked.items():
+        assert _mizan("check", side, cwd=tmp_path / "case", env=env) == done
 
 
 def test_saved_ir_with_a_bad_changed_declaration(tmp_path: Path) -> None:

@@ -367,14 +367,15 @@ def test_review_side_from_the_cache_is_neither_loaded_nor_checked(cache, tmp_pat
     old, new = _shop_change(tmp_path)
     fresh = review(from_paths([str(old)], "old", cache=False),
                    from_paths([str(new)], "new", cache=False))
-    stored = review(from_paths([str(old)], "old"), from_paths([str(new)], "new"))
+    seen = review(from_paths([str(old)], "old"), from_paths([str(new)], "new"))  # the checks
+    stored = review(from_paths([str(old)], "old"), from_paths([str(new)], "new"))  # the indexes
 
     def refuse(*args, **kwargs):
         raise AssertionError("a cached side was loaded again")
 
     monkeypatch.setattr(workspace, "load_workspace", refuse)
     cached = review(from_paths([str(old)], "old"), from_paths([str(new)], "new"))
-    for report in (stored, cached):
+    for report in (seen, stored, cached):
         assert [(c.code, c.key, c.location, c.acknowledged) for c in report.changes] == [
             (c.code, c.key, c.location, c.acknowledged) for c in fresh.changes]
     assert any(c.side == "old" and c.location for c in fresh.changes)  # a removal, located

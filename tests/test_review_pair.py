@@ -24,7 +24,7 @@ from test_breaking import _edit, _edit_shop, _shop_repo
 
 from mizan_lang import workspace
 from mizan_lang.__main__ import main
-from mizan_lang.review import pair, reuse, review
+from mizan_lang.review import index, pair, reuse, review
 from mizan_lang.review.locate import StoredLocator
 from mizan_lang.review.report import RENDERERS
 from mizan_lang.review.sides import finish, from_paths, prepare
@@ -282,6 +282,28 @@ def test_declarations_written_alike_in_edited_files_are_not_built(kinds: str,
     assert any(section == "functions" for section, _ in alike)
 
 
+@pytest.mark.parametrize("kinds", ["alike", "differ"])
+def test_second_sides_index_takes_the_first_sides_texts(kinds: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the result cache keeps of the second side, its canonical texts
+    taken from the first side's where both hold the same declaration built
+    alike (`IrIndex.twin`), is what it keeps when made on its own."""
+    _shop_pair(kinds, tmp_path)
+    monkeypatch.setenv("MIZAN_CACHE", "off")
+    old, new = (str(tmp_path / side) for side in ("old", "new"))
+    first, second = pair.load_pair(lambda share: prepare([old], "old", share),
+                                   lambda share: prepare([new], "new", share))
+    assert second.index.twin is first.index
+    first.index.stored()
+    made = []
+    texts = second.index._texts
+    second.index._texts = lambda section, name: made.append(name) or texts(section, name)
+    taken = second.index.stored()
+    assert taken == from_paths([new], "new", cache=False).index.stored()
+    names = sum(len(second.index.names(section)) for section in index.SECTIONS)
+    assert 0 < len(made) < names / (2 if kinds == "alike" else 1)
+
+
 def test_files_not_at_the_same_places_are_not_renamed() -> None:
     class Loaded:
         files = dict.fromkeys(["/b/new/x.mizan", "/b/new/y.mizan", "/c/z.mizan"])
@@ -336,16 +358,17 @@ def test_against_a_revision(tmp_path: Path, way, capfd, monkeypatch: pytest.Monk
         code, out, _ = _same(_each_way(way, capfd, ["breaking", "--against", "main", "spec",
                                                    "-f", output]))
         assert code == 1 and "B107" in out
-    # Cached: each way with its own cache folder, stored by a first run, read by a second.
+    # Cached: each way with its own cache folder; a first run stores the
+    # checks, a second the indexes, a third reads them.
     found: dict[str, list] = {}
     for name in WAYS:
         way(name, tmp_path / f"cache-{name}")
-        for _ in range(2):
+        for _ in range(3):
             capfd.readouterr()
             found.setdefault(name, []).append((main(["breaking", "--against", "main", "spec"]),
                                                *capfd.readouterr()))
     assert all(found[name] == found["alone"] for name in WAYS)
-    assert found["alone"][0] == found["alone"][1]
+    assert found["alone"][0] == found["alone"][1] == found["alone"][2]
     # Errors: the working tree's come first, before a bad revision.
     _broken(repo / "spec")
     _same(_each_way(way, capfd, ["breaking", "--against", "main", "spec"]))

@@ -47,7 +47,7 @@ def in_turn(one: Pending, two: Pending, taken: dict[str, str],
             path: one.workspace.files[other].decls for path, other in taken.items()})
         return renamed if renamed is not None else check(workspace)
 
-    second = two.finish(plain=True, run=run, memo=memo)
+    second = two.finish(plain=True, run=run, memo=memo, twin=first.index)
     second.kept = cache
     return first, second
 
