@@ -72,7 +72,7 @@ def cache_dir() -> str:
     return os.path.join(base, "mizan-lang", "results")
 
 
-_fingerprint: list[str] = []
+_fingerprint: dict[bool, str] = {}  # by `enabled()`: with the cache off, the stamp alone
 
 
 def tool_fingerprint() -> str:
@@ -87,7 +87,9 @@ def tool_fingerprint() -> str:
     the same code gets new mtimes (pip writes files with the time of install),
     and often another folder (a fresh CI runner, a new venv): it reads the
     modules once and then finds the entries the previous install wrote."""
-    if not _fingerprint:
+    on = enabled()
+    found = _fingerprint.get(on)
+    if found is None:
         from . import __version__
 
         stamps: list[tuple[str, str, int, int]] = []
@@ -97,8 +99,10 @@ def tool_fingerprint() -> str:
         digest.update("".join(f"{path}:{size}:{mtime};" for path, _, size, mtime in stamps)
                       .encode("utf-8", "surrogateescape"))
         stamp = digest.hexdigest()
-        _fingerprint.append(_contents_digest(stamp, stamps) if enabled() else stamp)
-    return _fingerprint[0]
+        # A process that turns the cache on after a first answer with it off
+        # (tests do) must not keep the stamp: other processes key by the contents.
+        found = _fingerprint[on] = _contents_digest(stamp, stamps) if on else stamp
+    return found
 
 
 def _module_folders() -> list[tuple[str, str]]:

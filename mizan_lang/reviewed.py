@@ -26,7 +26,7 @@ def review_paths(paths: list[str], against: str | None, output: str, fail_on: st
     from .review import review
     from .review.pair import load_pair
     from .review.report import RENDERERS, Category, category, summary
-    from .review.sides import SideError, prepare, prepare_git
+    from .review.sides import SideError, prepare, prepare_git, remember
 
     try:
         if against is not None:
@@ -45,6 +45,9 @@ def review_paths(paths: list[str], against: str | None, output: str, fail_on: st
         report.changes = [c for c in report.changes if category(c) != Category.INFO]
     write_stdout(RENDERERS[output](report))
     write_stderr(summary(report) + "\n")
+    # Stored once the report is out: a side compared with one from the cache
+    # has its index made by the comparison (`sides._remember`).
+    remember(old, new)
     return 1 if report.failing(fail_on) else 0
 
 

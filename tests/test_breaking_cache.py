@@ -202,6 +202,26 @@ def test_a_check_of_the_files_is_not_a_comparison(tmp_path: Path, cache: Path,
         assert _mizan("check", side, cwd=tmp_path / "case", env=env) == done
 
 
+def test_a_side_compared_with_a_cached_one_is_stored_at_once(
+        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Compared with a side from the cache, a fresh side has its canonical
+    texts made by the comparison: its index is stored the first time (once
+    the report is out), and the next run answers both sides from the cache."""
+    shutil.copytree(CASES / "B107-param-removed", tmp_path / "case")
+    case = tmp_path / "case"
+    env = {"MIZAN_CACHE_DIR": str(cache)}
+    args = ("breaking", "old", "new", "--format", "json")
+    fresh = _mizan(*args, cwd=case, env={"MIZAN_CACHE": "off"})
+    for _ in range(2):  # the checks, then the indexes
+        assert _mizan(*args, cwd=case, env=env) == fresh
+    main_file = case / "new" / "main.mizan"
+    main_file.write_text(main_file.read_text(encoding="utf-8") + "\n// edited\n",
+                         encoding="utf-8")
+    monkeypatch.chdir(case)
+    assert _mizan(*args, cwd=case, env=env) == fresh  # the old side from the cache
+    assert isinstance(from_paths(["new"], "new").locate, StoredLocator)
+
+
 def test_saved_ir_with_a_bad_changed_declaration(tmp_path: Path) -> None:
     code, out, err = _mizan("ir", str(SHOP), "--format", "json", cwd=REPO,
                             env={"MIZAN_CACHE": "off"})

@@ -188,17 +188,29 @@ def test_corrupt_and_foreign_entries_are_misses(cache, tmp_path):
 def test_tool_version_change_is_a_miss(cache, monkeypatch):
     case = CASES / "duplicate_names"
     _same_twice([case / "main.mizan"])
-    monkeypatch.setattr(result_cache, "_fingerprint", ["another checker"])
+    monkeypatch.setattr(result_cache, "_fingerprint", {True: "another checker"})
     assert result_cache.lookup([str(case / "main.mizan")]) is None
     got = _cached([case / "main.mizan"])
     assert got.entry is None and got.result is not None
     assert _cached([case / "main.mizan"]).entry is not None
 
 
+def test_fingerprint_with_the_cache_turned_on_later(cache, monkeypatch):
+    """A process that asked for the fingerprint with the cache off, then on,
+    keys its entries as another process with the cache on does."""
+    monkeypatch.setattr(result_cache, "_fingerprint", {})
+    monkeypatch.setenv("MIZAN_CACHE", "off")
+    off = result_cache.tool_fingerprint()
+    monkeypatch.delenv("MIZAN_CACHE")
+    on = result_cache.tool_fingerprint()
+    monkeypatch.setattr(result_cache, "_fingerprint", {})
+    assert result_cache.tool_fingerprint() == on != off
+
+
 def _fingerprint_of(package: Path, monkeypatch) -> str:
     """The tool fingerprint of a package at `package`, computed afresh."""
     monkeypatch.setattr("mizan_lang.__path__", [str(package)])
-    monkeypatch.setattr(result_cache, "_fingerprint", [])
+    monkeypatch.setattr(result_cache, "_fingerprint", {})
     return result_cache.tool_fingerprint()
 
 

@@ -100,6 +100,10 @@ class IrIndex:
         self._canonical: dict[str, dict[str, str]] | None = None  # section -> name -> text
 
     @property
+    def digested(self) -> bool:
+        return self._decls is not None
+
+    @property
     def decls(self) -> dict[str, dict[str, str]]:
         """Section -> name -> digest (of a side read whole: computed on first use)."""
         if self._decls is None:
@@ -225,6 +229,8 @@ class IrIndex:
         digests, and the texts one per line in the same order."""
         if self._decls is None:
             lines = self._digest_all()
+        elif self._canonical is not None:  # digested by a comparison
+            lines = [text for section in SECTIONS for text in self._canonical[section].values()]
         else:
             lines = [self._texts(section, name) for section in SECTIONS
                      for name in self._decls.get(section, {})]

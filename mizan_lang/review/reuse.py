@@ -48,6 +48,7 @@ def in_turn(one: Pending, two: Pending, taken: dict[str, str],
         return renamed if renamed is not None else check(workspace)
 
     second = two.finish(plain=True, run=run, memo=memo, twin=first.index)
+    first.index.twin = second.index  # whichever is indexed first lends its texts
     second.kept = cache
     return first, second
 

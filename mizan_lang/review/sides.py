@@ -54,6 +54,9 @@ class Side:
     # What its check kept for the other side's (review/reuse.py): freed with the
     # side, so a command that ends at once never frees it (~40 M instructions).
     kept: object = None
+    # Stores a side just checked into the result cache (`_remember`): `finish`
+    # calls it at once, a comparison of two sides once it is made (`remember`).
+    remember: Callable[[], None] | None = None
 
 
 def from_paths(paths: list[str], label: str = "new",
@@ -135,13 +138,27 @@ class Pending:
         fresh = self.checked(plain=plain, run=run, memo=memo)
         if twin is not None and fresh.built is not None:
             fresh.index.twin = twin
+        side = fresh.side(self.label, self.show)
         if self.keep is not None:
-            self.keep(fresh)
-        return fresh.side(self.label, self.show)
+            side.remember = partial(self.keep, fresh)
+        return side
 
 
 def finish(side: Side | Pending) -> Side:
-    return side if isinstance(side, Side) else side.finish()
+    """A side checked, and stored into the result cache."""
+    if isinstance(side, Side):
+        return side
+    done = side.finish()
+    remember(done)
+    return done
+
+
+def remember(*sides: Side) -> None:
+    """Store the sides checked just now into the result cache (each once)."""
+    for side in sides:
+        keep, side.remember = side.remember, None
+        if keep is not None:
+            keep()
 
 
 @record
@@ -171,6 +188,12 @@ class _Fresh:
             self._index = (from_built(self.built) if self.built is not None
                            else from_data(self.data, valid=True))
         return self._index
+
+    @property
+    def digested(self) -> bool:
+        """Whether every declaration's canonical text was made (a comparison
+        with a cached side makes them: `IrIndex.decls`)."""
+        return self._index is not None and self._index.digested
 
     def side(self, label: str, show: Callable[[str], str]) -> Side:
         files = self.workspace.files
@@ -253,7 +276,9 @@ def _from_cache(paths: list[str], label: str, show: Callable[[str], str]) -> Sid
 # empty cache and throws it away; a working tree changes between runs). So a
 # side compared for the first time stores only its check (diagnostics and
 # file hashes, ~15 ms, as `check` does) marked SEEN; its index is stored the
-# second time the same files are compared, and every later run answers from it.
+# second time the same files are compared, or the first time when the
+# comparison made its texts anyway (against a side from the cache), and every
+# later run answers from it.
 SEEN = "review-seen"
 
 
@@ -263,13 +288,13 @@ def _remember(paths: list[str], entry: Entry | None, fresh: _Fresh) -> None:
     if not result_cache.enabled():
         return
     kept = {} if entry is None else entry.ir  # the IR formats `ir` stored are kept
-    if SEEN not in kept:
+    if SEEN not in kept and not fresh.digested:
         result_cache.store(paths, fresh.workspace, fresh.result.diagnostics, {**kept, SEEN: ""})
         return
     stored = fresh.stored()
     if stored is not None:
         result_cache.store(paths, fresh.workspace, fresh.result.diagnostics,
-                           {**kept, REVIEW: stored})
+                           {**kept, SEEN: "", REVIEW: stored})
 
 
 def from_texts(files: dict[str, str], label: str) -> Side:
@@ -410,7 +435,7 @@ def prepare_git(revision: str, paths: list[str], share: Shared | None = None) ->
 
     def keep(fresh: _Fresh) -> None:
         if result_cache.enabled() and result_cache.cacheable(fresh.workspace):
-            if not seen:
+            if not seen and not fresh.digested:
                 result_cache.store_content(key, "")
                 return
             stored = fresh.stored(base)
