@@ -31,11 +31,12 @@ def review_paths(paths: list[str], against: str | None, output: str, fail_on: st
     try:
         if against is not None:
             new_paths = paths or (config.root_paths() if config else ["."])
-            new, old = load_pair(lambda share: prepare(new_paths, "working tree", share),
-                                 lambda share: prepare_git(against, new_paths, share))
+            new, old = load_pair(
+                lambda share, cache=True: prepare(new_paths, "working tree", share, cache),
+                lambda share, cache=True: prepare_git(against, new_paths, share, cache))
         else:
-            old, new = load_pair(lambda share: prepare([paths[0]], paths[0], share),
-                                 lambda share: prepare([paths[1]], paths[1], share))
+            old, new = load_pair(lambda share, cache=True: prepare([paths[0]], paths[0], share, cache),
+                                 lambda share, cache=True: prepare([paths[1]], paths[1], share, cache))
         if held is not None:
             held += (old, new)
         report = review(old, new, config.acknowledgements if config else None)

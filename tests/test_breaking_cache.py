@@ -202,24 +202,44 @@ def test_a_check_of_the_files_is_not_a_comparison(tmp_path: Path, cache: Path,
         assert _mizan("check", side, cwd=tmp_path / "case", env=env) == done
 
 
-def test_a_side_compared_with_a_cached_one_is_stored_at_once(
-        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Compared with a side from the cache, a fresh side has its canonical
-    texts made by the comparison: its index is stored the first time (once
-    the report is out), and the next run answers both sides from the cache."""
+def test_a_cached_side_beside_a_new_one_is_loaded_again(
+        tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, capfd) -> None:
+    """Beside a side that is not in the cache, a cached side is loaded again
+    and the two are paired (sharing files and the check) rather than the new
+    side's every canonical text made; the reports are those of a fresh run."""
+    from mizan_lang.__main__ import main
+    from mizan_lang.review import reuse
+
     shutil.copytree(CASES / "B107-param-removed", tmp_path / "case")
     case = tmp_path / "case"
-    env = {"MIZAN_CACHE_DIR": str(cache)}
-    args = ("breaking", "old", "new", "--format", "json")
+    monkeypatch.chdir(case)
+    paired: list[tuple[str, str]] = []
+    real = reuse.in_turn
+
+    def spied(one, two, *args):
+        paired.append((one.label, two.label))
+        return real(one, two, *args)
+
+    monkeypatch.setattr(reuse, "in_turn", spied)
+    args = ["breaking", "old", "new", "--format", "json"]
     fresh = _mizan(*args, cwd=case, env={"MIZAN_CACHE": "off"})
-    for _ in range(2):  # the checks, then the indexes
-        assert _mizan(*args, cwd=case, env=env) == fresh
+
+    def run() -> tuple[int, str, str]:
+        capfd.readouterr()
+        code = main(args)
+        return (code, *capfd.readouterr())
+
+    for _ in range(3):  # the checks stored, the indexes stored, both from the cache
+        assert run() == fresh
+    assert paired == [("old", "new")] * 2
     main_file = case / "new" / "main.mizan"
     main_file.write_text(main_file.read_text(encoding="utf-8") + "\n// edited\n",
                          encoding="utf-8")
-    monkeypatch.chdir(case)
-    assert _mizan(*args, cwd=case, env=env) == fresh  # the old side from the cache
+    for _ in range(2):  # the new side: seen, then its index stored
+        assert run() == fresh
+    assert paired[2:] == [("new", "old")] * 2
     assert isinstance(from_paths(["new"], "new").locate, StoredLocator)
+    assert run() == fresh and len(paired) == 4  # both from the cache
 
 
 def test_saved_ir_with_a_bad_changed_declaration(tmp_path: Path) -> None:

@@ -57,6 +57,7 @@ class Side:
     # Stores a side just checked into the result cache (`_remember`): `finish`
     # calls it at once, a comparison of two sides once it is made (`remember`).
     remember: Callable[[], None] | None = None
+    cached: bool = False  # answered from the result cache (`pair.load_pair`)
 
 
 def from_paths(paths: list[str], label: str = "new",
@@ -255,7 +256,7 @@ def _stored_side(stored: str, label: str, texts: dict[str, str],
     if index is None:
         return None
     return Side(label, index, StoredLocator(symbols, texts, show),
-                {show(path): text for path, text in texts.items()})
+                {show(path): text for path, text in texts.items()}, cached=True)
 
 
 def _from_cache(paths: list[str], label: str, show: Callable[[str], str]) -> Side | Entry | None:
@@ -346,11 +347,12 @@ def load(paths: list[str], label: str) -> Side:
     return finish(prepare(paths, label))
 
 
-def prepare(paths: list[str], label: str, share: Shared | None = None) -> Side | Pending:
-    """`load` up to the check (`share`: as for `prepare_paths`)."""
+def prepare(paths: list[str], label: str, share: Shared | None = None,
+            cache: bool = True) -> Side | Pending:
+    """`load` up to the check (`share`, `cache`: as for `prepare_paths`)."""
     if len(paths) == 1 and is_ir_file(paths[0]):
         return from_ir_file(paths[0], label)
-    return prepare_paths(paths, label, share=share)
+    return prepare_paths(paths, label, share=share, cache=cache)
 
 
 # --- git -------------------------------------------------------------------------
@@ -372,8 +374,9 @@ def from_git(revision: str, paths: list[str]) -> Side:
     return finish(prepare_git(revision, paths))
 
 
-def prepare_git(revision: str, paths: list[str], share: Shared | None = None) -> Side | Pending:
-    """`from_git` up to the check (`share`: as for `prepare_paths`). The
+def prepare_git(revision: str, paths: list[str], share: Shared | None = None,
+                cache: bool = True) -> Side | Pending:
+    """`from_git` up to the check (`share`, `cache`: as for `prepare_paths`). The
     revision's files are read into memory (`revision.py`) and loaded from
     there; reports and diagnostics show them at their working-tree paths."""
     from .. import result_cache
@@ -402,7 +405,7 @@ def prepare_git(revision: str, paths: list[str], share: Shared | None = None) ->
     # A revision's spec is named by its blob ids: a revision seen before (or
     # another one with the same .mizan files and links) is answered from the cache.
     key = result_cache.content_key(["review-git", relatives, sorted(files), sorted(links)])
-    stored = result_cache.lookup_content(key)
+    stored = result_cache.lookup_content(key) if cache else None
     seen = stored is not None  # "" marks a revision compared once (see `_remember`)
     if stored:
         from ..source import decode_source
@@ -434,7 +437,7 @@ def prepare_git(revision: str, paths: list[str], share: Shared | None = None) ->
         return path if rel is None else shown_relative(rel)
 
     def keep(fresh: _Fresh) -> None:
-        if result_cache.enabled() and result_cache.cacheable(fresh.workspace):
+        if cache and result_cache.enabled() and result_cache.cacheable(fresh.workspace):
             if not seen and not fresh.digested:
                 result_cache.store_content(key, "")
                 return
