@@ -242,6 +242,30 @@ def test_a_cached_side_beside_a_new_one_is_loaded_again(
     assert run() == fresh and len(paired) == 4  # both from the cache
 
 
+def test_indexes_are_stored_when_the_same_pair_is_compared_again(
+        tmp_path: Path, cache: Path) -> None:
+    """A side compared with one other side after another (an edit loop
+    against a base) stores no index; the same pair compared again does, even
+    with other comparisons in between."""
+    base = CASES / "B107-param-removed"
+    for name in ("a", "b", "c"):
+        shutil.copytree(base / "new", tmp_path / name)
+        extra = tmp_path / name / "main.mizan"
+        extra.write_text(extra.read_text(encoding="utf-8") + f"\n// {name}\n", encoding="utf-8")
+    shutil.copytree(base / "old", tmp_path / "old")
+    env = {"MIZAN_CACHE_DIR": str(cache)}
+
+    def compare(new: str) -> None:
+        code, out, _ = _mizan("breaking", "old", new, cwd=tmp_path, env=env)
+        assert code == 1 and "B107" in out
+
+    for new in ("a", "b", "c"):
+        compare(new)
+    assert not list(cache.glob("*.blob"))
+    compare("a")  # old and a again (b and c in between): both indexes stored
+    assert len(list(cache.glob("*.blob"))) == 2
+
+
 def test_saved_ir_with_a_bad_changed_declaration(tmp_path: Path) -> None:
     code, out, err = _mizan("ir", str(SHOP), "--format", "json", cwd=REPO,
                             env={"MIZAN_CACHE": "off"})

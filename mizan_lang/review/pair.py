@@ -94,12 +94,14 @@ def load_pair(first: Prepare, second: Prepare) -> tuple[Side, Side]:
         if isinstance(again, Pending):
             from .reuse import in_turn, same_places
 
+            two.partner = again.identity()
             two, one = in_turn(two, again, shared.taken,
                                same_places(again.workspace, shared.taken))
             return one, two
     elif isinstance(two, Side) and two.cached and isinstance(one, Pending):
         two = second(shared, False)
     if isinstance(one, Pending) and isinstance(two, Pending):
+        one.partner, two.partner = two.identity(), one.identity()
         from .reuse import in_turn, same_places
 
         return in_turn(one, two, shared.taken, same_places(two.workspace, shared.taken))

@@ -102,7 +102,17 @@ class Pending:
     label: str
     show: Callable[[str], str]  # a path as the report shows it
     shown: Callable[[str], str] | None  # the same for the diagnostics of a SideError
-    keep: Callable[[_Fresh], None] | None = None  # stores a check into the result cache
+    keep: Callable[[_Fresh, str], None] | None = None  # stores a check into the result cache
+    partner: str = ""  # the other side's `identity` (`pair.load_pair`); "" when alone
+
+    def identity(self) -> str:
+        """The contents of the side's files, as one digest (paths aside: a
+        revision is loaded under a folder of its own)."""
+        from ..result_cache import blake2b, content_hash
+
+        hashes = sorted(content_hash(source.text.encode("utf-8", "surrogatepass"))
+                        for source in self.workspace.files.values())
+        return blake2b(" ".join(hashes).encode(), digest_size=16).hexdigest()
 
     def checked(self, *, plain: bool = False,
                 run: Callable[[LoadedWorkspace], CheckResult] | None = None,
@@ -141,7 +151,7 @@ class Pending:
             fresh.index.twin = twin
         side = fresh.side(self.label, self.show)
         if self.keep is not None:
-            side.remember = partial(self.keep, fresh)
+            side.remember = partial(self.keep, fresh, self.partner)
         return side
 
 
@@ -273,29 +283,43 @@ def _from_cache(paths: list[str], label: str, show: Callable[[str], str]) -> Sid
 
 # A side's comparison index costs about as much to make as the comparison
 # itself (every declaration's IR and canonical text: ~0.4 s at 10,000
-# functions), while most sides are compared once (a CI runner starts with an
-# empty cache and throws it away; a working tree changes between runs). So a
-# side compared for the first time stores only its check (diagnostics and
-# file hashes, ~15 ms, as `check` does) marked SEEN; its index is stored the
-# second time the same files are compared, or the first time when the
-# comparison made its texts anyway (against a side from the cache), and every
-# later run answers from it.
+# functions), and it pays only when both sides of a comparison come from the
+# cache (`pair.load_pair` loads a cached side again beside a new one). Most
+# pairs are compared once: a CI runner starts with an empty cache, a working
+# tree changes between runs. So a side stores only its check (diagnostics
+# and file hashes, ~15 ms, as `check` does) marked SEEN with the other side's
+# identity (the last few of them); its index is stored when the same pair is
+# compared again (or when the comparison made its texts anyway), and later
+# runs answer from it.
 SEEN = "review-seen"
+_SEEN_REVISION = "seen:"  # the same mark for a revision: its entry's whole content
+_PARTNERS = 8
 
 
-def _remember(paths: list[str], entry: Entry | None, fresh: _Fresh) -> None:
+def _seen(mark: str | None, partner: str) -> tuple[bool, str]:
+    """Whether a side marked `mark` was compared with `partner` before, and
+    its mark now (`partner` first, then the others, the oldest dropped)."""
+    partners = (mark or "").split(" ") if mark is not None else []
+    again = partner in partners
+    kept = [partner] + [other for other in partners if other != partner]
+    return again, " ".join(kept[:_PARTNERS])
+
+
+def _remember(paths: list[str], entry: Entry | None, fresh: _Fresh, partner: str) -> None:
     from .. import result_cache
 
     if not result_cache.enabled():
         return
     kept = {} if entry is None else entry.ir  # the IR formats `ir` stored are kept
-    if SEEN not in kept and not fresh.digested:
-        result_cache.store(paths, fresh.workspace, fresh.result.diagnostics, {**kept, SEEN: ""})
+    again, mark = _seen(kept.get(SEEN), partner)
+    if not again and not fresh.digested:
+        result_cache.store(paths, fresh.workspace, fresh.result.diagnostics,
+                           {**kept, SEEN: mark})
         return
     stored = fresh.stored()
     if stored is not None:
         result_cache.store(paths, fresh.workspace, fresh.result.diagnostics,
-                           {**kept, SEEN: "", REVIEW: stored})
+                           {**kept, SEEN: mark, REVIEW: stored})
 
 
 def from_texts(files: dict[str, str], label: str) -> Side:
@@ -405,13 +429,12 @@ def prepare_git(revision: str, paths: list[str], share: Shared | None = None,
     # A revision's spec is named by its blob ids: a revision seen before (or
     # another one with the same .mizan files and links) is answered from the cache.
     key = result_cache.content_key(["review-git", relatives, sorted(files), sorted(links)])
-    stored = result_cache.lookup_content(key) if cache else None
-    seen = stored is not None  # "" marks a revision compared once (see `_remember`)
-    if stored:
+    found = result_cache.lookup_content(key) if cache else None
+    if found is not None and not found.startswith(_SEEN_REVISION):
         from ..source import decode_source
 
         texts = {name: decode_source(contents[name])[0] for name, _ in files}
-        side = _stored_side(stored, label, texts, shown_relative)
+        side = _stored_side(found, label, texts, shown_relative)
         if side is not None:
             return side
     disk = RevisionDisk(root, {name: contents[name] for name, _ in files},
@@ -436,10 +459,12 @@ def prepare_git(revision: str, paths: list[str], share: Shared | None = None,
         rel = disk.inside(path)
         return path if rel is None else shown_relative(rel)
 
-    def keep(fresh: _Fresh) -> None:
+    def keep(fresh: _Fresh, partner: str) -> None:
         if cache and result_cache.enabled() and result_cache.cacheable(fresh.workspace):
-            if not seen and not fresh.digested:
-                result_cache.store_content(key, "")
+            marked = found is not None and found.startswith(_SEEN_REVISION)
+            again, mark = _seen(found[len(_SEEN_REVISION):] if marked else None, partner)
+            if not again and not fresh.digested:  # see `_remember`
+                result_cache.store_content(key, _SEEN_REVISION + mark)
                 return
             stored = fresh.stored(base)
             if stored is not None:
