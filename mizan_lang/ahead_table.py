@@ -47,7 +47,7 @@ PATTERNS = {
     ('^\\s*(\\[\\[?)\\s*([^\\]]+?)\\s*\\]\\]?', 0): (32, (14, 4, 0, 3, 4294967295, 6, 0, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 17, 0, 16, 91, 24, 6, 0, 1, 16, 91, 1, 17, 1, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 17, 2, 26, 6, 1, 4294967295, 20, 93, 1, 17, 3, 24, 9, 0, 4294967295, 13, 4, 8, 12, 0, 1, 16, 93, 24, 6, 0, 1, 16, 93, 1, 1), 2, {}, (None, None, None)),
 }
 
-_FACTORY = _default__data = _default__filled = _default__index = _default_access_ttl = _default_acknowledged = _default_algorithm = _default_args = _default_audience = _default_auth = _default_broken = _default_by = _default_cache = _default_cached = _default_children = _default_children_span = _default_claim = _default_context = _default_default = _default_doc = _default_entry = _default_example = _default_explicit = _default_expr = _default_issuer = _default_item = _default_jwt = _default_keep = _default_kept = _default_kind = _default_label = _default_locate = _default_location = _default_many = _default_max_length = _default_max_size = _default_model = _default_name = _default_nullable = _default_on_delete = _default_once = _default_other_children = _default_partner = _default_path = _default_path_span = _default_paths = _default_primary = _default_raw = _default_reason = _default_refresh_ttl = _default_remember = _default_render = _default_required_props = _default_result = _default_returns = _default_root = _default_scale = _default_scope = _default_segments = _default_shape = _default_submit = _default_table = _default_text = _default_ttl = _default_type = _default_type_span = _default_unique = _default_used = _default_value = _default_vary = _default_version = _default_websocket = _default_what = _default_workspace = None
+_FACTORY = _default__data = _default__filled = _default__index = _default_access_ttl = _default_acknowledged = _default_algorithm = _default_args = _default_audience = _default_auth = _default_broken = _default_by = _default_cache = _default_cached = _default_children = _default_children_span = _default_claim = _default_context = _default_default = _default_doc = _default_entry = _default_example = _default_explicit = _default_expr = _default_issuer = _default_item = _default_jwt = _default_keep = _default_kept = _default_kind = _default_label = _default_locate = _default_location = _default_many = _default_max_length = _default_max_size = _default_model = _default_name = _default_nullable = _default_on_delete = _default_once = _default_origin = _default_other_children = _default_partner = _default_path = _default_path_span = _default_paths = _default_primary = _default_raw = _default_reason = _default_refresh_ttl = _default_remember = _default_render = _default_required_props = _default_result = _default_returns = _default_root = _default_scale = _default_scope = _default_segments = _default_shape = _default_submit = _default_table = _default_text = _default_ttl = _default_type = _default_type_span = _default_unique = _default_used = _default_value = _default_vary = _default_version = _default_websocket = _default_what = _default_workspace = None
 INITS = {}
 
 
@@ -237,7 +237,7 @@ def __init__(self, kind, value, span, raw=_default_raw, type=_default_type, type
 INITS['def __init__(self, kind, value, span, raw=_default_raw, type=_default_type, type_span=_default_type_span):\n    self.kind = kind\n    self.value = value\n    self.span = span\n    self.raw = raw\n    self.type = type\n    self.type_span = type_span'] = __init__.__code__
 
 
-def __init__(self, label, index, locate=_default_locate, texts=_FACTORY, model=_default_model, kept=_default_kept, remember=_default_remember, cached=_default_cached):
+def __init__(self, label, index, locate=_default_locate, texts=_FACTORY, model=_default_model, kept=_default_kept, remember=_default_remember, cached=_default_cached, origin=_default_origin):
     self.label = label
     self.index = index
     self.locate = locate
@@ -246,9 +246,10 @@ def __init__(self, label, index, locate=_default_locate, texts=_FACTORY, model=_
     self.kept = kept
     self.remember = remember
     self.cached = cached
+    self.origin = origin
 
 
-INITS['def __init__(self, label, index, locate=_default_locate, texts=_FACTORY, model=_default_model, kept=_default_kept, remember=_default_remember, cached=_default_cached):\n    self.label = label\n    self.index = index\n    self.locate = locate\n    self.texts = _factory_texts() if texts is _FACTORY else texts\n    self.model = model\n    self.kept = kept\n    self.remember = remember\n    self.cached = cached'] = __init__.__code__
+INITS['def __init__(self, label, index, locate=_default_locate, texts=_FACTORY, model=_default_model, kept=_default_kept, remember=_default_remember, cached=_default_cached, origin=_default_origin):\n    self.label = label\n    self.index = index\n    self.locate = locate\n    self.texts = _factory_texts() if texts is _FACTORY else texts\n    self.model = model\n    self.kept = kept\n    self.remember = remember\n    self.cached = cached\n    self.origin = origin'] = __init__.__code__
 
 
 def __init__(self, line, column):
@@ -676,16 +677,17 @@ def __init__(self, value, span, raw=_default_raw):
 INITS['def __init__(self, value, span, raw=_default_raw):\n    self.value = value\n    self.span = span\n    self.raw = raw'] = __init__.__code__
 
 
-def __init__(self, workspace, label, show, shown, keep=_default_keep, partner=_default_partner):
+def __init__(self, workspace, label, show, shown, keep=_default_keep, partner=_default_partner, origin=_default_origin):
     self.workspace = workspace
     self.label = label
     self.show = show
     self.shown = shown
     self.keep = keep
     self.partner = partner
+    self.origin = origin
 
 
-INITS['def __init__(self, workspace, label, show, shown, keep=_default_keep, partner=_default_partner):\n    self.workspace = workspace\n    self.label = label\n    self.show = show\n    self.shown = shown\n    self.keep = keep\n    self.partner = partner'] = __init__.__code__
+INITS['def __init__(self, workspace, label, show, shown, keep=_default_keep, partner=_default_partner, origin=_default_origin):\n    self.workspace = workspace\n    self.label = label\n    self.show = show\n    self.shown = shown\n    self.keep = keep\n    self.partner = partner\n    self.origin = origin'] = __init__.__code__
 
 
 def __init__(self, workspace, result, model, built, _data=_default__data, _index=_default__index):

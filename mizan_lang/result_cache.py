@@ -18,7 +18,7 @@ foreign entry is a miss, never an error: the caller checks from scratch.
 
 Two other kinds of files live beside those entries: entries keyed by content
 (`content_key`: a git revision's spec, named by its blob ids, for `breaking
---against`), and blobs (`<hash>.blob`: large texts an entry refers to by
+--against`; a comparison's rendered report, `review/replay.py`), and blobs (`<hash>.blob`: large texts an entry refers to by
 their content hash, such as a review side's declaration texts), verified
 against that hash when read; and `<stamp>.tool`, the tool fingerprint of one
 install (`tool_fingerprint`). Each kind keeps its newest MAX_ENTRIES files.
@@ -239,11 +239,28 @@ def lookup(roots: list[str]) -> Entry | None:
 
 
 def _validate(key: str, roots: list[str], raw: Any) -> Entry | None:
-    from .source import decode_source
-
     if not isinstance(raw, dict) or raw.get("format") != FORMAT or raw.get("key") != key:
         return None
-    if raw.get("tool") != tool_fingerprint() or raw.get("roots") != _expand(roots):
+    if raw.get("tool") != tool_fingerprint():
+        return None
+    texts = files_hold(roots, raw)
+    if texts is None:
+        return None
+    diagnostics = [_diagnostic_from(item) for item in raw["diagnostics"]]
+    ir = raw.get("ir") or {}
+    return Entry(key, diagnostics, int(raw["file_count"]), texts,
+                 {k: v for k, v in ir.items() if isinstance(v, str)}, raw)
+
+
+def files_hold(roots: list[str], raw: Any) -> dict[str, str] | None:
+    """The texts of the files `raw` records (its "roots", "files" and
+    "targets", as `prepare` makes them), when `roots` still expand to the same
+    files, each with the same bytes, and every import still resolves alike;
+    else None."""
+    from .paths import normalise
+    from .source import decode_source
+
+    if raw.get("roots") != _expand(roots):
         return None
     texts: dict[str, str] = {}
     for path, digest in raw["files"].items():
@@ -256,14 +273,9 @@ def _validate(key: str, roots: list[str], raw: Any) -> Entry | None:
             return None
         texts[path] = decode_source(data)[0]
     for folder, written, target in raw["targets"]:
-        from .paths import normalise
-
         if normalise(os.path.join(folder, written)) != target:
             return None
-    diagnostics = [_diagnostic_from(item) for item in raw["diagnostics"]]
-    ir = raw.get("ir") or {}
-    return Entry(key, diagnostics, int(raw["file_count"]), texts,
-                 {k: v for k, v in ir.items() if isinstance(v, str)}, raw)
+    return texts
 
 
 def _diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:

@@ -23,14 +23,23 @@ def review_paths(paths: list[str], against: str | None, output: str, fail_on: st
     `against` the new side's paths (default: the configured roots, else `.`).
     `held`: the sides are put there, for a caller that ends the process
     without freeing them (`fastpath.exit_now`)."""
-    from .review import review
+    from .review import replay, review
     from .review.pair import load_pair
     from .review.report import RENDERERS, Category, category, summary
     from .review.sides import SideError, prepare, prepare_git, remember
 
+    if against is not None:
+        paths = paths or (config.root_paths() if config else ["."])
+    name = replay.key(paths, against, config)
+    kept = replay.lookup(name)
+    if kept is not None:  # the same comparison, its sides unchanged
+        shown = kept["shown"][str(additions)]
+        write_stdout(shown["out"][output])
+        write_stderr(shown["err"])
+        return 1 if shown["fail"][fail_on] else 0
     try:
         if against is not None:
-            new_paths = paths or (config.root_paths() if config else ["."])
+            new_paths = paths
             new, old = load_pair(
                 lambda share, cache=True: prepare(new_paths, "working tree", share, cache),
                 lambda share, cache=True: prepare_git(against, new_paths, share, cache))
@@ -42,13 +51,15 @@ def review_paths(paths: list[str], against: str | None, output: str, fail_on: st
         report = review(old, new, config.acknowledgements if config else None)
     except SideError as err:
         return _side_error(err)
-    if not additions:
-        report.changes = [c for c in report.changes if category(c) != Category.INFO]
+    reports = {True: report, False: replace(report, changes=[
+        c for c in report.changes if category(c) != Category.INFO])}
+    report = reports[additions]
     write_stdout(RENDERERS[output](report))
     write_stderr(summary(report) + "\n")
     # Stored once the report is out: a side compared with one from the cache
     # has its index made by the comparison (`sides._remember`).
     remember(old, new)
+    replay.store(name, (old, new), reports)
     return 1 if report.failing(fail_on) else 0
 
 

@@ -58,6 +58,8 @@ class Side:
     # calls it at once, a comparison of two sides once it is made (`remember`).
     remember: Callable[[], None] | None = None
     cached: bool = False  # answered from the result cache (`pair.load_pair`)
+    # Where a side checked just now was read from, and its workspace (`replay.py`).
+    origin: tuple | None = None
 
 
 def from_paths(paths: list[str], label: str = "new",
@@ -90,7 +92,8 @@ def prepare_paths(paths: list[str], label: str = "new",
             return cached
         keep = partial(_remember, paths, cached)
     reader = read if share is None else share.reader(read)
-    return Pending(load_workspace(paths, reader), label, show, shown, keep)
+    origin = ("paths", list(paths)) if read is None else None
+    return Pending(load_workspace(paths, reader), label, show, shown, keep, origin=origin)
 
 
 @record
@@ -104,6 +107,7 @@ class Pending:
     shown: Callable[[str], str] | None  # the same for the diagnostics of a SideError
     keep: Callable[[_Fresh, str], None] | None = None  # stores a check into the result cache
     partner: str = ""  # the other side's `identity` (`pair.load_pair`); "" when alone
+    origin: tuple | None = None  # ("paths", paths) or ("git", key, revision, paths)
 
     def identity(self) -> str:
         """The contents of the side's files, as one digest (paths aside: a
@@ -150,6 +154,7 @@ class Pending:
         if twin is not None and fresh.built is not None:
             fresh.index.twin = twin
         side = fresh.side(self.label, self.show)
+        side.origin = None if self.origin is None else (self.origin, self.workspace)
         if self.keep is not None:
             side.remember = partial(self.keep, fresh, self.partner)
         return side
@@ -406,17 +411,9 @@ def prepare_git(revision: str, paths: list[str], share: Shared | None = None,
     from .. import result_cache
     from ..render import display_path
     from ..workspace import load_workspace
-    from .revision import GitError, RevisionDisk, find_toplevel, list_files, read_files
+    from .revision import GitError, RevisionDisk, read_files
 
-    if not paths:
-        raise SideError("no paths to compare")
-    # The repository of the current folder; else the one holding the first path.
-    root = find_toplevel(os.getcwd()) or _git_root(paths)
-    try:
-        files, links = list_files(root, revision)
-    except GitError as err:
-        raise _listing_error(revision, paths, err) from None
-    relatives = _relatives(paths, root)
+    root, files, links, relatives, key = revision_listing(revision, paths)
     try:
         contents = read_files(root, files, links)
     except GitError as err:
@@ -426,9 +423,6 @@ def prepare_git(revision: str, paths: list[str], share: Shared | None = None,
     def shown_relative(rel: str) -> str:
         return display_path(os.path.join(root, rel))
 
-    # A revision's spec is named by its blob ids: a revision seen before (or
-    # another one with the same .mizan files and links) is answered from the cache.
-    key = result_cache.content_key(["review-git", relatives, sorted(files), sorted(links)])
     found = result_cache.lookup_content(key) if cache else None
     if found is not None and not found.startswith(_SEEN_REVISION):
         from ..source import decode_source
@@ -470,7 +464,29 @@ def prepare_git(revision: str, paths: list[str], share: Shared | None = None,
             if stored is not None:
                 result_cache.store_content(key, stored)
 
-    return Pending(workspace, label, shown, shown, keep)
+    return Pending(workspace, label, shown, shown, keep, origin=("git", key, revision, paths))
+
+
+def revision_listing(revision: str, paths: list[str]
+                     ) -> tuple[str, list, list, list[str], str]:
+    """The repository's top, the revision's .mizan files and links under it
+    (`revision.list_files`), `paths` relative to the top, and the key that
+    names that content: a revision seen before (or another one with the same
+    .mizan files and links) is answered from the cache by it."""
+    from .. import result_cache
+    from .revision import GitError, find_toplevel, list_files
+
+    if not paths:
+        raise SideError("no paths to compare")
+    # The repository of the current folder; else the one holding the first path.
+    root = find_toplevel(os.getcwd()) or _git_root(paths)
+    try:
+        files, links = list_files(root, revision)
+    except GitError as err:
+        raise _listing_error(revision, paths, err) from None
+    relatives = _relatives(paths, root)
+    key = result_cache.content_key(["review-git", relatives, sorted(files), sorted(links)])
+    return root, files, links, relatives, key
 
 
 def _git_root(paths: list[str]) -> str:
