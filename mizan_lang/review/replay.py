@@ -71,6 +71,13 @@ def store(name: str, sides: tuple[Side, Side], reports: dict[bool, Report]) -> N
     `name`; nothing when a side was not read from its files just now."""
     if not result_cache.enabled():
         return
+    try:
+        _store(name, sides, reports)
+    except Exception:  # noqa: BLE001 - the report is out; keeping it must not fail the command
+        pass
+
+
+def _store(name: str, sides: tuple[Side, Side], reports: dict[bool, Report]) -> None:
     from .report import RENDERERS, summary
     from .rules import FAIL_LEVELS
 
