@@ -39,10 +39,9 @@ def review_paths(paths: list[str], against: str | None, output: str, fail_on: st
         return 1 if shown["fail"][fail_on] else 0
     try:
         if against is not None:
-            new_paths = paths
             new, old = load_pair(
-                lambda share, cache=True: prepare(new_paths, "working tree", share, cache),
-                lambda share, cache=True: prepare_git(against, new_paths, share, cache))
+                lambda share, cache=True: prepare(paths, "working tree", share, cache),
+                lambda share, cache=True: prepare_git(against, paths, share, cache))
         else:
             old, new = load_pair(lambda share, cache=True: prepare([paths[0]], paths[0], share, cache),
                                  lambda share, cache=True: prepare([paths[1]], paths[1], share, cache))
@@ -56,8 +55,8 @@ def review_paths(paths: list[str], against: str | None, output: str, fail_on: st
     report = reports[additions]
     write_stdout(RENDERERS[output](report))
     write_stderr(summary(report) + "\n")
-    # Stored once the report is out: a side compared with one from the cache
-    # has its index made by the comparison (`sides._remember`).
+    # Kept once the report is out: the sides' checks (`sides._remember`) and
+    # the report itself, for a re-run (`replay`).
     remember(old, new)
     replay.store(name, (old, new), reports)
     return 1 if report.failing(fail_on) else 0
