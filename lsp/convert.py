@@ -22,6 +22,11 @@ def path_of(uri: str) -> str:
     return normalise(to_fs_path(uri) or uri)
 
 
+def fs_path_of(uri: str) -> str:
+    """The path a URI names, links not resolved (`path_of` resolves them)."""
+    return to_fs_path(uri) or uri
+
+
 def uri_of(path: str) -> str:
     return from_fs_path(path) or path
 

@@ -402,7 +402,8 @@ def watched_files(ls: MizanServer, params: lsp.DidChangeWatchedFilesParams) -> N
     kinds = {lsp.FileChangeType.Created: [], lsp.FileChangeType.Changed: [],
              lsp.FileChangeType.Deleted: []}
     for change in params.changes:
-        kinds.setdefault(change.type, []).append(convert.path_of(change.uri))
+        # Unresolved: a link's event names the link (the session resolves it).
+        kinds.setdefault(change.type, []).append(convert.fs_path_of(change.uri))
     ls.session.files_changed(kinds[lsp.FileChangeType.Created],
                              kinds[lsp.FileChangeType.Changed],
                              kinds[lsp.FileChangeType.Deleted])

@@ -7,6 +7,7 @@ Kept free of the parser and checker so that a cached `check` (see
 from __future__ import annotations
 
 import os
+from stat import S_ISLNK
 
 EXTENSION = ".mizan"
 
@@ -15,6 +16,22 @@ def normalise(path: str | os.PathLike[str]) -> str:
     """Absolute, symlinks resolved, POSIX spelling: the one key of a file."""
     real = os.path.realpath(os.fspath(path))
     return real if os.sep == "/" else real.replace(os.sep, "/")
+
+
+def key_in(folder: str, written: str) -> str:
+    """`normalise(os.path.join(folder, written))` for a `folder` whose links are
+    resolved (the folder of a file key): for a plain file name, only the last
+    part can be a link, so one lstat does instead of one per part of the path."""
+    path = os.path.join(folder, written)
+    if os.sep == "/" and written not in ("", ".", "..") and "/" not in written:
+        try:
+            if not S_ISLNK(os.lstat(path).st_mode):
+                return path
+        except FileNotFoundError:
+            return path  # realpath leaves a missing last part as it is
+        except OSError:
+            pass
+    return normalise(path)
 
 
 def mizan_files(folder: str) -> list[str]:

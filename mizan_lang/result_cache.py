@@ -257,7 +257,7 @@ def files_hold(roots: list[str], raw: Any) -> dict[str, str] | None:
     "targets", as `prepare` makes them), when `roots` still expand to the same
     files, each with the same bytes, and every import still resolves alike;
     else None."""
-    from .paths import normalise
+    from .paths import key_in
     from .source import decode_source
 
     if raw.get("roots") != _expand(roots):
@@ -273,7 +273,7 @@ def files_hold(roots: list[str], raw: Any) -> dict[str, str] | None:
             return None
         texts[path] = decode_source(data)[0]
     for folder, written, target in raw["targets"]:
-        if normalise(os.path.join(folder, written)) != target:
+        if key_in(folder, written) != target:
             return None
     return texts
 
@@ -319,13 +319,13 @@ def _diagnostic_from(item: dict[str, Any]) -> Diagnostic:
 
 def _targets(ws: LoadedWorkspace) -> list[list[str]] | None:
     """(folder, written path, resolved file) of every import the workspace followed."""
-    from .paths import normalise
+    from .paths import key_in
 
     found = []
     for path, source in ws.files.items():
         folder = os.path.dirname(path)
         for imp in source.decls.imports if source.decls is not None else ():
-            found.append([folder, imp.path, normalise(os.path.join(folder, imp.path))])
+            found.append([folder, imp.path, key_in(folder, imp.path)])
     return found
 
 

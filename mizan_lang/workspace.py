@@ -21,7 +21,7 @@ from .kdl import parse
 from .kdl.model import ParseResult
 from .lower import lower
 from .lower_text import LazyParse, lower_text
-from .paths import EXTENSION, mizan_files, normalise
+from .paths import EXTENSION, key_in, mizan_files, normalise
 from .perf import paused_gc
 from .records import field, record, replace
 from .source import LineIndex, Span, decode_source
@@ -164,6 +164,11 @@ class Disk:
     def key(self, path: str) -> str:
         return normalise(path)
 
+    def key_in(self, folder: str, written: str) -> str:
+        """The key of the file an import writes as `written` in `folder`, the
+        folder of a key (so its links are resolved already)."""
+        return key_in(folder, written)
+
     def is_dir(self, path: str) -> bool:
         return os.path.isdir(path)
 
@@ -225,7 +230,7 @@ class _Loader:
         key = (os.path.dirname(path), imp.path)
         found = self.targets.get(key)
         if found is None:
-            found = self.targets[key] = self.disk.key(os.path.join(*key))
+            found = self.targets[key] = self.disk.key_in(*key)
         return found
 
     def report(self, code: str, path: str, span: Span, **fields: object) -> None:

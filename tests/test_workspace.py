@@ -191,3 +191,22 @@ def test_load_file_reuses_unchanged_files() -> None:
     changed = load_file("/x/cache-test.mizan", HEAD + "type B { }\n")
     assert changed is not first and changed.decls.types[0].name.text == "B"
     assert load_file("/y/cache-test.mizan", HEAD + "type A { }\n") is not first
+
+
+@pytest.mark.skipif(os.sep != "/", reason="the one-lstat path is POSIX only")
+def test_import_keys_resolve_links_as_realpath_does(tmp_path: Path) -> None:
+    """`Disk.key_in` takes a shortcut for a plain file name in a resolved folder; it
+    must give what resolving the whole path gives, links and all."""
+    write(tmp_path, {"real/b.mizan": HEAD, "real/sub/c.mizan": HEAD})
+    os.symlink(tmp_path / "real" / "b.mizan", tmp_path / "real" / "link.mizan")
+    os.symlink("b.mizan", tmp_path / "real" / "relative.mizan")
+    os.symlink(tmp_path / "real" / "sub", tmp_path / "real" / "dirlink")
+    os.symlink("loop.mizan", tmp_path / "real" / "loop.mizan")
+    os.symlink(tmp_path / "nowhere.mizan", tmp_path / "real" / "dangling.mizan")
+    folder = normalise(tmp_path / "real")
+    written = ["b.mizan", "link.mizan", "relative.mizan", "missing.mizan", "sub", "dirlink",
+               "loop.mizan", "dangling.mizan", "sub/c.mizan", "dirlink/c.mizan", "../real/b.mizan",
+               "./b.mizan", ".", "..", str(tmp_path / "real" / "link.mizan")]
+    for name in written:
+        assert workspace.DISK.key_in(folder, name) == normalise(os.path.join(folder, name)), name
+    assert workspace.DISK.key_in(folder, "link.mizan") == f"{folder}/b.mizan"

@@ -7,6 +7,10 @@ from ..diagnostics import Diagnostic
 from ..records import field, record
 from ..source import Span
 
+TYPE_CHECKING = False  # not `typing`'s: importing typing costs ~11 M instructions at start-up
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
 # Declaration kinds (one namespace each; `type`, `enum` and `shape` share the
 # type namespace because all three can appear in type expressions).
 KINDS = ("context", "function", "type", "model", "form", "guard")
@@ -38,10 +42,12 @@ class CheckResult:
     files: dict[str, FileDecls]  # path -> declarations, for every file in the workspace
     diagnostics: list[Diagnostic]
     # Type namespace: types, enums and shapes; the rest one namespace per kind.
-    symbols: dict[str, dict[str, Symbol]]  # kind -> name -> Symbol (first declaration wins)
+    # The tables iterate in key order; an editor session's are read-only
+    # `tables.SortedMap`s, a plain check's are dicts.
+    symbols: dict[str, Mapping[str, Symbol]]  # kind -> name -> Symbol (first declaration wins)
     scopings: list[Scoping]  # sorted by (mutation, context)
-    function_kinds: dict[str, str]  # function name -> "query" | "mutation"
-    effective_auth: dict[str, str]  # "fn:<name>" / "ctx:<name>" -> public | user | <guard>
+    function_kinds: Mapping[str, str]  # function name -> "query" | "mutation"
+    effective_auth: Mapping[str, str]  # "fn:<name>" / "ctx:<name>" -> public | user | <guard>
     root: str = ""
     # A symbol's path -> the path of its file, when the checker saw the files
     # under other names (review/reuse.py); None: the symbols' own paths.

@@ -5,11 +5,13 @@ duplicate (M150) and case-collision (M154) reports; a check patches it with
 the files whose declarations changed and learns which names changed.
 `SortedTable` merges per-file contributions (function kinds, effective auth,
 scopings) into one table sorted by key, re-sorting only when keys changed.
+Both hand out `SortedMap`s: read-only snapshots that iterate in key order.
 """
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import ItemsView, KeysView, Mapping, ValuesView
 from operator import itemgetter
 
 from ..decls import FileDecls
@@ -34,13 +36,97 @@ TOP_LEVEL = (
 _MISSING = object()
 
 
+class SortedMap(Mapping):
+    """A read-only mapping that iterates in key order: a snapshot of a table
+    the checker keeps patching. A real dict in key order would have to be
+    rebuilt key by key whenever a name is added or renamed (~2 ms at 10,000
+    names, four tables per keystroke); this is a copy of the table (copied
+    in C) and of its sorted key list."""
+
+    __slots__ = ("_items", "_keys", "_values")
+
+    def __init__(self, items: dict | None = None, keys: list | None = None) -> None:
+        self._items = {} if items is None else items  # must not change after this
+        self._keys = sorted(self._items) if keys is None else keys  # sorted, never changed
+        self._values: list | None = None  # in key order, made when first iterated
+
+    def ordered_values(self) -> list:
+        """The values in key order (kept: a snapshot is read again and again)."""
+        if self._values is None:
+            self._values = list(map(self._items.__getitem__, self._keys))
+        return self._values
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._items[key]
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self._items.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __iter__(self) -> Any:
+        return iter(self._keys)
+
+    def __reversed__(self) -> Any:
+        return reversed(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def keys(self) -> KeysView:
+        return _Keys(self)
+
+    def items(self) -> ItemsView:
+        return _Items(self)
+
+    def values(self) -> ValuesView:
+        return _Values(self)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SortedMap):
+            return self._items == other._items
+        if isinstance(other, dict):
+            return self._items == other
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]  # like a dict's
+
+    def __repr__(self) -> str:
+        return f"SortedMap({dict(self.items())!r})"
+
+    def __reduce__(self) -> tuple:
+        return SortedMap, (self._items, self._keys)
+
+
+class _Keys(KeysView):
+    __slots__ = ()
+
+    def __iter__(self) -> Any:
+        return iter(self._mapping._keys)
+
+
+class _Items(ItemsView):
+    __slots__ = ()
+
+    def __iter__(self) -> Any:
+        return zip(self._mapping._keys, self._mapping.ordered_values())
+
+
+class _Values(ValuesView):
+    __slots__ = ()
+
+    def __iter__(self) -> Any:
+        return iter(self._mapping.ordered_values())
+
+
 class SortedView:
-    """A dict sorted by key, handed out as a new dict after each change (an
-    earlier result may still be in use) without sorting everything again."""
+    """A table sorted by key, handed out as a new `SortedMap` after each change
+    (an earlier one may still be in use) without sorting everything again."""
 
     def __init__(self) -> None:
-        self.keys: list = []
-        self.view: dict = {}
+        self.keys: list = []  # replaced, never changed in place: a SortedMap holds it
+        self.view = SortedMap()
         self.added: set = set()
         self.removed: set = set()
         self.values: set = set()
@@ -71,21 +157,29 @@ class SortedView:
         if key not in self.added:
             self.values.add(key)
 
-    def build(self, items: dict) -> dict:
-        if self.resort or self.added or self.removed:
-            if self.resort or len(self.added) + len(self.removed) > 64:
-                self.keys = sorted(items)
-            else:
+    def build(self, items: dict) -> SortedMap:
+        """A snapshot of `items`, whose changes since the last one were all told
+        (`add`, `remove`, `set`)."""
+        if not (self.resort or self.added or self.removed or self.values):
+            return self.view
+        if self.resort or len(self.added) + len(self.removed) > 64:
+            self.keys = sorted(items)
+            fresh = dict(items)
+        else:
+            if self.added or self.removed:
+                keys = self.keys.copy()
                 for key in self.removed:
-                    del self.keys[bisect.bisect_left(self.keys, key)]
+                    del keys[bisect.bisect_left(keys, key)]
                 for key in self.added:
-                    bisect.insort(self.keys, key)
-            self.view = {key: items[key] for key in self.keys}
-        elif self.values:
-            view = dict(self.view)
-            for key in self.values:
-                view[key] = items[key]
-            self.view = view
+                    bisect.insort(keys, key)
+                self.keys = keys
+            if self.removed:  # `items` had keys deleted: copied key by key (~0.3 ms at 10k)
+                fresh = dict(items)
+            else:  # the last snapshot has no deleted keys: copied at once (~0.03 ms)
+                fresh = dict(self.view._items)
+                for key in (*self.added, *self.values):
+                    fresh[key] = items[key]
+        self.view = SortedMap(fresh, self.keys)
         self.added, self.removed, self.values = set(), set(), set()
         self.resort = False
         return self.view
@@ -289,8 +383,8 @@ class SymbolTables:
         found += [d for found in self.collisions.values() for d in found]
         return found
 
-    def sorted_symbols(self) -> dict[str, dict[str, Symbol]]:
-        """kind -> name -> Symbol, sorted by name (new dicts only where something changed)."""
+    def sorted_symbols(self) -> dict[str, SortedMap]:
+        """kind -> name -> Symbol, sorted by name (new snapshots only where something changed)."""
         return {kind: self._sorted[kind].build(self.symbols[kind]) for kind in KINDS}
 
 
@@ -353,5 +447,5 @@ class SortedTable:
             changed += self.update(owner, {})
         return changed
 
-    def sorted(self) -> dict:
+    def sorted(self) -> SortedMap:
         return self._sorted.build(self.items)

@@ -213,6 +213,9 @@ class RevisionDisk(Disk):
             pending.extend(target.split("/")[::-1])
         return "/".join([self.base, *resolved])
 
+    def key_in(self, folder: str, written: str) -> str:
+        return self.key(os.path.join(folder, written))  # links as the revision holds them
+
     def is_dir(self, path: str) -> bool:
         rel = self.inside(path)
         return super().is_dir(path) if rel is None else rel in self.folders
