@@ -63,7 +63,7 @@ SECTION = "## Language server"
 PEER_EDIT_P50_MS = {"TypeSpec 1.5": 840, "buf 1.75": 59}
 # Our bars (p95, milliseconds).
 BAR_EDIT_1000_MS = 25
-BAR_EDIT_10000_MS = 50
+BAR_EDIT_10000_MS = 25  # issue 13: as in one file
 BAR_REQUEST_MS = 20
 
 

@@ -343,10 +343,9 @@ _LSP_NEWLINE = re.compile(r"\r\n|\r|\n")  # the only line ends LSP knows
 def _lsp_offset(text: str, pos: lsp.Position, lines: LineIndex) -> int:
     """The offset of an LSP position; past the end of a line or the text, clamped.
     `lines` indexes `text` (its line ends are LSP's)."""
-    starts = lines.starts
-    if pos.line >= len(starts):
+    if pos.line >= lines.line_count:
         return len(text)
-    start = starts[max(pos.line, 0)]
+    start = lines.line_start(max(pos.line, 0))
     end = _LSP_NEWLINE.search(text, start)
     line = text[start:end.start() if end else len(text)]
     encoding = convert.ENCODING["value"]

@@ -111,7 +111,7 @@ def _render_one(diag: Diagnostic, lookup: Lookup, *, excerpt: bool, color: bool,
 
 def _excerpt(index: LineIndex, span: Span, where: Place, *, color: bool, paint: str) -> list[str]:
     line_no = where.line - 1
-    if line_no >= len(index.starts):
+    if line_no >= index.line_count:
         return []
     text = index.line_text(line_no)
     start = where.column - 1

@@ -118,60 +118,151 @@ class Position:
 class LineIndex:
     """Maps offsets to line/column and back; line starts are found on first use.
 
-    The starts are an array of machine integers: the language server keeps one
-    index per open document, and a list of 60,000 line starts is ~4x larger."""
+    The starts are kept in blocks of machine integers (`array`), each block
+    with a shift added to its values: an editor's keystroke (`edited`)
+    rebuilds the block it falls in and moves the shifts of the blocks after
+    it, instead of adding the edit's length to every later line start (~2 ms
+    in a 10,000-function file). A list of 60,000 line starts would be ~4x
+    larger than the arrays. `starts`, all of them in one array, is made when
+    first asked for."""
 
-    __slots__ = ("_starts", "text")
+    __slots__ = ("_blocks", "_firsts", "_heads", "_shifts", "_starts", "text")
+
+    BLOCK = 1024  # line starts per block (a block holds up to twice as many)
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._starts: array[int] | None = None
+        self._blocks: list[array[int]] | None = None  # raw starts; each value + its shift
+        self._shifts: list[int] = []
+        self._firsts: list[int] = []  # the number of the first line of each block
+        self._heads: list[int] = []  # the first start of each block, shift added
+
+    @classmethod
+    def from_starts(cls, text: str, starts: array[int]) -> LineIndex:
+        """An index of `text` whose lines start at `starts` (counted some other way)."""
+        index = cls(text)
+        index._starts = starts
+        index._split(starts)
+        return index
+
+    def _scan(self) -> None:
+        starts = array("q", [0])
+        starts.extend(m.end() for m in _NEWLINE.finditer(self.text))
+        self._starts = starts
+        self._split(starts)
+
+    def _split(self, starts: array[int]) -> None:
+        size = self.BLOCK
+        self._blocks = [starts[i:i + size] for i in range(0, len(starts), size)]
+        self._shifts = [0] * len(self._blocks)
+        self._firsts = list(range(0, len(starts), size))
+        self._heads = [block[0] for block in self._blocks]
 
     @property
     def starts(self) -> array[int]:
+        """Every line start, in one array."""
         if self._starts is None:
-            starts = array("q", [0])
-            starts.extend(m.end() for m in _NEWLINE.finditer(self.text))
-            self._starts = starts
-        return self._starts
+            if self._blocks is None:
+                self._scan()
+            else:
+                starts = array("q")
+                for block, shift in zip(self._blocks, self._shifts, strict=True):
+                    starts.extend(block if not shift else map(shift.__add__, block))
+                self._starts = starts
+        return self._starts  # type: ignore[return-value]
+
+    @property
+    def line_count(self) -> int:
+        if self._blocks is None:
+            self._scan()
+        return self._firsts[-1] + len(self._blocks[-1])  # type: ignore[index]
+
+    def line_start(self, line: int) -> int:
+        """The offset where `line` (0-based, < line_count) starts."""
+        if self._blocks is None:
+            self._scan()
+        if self._starts is not None:
+            return self._starts[line]
+        j = bisect.bisect_right(self._firsts, line) - 1
+        return self._blocks[j][line - self._firsts[j]] + self._shifts[j]  # type: ignore[index]
+
+    def line_of(self, offset: int) -> int:
+        """The line that holds `offset` (the last whose start is <= offset)."""
+        if self._blocks is None:
+            self._scan()
+        if self._starts is not None:
+            return bisect.bisect_right(self._starts, offset) - 1
+        j = max(bisect.bisect_right(self._heads, offset) - 1, 0)
+        block = self._blocks[j]  # type: ignore[index]
+        return self._firsts[j] + bisect.bisect_right(block, offset - self._shifts[j]) - 1
+
+    def _line_end(self, line: int) -> int:
+        """Where the next line starts, or the end of the text."""
+        return self.line_start(line + 1) if line + 1 < self.line_count else len(self.text)
 
     def edited(self, start: int, end: int, inserted: str, text: str) -> LineIndex:
         """The index of `text`: this one's text with [start, end) replaced by
-        `inserted`. Line starts away from the edit are kept (shifted after it),
-        so an editor's keystroke in a large file costs no scan of the whole text."""
-        starts = self.starts
+        `inserted`. Line starts away from the edit are kept (those after it
+        shifted), so a keystroke in a large file costs no scan of the whole
+        text, and, in blocks, no pass over every later line start either."""
+        count = self.line_count
         delta = len(inserted) - (end - start)
         # Kept as they were: line starts up to the one of the line holding start - 1
         # (the two characters before each are unchanged) ...
-        low = bisect.bisect_right(starts, max(start - 1, 0)) - 1
+        low = self.line_of(max(start - 1, 0))
         # ... and, shifted, those after end + 1 (for the same reason).
-        high = bisect.bisect_right(starts, end + 1)
+        high = self.line_of(end + 1) + 1
         # A match ending at `stop` is the first shifted start, unless there is none.
-        stop = starts[high] + delta if high < len(starts) else len(text) + 1
-        found = starts[:low + 1]
-        found.extend(at for at in (m.end() for m in _NEWLINE.finditer(text, starts[low], stop))
-                     if at < stop)
-        found.extend(map(delta.__add__, starts[high:]))
+        stop = self.line_start(high) + delta if high < count else len(text) + 1
+        found = [at for at in (m.end() for m in _NEWLINE.finditer(text, self.line_start(low), stop))
+                 if at < stop]
+        blocks, shifts, firsts = self._blocks, self._shifts, self._firsts
+        assert blocks is not None  # line_count made them
+        first = bisect.bisect_right(firsts, low) - 1
+        last = bisect.bisect_right(firsts, high) - 1 if high < count else len(blocks) - 1
+        # The blocks `first`..`last` are made again (with shift 0); those after
+        # keep their values and take the edit's length into their shift.
+        part = array("q")
+        for j in range(first, last + 1):
+            block, shift = blocks[j], shifts[j]
+            lo = max(firsts[j], 0)
+            keep = min(len(block), low + 1 - lo)  # lines of this block up to `low`
+            if keep > 0:
+                part.extend(block[:keep] if not shift else map(shift.__add__, block[:keep]))
+            if j == last:
+                part.extend(found)
+                skip = max(high - lo, 0)  # lines of this block before `high`
+                if skip < len(block):
+                    part.extend(map((shift + delta).__add__, block[skip:]))
+        size = self.BLOCK
+        made = [part[i:i + size] for i in range(0, len(part), size)] if len(part) > 2 * size \
+            else [part]
+        lines = len(part) - sum(len(blocks[j]) for j in range(first, last + 1))
         index = LineIndex(text)
-        index._starts = found
+        index._blocks = [*blocks[:first], *made, *blocks[last + 1:]]
+        index._shifts = [*shifts[:first], *([0] * len(made)),
+                         *(shift + delta for shift in shifts[last + 1:])]
+        at = firsts[first]
+        index._firsts = [*firsts[:first], *range(at, at + len(part), size)[:len(made)],
+                         *(line + lines for line in firsts[last + 1:])]
+        index._heads = [*self._heads[:first], *(block[0] for block in made),
+                        *(head + delta for head in self._heads[last + 1:])]
         return index
 
     def position(self, offset: int) -> Position:
         offset = max(0, min(offset, len(self.text)))
-        line = bisect.bisect_right(self.starts, offset) - 1
-        return Position(line, offset - self.starts[line])
+        line = self.line_of(offset)
+        return Position(line, offset - self.line_start(line))
 
     def offset(self, line: int, column: int) -> int:
-        if line >= len(self.starts):
+        if line >= self.line_count:
             return len(self.text)
-        start = self.starts[max(line, 0)]
-        end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
-        return min(start + max(column, 0), end)
+        start = self.line_start(max(line, 0))
+        return min(start + max(column, 0), self._line_end(line))
 
     def line_text(self, line: int) -> str:
-        start = self.starts[line]
-        end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
-        return _NEWLINE.sub("", self.text[start:end])
+        return _NEWLINE.sub("", self.text[self.line_start(line):self._line_end(line)])
 
     # Columns in code units of an editor's position encoding (LSP: "utf-16" by
     # default, "utf-8" or "utf-32" when negotiated).
@@ -179,16 +270,16 @@ class LineIndex:
         pos = self.position(offset)
         if encoding == "utf-32":
             return pos.column
-        segment = self.text[self.starts[pos.line] : offset]
+        segment = self.text[offset - pos.column : offset]
         if encoding == "utf-8":
             return len(segment.encode("utf-8", "surrogatepass"))
         return pos.column + sum(1 for ch in segment if ord(ch) > 0xFFFF)
 
     def offset_from_units(self, line: int, column: int, encoding: str = "utf-16") -> int:
-        if line >= len(self.starts):
+        if line >= self.line_count:
             return len(self.text)
-        start = self.starts[max(line, 0)]
-        end = self.starts[line + 1] if line + 1 < len(self.starts) else len(self.text)
+        start = self.line_start(max(line, 0))
+        end = self._line_end(line)
         units = 0
         offset = start
         while offset < end and units < column:

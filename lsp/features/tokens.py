@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections.abc import Sequence
+from array import array
 
 from lsprotocol import types as lsp
 
@@ -61,13 +60,13 @@ _KDL_ONLY_BREAKS = re.compile("[\x0b\x0c\x85\u2028\u2029]")
 _LSP_BREAKS = re.compile("\r\n|\r|\n")
 
 
-def _lsp_line_starts(index: LineIndex) -> Sequence[int]:
-    """Line starts as LSP counts lines: only at \\n, \\r\\n and \\r (KDL also breaks
-    lines at form feeds, U+0085, U+2028...; the core's lines follow KDL)."""
-    text = index.text
-    if _KDL_ONLY_BREAKS.search(text) is None:
-        return index.starts
-    return [0, *(m.end() for m in _LSP_BREAKS.finditer(text))]
+def _lsp_lines(index: LineIndex) -> LineIndex:
+    """An index whose lines are LSP's: only \\n, \\r\\n and \\r end one (KDL also
+    breaks lines at form feeds, U+0085, U+2028...)."""
+    if _KDL_ONLY_BREAKS.search(index.text) is None:
+        return index
+    return LineIndex.from_starts(
+        index.text, array("q", [0, *(m.end() for m in _LSP_BREAKS.finditer(index.text))]))
 
 
 def encode(found: list[core.Token], index: LineIndex) -> list[int]:
@@ -79,8 +78,8 @@ def encode(found: list[core.Token], index: LineIndex) -> list[int]:
     """
     encoding = _encoding()
     text = index.text
-    starts = _lsp_line_starts(index)
-    count = len(starts)
+    lines = _lsp_lines(index)
+    count = lines.line_count
     data: list[int] = []
     bits_of: dict[tuple[str, ...], int] = {}
     line, line_start, next_start = -1, 0, 0
@@ -88,9 +87,9 @@ def encode(found: list[core.Token], index: LineIndex) -> list[int]:
     prev_line = prev_column = 0
     for start, end, kind, modifiers in found:
         if start >= next_start or line < 0:
-            line = bisect.bisect_right(starts, start) - 1
-            line_start = starts[line]
-            next_start = starts[line + 1] if line + 1 < count else len(text) + 1
+            line = lines.line_of(start)
+            line_start = lines.line_start(line)
+            next_start = lines.line_start(line + 1) if line + 1 < count else len(text) + 1
             plain = encoding == "utf-32" or text[line_start:next_start].isascii()
         if plain:
             column, length = start - line_start, end - start

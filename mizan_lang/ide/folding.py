@@ -74,7 +74,7 @@ def _line_comment_runs(source: SourceFile) -> list[Fold]:
         if comment.kind != "line":
             continue
         line = index.position(comment.span.start).line
-        if text[index.starts[line]:comment.span.start].strip() == "":
+        if text[index.line_start(line):comment.span.start].strip() == "":
             own_line.append((line, comment.span.start))
     own_line.sort()
     runs = []
