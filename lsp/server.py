@@ -329,11 +329,11 @@ def did_change(ls: MizanServer, params: lsp.DidChangeTextDocumentParams) -> None
     if opened is None:  # a client mistake: nothing to apply the edits to
         log.warning("ignored a change to %s, which is not open", uri)
         return
-    text, lines = apply_changes(opened.text, params.content_changes, opened.lines)
+    text, lines, edit = apply_changes(opened.text, params.content_changes, opened.lines)
     document = ls.workspace.get_text_document(uri)
     document._source = text  # pygls' copy (formatting reads it) stays the same
     document.version = params.text_document.version
-    ls.session.change(path, text, params.text_document.version, lines)
+    ls.session.change(path, text, params.text_document.version, lines, edit)
     ls.schedule_diagnostics()
 
 
@@ -362,11 +362,13 @@ def _lsp_offset(text: str, pos: lsp.Position, lines: LineIndex) -> int:
 
 
 def apply_changes(text: str, changes: Any, lines: LineIndex | None = None
-                  ) -> tuple[str, LineIndex]:
+                  ) -> tuple[str, LineIndex, tuple[int, int] | None]:
     """Apply didChange content changes the way the client did (LSP lines and units);
-    the new text and its line index (`lines`, the old text's, is updated, not rebuilt)."""
+    the new text, its line index (`lines`, the old text's, is updated, not rebuilt)
+    and, for a single change, the range [start, end) of the old text it replaced."""
     if lines is None or lines.text is not text:
         lines = LineIndex(text)
+    edit = None
     for change in changes:
         if not isinstance(change, lsp.TextDocumentContentChangePartial):
             text = change.text
@@ -377,7 +379,8 @@ def apply_changes(text: str, changes: Any, lines: LineIndex | None = None
         new = text[:start] + change.text + text[end:]
         lines = lines.edited(start, end, change.text, new)
         text = new
-    return text, lines
+        edit = (start, end)
+    return text, lines, edit if len(changes) == 1 else None
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)

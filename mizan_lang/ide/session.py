@@ -61,14 +61,16 @@ class OpenDocument:
     def text(self) -> str:
         return self.doc.text if self.doc is not None else self.plain
 
-    def incremental(self, text: str | None = None) -> IncrementalDocument:
+    def incremental(self, text: str | None = None,
+                    edit: tuple[int, int] | None = None) -> IncrementalDocument:
         """The incremental parse, made now if there is none (of `text`, when given:
-        the new text of a first edit, rather than the old one and then the edit)."""
+        the new text of a first edit, rather than the old one and then the edit;
+        `edit`: the range of the old text it replaced, when known)."""
         if self.doc is None:
             self.doc = IncrementalDocument(self.plain if text is None else text)
             self.plain = ""
         elif text is not None:
-            self.doc.update(text)
+            self.doc.update(text, edit)
         return self.doc
 
 
@@ -238,14 +240,16 @@ class Session:
         self._unit_for(path)
         self._touch(path)
 
-    def change(self, path: str, text: str, version: int, lines: LineIndex | None = None) -> None:
-        """A new text of an open document (`lines`: its line index, if one is at hand)."""
+    def change(self, path: str, text: str, version: int, lines: LineIndex | None = None,
+               edit: tuple[int, int] | None = None) -> None:
+        """A new text of an open document (`lines`: its line index, if one is at hand;
+        `edit`: the range [start, end) of the old text that was replaced, if known)."""
         path = normalise(path)
         document = self.documents.get(path)
         if document is None:
             self.open(path, text, version)
             return
-        document.incremental(text)
+        document.incremental(text, edit)
         document.version = version
         document.source = None
         document.lines = lines

@@ -220,13 +220,20 @@ class IncrementalDocument:
         self.segments: list[Segment] = _cut(self.chunks, None, segment_size(len(self.chunks)))
         self.reparsed = len(self.chunks)  # chunks parsed by the last update (for tests, stats)
 
-    def update(self, text: str) -> None:
+    def update(self, text: str, edit: tuple[int, int] | None = None) -> None:
+        """Parse `text`, the old text with one range replaced: `edit`, that range
+        [start, end) of the old text, when the caller knows it (an editor's change;
+        else it is found by comparing the texts, ~1 ms for 2 MB)."""
         old = self.text
         if text == old:
             self.reparsed = 0
             return
-        prefix = _common_prefix(old, text)
-        suffix = _common_suffix(old, text, prefix)
+        if edit is not None and 0 <= edit[0] <= edit[1] <= len(old) \
+                and len(old) - edit[1] <= len(text) - edit[0]:
+            prefix, suffix = edit[0], len(old) - edit[1]
+        else:
+            prefix = _common_prefix(old, text)
+            suffix = _common_suffix(old, text, prefix)
         delta = len(text) - len(old)
         old_edit_end = len(old) - suffix
         chunks = self.chunks

@@ -158,7 +158,7 @@ def test_apply_changes_keeps_the_line_index() -> None:
                lsp.TextDocumentContentChangePartial(
         range=lsp.Range(start=lsp.Position(line=10, character=0),
                         end=lsp.Position(line=12, character=2)), text="")]
-    got, lines = apply_changes(text, changes, LineIndex(text))
+    got, lines, _ = apply_changes(text, changes, LineIndex(text))
     want = text
     for change in changes:
         index = LineIndex(want)
@@ -167,3 +167,15 @@ def test_apply_changes_keeps_the_line_index() -> None:
         want = want[:start] + change.text + want[end:]
     assert got == want
     assert lines.text is got and lines.starts == LineIndex(got).starts
+
+
+def test_one_change_tells_the_range_it_replaced() -> None:
+    """The session re-parses from that range instead of comparing 2 MB texts; two
+    changes at once tell none (each moved the other's offsets)."""
+    text = "fn a {\n    doc \"é🍵x\"\n}\n"
+    one = [lsp.TextDocumentContentChangePartial(
+        range=lsp.Range(start=lsp.Position(line=1, character=9),
+                        end=lsp.Position(line=1, character=12)), text="yz")]
+    got, _, edit = apply_changes(text, one, LineIndex(text))
+    assert got == "fn a {\n    doc \"yzx\"\n}\n" and edit == (16, 18)  # é and 🍵: 3 units
+    assert apply_changes(text, one * 2, LineIndex(text))[2] is None
