@@ -47,7 +47,8 @@ def test_edits_keep_the_index_of_the_new_text(monkeypatch, block: int, seed: int
         text = new
         kept.append((index, text))
         if rng.random() < 0.2:
-            index.starts  # all starts made once: later edits start from them
+            # All starts made once: later edits start from them.
+            assert len(index.starts) == index.line_count
     for old, old_text in kept[::7]:
         same(old, old_text)
     same(index, text)

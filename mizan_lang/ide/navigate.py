@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
+from ..paths import key_in
 from ..source import Span
-from ..workspace import normalise
 from .index import Occurrence
 from .session import Analysis
 
@@ -25,7 +25,7 @@ def imported_file(analysis: Analysis, path: str, offset: int) -> list[Occurrence
     for imp in source.decls.imports:
         span = imp.path_span
         if span is not None and span.start <= offset <= span.end:
-            target = normalise(os.path.join(os.path.dirname(path), imp.path))
+            target = key_in(os.path.dirname(path), imp.path)  # as the loader resolved it
             if target in analysis.files:
                 return [Occurrence(("file", target), target, Span(0, 0), True, "file")]
     return []
